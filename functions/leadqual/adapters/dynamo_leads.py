@@ -1,0 +1,224 @@
+"""Leads, reviews, e-mail de-duplication and idempotency records in one DynamoDB table.
+
+Each record is stored as a JSON document beside its keys and a `version` number; writes are
+conditional on the version read, so two writers can never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from leadqual.adapters.aws_clients import client
+from leadqual.domain.models import Lead, Review, ReviewStatus
+from leadqual.domain.ports import ConflictError
+
+DEDUPE_WINDOW = timedelta(hours=24)
+PENDING = "pending"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int | float) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _lead_key(lead_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"LEAD#{lead_id}"), "sk": _s("LEAD")}
+
+
+def _review_key(review_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"REVIEW#{review_id}"), "sk": _s("REVIEW")}
+
+
+def _is_conditional_failure(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+class DynamoLeadStore:
+    def __init__(self, table_name: str):
+        self.table = table_name
+        self.ddb = client("dynamodb")
+
+    # ----- leads -----
+    def get_lead_versioned(self, lead_id: str) -> tuple[Lead, int] | None:
+        item = self.ddb.get_item(TableName=self.table, Key=_lead_key(lead_id), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Lead.model_validate_json(item["doc"]["S"]), int(item["version"]["N"])
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        found = self.get_lead_versioned(lead_id)
+        return found[0] if found else None
+
+    def create_lead(self, lead: Lead, idempotency_key: str | None, response: dict[str, Any]) -> None:
+        """Lead, e-mail marker and idempotency record in one transaction: all stored or none."""
+        dedupe_until = int((lead.submitted_at + DEDUPE_WINDOW).timestamp())
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {**_lead_key(lead.lead_id), "doc": _s(lead.model_dump_json()), "version": _n(1)},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        "pk": _s(f"EMAIL#{lead.email}"),
+                        "sk": _s("RECENT"),
+                        "lead_id": _s(lead.lead_id),
+                        "dedupe_until": _n(dedupe_until),
+                        "expires_at": _n(dedupe_until + 86400),
+                    },
+                    # Another lead for this e-mail inside 24 h is the same lead, not a new one.
+                    "ConditionExpression": "attribute_not_exists(pk) OR dedupe_until <= :submitted",
+                    "ExpressionAttributeValues": {":submitted": _n(int(lead.submitted_at.timestamp()))},
+                }
+            },
+        ]
+        if idempotency_key:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {
+                            "pk": _s(f"IDEMPOTENCY#{idempotency_key}"),
+                            "sk": _s("KEY"),
+                            "response": _s(json.dumps(response)),
+                            "expires_at": _n(int((lead.received_at + DEDUPE_WINDOW).timestamp())),
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                        "ExpressionAttributeValues": {":now": _n(int(lead.received_at.timestamp()))},
+                    }
+                }
+            )
+        try:
+            self.ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                raise ConflictError("a lead for this e-mail or idempotency key was just created") from error
+            raise
+
+    def delete_new_lead(self, lead: Lead, idempotency_key: str | None) -> None:
+        keys = [_lead_key(lead.lead_id), {"pk": _s(f"EMAIL#{lead.email}"), "sk": _s("RECENT")}]
+        if idempotency_key:
+            keys.append({"pk": _s(f"IDEMPOTENCY#{idempotency_key}"), "sk": _s("KEY")})
+        self.ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": self.table, "Key": k}} for k in keys])
+
+    def save_lead(self, lead: Lead, expected_version: int) -> int:
+        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, {})
+
+    def recent_lead_for_email(self, email: str, since: datetime) -> str | None:
+        item = self.ddb.get_item(
+            TableName=self.table, Key={"pk": _s(f"EMAIL#{email}"), "sk": _s("RECENT")}, ConsistentRead=True
+        ).get("Item")
+        if item and int(item["dedupe_until"]["N"]) > int(since.timestamp()):
+            return str(item["lead_id"]["S"])
+        return None
+
+    def idempotent_response(self, key: str, now: datetime | None = None) -> dict[str, Any] | None:
+        item = self.ddb.get_item(
+            TableName=self.table, Key={"pk": _s(f"IDEMPOTENCY#{key}"), "sk": _s("KEY")}, ConsistentRead=True
+        ).get("Item")
+        if not item or (now and int(item["expires_at"]["N"]) <= int(now.timestamp())):
+            return None
+        response: dict[str, Any] = json.loads(item["response"]["S"])
+        return response
+
+    # ----- reviews -----
+    def create_review(self, review: Review, task_token: str) -> bool:
+        """False when this review already exists (a redelivered request)."""
+        item = {
+            **_review_key(review.review_id),
+            "doc": _s(review.model_dump_json()),
+            "version": _n(1),
+            # Kept server-side only: never part of the Review model the API returns.
+            "task_token": _s(task_token),
+            **self._pending_index(review),
+        }
+        try:
+            self.ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                return False
+            raise
+
+    def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
+        item = self.ddb.get_item(TableName=self.table, Key=_review_key(review_id), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Review.model_validate_json(item["doc"]["S"]), int(item["version"]["N"]), item["task_token"]["S"]
+
+    def save_review(self, review: Review, expected_version: int) -> int:
+        return self._save(_review_key(review.review_id), review.model_dump_json(), expected_version, self._pending_index(review))
+
+    def pending_reviews(
+        self, account: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Review], str | None]:
+        reviews: list[Review] = []
+        start: dict[str, Any] | None = json.loads(cursor) if cursor else None
+        while len(reviews) < limit:
+            params: dict[str, Any] = {
+                "TableName": self.table,
+                "IndexName": "pending-reviews",
+                "KeyConditionExpression": "review_queue = :pending",
+                "ExpressionAttributeValues": {":pending": _s(PENDING)},
+                "Limit": limit - len(reviews),
+                "ScanIndexForward": True,
+            }
+            if account:
+                params["FilterExpression"] = "review_account = :account"
+                params["ExpressionAttributeValues"][":account"] = _s(account)
+            if start:
+                params["ExclusiveStartKey"] = start
+            page = self.ddb.query(**params)
+            reviews.extend(Review.model_validate_json(item["doc"]["S"]) for item in page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        return reviews, json.dumps(start) if start else None
+
+    @staticmethod
+    def _pending_index(review: Review) -> dict[str, Any]:
+        # A sparse index: only pending reviews carry these attributes, oldest first.
+        if review.status is not ReviewStatus.PENDING:
+            return {}
+        return {
+            "review_queue": _s(PENDING),
+            "review_created": _s(f"{review.created_at.isoformat()}#{review.review_id}"),
+            "review_account": _s(review.account or "-"),
+        }
+
+    def _save(self, key: dict[str, Any], doc: str, expected_version: int, index: dict[str, Any]) -> int:
+        names = {"#doc": "doc", "#version": "version"}
+        values: dict[str, Any] = {":doc": _s(doc), ":next": _n(expected_version + 1), ":expected": _n(expected_version)}
+        sets = ["#doc = :doc", "#version = :next"]
+        for position, (attribute, value) in enumerate(index.items()):
+            names[f"#i{position}"] = attribute
+            values[f":i{position}"] = value
+            sets.append(f"#i{position} = :i{position}")
+        update = "SET " + ", ".join(sets)
+        if not index:
+            update += " REMOVE review_queue, review_created, review_account"
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression="#version = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                raise ConflictError(f"{key['pk']['S']} changed since it was read") from error
+            raise
+        return expected_version + 1

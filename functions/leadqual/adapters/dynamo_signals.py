@@ -1,0 +1,75 @@
+"""Accounts, first-party events and third-party intent in the signals table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from leadqual.adapters.aws_clients import client
+from leadqual.domain.models import Account
+from leadqual.domain.signals import StoredEvent, StoredIntent
+
+BATCH_WRITE_LIMIT = 25
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+class DynamoSignalStore:
+    def __init__(self, table_name: str):
+        self.table = table_name
+        self.ddb = client("dynamodb")
+
+    def get_account(self, domain: str) -> Account | None:
+        item = self.ddb.get_item(
+            TableName=self.table, Key={"pk": _s(f"ACCOUNT#{domain}"), "sk": _s("PROFILE")}, ConsistentRead=True
+        ).get("Item")
+        return Account.model_validate_json(item["doc"]["S"]) if item else None
+
+    def put_account(self, account: Account) -> None:
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={"pk": _s(f"ACCOUNT#{account.domain}"), "sk": _s("PROFILE"), "doc": _s(account.model_dump_json())},
+        )
+
+    def add_events(self, person_key: str, events: Sequence[StoredEvent]) -> None:
+        self._write(f"PERSON#{person_key}", "EVENT", [(e.occurred_at.isoformat(), e.model_dump_json()) for e in events])
+
+    def events_for(self, person_keys: Sequence[str]) -> list[StoredEvent]:
+        events: list[StoredEvent] = []
+        for key in person_keys:
+            events.extend(StoredEvent.model_validate_json(doc) for doc in self._query(f"PERSON#{key}", "EVENT#"))
+        return sorted(events, key=lambda e: e.occurred_at)
+
+    def add_intents(self, domain: str, intents: Sequence[StoredIntent]) -> None:
+        self._write(f"ACCOUNT#{domain}", "INTENT", [(i.observed_at.isoformat(), i.model_dump_json()) for i in intents])
+
+    def intents_for(self, domain: str) -> list[StoredIntent]:
+        return [StoredIntent.model_validate_json(doc) for doc in self._query(f"ACCOUNT#{domain}", "INTENT#")]
+
+    def _write(self, pk: str, kind: str, docs: Sequence[tuple[str, str]]) -> None:
+        requests = [
+            {"PutRequest": {"Item": {"pk": _s(pk), "sk": _s(f"{kind}#{at}#{uuid.uuid4().hex[:12]}"), "doc": _s(doc)}}}
+            for at, doc in docs
+        ]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {self.table: requests[start : start + BATCH_WRITE_LIMIT]}
+            while pending:
+                pending = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def _query(self, pk: str, prefix: str) -> list[str]:
+        docs: list[str] = []
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": _s(pk), ":prefix": _s(prefix)},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.ddb.query(**params)
+            docs.extend(item["doc"]["S"] for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return docs
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

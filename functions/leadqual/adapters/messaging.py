@@ -1,0 +1,85 @@
+"""SQS, SNS, EventBridge and Step Functions behind the application's ports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from leadqual.adapters.aws_clients import client
+from leadqual.domain.ports import TaskTokenExpired
+from leadqual.resources import RouteAction
+
+EVENT_SOURCE = "leadqual"
+
+
+class SqsScoringQueue:
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def enqueue(self, lead_id: str) -> None:
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({"lead_id": lead_id}))
+
+
+class StepFunctionsWorkflow:
+    def __init__(self, state_machine_arn: str):
+        self.arn = state_machine_arn
+
+    def start(self, lead_id: str) -> bool:
+        """Starts the lead's workflow; False when it already exists (the name is the lead id)."""
+        try:
+            client("stepfunctions").start_execution(
+                stateMachineArn=self.arn, name=lead_id, input=json.dumps({"lead_id": lead_id})
+            )
+            return True
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return False
+            raise
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        try:
+            client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+                raise TaskTokenExpired(error.response["Error"]["Code"]) from error
+            raise
+
+
+class SnsNotifier:
+    def __init__(self, topic_arn: str):
+        self.topic_arn = topic_arn
+
+    def notify(self, subject: str, message: str, attributes: dict[str, str]) -> None:
+        client("sns").publish(
+            TopicArn=self.topic_arn,
+            Subject=subject[:100],
+            Message=message,
+            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        )
+
+
+class QueueDispatcher:
+    """One SQS queue per action, and a `lead.routed` event on the bus for everyone else."""
+
+    def __init__(self, queue_urls: dict[RouteAction, str], event_bus_name: str):
+        self.queue_urls = queue_urls
+        self.event_bus_name = event_bus_name
+
+    def send(self, action: RouteAction, message: dict[str, Any]) -> None:
+        client("sqs").send_message(QueueUrl=self.queue_urls[action], MessageBody=json.dumps(message, default=str))
+
+    def publish_routed(self, detail: dict[str, Any]) -> None:
+        response = client("events").put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": "lead.routed",
+                    "Detail": json.dumps(detail, default=str),
+                    "EventBusName": self.event_bus_name,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge rejected lead.routed: {response['Entries']}")

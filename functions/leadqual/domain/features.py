@@ -1,0 +1,201 @@
+"""The one feature specification: it turns a raw record into the model's input vector.
+
+Training (leadqual_training) and serving (the scoring function) both call `FeatureSpec.vectorize`,
+so the model can never see features built differently from how it was trained. A raw record is a
+flat mapping of column -> value: a row of a CRM export at training time, or the record that
+`leadqual.domain.records.serving_record` builds from stored state at serving time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from leadqual.domain.identity import is_free_mail
+from leadqual.domain.signals import BehaviourWindows
+from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seniority_of
+
+FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email"]
+FeatureGroup = Literal["fit", "engagement", "intent"]
+OTHER = "other"
+
+
+class LabelSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    column: str
+    positive: list[str] = Field(min_length=1, description="Values of `column` that count as converted")
+
+    def is_positive(self, value: Any) -> bool:
+        return str(value).strip().lower() in {p.lower() for p in self.positive}
+
+
+class FeatureDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    column: str
+    kind: FeatureKind
+    group: FeatureGroup
+    label: str = Field(description="How a rep reads this input, e.g. 'Company size'")
+    log1p: bool = Field(default=False, description="Compress a long-tailed count or amount")
+    clip_max: float | None = None
+    max_categories: int = 12
+    # Learned by `fit` from training data; a value not seen in training maps to 'other'.
+    categories: list[str] | None = None
+
+    def output_columns(self) -> list[str]:
+        if self.kind in ("numeric", "boolean"):
+            return [self.name]
+        if self.kind == "email":
+            return [f"{self.name}:free_mail"]
+        if self.kind == "title":
+            return [f"{self.name}:seniority={s}" for s in SENIORITIES] + [
+                f"{self.name}:department={d}" for d in DEPARTMENTS
+            ]
+        if self.categories is None:
+            raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
+        return [f"{self.name}={c}" for c in self.categories]
+
+    def encode(self, raw: Any) -> list[float]:
+        if self.kind == "numeric":
+            number = _to_float(raw)
+            if self.clip_max is not None:
+                number = min(number, self.clip_max)
+            return [math.log1p(max(number, 0.0)) if self.log1p else number]
+        if self.kind == "boolean":
+            return [1.0 if _to_bool(raw) else 0.0]
+        if self.kind == "email":
+            return [1.0 if raw and is_free_mail(str(raw)) else 0.0]
+        if self.kind == "title":
+            title = None if _is_missing(raw) else str(raw)
+            seniority, department = seniority_of(title), department_of(title)
+            return [1.0 if s == seniority else 0.0 for s in SENIORITIES] + [
+                1.0 if d == department else 0.0 for d in DEPARTMENTS
+            ]
+        assert self.categories is not None, f"feature {self.name!r} is not fitted"
+        present = set(_labels(raw)) if self.kind == "multi_label" else {_category(raw)}
+        if self.kind == "categorical" and present.isdisjoint(self.categories):
+            present = {OTHER}
+        return [1.0 if c in present else 0.0 for c in self.categories]
+
+    def describe(self, raw: Any) -> str:
+        """How a rep reads this input's value for one lead, e.g. 'Company size: 1,200'."""
+        if self.kind == "numeric":
+            value = _to_float(raw)
+            shown = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+            return f"{self.label}: {shown}"
+        if self.kind == "boolean":
+            return f"{self.label}: {'yes' if _to_bool(raw) else 'no'}"
+        if self.kind == "email":
+            return f"{self.label}: {'free-mail address' if _is_free(raw) else 'corporate address'}"
+        if self.kind == "title":
+            title = None if _is_missing(raw) else str(raw)
+            return f"{self.label}: {title or 'none given'} ({seniority_of(title)}, {department_of(title)})"
+        if self.kind == "multi_label":
+            return f"{self.label}: {', '.join(_labels(raw)) or 'none known'}"
+        return f"{self.label}: {'unknown' if _is_missing(raw) else str(raw).strip()}"
+
+
+class FeatureSpec(BaseModel):
+    """Which columns the model uses and how; the fitted copy ships with the model."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: LabelSpec
+    time_column: str | None = None
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Columns filled in after first contact (they leak the outcome): never used",
+    )
+    features: list[FeatureDef] = Field(min_length=1)
+    behaviour: BehaviourWindows = Field(
+        default_factory=BehaviourWindows, description="How serving summarises behaviour and intent"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeatureSpec:
+        names = [f.name for f in self.features]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"feature names must be unique, repeated: {duplicates}")
+        leaking = sorted({f.column for f in self.features} & set(self.exclude))
+        if leaking:
+            raise ValueError(f"columns are both used and excluded: {leaking}")
+        if self.label.column in {f.column for f in self.features}:
+            raise ValueError(f"the label column {self.label.column!r} cannot also be a feature")
+        return self
+
+    @property
+    def is_fitted(self) -> bool:
+        return all(f.categories is not None for f in self.features if f.kind in ("categorical", "multi_label"))
+
+    def required_columns(self) -> list[str]:
+        return sorted({f.column for f in self.features})
+
+    def fit(self, records: Iterable[Mapping[str, Any]]) -> FeatureSpec:
+        """Learn the category vocabularies from training records; returns a fitted copy."""
+        rows = list(records)
+        fitted = []
+        for feature in self.features:
+            if feature.kind == "categorical":
+                counts = Counter(_category(r.get(feature.column)) for r in rows)
+                counts.pop(OTHER, None)
+                top = sorted(c for c, _ in counts.most_common(feature.max_categories))
+                feature = feature.model_copy(update={"categories": [*top, OTHER]})
+            elif feature.kind == "multi_label":
+                counts = Counter(label for r in rows for label in _labels(r.get(feature.column)))
+                top = sorted(c for c, _ in counts.most_common(feature.max_categories))
+                feature = feature.model_copy(update={"categories": top})
+            fitted.append(feature)
+        return self.model_copy(update={"features": fitted})
+
+    def output_columns(self) -> list[str]:
+        return [column for f in self.features for column in f.output_columns()]
+
+    def column_owners(self) -> list[FeatureDef]:
+        """For each output column, the feature that made it (same order as the vector)."""
+        return [f for f in self.features for _ in f.output_columns()]
+
+    def vectorize(self, record: Mapping[str, Any]) -> list[float]:
+        return [value for f in self.features for value in f.encode(record.get(f.column))]
+
+
+def _is_missing(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip())
+
+
+def _to_float(raw: Any) -> float:
+    if _is_missing(raw):
+        return 0.0
+    if isinstance(raw, bool):
+        return float(raw)
+    try:
+        return float(str(raw).replace(",", "")) if isinstance(raw, str) else float(raw)
+    except ValueError:
+        return 0.0
+
+
+def _to_bool(raw: Any) -> bool:
+    if _is_missing(raw):
+        return False
+    if isinstance(raw, str):
+        return raw.strip().lower() in {"1", "true", "yes", "y", "t"}
+    return bool(raw)
+
+
+def _is_free(raw: Any) -> bool:
+    return bool(raw) and is_free_mail(str(raw))
+
+
+def _category(raw: Any) -> str:
+    return OTHER if _is_missing(raw) else str(raw).strip().lower()
+
+
+def _labels(raw: Any) -> list[str]:
+    if _is_missing(raw):
+        return []
+    if isinstance(raw, list | tuple | set):
+        return [str(v).strip().lower() for v in raw if str(v).strip()]
+    return [part.strip().lower() for part in str(raw).replace(",", ";").split(";") if part.strip()]

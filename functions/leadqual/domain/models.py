@@ -1,0 +1,331 @@
+"""Pydantic models for everything that crosses a boundary: API bodies, stored records, messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from leadqual.domain.identity import normalize_domain, normalize_email
+from leadqual.resources import RouteAction
+
+MAX_BACKFILL = timedelta(days=3 * 365)
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _within_accepted_window(value: datetime) -> datetime:
+    now = utc_now()
+    if value > now + MAX_CLOCK_SKEW:
+        raise ValueError("is in the future (more than 5 minutes of clock skew)")
+    if value < now - MAX_BACKFILL:
+        raise ValueError("is more than 3 years in the past")
+    return value.astimezone(UTC)
+
+
+# A caller-given time: ISO 8601 with a zone, at most 3 years back, not in the future.
+CallerTimestamp = Annotated[AwareDatetime, AfterValidator(_within_accepted_window)]
+EmailAddress = Annotated[str, AfterValidator(normalize_email)]
+Domain = Annotated[str, AfterValidator(normalize_domain)]
+ShortText = Annotated[str, Field(max_length=500)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FormType(StrEnum):
+    CONTACT_SALES = "contact_sales"
+    DEMO_REQUEST = "demo_request"
+    PRICING_REQUEST = "pricing_request"
+    CONTENT_DOWNLOAD = "content_download"
+    WEBINAR_REGISTRATION = "webinar_registration"
+    NEWSLETTER = "newsletter"
+    TRIAL_SIGNUP = "trial_signup"
+    OTHER = "other"
+
+
+class Company(StrictModel):
+    name: ShortText | None = None
+    domain: Domain | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    annual_revenue: Annotated[float, Field(ge=0, le=1e13)] | None = None
+    industry: ShortText | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+
+
+class Utm(StrictModel):
+    source: ShortText | None = None
+    medium: ShortText | None = None
+    campaign: ShortText | None = None
+    term: ShortText | None = None
+    content: ShortText | None = None
+
+
+class LeadSubmission(StrictModel):
+    """Body of POST /leads."""
+
+    email: EmailAddress
+    form: FormType
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    title: ShortText | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    company: Company = Field(default_factory=Company)
+    content: ShortText | None = None
+    source: ShortText | None = None
+    utm: Utm | None = None
+    anonymous_id: Annotated[str, Field(max_length=200)] | None = None
+    submitted_at: CallerTimestamp = Field(default_factory=utc_now)
+
+
+class EventType(StrEnum):
+    PAGE_VIEW = "page_view"
+    CONTENT_DOWNLOAD = "content_download"
+    FORM_SUBMIT = "form_submit"
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    WEBINAR_ATTENDED = "webinar_attended"
+    MEETING_BOOKED = "meeting_booked"
+    PRODUCT_SIGNUP = "product_signup"
+    OTHER = "other"
+
+
+class PageCategory(StrEnum):
+    PRICING = "pricing"
+    CASE_STUDY = "case_study"
+    COMPETITOR_COMPARISON = "competitor_comparison"
+    PRODUCT = "product"
+    DOCS = "docs"
+    BLOG = "blog"
+    CAREERS = "careers"
+    OTHER = "other"
+
+
+class BehaviourEvent(StrictModel):
+    """One first-party event in POST /events."""
+
+    type: EventType
+    lead_id: Annotated[str, Field(max_length=64)] | None = None
+    email: EmailAddress | None = None
+    anonymous_id: Annotated[str, Field(max_length=200)] | None = None
+    url: Annotated[str, Field(max_length=2000)] | None = None
+    page_category: PageCategory | None = None
+    occurred_at: CallerTimestamp = Field(default_factory=utc_now)
+
+    @model_validator(mode="after")
+    def _identified(self) -> BehaviourEvent:
+        if not (self.lead_id or self.email or self.anonymous_id):
+            raise ValueError("identify the person by lead_id, email or anonymous_id")
+        return self
+
+
+class EventBatch(StrictModel):
+    events: Annotated[list[BehaviourEvent], Field(min_length=1, max_length=500)]
+
+
+class IntentSignal(StrictModel):
+    domain: Domain
+    topic: ShortText
+    score: Annotated[float, Field(ge=0, le=100)]
+    competitor: ShortText | None = None
+    observed_at: CallerTimestamp = Field(default_factory=utc_now)
+
+
+class IntentBatch(StrictModel):
+    signals: Annotated[list[IntentSignal], Field(min_length=1, max_length=1000)]
+
+
+class AccountProfile(StrictModel):
+    """Body of PUT /accounts/{domain}: firmographics and strategy RevOps owns."""
+
+    name: ShortText | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    annual_revenue: Annotated[float, Field(ge=0, le=1e13)] | None = None
+    industry: ShortText | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    technologies: Annotated[list[ShortText], Field(max_length=200)] = Field(default_factory=list)
+    named_account: bool = False
+    owner: Annotated[str, Field(max_length=200)] | None = None
+    tier: Annotated[str, Field(max_length=50)] | None = None
+
+
+class Account(AccountProfile):
+    domain: str
+    updated_at: datetime
+
+
+class DecisionKind(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REROUTE = "reroute"
+
+
+class ReviewDecisionRequest(StrictModel):
+    """Body of POST /reviews/{review_id}/decision."""
+
+    decision: DecisionKind
+    reviewer: Annotated[str, Field(min_length=1, max_length=200)]
+    route: RouteAction | None = None
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+    @model_validator(mode="after")
+    def _route_for_reroute(self) -> ReviewDecisionRequest:
+        if self.decision is DecisionKind.REROUTE and self.route is None:
+            raise ValueError("route is required when decision is reroute")
+        return self
+
+
+class OutcomeKind(StrEnum):
+    MEETING_HELD = "meeting_held"
+    OPPORTUNITY_CREATED = "opportunity_created"
+    CLOSED_WON = "closed_won"
+    CLOSED_LOST = "closed_lost"
+    DISQUALIFIED = "disqualified"
+
+
+class OutcomeReport(StrictModel):
+    outcome: OutcomeKind
+    amount: Annotated[float, Field(ge=0)] | None = None
+    misrouted: bool = False
+    correct_route: RouteAction | None = None
+    note: Annotated[str, Field(max_length=2000)] = ""
+    occurred_at: CallerTimestamp = Field(default_factory=utc_now)
+
+
+# ----- stored state -----------------------------------------------------------------------------
+
+
+class LeadStatus(StrEnum):
+    RECEIVED = "received"
+    SCORED = "scored"
+    PENDING_REVIEW = "pending_review"
+    ROUTED = "routed"
+    HOLD = "hold"
+    FAILED = "failed"
+
+
+class Reason(BaseModel):
+    """One factor behind a score: its share of the model's log-odds, and how a rep reads it."""
+
+    feature: str
+    text: str
+    contribution: float
+
+
+class Scores(BaseModel):
+    conversion_probability: float
+    fit: int
+    engagement: int
+    intent: int
+    grade: Literal["A", "B", "C", "D"]
+    model_version: str
+    top_positive: list[Reason] = Field(default_factory=list)
+    top_negative: list[Reason] = Field(default_factory=list)
+
+
+class Route(BaseModel):
+    action: RouteAction
+    owner: str
+    rule: str
+    decided_by: str
+    routed_at: datetime
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REROUTED = "rerouted"
+    EXPIRED = "expired"
+
+
+class ReviewSummary(BaseModel):
+    review_id: str
+    status: ReviewStatus
+    triggers: list[str]
+    due_at: datetime | None = None
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    event: str
+    detail: str | None = None
+
+
+class Lead(BaseModel):
+    lead_id: str
+    status: LeadStatus
+    email: str
+    account: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    company: Company = Field(default_factory=Company)
+    form: FormType
+    source: str | None = None
+    utm: Utm | None = None
+    anonymous_id: str | None = None
+    submitted_at: datetime
+    received_at: datetime
+    touches: int = 1
+    scores: Scores | None = None
+    tier: str | None = None
+    flags: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    review: ReviewSummary | None = None
+    route: Route | None = None
+    escalated: bool = False
+    failure: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class RoutingDecision(BaseModel):
+    """What the rules decided for one lead, with every reason; the workflow carries it."""
+
+    lead_id: str
+    tier: str
+    tier_reason: str
+    action: RouteAction
+    owner: str
+    rule: str
+    needs_review: bool
+    triggers: list[str]
+    flags: list[str]
+    reasons: list[str]
+
+
+class Review(BaseModel):
+    review_id: str
+    lead_id: str
+    account: str | None
+    status: ReviewStatus
+    triggers: list[str]
+    reasons: list[str]
+    scores: Scores | None
+    suggested_route: RouteAction
+    suggested_owner: str
+    rule: str
+    created_at: datetime
+    due_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision: DecisionKind | None = None
+    final_route: RouteAction | None = None
+    note: str = ""
+
+
+class ReviewOutcome(BaseModel):
+    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation."""
+
+    review_id: str
+    action: RouteAction
+    decided_by: str
+    status: ReviewStatus
+    note: str = ""

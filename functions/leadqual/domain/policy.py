@@ -1,0 +1,184 @@
+"""The qualification policy RevOps owns: tiers, triggers, bands and ordered routing rules.
+
+Loaded from YAML and validated by pydantic, so a bad file fails naming the rule and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from leadqual.domain.models import FormType
+from leadqual.resources import RouteAction
+
+KNOWN_FLAGS = frozenset(
+    {
+        "named_account", "pricing_page_visit", "competitor_research", "repeat_engagement",
+        "demo_request", "reactivated", "ambiguous_intent", "intent_surge", "enterprise", "free_mail",
+    }
+)  # fmt: skip
+BANDS = ("high", "medium", "low")
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "config" / "policy.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignalSettings(_Strict):
+    pricing_window_days: int = Field(30, gt=0)
+    competitor_window_days: int = Field(30, gt=0)
+    repeat_engagement_events: int = Field(3, gt=0)
+    repeat_engagement_window_hours: int = Field(48, gt=0)
+    surge_threshold: float = Field(60, ge=0, le=100)
+    surge_window_days: int = Field(21, gt=0)
+    cold_after_days: int = Field(90, gt=0)
+    demo_forms: list[FormType] = Field(
+        default_factory=lambda: [FormType.DEMO_REQUEST, FormType.CONTACT_SALES, FormType.PRICING_REQUEST]
+    )
+
+
+class AmbiguitySettings(_Strict):
+    high_fit_min: int = Field(60, ge=0, le=100)
+    low_engagement_max: int = Field(25, ge=0, le=100)
+    low_fit_max: int = Field(30, ge=0, le=100)
+    high_engagement_or_intent_min: int = Field(70, ge=0, le=100)
+
+
+class ScoreBands(_Strict):
+    high: float = Field(gt=0, lt=1)
+    medium: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreBands:
+        if self.medium >= self.high:
+            raise ValueError("medium must be below high")
+        return self
+
+    def band(self, probability: float) -> str:
+        if probability >= self.high:
+            return "high"
+        return "medium" if probability >= self.medium else "low"
+
+
+class TierCondition(_Strict):
+    named_account: bool | None = None
+    min_employees: int | None = Field(None, ge=0)
+    min_annual_revenue: float | None = Field(None, ge=0)
+    account_tiers: list[str] | None = None
+
+
+class TierDef(_Strict):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    description: str
+    match: Literal["all", "any"] = "all"
+    when: TierCondition
+
+
+class RuleCondition(_Strict):
+    """Every condition given must hold (an absent one is not checked)."""
+
+    tiers: list[str] | None = None
+    bands: list[Literal["high", "medium", "low"]] | None = None
+    flags_any: list[str] | None = None
+    flags_all: list[str] | None = None
+    flags_none: list[str] | None = None
+    forms: list[FormType] | None = None
+    free_mail: bool | None = None
+    min_fit: int | None = Field(None, ge=0, le=100)
+    max_fit: int | None = Field(None, ge=0, le=100)
+    min_engagement: int | None = Field(None, ge=0, le=100)
+    max_engagement: int | None = Field(None, ge=0, le=100)
+    min_intent: int | None = Field(None, ge=0, le=100)
+    max_intent: int | None = Field(None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _known_flags(self) -> RuleCondition:
+        for field in ("flags_any", "flags_all", "flags_none"):
+            unknown = sorted(set(getattr(self, field) or []) - KNOWN_FLAGS)
+            if unknown:
+                raise ValueError(f"{field} names unknown flags {unknown}; known: {sorted(KNOWN_FLAGS)}")
+        return self
+
+
+class RuleDef(_Strict):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9-]+$")
+    description: str
+    when: RuleCondition
+    action: RouteAction
+    review: bool = False
+    owner: str | None = Field(None, description="'account_owner', a person, or default owner of the action")
+
+
+class Policy(_Strict):
+    version: int
+    signals: SignalSettings = Field(default_factory=SignalSettings)
+    ambiguity: AmbiguitySettings = Field(default_factory=AmbiguitySettings)
+    score_bands: ScoreBands
+    tiers: list[TierDef] = Field(min_length=1)
+    owners: dict[RouteAction, str]
+    rules: list[RuleDef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Policy:
+        rule_ids = [r.id for r in self.rules]
+        repeated = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule ids must be unique, repeated: {repeated}")
+        tier_ids = {t.id for t in self.tiers}
+        for rule in self.rules:
+            unknown = sorted(set(rule.when.tiers or []) - tier_ids)
+            if unknown:
+                raise ValueError(f"rule {rule.id!r}: when.tiers names unknown tiers {unknown}")
+        missing = sorted(a.value for a in RouteAction if a not in self.owners)
+        if missing:
+            raise ValueError(f"owners has no default owner for {missing}")
+        if self.rules[-1].when != RuleCondition():
+            raise ValueError(f"the last rule ({self.rules[-1].id!r}) must match everything (when: {{}})")
+        if self.tiers[-1].when != TierCondition():
+            raise ValueError(f"the last tier ({self.tiers[-1].id!r}) must match everything (when: {{}})")
+        return self
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file, the rule and the field."""
+
+
+def parse_policy(data: Any, source: str = "policy") -> Policy:
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            location = _readable_location(data, item["loc"])
+            problems.append(f"{location}: {item['msg']}")
+        raise PolicyError(f"{source} is invalid:\n  " + "\n  ".join(problems)) from None
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    file = Path(path) if path else DEFAULT_POLICY_FILE
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise PolicyError(f"{file} is not valid YAML: {error}") from None
+    return parse_policy(data, str(file))
+
+
+def _readable_location(data: Any, loc: tuple[Any, ...]) -> str:
+    """`rules[3] (id 'x').when.bands` instead of `rules.3.when.bands`."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) and "id" in node[key]:
+                label += f" (id {node[key]['id']!r})"
+            parts.append(label)
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(file)"

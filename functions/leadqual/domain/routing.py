@@ -1,0 +1,226 @@
+"""Tiers, flags and the ordered routing rules: the explicit, predictable half of qualification.
+
+Pure functions of their inputs: the same lead, signals and policy always give the same decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from leadqual.domain.identity import is_free_mail
+from leadqual.domain.models import Account, EventType, Lead, OutcomeKind, PageCategory, RoutingDecision, Scores
+from leadqual.domain.policy import Policy, RuleCondition, RuleDef, TierDef
+from leadqual.domain.signals import StoredEvent, StoredIntent
+from leadqual.resources import RouteAction
+
+REVIEW_FLAGS_ALWAYS = ("named_account", "reactivated", "ambiguous_intent")
+BEHAVIOURAL_TRIGGERS = ("pricing_page_visit", "competitor_research", "repeat_engagement", "demo_request")
+COLD_OUTCOMES = (OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)
+NEW_INTENT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class QualificationContext:
+    lead: Lead
+    scores: Scores
+    account: Account | None
+    events: Sequence[StoredEvent] = ()
+    intents: Sequence[StoredIntent] = ()
+    # Earlier touches of this person or account (previous submissions, outcomes) beyond `events`.
+    prior_activity: Sequence[datetime] = ()
+    last_outcome: OutcomeKind | None = None
+
+    @property
+    def as_of(self) -> datetime:
+        return self.lead.submitted_at
+
+
+@dataclass
+class Flagged:
+    flags: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, flag: str, reason: str) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+            self.reasons.append(reason)
+
+
+def tier_for(context: QualificationContext, tiers: Sequence[TierDef]) -> tuple[str, str]:
+    account = context.account
+    employees = (account.employees if account else None) or context.lead.company.employees or 0
+    revenue = (account.annual_revenue if account else None) or context.lead.company.annual_revenue or 0
+    for tier in tiers:
+        when = tier.when
+        checks = []
+        if when.named_account is not None:
+            checks.append(bool(account and account.named_account) == when.named_account)
+        if when.min_employees is not None:
+            checks.append(employees >= when.min_employees)
+        if when.min_annual_revenue is not None:
+            checks.append(revenue >= when.min_annual_revenue)
+        if when.account_tiers is not None:
+            checks.append(bool(account and account.tier in when.account_tiers))
+        matched = any(checks) if tier.match == "any" else all(checks)
+        if matched or not checks:
+            return tier.id, tier.description
+    raise AssertionError("the policy guarantees a catch-all last tier")
+
+
+def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagged:
+    settings = policy.signals
+    as_of = context.as_of
+    lead, scores, account = context.lead, context.scores, context.account
+    past_events = [e for e in context.events if e.occurred_at <= as_of]
+    flagged = Flagged()
+
+    if account and account.named_account:
+        owner = f" (owner {account.owner})" if account.owner else ""
+        flagged.add("named_account", f"Named target account{owner}: human review before first outreach")
+
+    pricing = [
+        e for e in past_events
+        if e.page_category is PageCategory.PRICING and as_of - e.occurred_at <= timedelta(days=settings.pricing_window_days)
+    ]  # fmt: skip
+    if pricing:
+        flagged.add(
+            "pricing_page_visit",
+            f"Visited the pricing page {len(pricing)} time{'s' if len(pricing) > 1 else ''} "
+            f"in the last {settings.pricing_window_days} days",
+        )
+
+    competitor_window = timedelta(days=settings.competitor_window_days)
+    comparisons = [
+        e for e in past_events
+        if e.page_category is PageCategory.COMPETITOR_COMPARISON and as_of - e.occurred_at <= competitor_window
+    ]  # fmt: skip
+    competitors = sorted(
+        {i.competitor for i in context.intents if i.competitor and timedelta(0) <= as_of - i.observed_at <= competitor_window}
+    )
+    if comparisons or competitors:
+        parts = []
+        if comparisons:
+            parts.append(f"read {len(comparisons)} competitor comparison page{'s' if len(comparisons) > 1 else ''}")
+        if competitors:
+            parts.append(f"account researched {', '.join(competitors)}")
+        flagged.add("competitor_research", "Competitor research: " + "; ".join(parts))
+
+    repeat_window = timedelta(hours=settings.repeat_engagement_window_hours)
+    recent = [e for e in past_events if as_of - e.occurred_at <= repeat_window]
+    if len(recent) >= settings.repeat_engagement_events:
+        flagged.add(
+            "repeat_engagement",
+            f"{len(recent)} engagements in the last {settings.repeat_engagement_window_hours} hours",
+        )
+
+    if lead.form in settings.demo_forms:
+        flagged.add("demo_request", f"Asked for contact: {lead.form.value.replace('_', ' ')} form")
+
+    surge_window = timedelta(days=settings.surge_window_days)
+    surging = sorted(
+        {i.topic for i in context.intents if i.score > settings.surge_threshold and timedelta(0) <= as_of - i.observed_at <= surge_window}
+    )
+    if surging:
+        flagged.add("intent_surge", f"Account intent surge on: {', '.join(surging)}")
+
+    reactivation = _reactivation_reason(context, settings.cold_after_days)
+    if reactivation:
+        flagged.add("reactivated", reactivation)
+
+    ambiguity = policy.ambiguity
+    if scores.fit >= ambiguity.high_fit_min and scores.engagement <= ambiguity.low_engagement_max:
+        flagged.add(
+            "ambiguous_intent",
+            f"Ambiguous intent: strong fit ({scores.fit}) but little engagement ({scores.engagement})",
+        )
+    elif scores.fit <= ambiguity.low_fit_max and max(scores.engagement, scores.intent) >= ambiguity.high_engagement_or_intent_min:
+        flagged.add(
+            "ambiguous_intent",
+            f"Ambiguous intent: weak fit ({scores.fit}) but high engagement ({scores.engagement}) "
+            f"or intent ({scores.intent})",
+        )
+
+    if tier == "enterprise":
+        flagged.add("enterprise", "Enterprise-sized account")
+    if is_free_mail(lead.email):
+        flagged.add("free_mail", "Free-mail address, no company account")
+    return flagged
+
+
+def _reactivation_reason(context: QualificationContext, cold_after_days: int) -> str | None:
+    as_of = context.as_of
+    if context.last_outcome in COLD_OUTCOMES:
+        return f"Reactivated: last outcome was {context.last_outcome.value.replace('_', ' ')}, now active again"
+    activity = sorted(
+        [e.occurred_at for e in context.events if e.occurred_at <= as_of] + [t for t in context.prior_activity if t < as_of]
+    )
+    new_activity = [t for t in activity if as_of - t <= NEW_INTENT_WINDOW] + [as_of]
+    first_new = min(new_activity)
+    earlier = [t for t in activity if t < first_new]
+    if earlier and (first_new - earlier[-1]).days >= cold_after_days:
+        gap = (first_new - earlier[-1]).days
+        return f"Reactivated: no activity for {gap} days before {first_new.date().isoformat()}, now active again"
+    return None
+
+
+def rule_matches(condition: RuleCondition, *, tier: str, band: str, flags: Sequence[str], scores: Scores, lead: Lead) -> bool:
+    present = set(flags)
+    checks = [
+        condition.tiers is None or tier in condition.tiers,
+        condition.bands is None or band in condition.bands,
+        condition.flags_any is None or bool(present & set(condition.flags_any)),
+        condition.flags_all is None or set(condition.flags_all) <= present,
+        condition.flags_none is None or not (present & set(condition.flags_none)),
+        condition.forms is None or lead.form in condition.forms,
+        condition.free_mail is None or is_free_mail(lead.email) == condition.free_mail,
+        condition.min_fit is None or scores.fit >= condition.min_fit,
+        condition.max_fit is None or scores.fit <= condition.max_fit,
+        condition.min_engagement is None or scores.engagement >= condition.min_engagement,
+        condition.max_engagement is None or scores.engagement <= condition.max_engagement,
+        condition.min_intent is None or scores.intent >= condition.min_intent,
+        condition.max_intent is None or scores.intent <= condition.max_intent,
+    ]
+    return all(checks)
+
+
+def owner_for(rule: RuleDef, action: RouteAction, account: Account | None, policy: Policy) -> str:
+    if rule.owner == "account_owner":
+        return (account.owner if account and account.owner else None) or policy.owners[action]
+    return rule.owner or policy.owners[action]
+
+
+def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
+    tier, tier_reason = tier_for(context, policy.tiers)
+    flagged = flags_for(context, policy, tier)
+    band = policy.score_bands.band(context.scores.conversion_probability)
+    rule = next(
+        r
+        for r in policy.rules
+        if rule_matches(r.when, tier=tier, band=band, flags=flagged.flags, scores=context.scores, lead=context.lead)
+    )
+    # Whatever rule fired, these checkpoints always put a human in front of the first outreach.
+    always_review = [f for f in REVIEW_FLAGS_ALWAYS if f in flagged.flags]
+    needs_review = rule.review or bool(always_review)
+    triggers = [f for f in flagged.flags if f in (*REVIEW_FLAGS_ALWAYS, *BEHAVIOURAL_TRIGGERS)] if needs_review else []
+    probability = context.scores.conversion_probability
+    reasons = [
+        *flagged.reasons,
+        f"Tier {tier}: {tier_reason}",
+        f"Score band {band} (conversion probability {probability:.0%}, grade {context.scores.grade})",
+        f"Rule {rule.id}: {rule.description}",
+    ]
+    return RoutingDecision(
+        lead_id=context.lead.lead_id,
+        tier=tier,
+        tier_reason=tier_reason,
+        action=rule.action,
+        owner=owner_for(rule, rule.action, context.account, policy),
+        rule=rule.id,
+        needs_review=needs_review,
+        triggers=triggers,
+        flags=[f for f in flagged.flags if f != "free_mail"],
+        reasons=reasons,
+    )
+

@@ -1,0 +1,100 @@
+"""From the model's additive output to what a rep sees: probability, sub-scores, grade, reasons.
+
+The ONNX graph returns, per lead, the calibrated probability and each input column's contribution
+to the log-odds (they sum, with the base log-odds, to the model's logit). Sub-scores and reasons
+are computed from those contributions, so they say what the model actually did.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from leadqual.domain.features import FeatureSpec
+from leadqual.domain.models import Reason, Scores
+
+GROUPS: tuple[Literal["fit", "engagement", "intent"], ...] = ("fit", "engagement", "intent")
+REASONS_PER_SIDE = 3
+# A contribution smaller than this (in log-odds) is noise, not a reason.
+MIN_REASON_CONTRIBUTION = 0.05
+
+
+class GradeThresholds(BaseModel):
+    """Minimum calibrated probability for each grade, from the training distribution."""
+
+    A: float
+    B: float
+    C: float
+
+    def grade(self, probability: float) -> Literal["A", "B", "C", "D"]:
+        if probability >= self.A:
+            return "A"
+        if probability >= self.B:
+            return "B"
+        if probability >= self.C:
+            return "C"
+        return "D"
+
+
+class ScoringProfile(BaseModel):
+    """Ships beside model.onnx: how to turn contributions into sub-scores and a grade."""
+
+    model_version: str
+    base_logit: float
+    # 101 quantiles (0th..100th percentile) of each group's summed contribution on training data.
+    group_quantiles: dict[str, list[float]] = Field(min_length=1)
+    grades: GradeThresholds
+
+
+class ModelOutput(BaseModel):
+    probability: float
+    contributions: list[float]
+
+
+def percentile_score(value: float, quantiles: Sequence[float]) -> int:
+    """0-100: the share of training leads whose group contribution is below this lead's."""
+    if not quantiles:
+        return 50
+    position = bisect.bisect_left(list(quantiles), value)
+    return max(0, min(100, round(100 * position / (len(quantiles) - 1))))
+
+
+def explain(
+    spec: FeatureSpec, profile: ScoringProfile, record: Mapping[str, Any], output: ModelOutput
+) -> Scores:
+    owners = spec.column_owners()
+    if len(output.contributions) != len(owners):
+        raise ValueError(f"model returned {len(output.contributions)} contributions for {len(owners)} columns")
+    group_sums = dict.fromkeys(GROUPS, 0.0)
+    # Columns of one feature (e.g. a one-hot industry) add up to one reason.
+    per_feature: dict[str, float] = {}
+    for owner, contribution in zip(owners, output.contributions, strict=True):
+        group_sums[owner.group] += contribution
+        per_feature[owner.name] = per_feature.get(owner.name, 0.0) + contribution
+
+    reasons = [
+        Reason(feature=f.name, text=f.describe(record.get(f.column)), contribution=round(per_feature[f.name], 4))
+        for f in spec.features
+        if abs(per_feature[f.name]) >= MIN_REASON_CONTRIBUTION
+    ]
+    positive = sorted((r for r in reasons if r.contribution > 0), key=lambda r: -r.contribution)
+    negative = sorted((r for r in reasons if r.contribution < 0), key=lambda r: r.contribution)
+    return Scores(
+        conversion_probability=round(output.probability, 4),
+        fit=percentile_score(group_sums["fit"], profile.group_quantiles.get("fit", [])),
+        engagement=percentile_score(group_sums["engagement"], profile.group_quantiles.get("engagement", [])),
+        intent=percentile_score(group_sums["intent"], profile.group_quantiles.get("intent", [])),
+        grade=profile.grades.grade(output.probability),
+        model_version=profile.model_version,
+        top_positive=positive[:REASONS_PER_SIDE],
+        top_negative=negative[:REASONS_PER_SIDE],
+    )
+
+
+def logit(probability: float) -> float:
+    clipped = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log(clipped / (1 - clipped))

@@ -1,0 +1,148 @@
+"""The REST API (api.md, version 1) behind API Gateway; `leadqual serve` feeds it the same events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadqual import wiring
+from leadqual.domain.models import (
+    AccountProfile,
+    BehaviourEvent,
+    EventBatch,
+    IntentBatch,
+    LeadSubmission,
+    ReviewDecisionRequest,
+)
+from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
+from leadqual.observability import logger, metrics, tracer
+from leadqual.services.leads import IngestUnavailable
+from leadqual.services.reviews import ReviewClosed, ReviewNotFound
+from leadqual.services.signals import UnknownLead
+
+app = APIGatewayRestResolver()
+MAX_PAGE = 500
+
+
+def _header(name: str) -> str | None:
+    headers = app.current_event.headers or {}
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _body() -> Any:
+    try:
+        raw = app.current_event.decoded_body
+    except (UnicodeDecodeError, ValueError):
+        raise HttpError(400, "invalid_body", "The body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]) from None
+    return parse_json_body(raw, _header("content-type"))
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.post("/leads")
+@tracer.capture_method
+def submit_lead() -> Response:
+    submission = parse_model(LeadSubmission, _body())
+    key = _header("idempotency-key")
+    if key is not None and not (0 < len(key) <= 255):
+        raise HttpError(400, "invalid_header", "Idempotency-Key must be 1-255 characters", [{"field": "Idempotency-Key", "message": "1-255 characters"}])
+    result = wiring.lead_service().ingest(submission, key)
+    metrics.add_metric(name="LeadsReceived" if not result.get("duplicate") else "LeadTouches", unit=MetricUnit.Count, value=1)
+    return _json(202, result)
+
+
+@app.get("/leads/<lead_id>")
+def get_lead(lead_id: str) -> Response:
+    view = wiring.lead_service().read(lead_id)
+    if view is None:
+        raise HttpError(404, "not_found", f"No lead {lead_id}")
+    return _json(200, view)
+
+
+@app.post("/events")
+def post_events() -> Response:
+    data = _body()
+    batch = parse_model(EventBatch, data) if isinstance(data, dict) and "events" in data else None
+    events = batch.events if batch else [parse_model(BehaviourEvent, data)]
+    try:
+        accepted = wiring.signal_service().record_events(events)
+    except UnknownLead as error:
+        raise HttpError(404, "not_found", f"No lead {error}", [{"field": "lead_id", "message": "unknown lead"}]) from None
+    return _json(202, {"accepted": accepted})
+
+
+@app.post("/intent")
+def post_intent() -> Response:
+    batch = parse_model(IntentBatch, _body())
+    return _json(202, {"accepted": wiring.signal_service().record_intent(batch.signals)})
+
+
+@app.put("/accounts/<domain>")
+def put_account(domain: str) -> Response:
+    profile = parse_model(AccountProfile, _body())
+    try:
+        account = wiring.signal_service().put_account(domain, profile)
+    except ValueError as error:
+        raise HttpError(422, "validation_failed", f"Invalid domain {domain!r}", [{"field": "domain", "message": str(error)}]) from None
+    return _json(200, account.model_dump(mode="json"))
+
+
+@app.get("/reviews")
+def list_reviews() -> Response:
+    query = app.current_event.query_string_parameters or {}
+    status = query.get("status", "pending")
+    if status != "pending":
+        raise HttpError(422, "validation_failed", "Only status=pending can be listed", [{"field": "status", "message": "must be pending"}])
+    try:
+        limit = int(query.get("limit", "100"))
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= MAX_PAGE:
+        raise HttpError(422, "validation_failed", f"limit must be 1-{MAX_PAGE}", [{"field": "limit", "message": f"integer 1-{MAX_PAGE}"}])
+    try:
+        page = wiring.review_service().pending(query.get("account"), limit, query.get("cursor"))
+    except ValueError:
+        raise HttpError(422, "validation_failed", "cursor is not one this API returned", [{"field": "cursor", "message": "invalid"}]) from None
+    return _json(200, page)
+
+
+@app.post("/reviews/<review_id>/decision")
+def decide_review(review_id: str) -> Response:
+    request = parse_model(ReviewDecisionRequest, _body())
+    try:
+        view = wiring.review_service().decide(review_id, request)
+    except ReviewNotFound:
+        raise HttpError(404, "not_found", f"No review {review_id}") from None
+    except ReviewClosed as error:
+        raise HttpError(409, "conflict", str(error)) from None
+    metrics.add_metric(name=f"Review{request.decision.value.title()}", unit=MetricUnit.Count, value=1)
+    return _json(200, view)
+
+
+@app.exception_handler(HttpError)
+def http_error(error: HttpError) -> Response:
+    return _json(error.status, error.body())
+
+
+@app.exception_handler(IngestUnavailable)
+def unavailable(error: IngestUnavailable) -> Response:
+    logger.exception("ingest unavailable")
+    return _json(503, {"error": "unavailable", "message": str(error), "details": []})
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return _json(404, {"error": "not_found", "message": f"No route {app.current_event.http_method} {app.current_event.path}", "details": []})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

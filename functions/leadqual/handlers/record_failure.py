@@ -1,0 +1,23 @@
+"""Workflow catch-all: record on the lead why its workflow failed (the execution then fails, alarmed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadqual import wiring
+from leadqual.handlers.workflow_io import FailureInput
+from leadqual.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = FailureInput.model_validate(event)
+    wiring.routing_service().record_failure(request.lead_id, request.error)
+    logger.error("lead workflow failed", lead_id=request.lead_id, error=request.error)
+    metrics.add_metric(name="WorkflowFailures", unit=MetricUnit.Count, value=1)
+    return {"lead_id": request.lead_id, "recorded": True}

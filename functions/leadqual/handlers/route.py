@@ -1,0 +1,23 @@
+"""Workflow task: decide tier, route and whether a human reviews first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadqual import wiring
+from leadqual.handlers.workflow_io import RouteInput
+from leadqual.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = RouteInput.model_validate(event)
+    decision = wiring.routing_service().route(request.lead_id)
+    logger.info("lead routed by rules", lead_id=decision.lead_id, rule=decision.rule, action=decision.action, review=decision.needs_review)
+    metrics.add_metric(name="ReviewsNeeded" if decision.needs_review else "AutoRouted", unit=MetricUnit.Count, value=1)
+    return decision.model_dump(mode="json")

@@ -1,0 +1,63 @@
+"""Turns an HTTP request into the API Gateway REST proxy event the api handler receives in AWS."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from leadqual import resources
+from leadqual.local.invoker import function_name, invoke_in_process
+
+API_FUNCTION = function_name(resources.API_FUNCTION.name)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def proxy_event(method: str, target: str, headers: dict[str, str], body: str | None) -> dict[str, Any]:
+    url = urlsplit(target)
+    query = dict(parse_qsl(url.query, keep_blank_values=True))
+    return {
+        "resource": url.path,
+        "path": url.path,
+        "httpMethod": method.upper(),
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "stage": "local",
+            "httpMethod": method.upper(),
+            "path": url.path,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def call_api(method: str, target: str, body: Any = None, headers: dict[str, str] | None = None) -> ApiResponse:
+    """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text."""
+    all_headers = {"content-type": "application/json", **(headers or {})}
+    text = body if body is None or isinstance(body, str) else json.dumps(body)
+    result, errored = invoke_in_process(API_FUNCTION, proxy_event(method, target, all_headers, text))
+    payload = json.loads(result)
+    if errored:
+        # What API Gateway answers when the integration itself fails.
+        return ApiResponse(502, {"content-type": "application/json"}, json.dumps({"error": "internal", "message": payload.get("errorMessage", "")}))
+    return ApiResponse(payload["statusCode"], payload.get("headers") or {}, payload.get("body") or "")

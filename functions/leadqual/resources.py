@@ -1,0 +1,124 @@
+"""The one place that names leadqual's resources.
+
+CDK (infra/), the local mode (leadqual.local) and the tests read these names instead of
+repeating strings, so a renamed queue cannot leave one of them behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RouteAction(StrEnum):
+    SDR_OUTREACH = "sdr_outreach"
+    AE_NOTIFY = "ae_notify"
+    NURTURE = "nurture"
+    HOLD = "hold"
+
+
+class Env(StrEnum):
+    """Environment variable names the functions read (see leadqual.settings)."""
+
+    LEADS_TABLE = "LEADQUAL_LEADS_TABLE"
+    SIGNALS_TABLE = "LEADQUAL_SIGNALS_TABLE"
+    SCORING_QUEUE_URL = "LEADQUAL_SCORING_QUEUE_URL"
+    REVIEW_QUEUE_URL = "LEADQUAL_REVIEW_QUEUE_URL"
+    ACTION_QUEUE_URLS = "LEADQUAL_ACTION_QUEUE_URLS"
+    STATE_MACHINE_ARN = "LEADQUAL_STATE_MACHINE_ARN"
+    SDR_TOPIC_ARN = "LEADQUAL_SDR_TOPIC_ARN"
+    EVENT_BUS_NAME = "LEADQUAL_EVENT_BUS_NAME"
+    MODEL_DIR = "LEADQUAL_MODEL_DIR"
+    REVIEW_TIMEOUT_SECONDS = "LEADQUAL_REVIEW_TIMEOUT_SECONDS"
+    POLICY_FILE = "LEADQUAL_POLICY_FILE"
+
+
+# Logical names; CDK lets CloudFormation add a suffix, the local mode uses them as they are.
+LEADS_TABLE = "leadqual-leads"
+SIGNALS_TABLE = "leadqual-signals"
+SCORING_QUEUE = "leadqual-scoring"
+SCORING_DLQ = "leadqual-scoring-dlq"
+REVIEW_QUEUE = "leadqual-review-requests"
+REVIEW_DLQ = "leadqual-review-requests-dlq"
+SDR_TOPIC = "leadqual-sdr-notifications"
+EVENT_BUS = "leadqual-events"
+STATE_MACHINE = "leadqual-lead-workflow"
+POWERTOOLS_SERVICE = "leadqual"
+METRICS_NAMESPACE = "Leadqual"
+LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
+
+# A message that fails this many receives goes to its DLQ (which has an alarm).
+MAX_RECEIVES = 3
+SCORING_BATCH_SIZE = 10
+REVIEW_BATCH_SIZE = 10
+DEFAULT_REVIEW_TIMEOUT_SECONDS = 24 * 3600
+
+
+def action_queue_name(action: RouteAction) -> str:
+    return f"leadqual-route-{action.value.replace('_', '-')}"
+
+
+def action_dlq_name(action: RouteAction) -> str:
+    return f"{action_queue_name(action)}-dlq"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: its entry point and what its bundle needs."""
+
+    name: str
+    handler: str
+    description: str
+    needs_scoring_runtime: bool = False
+    memory_mb: int = 256
+    timeout_seconds: int = 15
+
+
+API_FUNCTION = FunctionSpec(
+    "api", "leadqual.handlers.api.handler", "REST API: ingest, reads, review decisions"
+)
+SCORE_FUNCTION = FunctionSpec(
+    "score",
+    "leadqual.handlers.score.handler",
+    "Scores leads from the scoring queue with the ONNX model and starts their workflow",
+    needs_scoring_runtime=True,
+    memory_mb=1024,
+    timeout_seconds=60,
+)
+ROUTE_FUNCTION = FunctionSpec(
+    "route", "leadqual.handlers.route.handler", "Decides tier, route and whether a human reviews"
+)
+REVIEW_REQUEST_FUNCTION = FunctionSpec(
+    "review-request",
+    "leadqual.handlers.review_request.handler",
+    "Records a review with its task token and notifies SDRs",
+)
+ESCALATE_FUNCTION = FunctionSpec(
+    "escalate", "leadqual.handlers.escalate.handler", "Escalates a review that timed out"
+)
+DISPATCH_FUNCTION = FunctionSpec(
+    "dispatch", "leadqual.handlers.dispatch.handler", "Sends a decided lead to its action queue"
+)
+RECORD_FAILURE_FUNCTION = FunctionSpec(
+    "record-failure",
+    "leadqual.handlers.record_failure.handler",
+    "Records on the lead why its workflow failed",
+)
+
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    API_FUNCTION,
+    SCORE_FUNCTION,
+    ROUTE_FUNCTION,
+    REVIEW_REQUEST_FUNCTION,
+    ESCALATE_FUNCTION,
+    DISPATCH_FUNCTION,
+    RECORD_FAILURE_FUNCTION,
+)
+
+# Functions the state machine calls; the key is the ASL substitution variable.
+WORKFLOW_FUNCTIONS: dict[str, FunctionSpec] = {
+    "RouteFunctionArn": ROUTE_FUNCTION,
+    "EscalateFunctionArn": ESCALATE_FUNCTION,
+    "DispatchFunctionArn": DISPATCH_FUNCTION,
+    "RecordFailureFunctionArn": RECORD_FAILURE_FUNCTION,
+}

@@ -1,0 +1,124 @@
+"""The workflow's tasks: decide the route, dispatch it, escalate a timed-out review, record a failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from typing import Any
+
+from leadqual.domain.models import Lead, LeadStatus, ReviewOutcome, ReviewStatus, Route, RoutingDecision, utc_now
+from leadqual.domain.policy import Policy
+from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SignalStore
+from leadqual.domain.routing import QualificationContext, decide
+from leadqual.resources import RouteAction
+from leadqual.services.context import gather_signals
+from leadqual.services.leads import add_history, update_lead
+from leadqual.services.reviews import ReviewService
+
+
+@dataclass
+class RoutingService:
+    leads: LeadStore
+    signals: SignalStore
+    policy: Policy
+    dispatcher: Dispatcher
+    notifier: Notifier
+    reviews: ReviewService
+
+    def route(self, lead_id: str) -> RoutingDecision:
+        lead = self._lead(lead_id)
+        if lead.scores is None:
+            raise ValueError(f"lead {lead_id} has no scores yet; it cannot be routed")
+        context = gather_signals(lead, self.signals)
+        decision = decide(
+            QualificationContext(
+                lead=lead, scores=lead.scores, account=context.account, events=context.events, intents=context.intents
+            ),
+            self.policy,
+        )
+
+        def store_decision(current: Lead) -> None:
+            current.tier = decision.tier
+            current.flags = decision.flags
+            current.reasons = decision.reasons
+            detail = f"rule {decision.rule}: {decision.action.value}" + (" after review" if decision.needs_review else "")
+            add_history(current, "rules_evaluated", detail)
+
+        update_lead(self.leads, lead_id, store_decision)
+        return decision
+
+    def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Route:
+        action = review.action if review else decision.action
+        owner = decision.owner if action is decision.action else self.policy.owners[action]
+        route = Route(
+            action=action,
+            owner=owner,
+            rule=decision.rule,
+            decided_by=review.decided_by if review else "rules",
+            routed_at=utc_now(),
+        )
+        lead = self._lead(decision.lead_id)
+        if lead.route is not None:
+            return lead.route  # a retried dispatch: already sent, never route twice
+        message = {
+            "lead_id": lead.lead_id,
+            "email": lead.email,
+            "account": lead.account,
+            "tier": decision.tier,
+            "flags": decision.flags,
+            "reasons": decision.reasons,
+            "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
+            "route": route.model_dump(mode="json"),
+        }
+        self.dispatcher.send(action, message)
+        self.dispatcher.publish_routed(message)
+
+        def store_route(current: Lead) -> bool:
+            if current.route is not None:
+                return False
+            current.route = route
+            current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
+            add_history(current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})")
+            return True
+
+        update_lead(self.leads, decision.lead_id, store_route)
+        return route
+
+    def escalate(self, decision: RoutingDecision) -> ReviewOutcome:
+        """The SDR did not decide in time: notify an AE instead of failing, and say so on the lead."""
+        review_id = self.reviews.expire(decision.lead_id)
+        self.notifier.notify(
+            f"Escalated: review for lead {decision.lead_id} timed out",
+            "\n".join([f"Lead {decision.lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]),
+            {"kind": "review_escalated", "lead_id": decision.lead_id},
+        )
+
+        def mark(current: Lead) -> None:
+            current.escalated = True
+            add_history(current, "review_escalated", "no SDR decision before the deadline; AE notified")
+
+        update_lead(self.leads, decision.lead_id, mark)
+        return ReviewOutcome(
+            review_id=review_id or "",
+            action=RouteAction.AE_NOTIFY,
+            decided_by="escalation",
+            status=ReviewStatus.EXPIRED,
+        )
+
+    def record_failure(self, lead_id: str, error: dict[str, Any]) -> None:
+        reason = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"
+
+        def mark(current: Lead) -> None:
+            current.status = LeadStatus.FAILED
+            current.failure = reason
+            add_history(current, "failed", reason)
+
+        update_lead(self.leads, lead_id, mark)
+
+    def _lead(self, lead_id: str) -> Lead:
+        lead = self.leads.get_lead(lead_id)
+        if lead is None:
+            raise LookupError(f"lead {lead_id} does not exist")
+        return lead
+
+

@@ -1,0 +1,82 @@
+"""The composition root: builds services from settings and adapters, once per cold start.
+
+Handlers call these; tests build services with fakes or moto-backed adapters instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from leadqual.adapters.dynamo_leads import DynamoLeadStore
+from leadqual.adapters.dynamo_signals import DynamoSignalStore
+from leadqual.adapters.messaging import QueueDispatcher, SnsNotifier, SqsScoringQueue, StepFunctionsWorkflow
+from leadqual.domain.policy import load_policy
+from leadqual.services.leads import LeadService
+from leadqual.services.reviews import ReviewService
+from leadqual.services.routing import RoutingService
+from leadqual.services.signals import SignalService
+from leadqual.settings import current_settings, resolve_model_dir
+
+if TYPE_CHECKING:
+    from leadqual.services.scoring import ScoringService
+
+
+@cache
+def lead_service() -> LeadService:
+    settings = current_settings()
+    return LeadService(DynamoLeadStore(settings.leads_table), SqsScoringQueue(settings.scoring_queue_url))
+
+
+@cache
+def signal_service() -> SignalService:
+    settings = current_settings()
+    return SignalService(DynamoSignalStore(settings.signals_table), DynamoLeadStore(settings.leads_table))
+
+
+@cache
+def review_service() -> ReviewService:
+    settings = current_settings()
+    return ReviewService(
+        DynamoLeadStore(settings.leads_table),
+        SnsNotifier(settings.sdr_topic_arn),
+        StepFunctionsWorkflow(settings.state_machine_arn),
+        settings.review_timeout_seconds,
+    )
+
+
+@cache
+def routing_service() -> RoutingService:
+    settings = current_settings()
+    return RoutingService(
+        DynamoLeadStore(settings.leads_table),
+        DynamoSignalStore(settings.signals_table),
+        load_policy(settings.policy_file),
+        QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
+        SnsNotifier(settings.sdr_topic_arn),
+        review_service(),
+    )
+
+
+@cache
+def scoring_service() -> ScoringService:
+    # Imported here so that only the scoring function pays for numpy and onnxruntime.
+    from leadqual.adapters.onnx_model import OnnxModel
+    from leadqual.services.scoring import ScoringService
+
+    settings = current_settings()
+    model = OnnxModel(resolve_model_dir(settings))
+    return ScoringService(
+        DynamoLeadStore(settings.leads_table),
+        DynamoSignalStore(settings.signals_table),
+        model,
+        model.spec,
+        model.profile,
+        StepFunctionsWorkflow(settings.state_machine_arn),
+    )
+
+
+def reset() -> None:
+    """Forget built services (the local mode and tests rebuild them against fresh resources)."""
+    for factory in (lead_service, signal_service, review_service, routing_service, scoring_service):
+        factory.cache_clear()

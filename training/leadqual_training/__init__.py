@@ -1,0 +1,1 @@
+"""Offline training for leadqual: synthetic history, model fitting, ONNX export. Never bundled."""
