@@ -136,10 +136,10 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
             f"Ambiguous intent: strong fit ({scores.fit}) but little engagement ({scores.engagement})",
         )
     elif scores.fit <= ambiguity.low_fit_max and max(scores.engagement, scores.intent) >= ambiguity.high_engagement_or_intent_min:
+        strong = "engagement" if scores.engagement >= scores.intent else "intent"
         flagged.add(
             "ambiguous_intent",
-            f"Ambiguous intent: weak fit ({scores.fit}) but high engagement ({scores.engagement}) "
-            f"or intent ({scores.intent})",
+            f"Ambiguous intent: weak fit ({scores.fit}) but high {strong} ({max(scores.engagement, scores.intent)})",
         )
 
     if tier == "enterprise":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
+from leadqual.observability import metrics
 from leadqual.resources import ALL_FUNCTIONS
 
 FUNCTION_PREFIX = "leadqual-"
@@ -50,6 +52,9 @@ def load_handler(path: str) -> Handler:
 
 
 HANDLERS: dict[str, str] = {function_name(spec.name): spec.handler for spec in ALL_FUNCTIONS}
+# A Lambda execution environment runs one invocation at a time, and Powertools' Logger and
+# Metrics rely on that; in one local process the same holds only if invocations take turns.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
@@ -57,7 +62,12 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
     context = LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{name}")
     try:
-        result = load_handler(HANDLERS[name])(payload, context)
+        with _ONE_AT_A_TIME:
+            try:
+                result = load_handler(HANDLERS[name])(payload, context)
+            finally:
+                # Nothing publishes EMF locally; without this Powertools flushes to stdout at 100 values.
+                metrics.clear_metrics()
         return json.dumps(result, default=str), False
     except Exception as error:
         return json.dumps(

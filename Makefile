@@ -1,0 +1,59 @@
+# leadqual: everything a fresh machine with python3 and node needs goes through these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: venv demo test lint typecheck unit integration e2e infra synth model bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -e '.[scoring,train,local,infra,dev]'
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch node_modules/.installed
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/leadqual demo
+
+serve: $(STAMP)
+	$(BIN)/leadqual serve
+
+model: $(STAMP)
+	$(BIN)/leadqual train --version 2026-11-27-1
+
+lint: $(STAMP)
+	$(BIN)/ruff check functions infra training tests
+	$(BIN)/ruff format --check functions infra training tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration -q
+
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e -q
+
+infra: $(STAMP)
+	$(BIN)/pytest tests/infra -q
+
+synth: $(STAMP) node_modules/.installed
+	npx cdk synth --quiet
+
+test: lint typecheck $(STAMP) node_modules/.installed
+	$(BIN)/pytest -q
+	npx cdk synth --quiet
+	@echo "cdk synth with cdk-nag (AwsSolutions + Serverless): no unacknowledged findings"
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

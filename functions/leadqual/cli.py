@@ -1,0 +1,96 @@
+"""The `leadqual` command: serve | demo | train."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SPEC = REPO / "training" / "specs" / "leadqual_default.yaml"
+DEFAULT_DATA = REPO / "training" / "data" / "synthetic_leads.csv"
+DEFAULT_ARTIFACTS = REPO / "model_artifacts"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from leadqual.local.cloud import LocalCloud
+    from leadqual.local.server import serve
+
+    cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
+    cloud.run_pollers()
+    server = serve(args.host, args.port)
+    print(f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        cloud.stop()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from leadqual.local.demo import run_demo
+
+    summary = run_demo(leads=args.leads, seed=args.seed, review_timeout_seconds=args.review_timeout)
+    missing = summary["leads"] - sum(summary["by_status"].values())
+    return 1 if missing or summary["by_status"].get("failed") else 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        from leadqual_training.synthetic import write_training_csv
+        from leadqual_training.train import TrainingDataError, load_spec, train
+    except ImportError as error:
+        print(f"training needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
+        return 2
+    data = args.data
+    if data is None:
+        data = DEFAULT_DATA
+        print(f"generating {args.rows} synthetic leads (seed {args.seed}) into {data}")
+        write_training_csv(data, load_spec(args.spec), rows=args.rows, seed=args.seed)
+    try:
+        train(data, args.spec, args.out, version=args.version, make_current=not args.no_current)
+    except TrainingDataError as error:
+        print(f"cannot train: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leadqual", description="Hybrid AI + human lead qualification")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API and the whole flow locally on embedded AWS emulation")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--review-timeout", type=int, default=24 * 3600, help="seconds an SDR has to decide (default 24 h)")
+    serve.add_argument("--log-level", default="INFO")
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="run 200+ synthetic leads through the local flow and summarise")
+    demo.add_argument("--leads", type=int, default=220)
+    demo.add_argument("--seed", type=int, default=11)
+    demo.add_argument("--review-timeout", type=int, default=45, help="seconds; one review is left to time out")
+    demo.set_defaults(run=_demo)
+
+    train = commands.add_parser("train", help="train a model from a CRM export and a feature specification")
+    train.add_argument("--data", type=Path, help="CSV export; default: generate the bundled synthetic history")
+    train.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    train.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS)
+    train.add_argument("--version", help="model version (default: today's date and a counter)")
+    train.add_argument("--rows", type=int, default=20_000)
+    train.add_argument("--seed", type=int, default=7)
+    train.add_argument("--no-current", action="store_true", help="do not make this the deployed model")
+    train.set_defaults(run=_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

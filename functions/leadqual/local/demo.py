@@ -1,0 +1,165 @@
+"""`make demo`: 200+ synthetic leads with behaviour through the real flow on the local cloud.
+
+It stores accounts, intent and behaviour through the API, submits the leads, lets the SDR review
+queue fill, approves, rejects and reroutes reviews through the API, lets one review time out,
+and prints where every lead ended up and how long it took.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from leadqual import resources
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud, wait_until
+from leadqual.resources import RouteAction
+
+SETTLED = {"routed", "hold", "pending_review", "failed"}
+FINAL = {"routed", "hold", "failed"}
+
+
+def _ok(response: Any, expected: int) -> Any:
+    if response.status != expected:
+        raise RuntimeError(f"API answered {response.status}: {response.body[:300]}")
+    return response.json()
+
+
+def _seed_world(leads: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    from leadqual_training.synthetic import SyntheticWorld
+
+    now = datetime.now(UTC)
+    world = SyntheticWorld(seed=seed, accounts=150, end=now)
+    rng = random.Random(seed)
+    submissions, events, intents, accounts = [], [], [], {}
+    for index in range(leads):
+        lead = world.lead(index, submitted_at=now - timedelta(minutes=rng.uniform(1, 90)))
+        submissions.append(lead.submission)
+        events.extend(lead.events)
+        if lead.account:
+            accounts[lead.account.domain] = dict(lead.account.profile)
+            intents.extend(lead.account.intents)
+    # RevOps' named target list: a handful of the accounts, each with its owner.
+    for position, domain in enumerate(sorted(accounts)[:: max(1, len(accounts) // 6)][:6]):
+        accounts[domain].update(named_account=True, owner=["maria.lopez", "kenji.ito"][position % 2])
+    return submissions, events, intents, accounts
+
+
+def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
+    cloud = LocalCloud(review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2).start()
+    try:
+        cloud.run_pollers()
+        return _run(cloud, leads, seed, review_timeout_seconds)
+    finally:
+        cloud.stop()
+
+
+def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
+    submissions, events, intents, accounts = _seed_world(count, seed)
+    print(f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ...")
+    for domain, profile in accounts.items():
+        _ok(call_api("PUT", f"/accounts/{domain}", profile), 200)
+    for start in range(0, len(intents), 1000):
+        _ok(call_api("POST", "/intent", {"signals": intents[start : start + 1000]}), 202)
+    for start in range(0, len(events), 500):
+        _ok(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
+
+    print(f"Submitting {len(submissions)} leads (plus one duplicate and one malformed) ...")
+    lead_ids = [_ok(call_api("POST", "/leads", s), 202)["lead_id"] for s in submissions]
+    duplicate = _ok(call_api("POST", "/leads", submissions[0]), 202)
+    rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
+    print(f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]}, touches {duplicate.get('touches')}")
+    print(f"  malformed submission -> {rejected.status} {rejected.json()['details']}")
+
+    def settled() -> list[dict[str, Any]] | None:
+        views = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
+        return views if all(v["status"] in SETTLED for v in views) else None
+
+    views = wait_until(settled, timeout=300, interval=0.5, what="every lead to be routed or waiting for review")
+    queue = _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
+    print(f"{len(queue)} leads wait for an SDR; deciding all but one through the API ...")
+    decisions = Counter()
+    left_to_time_out = queue[-1] if queue else None
+    for position, review in enumerate(queue[:-1]):
+        kind = ("approve", "approve", "reject", "reroute")[position % 4]
+        body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
+        if kind == "reroute":
+            body["route"] = RouteAction.AE_NOTIFY.value
+        _ok(call_api("POST", f"/reviews/{review['review_id']}/decision", body), 200)
+        decisions[kind] += 1
+    if left_to_time_out:
+        print(f"Letting review {left_to_time_out['review_id']} time out ({review_timeout_seconds}s) ...")
+
+    def final() -> list[dict[str, Any]] | None:
+        current = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
+        return current if all(v["status"] in FINAL for v in current) else None
+
+    views = wait_until(final, timeout=review_timeout_seconds + 120, interval=0.5, what="every review to be decided or escalated")
+    summary = summarize(cloud, views, queue, decisions)
+    print_summary(summary)
+    return summary
+
+
+def _seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summarize(cloud: LocalCloud, views: list[dict[str, Any]], queue: list[dict[str, Any]], decisions: Counter[str]) -> dict[str, Any]:
+    auto = [v for v in views if v["route"] and v["route"]["decided_by"] == "rules"]
+    reviewed = [v for v in views if v["review"]]
+    received_at = {v["lead_id"]: next(h["at"] for h in v["history"] if h["event"] == "received") for v in views}
+    to_route = [_seconds(received_at[v["lead_id"]], v["route"]["routed_at"]) for v in auto]
+    to_review = [
+        _seconds(received_at[v["lead_id"]], next(h["at"] for h in v["history"] if h["event"] == "review_requested"))
+        for v in reviewed
+    ]
+    dlq = sum(cloud.queue_depth(name) for name in (resources.SCORING_DLQ, resources.REVIEW_DLQ))
+    return {
+        "leads": len(views),
+        "by_status": Counter(v["status"] for v in views),
+        "by_route": Counter(v["route"]["action"] for v in views if v["route"]),
+        "by_tier": Counter(v["tier"] for v in views),
+        "by_decider": Counter("rules" if v["route"]["decided_by"] == "rules" else ("escalation" if v["route"]["decided_by"] == "escalation" else "SDR") for v in views if v["route"]),
+        "review_queue": queue,
+        "decisions": decisions,
+        "escalated": [v["lead_id"] for v in views if v["escalated"]],
+        "auto_route_seconds": {"p50": _percentile(to_route, 0.5), "p95": _percentile(to_route, 0.95), "n": len(to_route)},
+        "to_review_seconds": {"p50": _percentile(to_review, 0.5), "p95": _percentile(to_review, 0.95), "n": len(to_review)},
+        "in_dlq": dlq,
+        "executions": Counter(e["status"] for e in cloud.executions()),
+    }
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    line = "-" * 72
+    print(f"\n{line}\nleadqual demo summary: {summary['leads']} leads\n{line}")
+    for title, key in (("Final status", "by_status"), ("Route", "by_route"), ("Tier", "by_tier"), ("Decided by", "by_decider")):
+        parts = ", ".join(f"{k}: {n}" for k, n in sorted(summary[key].items()))
+        print(f"{title:<14}{parts}")
+    print(f"\nSDR review queue as it stood ({len(summary['review_queue'])} pending, oldest first; first 8 shown):")
+    for review in summary["review_queue"][:8]:
+        scores = review["scores"] or {}
+        print(f"  {review['review_id']}  {review['account'] or '(free-mail)'}  triggers={','.join(review['triggers'])}  "
+              f"p={scores.get('conversion_probability', 0):.2f} fit={scores.get('fit')} eng={scores.get('engagement')} "
+              f"intent={scores.get('intent')}  suggested={review['suggested_route']}")  # fmt: skip
+        for reason in review["reasons"][:3]:
+            print(f"      - {reason}")
+    print(f"\nSDR decisions through the API: {dict(summary['decisions'])}; escalated after timeout: {len(summary['escalated'])}")
+    auto, review = summary["auto_route_seconds"], summary["to_review_seconds"]
+    print(f"Ingest -> routed (no review, n={auto['n']}): p50 {auto['p50']:.2f}s, p95 {auto['p95']:.2f}s")
+    print(f"Ingest -> in SDR queue (n={review['n']}):    p50 {review['p50']:.2f}s, p95 {review['p95']:.2f}s")
+    executions = ", ".join(f"{k}: {n}" for k, n in sorted(summary["executions"].items()))
+    print(f"Workflow executions: {executions}")
+    lost = summary["leads"] - sum(summary["by_status"].values())
+    print(f"Nothing lost: {summary['leads']} submitted = {sum(summary['by_status'].values())} accounted for "
+          f"(routed/hold/failed), {summary['in_dlq']} in DLQs, {lost} missing\n{line}")  # fmt: skip

@@ -1,0 +1,1 @@
+"""leadqual's CDK constructs: one per domain, composed by LeadqualStack."""

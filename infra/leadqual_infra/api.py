@@ -1,0 +1,64 @@
+"""The REST API of api.md: API keys for form handlers, IAM for RevOps, SDR tools and CRM sync."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from leadqual_infra.functions import LOG_RETENTION
+
+# (path, method, auth) for every route; form handlers use an API key, everyone else IAM.
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("leads", "POST", "api_key"),
+    ("events", "POST", "api_key"),
+    ("leads/{lead_id}", "GET", "iam"),
+    ("intent", "POST", "iam"),
+    ("accounts/{domain}", "PUT", "iam"),
+    ("reviews", "GET", "iam"),
+    ("reviews/{review_id}/decision", "POST", "iam"),
+)
+
+
+class LeadApi(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction) -> None:
+        super().__init__(scope, construct_id)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="leadqual HTTP API, version 1",
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name="v1",
+                tracing_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.INFO,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True, http_method=True, ip=True, protocol=True, request_time=True,
+                    resource_path=True, response_length=True, status=True, user=True,
+                ),
+                throttling_rate_limit=200,
+                throttling_burst_limit=400,
+            ),
+        )  # fmt: skip
+        validator = self.rest_api.add_request_validator("BodyValidator", validate_request_body=False, validate_request_parameters=True)
+        integration = apigw.LambdaIntegration(handler)
+        for path, method, auth in ROUTES:
+            resource = self.rest_api.root.resource_for_path(path)
+            resource.add_method(
+                method,
+                integration,
+                api_key_required=auth == "api_key",
+                authorization_type=apigw.AuthorizationType.IAM if auth == "iam" else apigw.AuthorizationType.NONE,
+                request_validator=validator,
+            )
+        plan = self.rest_api.add_usage_plan(
+            "FormHandlers",
+            throttle=apigw.ThrottleSettings(rate_limit=50, burst_limit=100),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
+        )
+        self.api_key = self.rest_api.add_api_key("FormHandlerKey")
+        plan.add_api_key(self.api_key)

@@ -1,0 +1,55 @@
+"""One way to make a leadqual Lambda function: tracing, explicit log retention, validated settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from leadqual.resources import POWERTOOLS_SERVICE, FunctionSpec
+from leadqual_infra.bundling import RUNTIME, function_code
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+class FunctionFactory:
+    """Shares the two code bundles between functions so each is built once per synth."""
+
+    def __init__(self, *, architecture: str, model_dir: Path, environment: dict[str, str]):
+        self.architecture = architecture
+        self.model_dir = model_dir
+        self.environment = environment
+        self._code: dict[bool, lambda_.Code] = {}
+
+    def code(self, scoring: bool) -> lambda_.Code:
+        if scoring not in self._code:
+            self._code[scoring] = function_code(scoring=scoring, architecture=self.architecture, model_dir=self.model_dir)
+        return self._code[scoring]
+
+    def create(self, scope: Construct, spec: FunctionSpec, extra_environment: dict[str, str] | None = None) -> lambda_.Function:
+        construct_id = "".join(part.title() for part in spec.name.split("-")) + "Function"
+        log_group = logs.LogGroup(
+            scope, f"{construct_id}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        return lambda_.Function(
+            scope,
+            construct_id,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64 if self.architecture == "arm64" else lambda_.Architecture.X86_64,
+            handler=spec.handler,
+            code=self.code(spec.needs_scoring_runtime),
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **self.environment,
+                **(extra_environment or {}),
+            },
+        )

@@ -1,0 +1,29 @@
+"""Encrypted SQS queues, each with its own dead-letter queue."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from leadqual import resources
+
+
+def queue_with_dlq(scope: Construct, construct_id: str, *, visibility_timeout: Duration) -> tuple[sqs.Queue, sqs.Queue]:
+    dlq = sqs.Queue(
+        scope,
+        f"{construct_id}Dlq",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        visibility_timeout=visibility_timeout,
+        retention_period=Duration.days(4),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=resources.MAX_RECEIVES),
+    )
+    return queue, dlq

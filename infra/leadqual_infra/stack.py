@@ -1,0 +1,103 @@
+"""The leadqual stack: composes one construct per domain and wires least-privilege grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from leadqual import resources
+from leadqual.domain.policy import load_policy
+from leadqual.resources import Env
+from leadqual_infra.api import LeadApi
+from leadqual_infra.bundling import model_directory
+from leadqual_infra.functions import FunctionFactory
+from leadqual_infra.monitoring import Monitoring
+from leadqual_infra.nag import acknowledge_findings
+from leadqual_infra.notifications import Notifications
+from leadqual_infra.pipeline import ScoringPipeline, ScoringQueues
+from leadqual_infra.storage import LeadStorage
+from leadqual_infra.workflow import DispatchTargets, LeadWorkflow
+
+
+def _context(scope: Construct, key: str, default: Any) -> Any:
+    value = scope.node.try_get_context(f"leadqual:{key}")
+    return default if value is None or value == "" else value
+
+
+class LeadqualStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        review_timeout = int(_context(self, "reviewTimeoutSeconds", resources.DEFAULT_REVIEW_TIMEOUT_SECONDS))
+        architecture = str(_context(self, "lambdaArchitecture", "x86_64"))
+        model_dir = model_directory(_context(self, "modelVersion", None))
+        # A bad policy file fails the synth here, naming the rule and field, before anything deploys.
+        load_policy()
+
+        storage = LeadStorage(self, "Storage")
+        notifications = Notifications(self, "Notifications", sdr_email=str(_context(self, "sdrNotificationEmail", "")))
+        queues = ScoringQueues(self, "Queues")
+        targets = DispatchTargets(self, "DispatchTargets")
+        factory = FunctionFactory(
+            architecture=architecture,
+            model_dir=model_dir,
+            environment={
+                Env.LEADS_TABLE: storage.leads.table_name,
+                Env.SIGNALS_TABLE: storage.signals.table_name,
+                Env.SCORING_QUEUE_URL: queues.scoring.queue_url,
+                Env.REVIEW_QUEUE_URL: queues.review_requests.queue_url,
+                Env.ACTION_QUEUE_URLS: targets.queue_urls_json(),
+                Env.SDR_TOPIC_ARN: notifications.sdr_topic.topic_arn,
+                Env.EVENT_BUS_NAME: targets.bus.event_bus_name,
+                Env.REVIEW_TIMEOUT_SECONDS: str(review_timeout),
+                Env.MODEL_DIR: f"/var/task/model_artifacts/{model_dir.name}",
+            },
+        )
+        workflow = LeadWorkflow(
+            self, "Workflow", factory=factory, review_queue=queues.review_requests, review_timeout_seconds=review_timeout
+        )
+        state_machine_env = {Env.STATE_MACHINE_ARN: workflow.state_machine.state_machine_arn}
+        pipeline = ScoringPipeline(self, "Pipeline", queues=queues, factory=factory)
+        pipeline.score_function.add_environment(Env.STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn)
+        api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
+        api = LeadApi(self, "Api", handler=api_function)
+
+        # Least privilege, by grant: each function gets exactly the resources it touches.
+        storage.leads.grant_read_write_data(api_function)
+        storage.signals.grant_read_write_data(api_function)
+        queues.scoring.grant_send_messages(api_function)
+        workflow.state_machine.grant_task_response(api_function)
+        storage.leads.grant_read_write_data(pipeline.score_function)
+        storage.signals.grant_read_data(pipeline.score_function)
+        workflow.state_machine.grant_start_execution(pipeline.score_function)
+        storage.leads.grant_read_write_data(pipeline.review_request_function)
+        notifications.sdr_topic.grant_publish(pipeline.review_request_function)
+        for function in workflow.functions:
+            storage.leads.grant_read_write_data(function)
+            storage.signals.grant_read_data(function)
+            notifications.sdr_topic.grant_publish(function)
+        dispatch = workflow.task_functions["DispatchFunctionArn"]
+        for queue in targets.queues.values():
+            queue.grant_send_messages(dispatch)
+        targets.bus.grant_put_events_to(dispatch)
+
+        monitoring_dlqs = [*queues.dead_letter_queues, *targets.dead_letter_queues]
+        Monitoring(
+            self,
+            "Monitoring",
+            dead_letter_queues=monitoring_dlqs,
+            state_machine=workflow.state_machine,
+            alarm_topic=notifications.alarm_topic,
+        )
+        acknowledge_findings(
+            self,
+            api=api,
+            functions=[api_function, *pipeline.functions, *workflow.functions],
+            workflow=workflow,
+            dead_letter_queues=monitoring_dlqs,
+        )
+        cdk.CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        cdk.CfnOutput(self, "FormHandlerApiKeyId", value=api.api_key.key_id)
+        cdk.CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, "SdrTopicArn", value=notifications.sdr_topic.topic_arn)
