@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from leadqual.local.cloud import LocalCloud
+
+
+def lead_body(email: str = "dana.ng@northwind.io", form: str = "demo_request", **extra: Any) -> dict[str, Any]:
+    """A valid POST /leads body; override any field."""
+    body: dict[str, Any] = {
+        "email": email,
+        "form": form,
+        "first_name": "Dana",
+        "title": "VP of Operations",
+        "company": {"name": "Northwind", "employees": 1200, "industry": "Logistics", "country": "US"},
+        "submitted_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+    }
+    body.update(extra)
+    return body
+
+
+@pytest.fixture
+def cloud() -> Iterator[LocalCloud]:
+    """The whole local cloud; queues are pumped by the test (no background poller)."""
+    with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1) as local:
+        yield local

@@ -1,0 +1,89 @@
+"""The whole flow through moto's Step Functions interpreter, running the real handlers."""
+
+from typing import Any
+
+from leadqual import resources
+from leadqual.adapters.aws_clients import client
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud, wait_until
+from tests.conftest import lead_body
+
+
+def _lead(lead_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+    return body
+
+
+def _settle(cloud: LocalCloud, lead_id: str, statuses: set[str], timeout: float = 30) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        cloud.pump()
+        lead = _lead(lead_id)
+        return lead if lead["status"] in statuses else None
+
+    return wait_until(reached, timeout=timeout, what=f"lead {lead_id} to reach {statuses}")
+
+
+def _submit(**kwargs: Any) -> str:
+    response = call_api("POST", "/leads", lead_body(**kwargs))
+    assert response.status == 202, response.body
+    lead_id: str = response.json()["lead_id"]
+    return lead_id
+
+
+def test_low_intent_newsletter_is_auto_routed_to_nurture(cloud: LocalCloud) -> None:
+    lead_id = _submit(email="bob@gmail.com", form="newsletter", title=None, company={})
+    lead = _settle(cloud, lead_id, {"routed"})
+    assert lead["route"]["action"] == "nurture" and lead["route"]["decided_by"] == "rules"
+    assert [m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(resources.RouteAction.NURTURE))] == [lead_id]
+
+
+def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: LocalCloud) -> None:
+    call_api("PUT", "/accounts/northwind.io", {"named_account": True, "owner": "maria.lopez"})
+    leads = {kind: _submit(email=f"{kind}@northwind.io") for kind in ("approve", "reject", "reroute")}
+    for lead_id in leads.values():
+        lead = _settle(cloud, lead_id, {"pending_review"})
+        assert lead["route"] is None and "named_account" in lead["review"]["triggers"]
+    # Nothing is dispatched while the SDR has not decided.
+    assert cloud.queue_depth(resources.action_queue_name(resources.RouteAction.AE_NOTIFY)) == 0
+    reviews = call_api("GET", "/reviews?status=pending&account=northwind.io").json()["reviews"]
+    assert len(reviews) == 3 and all("task_token" not in str(r) for r in reviews)
+    by_lead = {r["lead_id"]: r["review_id"] for r in reviews}
+    bodies = {
+        "approve": {"decision": "approve", "reviewer": "sam"},
+        "reject": {"decision": "reject", "reviewer": "sam"},
+        "reroute": {"decision": "reroute", "reviewer": "sam", "route": "sdr_outreach"},
+    }
+    for kind, lead_id in leads.items():
+        assert call_api("POST", f"/reviews/{by_lead[lead_id]}/decision", bodies[kind]).status == 200
+    expected = {"approve": ("ae_notify", "maria.lopez"), "reject": ("nurture", "marketing-nurture"), "reroute": ("sdr_outreach", "sdr-team")}
+    for kind, lead_id in leads.items():
+        route = _settle(cloud, lead_id, {"routed"})["route"]
+        assert (route["action"], route["owner"], route["decided_by"]) == (*expected[kind], "sam")
+    again = call_api("POST", f"/reviews/{by_lead[leads['approve']]}/decision", bodies["approve"])
+    assert again.status == 409
+
+
+def test_review_timeout_escalates_instead_of_failing(cloud: LocalCloud) -> None:
+    call_api("PUT", "/accounts/acme.io", {"named_account": True})
+    lead_id = _submit(email="cto@acme.io")
+    _settle(cloud, lead_id, {"pending_review"})
+    lead = _settle(cloud, lead_id, {"routed"}, timeout=30)
+    assert lead["escalated"] and lead["route"]["action"] == "ae_notify" and lead["route"]["decided_by"] == "escalation"
+    assert lead["review"]["status"] == "expired"
+
+
+def test_duplicate_submission_makes_one_lead_and_one_execution(cloud: LocalCloud) -> None:
+    first, second = _submit(email="x@gmail.com", form="newsletter"), _submit(email="x@gmail.com", form="newsletter")
+    assert first == second
+    _settle(cloud, first, {"routed", "hold", "pending_review"})
+    assert [e["name"] for e in cloud.executions()] == [first]
+
+
+def test_poison_message_ends_in_the_dlq(cloud: LocalCloud) -> None:
+    client("sqs").send_message(QueueUrl=cloud.urls[resources.SCORING_QUEUE], MessageBody='{"lead_id": "ld_missing"}')
+
+    def in_dlq() -> bool:
+        cloud.pump()
+        return cloud.queue_depth(resources.SCORING_DLQ) == 1
+
+    wait_until(in_dlq, timeout=30, what="the poison message to reach the scoring DLQ")

@@ -1,0 +1,47 @@
+"""The api handler against moto: bad input gets a 4xx naming the field and stores nothing."""
+
+from leadqual import resources
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud
+from tests.conftest import lead_body
+
+
+def _stored_items(cloud: LocalCloud) -> int:
+    from leadqual.adapters.aws_clients import client
+
+    return int(client("dynamodb").scan(TableName=resources.LEADS_TABLE, Select="COUNT")["Count"])
+
+
+def test_malformed_lead_names_each_bad_field_and_stores_nothing(cloud: LocalCloud) -> None:
+    response = call_api("POST", "/leads", lead_body(email="not-an-email", form="fax", company={"employees": -3}))
+    assert response.status == 422
+    fields = {d["field"] for d in response.json()["details"]}
+    assert fields == {"email", "form", "company.employees"}
+    assert _stored_items(cloud) == 0
+    assert cloud.queue_depth(resources.SCORING_QUEUE) == 0
+
+
+def test_not_json_too_large_and_wrong_type_are_4xx(cloud: LocalCloud) -> None:
+    assert call_api("POST", "/leads", "{not json").status == 400
+    assert call_api("POST", "/leads", "{}", headers={"content-type": "text/plain"}).status == 415
+    assert call_api("POST", "/leads", '{"email": "' + "a" * 1_100_000 + '"}').status == 413
+    future = call_api("POST", "/leads", lead_body(submitted_at="2099-01-01T00:00:00Z"))
+    assert future.status == 422 and future.json()["details"][0]["field"] == "submitted_at"
+    assert _stored_items(cloud) == 0
+
+
+def test_idempotency_key_and_same_email_make_one_lead(cloud: LocalCloud) -> None:
+    first = call_api("POST", "/leads", lead_body(), headers={"Idempotency-Key": "k1"})
+    again = call_api("POST", "/leads", lead_body(email="other@x.io"), headers={"Idempotency-Key": "k1"})
+    assert first.status == again.status == 202 and first.json() == again.json()
+    touch = call_api("POST", "/leads", lead_body())
+    assert touch.json()["lead_id"] == first.json()["lead_id"] and touch.json()["touches"] == 2
+    assert cloud.queue_depth(resources.SCORING_QUEUE) == 1
+
+
+def test_unknown_ids_are_404(cloud: LocalCloud) -> None:
+    assert call_api("GET", "/leads/ld_nope").status == 404
+    decision = call_api("POST", "/reviews/rv_nope/decision", {"decision": "approve", "reviewer": "sam"})
+    assert decision.status == 404
+    reroute = call_api("POST", "/reviews/rv_nope/decision", {"decision": "reroute", "reviewer": "sam"})
+    assert reroute.status == 422 and "route is required" in reroute.json()["details"][0]["message"]
