@@ -7,10 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks, ServerlessChecks  # noqa: E402
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from leadqual_infra.stack import LeadqualStack  # noqa: E402
+from leadqual_infra.stack import LeadqualStack
 
 
 def build_app(app: cdk.App | None = None) -> tuple[cdk.App, LeadqualStack]:

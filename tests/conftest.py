@@ -9,7 +9,9 @@ import pytest
 from leadqual.local.cloud import LocalCloud
 
 
-def lead_body(email: str = "dana.ng@northwind.io", form: str = "demo_request", **extra: Any) -> dict[str, Any]:
+def lead_body(
+    email: str = "dana.ng@northwind.io", form: str = "demo_request", **extra: Any
+) -> dict[str, Any]:
     """A valid POST /leads body; override any field."""
     body: dict[str, Any] = {
         "email": email,

@@ -19,7 +19,10 @@ def _serve(args: argparse.Namespace) -> int:
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
     server = serve(args.host, args.port)
-    print(f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); Ctrl-C stops", flush=True)
+    print(
+        f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); Ctrl-C stops",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -62,21 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadqual", description="Hybrid AI + human lead qualification")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the API and the whole flow locally on embedded AWS emulation")
+    serve = commands.add_parser(
+        "serve", help="run the API and the whole flow locally on embedded AWS emulation"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--review-timeout", type=int, default=24 * 3600, help="seconds an SDR has to decide (default 24 h)")
+    serve.add_argument(
+        "--review-timeout", type=int, default=24 * 3600, help="seconds an SDR has to decide (default 24 h)"
+    )
     serve.add_argument("--log-level", default="INFO")
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="run 200+ synthetic leads through the local flow and summarise")
     demo.add_argument("--leads", type=int, default=220)
     demo.add_argument("--seed", type=int, default=11)
-    demo.add_argument("--review-timeout", type=int, default=45, help="seconds; one review is left to time out")
+    demo.add_argument(
+        "--review-timeout", type=int, default=45, help="seconds; one review is left to time out"
+    )
     demo.set_defaults(run=_demo)
 
     train = commands.add_parser("train", help="train a model from a CRM export and a feature specification")
-    train.add_argument("--data", type=Path, help="CSV export; default: generate the bundled synthetic history")
+    train.add_argument(
+        "--data", type=Path, help="CSV export; default: generate the bundled synthetic history"
+    )
     train.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     train.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS)
     train.add_argument("--version", help="model version (default: today's date and a counter)")

@@ -25,7 +25,9 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 class LeadApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -44,7 +46,9 @@ class LeadApi(Construct):
                 throttling_burst_limit=400,
             ),
         )  # fmt: skip
-        validator = self.rest_api.add_request_validator("BodyValidator", validate_request_body=False, validate_request_parameters=True)
+        validator = self.rest_api.add_request_validator(
+            "BodyValidator", validate_request_body=False, validate_request_parameters=True
+        )
         integration = apigw.LambdaIntegration(handler)
         for path, method, auth in ROUTES:
             resource = self.rest_api.root.resource_for_path(path)
@@ -52,7 +56,9 @@ class LeadApi(Construct):
                 method,
                 integration,
                 api_key_required=auth == "api_key",
-                authorization_type=apigw.AuthorizationType.IAM if auth == "iam" else apigw.AuthorizationType.NONE,
+                authorization_type=apigw.AuthorizationType.IAM
+                if auth == "iam"
+                else apigw.AuthorizationType.NONE,
                 request_validator=validator,
             )
         plan = self.rest_api.add_usage_plan(

@@ -41,7 +41,11 @@ def dependencies(*groups: str) -> list[str]:
 def _tree_hash(*paths: Path) -> str:
     digest = hashlib.sha256()
     for root in paths:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
         for file in files:
             digest.update(str(file.relative_to(REPO)).encode())
             digest.update(file.read_bytes())
@@ -64,7 +68,12 @@ class PipBundling:
              *platforms, *self.requirements],
             check=True,
         )  # fmt: skip
-        shutil.copytree(PACKAGE, out / "leadqual", ignore=shutil.ignore_patterns("__pycache__", "local", "cli.py"), dirs_exist_ok=True)
+        shutil.copytree(
+            PACKAGE,
+            out / "leadqual",
+            ignore=shutil.ignore_patterns("__pycache__", "local", "cli.py"),
+            dirs_exist_ok=True,
+        )
         if self.model_dir:
             shutil.copytree(self.model_dir, out / "model_artifacts" / self.model_dir.name, dirs_exist_ok=True)
         return True

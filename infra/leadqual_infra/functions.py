@@ -26,10 +26,14 @@ class FunctionFactory:
 
     def code(self, scoring: bool) -> lambda_.Code:
         if scoring not in self._code:
-            self._code[scoring] = function_code(scoring=scoring, architecture=self.architecture, model_dir=self.model_dir)
+            self._code[scoring] = function_code(
+                scoring=scoring, architecture=self.architecture, model_dir=self.model_dir
+            )
         return self._code[scoring]
 
-    def create(self, scope: Construct, spec: FunctionSpec, extra_environment: dict[str, str] | None = None) -> lambda_.Function:
+    def create(
+        self, scope: Construct, spec: FunctionSpec, extra_environment: dict[str, str] | None = None
+    ) -> lambda_.Function:
         construct_id = "".join(part.title() for part in spec.name.split("-")) + "Function"
         log_group = logs.LogGroup(
             scope, f"{construct_id}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
@@ -39,7 +43,9 @@ class FunctionFactory:
             construct_id,
             description=spec.description,
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64 if self.architecture == "arm64" else lambda_.Architecture.X86_64,
+            architecture=lambda_.Architecture.ARM_64
+            if self.architecture == "arm64"
+            else lambda_.Architecture.X86_64,
             handler=spec.handler,
             code=self.code(spec.needs_scoring_runtime),
             memory_size=spec.memory_mb,

@@ -25,7 +25,9 @@ class Monitoring(Construct):
         action = actions.SnsAction(alarm_topic)
         self.alarms: list[cloudwatch.Alarm] = []
         for index, dlq in enumerate(dead_letter_queues):
-            alarm = dlq.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)).create_alarm(
+            alarm = dlq.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1)
+            ).create_alarm(
                 self,
                 f"DlqNotEmpty{index}",
                 alarm_description="A message reached a dead-letter queue: a lead or review request needs attention",

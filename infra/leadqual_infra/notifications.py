@@ -13,8 +13,12 @@ class Notifications(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, sdr_email: str) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(self, "TopicsKey", enable_key_rotation=True, description="leadqual SNS topics")
-        self.sdr_topic = sns.Topic(self, "SdrTopic", display_name="leadqual SDR reviews", master_key=self.key, enforce_ssl=True)
-        self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="leadqual alarms", master_key=self.key, enforce_ssl=True)
+        self.sdr_topic = sns.Topic(
+            self, "SdrTopic", display_name="leadqual SDR reviews", master_key=self.key, enforce_ssl=True
+        )
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", display_name="leadqual alarms", master_key=self.key, enforce_ssl=True
+        )
         # CloudWatch alarms publish to the encrypted alarm topic.
         self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
         if sdr_email:

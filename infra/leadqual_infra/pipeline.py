@@ -20,10 +20,14 @@ class ScoringQueues(Construct):
         super().__init__(scope, construct_id)
         # Visibility timeout at six times the consumer's timeout, as AWS recommends for Lambda.
         self.scoring, self.scoring_dlq = queue_with_dlq(
-            self, "ScoringQueue", visibility_timeout=Duration.seconds(6 * resources.SCORE_FUNCTION.timeout_seconds)
+            self,
+            "ScoringQueue",
+            visibility_timeout=Duration.seconds(6 * resources.SCORE_FUNCTION.timeout_seconds),
         )
         self.review_requests, self.review_requests_dlq = queue_with_dlq(
-            self, "ReviewRequestQueue", visibility_timeout=Duration.seconds(6 * resources.REVIEW_REQUEST_FUNCTION.timeout_seconds)
+            self,
+            "ReviewRequestQueue",
+            visibility_timeout=Duration.seconds(6 * resources.REVIEW_REQUEST_FUNCTION.timeout_seconds),
         )
 
     @property
@@ -32,7 +36,9 @@ class ScoringQueues(Construct):
 
 
 class ScoringPipeline(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, queues: ScoringQueues, factory: FunctionFactory) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, queues: ScoringQueues, factory: FunctionFactory
+    ) -> None:
         super().__init__(scope, construct_id)
         self.score_function = factory.create(self, resources.SCORE_FUNCTION)
         self.score_function.add_event_source(
@@ -43,7 +49,11 @@ class ScoringPipeline(Construct):
         )  # fmt: skip
         self.review_request_function = factory.create(self, resources.REVIEW_REQUEST_FUNCTION)
         self.review_request_function.add_event_source(
-            sources.SqsEventSource(queues.review_requests, batch_size=resources.REVIEW_BATCH_SIZE, report_batch_item_failures=True)
+            sources.SqsEventSource(
+                queues.review_requests,
+                batch_size=resources.REVIEW_BATCH_SIZE,
+                report_batch_item_failures=True,
+            )
         )
 
     @property

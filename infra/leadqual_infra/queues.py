@@ -9,7 +9,9 @@ from constructs import Construct
 from leadqual import resources
 
 
-def queue_with_dlq(scope: Construct, construct_id: str, *, visibility_timeout: Duration) -> tuple[sqs.Queue, sqs.Queue]:
+def queue_with_dlq(
+    scope: Construct, construct_id: str, *, visibility_timeout: Duration
+) -> tuple[sqs.Queue, sqs.Queue]:
     dlq = sqs.Queue(
         scope,
         f"{construct_id}Dlq",

@@ -36,7 +36,9 @@ class LeadqualStack(cdk.Stack):
         load_policy()
 
         storage = LeadStorage(self, "Storage")
-        notifications = Notifications(self, "Notifications", sdr_email=str(_context(self, "sdrNotificationEmail", "")))
+        notifications = Notifications(
+            self, "Notifications", sdr_email=str(_context(self, "sdrNotificationEmail", ""))
+        )
         queues = ScoringQueues(self, "Queues")
         targets = DispatchTargets(self, "DispatchTargets")
         factory = FunctionFactory(
@@ -55,11 +57,17 @@ class LeadqualStack(cdk.Stack):
             },
         )
         workflow = LeadWorkflow(
-            self, "Workflow", factory=factory, review_queue=queues.review_requests, review_timeout_seconds=review_timeout
+            self,
+            "Workflow",
+            factory=factory,
+            review_queue=queues.review_requests,
+            review_timeout_seconds=review_timeout,
         )
         state_machine_env = {Env.STATE_MACHINE_ARN: workflow.state_machine.state_machine_arn}
         pipeline = ScoringPipeline(self, "Pipeline", queues=queues, factory=factory)
-        pipeline.score_function.add_environment(Env.STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn)
+        pipeline.score_function.add_environment(
+            Env.STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn
+        )
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
         api = LeadApi(self, "Api", handler=api_function)
 

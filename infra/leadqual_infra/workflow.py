@@ -30,7 +30,9 @@ class DispatchTargets(Construct):
         self.queues: dict[RouteAction, sqs.Queue] = {}
         self.dead_letter_queues: list[sqs.Queue] = []
         for action in RouteAction:
-            queue, dlq = queue_with_dlq(self, f"{action.value.title().replace('_', '')}Queue", visibility_timeout=Duration.minutes(5))
+            queue, dlq = queue_with_dlq(
+                self, f"{action.value.title().replace('_', '')}Queue", visibility_timeout=Duration.minutes(5)
+            )
             self.queues[action] = queue
             self.dead_letter_queues.append(dlq)
         self.bus = events.EventBus(self, "EventBus", event_bus_name=resources.EVENT_BUS)
@@ -51,16 +53,21 @@ class LeadWorkflow(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.task_functions: dict[str, lambda_.Function] = {
-            placeholder: factory.create(self, spec) for placeholder, spec in resources.WORKFLOW_FUNCTIONS.items()
+            placeholder: factory.create(self, spec)
+            for placeholder, spec in resources.WORKFLOW_FUNCTIONS.items()
         }
-        log_group = logs.LogGroup(self, "StateMachineLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+        log_group = logs.LogGroup(
+            self, "StateMachineLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
         substitutions = {placeholder: fn.function_arn for placeholder, fn in self.task_functions.items()}
         substitutions[REVIEW_QUEUE_URL] = review_queue.queue_url
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(build_definition(review_timeout_seconds))),
+            definition_body=sfn.DefinitionBody.from_string(
+                json.dumps(build_definition(review_timeout_seconds))
+            ),
             definition_substitutions=substitutions,
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),

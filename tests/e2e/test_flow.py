@@ -34,7 +34,9 @@ def test_low_intent_newsletter_is_auto_routed_to_nurture(cloud: LocalCloud) -> N
     lead_id = _submit(email="bob@gmail.com", form="newsletter", title=None, company={})
     lead = _settle(cloud, lead_id, {"routed"})
     assert lead["route"]["action"] == "nurture" and lead["route"]["decided_by"] == "rules"
-    assert [m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(resources.RouteAction.NURTURE))] == [lead_id]
+    assert [
+        m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(resources.RouteAction.NURTURE))
+    ] == [lead_id]
 
 
 def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: LocalCloud) -> None:
@@ -55,7 +57,11 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
     }
     for kind, lead_id in leads.items():
         assert call_api("POST", f"/reviews/{by_lead[lead_id]}/decision", bodies[kind]).status == 200
-    expected = {"approve": ("ae_notify", "maria.lopez"), "reject": ("nurture", "marketing-nurture"), "reroute": ("sdr_outreach", "sdr-team")}
+    expected = {
+        "approve": ("ae_notify", "maria.lopez"),
+        "reject": ("nurture", "marketing-nurture"),
+        "reroute": ("sdr_outreach", "sdr-team"),
+    }
     for kind, lead_id in leads.items():
         route = _settle(cloud, lead_id, {"routed"})["route"]
         assert (route["action"], route["owner"], route["decided_by"]) == (*expected[kind], "sam")
@@ -68,19 +74,28 @@ def test_review_timeout_escalates_instead_of_failing(cloud: LocalCloud) -> None:
     lead_id = _submit(email="cto@acme.io")
     _settle(cloud, lead_id, {"pending_review"})
     lead = _settle(cloud, lead_id, {"routed"}, timeout=30)
-    assert lead["escalated"] and lead["route"]["action"] == "ae_notify" and lead["route"]["decided_by"] == "escalation"
+    assert (
+        lead["escalated"]
+        and lead["route"]["action"] == "ae_notify"
+        and lead["route"]["decided_by"] == "escalation"
+    )
     assert lead["review"]["status"] == "expired"
 
 
 def test_duplicate_submission_makes_one_lead_and_one_execution(cloud: LocalCloud) -> None:
-    first, second = _submit(email="x@gmail.com", form="newsletter"), _submit(email="x@gmail.com", form="newsletter")
+    first, second = (
+        _submit(email="x@gmail.com", form="newsletter"),
+        _submit(email="x@gmail.com", form="newsletter"),
+    )
     assert first == second
     _settle(cloud, first, {"routed", "hold", "pending_review"})
     assert [e["name"] for e in cloud.executions()] == [first]
 
 
 def test_poison_message_ends_in_the_dlq(cloud: LocalCloud) -> None:
-    client("sqs").send_message(QueueUrl=cloud.urls[resources.SCORING_QUEUE], MessageBody='{"lead_id": "ld_missing"}')
+    client("sqs").send_message(
+        QueueUrl=cloud.urls[resources.SCORING_QUEUE], MessageBody='{"lead_id": "ld_missing"}'
+    )
 
     def in_dlq() -> bool:
         cloud.pump()

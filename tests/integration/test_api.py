@@ -13,7 +13,9 @@ def _stored_items(cloud: LocalCloud) -> int:
 
 
 def test_malformed_lead_names_each_bad_field_and_stores_nothing(cloud: LocalCloud) -> None:
-    response = call_api("POST", "/leads", lead_body(email="not-an-email", form="fax", company={"employees": -3}))
+    response = call_api(
+        "POST", "/leads", lead_body(email="not-an-email", form="fax", company={"employees": -3})
+    )
     assert response.status == 422
     fields = {d["field"] for d in response.json()["details"]}
     assert fields == {"email", "form", "company.employees"}

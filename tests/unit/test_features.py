@@ -18,7 +18,12 @@ def test_fitted_spec_maps_unseen_categories_to_other() -> None:
 
 def test_vector_width_matches_output_columns() -> None:
     spec = load_spec(SPEC).fit([{"company_industry": "Software", "technologies": "salesforce;aws"}])
-    record = {"email": "a@gmail.com", "title": "VP of Sales", "company_employees": "1,200", "technologies": "aws"}
+    record = {
+        "email": "a@gmail.com",
+        "title": "VP of Sales",
+        "company_employees": "1,200",
+        "technologies": "aws",
+    }
     vector = spec.vectorize(record)
     assert len(vector) == len(spec.output_columns())
     columns = dict(zip(spec.output_columns(), vector, strict=True))

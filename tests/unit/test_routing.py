@@ -13,7 +13,9 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def _scores(p: float = 0.05, fit: int = 40, engagement: int = 40, intent: int = 40) -> Scores:
-    return Scores(conversion_probability=p, fit=fit, engagement=engagement, intent=intent, grade="C", model_version="t")
+    return Scores(
+        conversion_probability=p, fit=fit, engagement=engagement, intent=intent, grade="C", model_version="t"
+    )
 
 
 def _lead(email: str = "a@acme.io", form: FormType = FormType.CONTENT_DOWNLOAD, employees: int = 50) -> Lead:
@@ -32,13 +34,19 @@ def test_named_account_always_goes_to_review_whatever_the_score() -> None:
 
 def test_freemail_newsletter_with_no_engagement_goes_to_nurture_without_review() -> None:
     lead = _lead(email="bob@gmail.com", form=FormType.NEWSLETTER)
-    decision = decide(QualificationContext(lead=lead, scores=_scores(p=0.01, fit=35, engagement=0), account=None), POLICY)
+    decision = decide(
+        QualificationContext(lead=lead, scores=_scores(p=0.01, fit=35, engagement=0), account=None), POLICY
+    )
     assert decision.action is RouteAction.NURTURE and not decision.needs_review
 
 
 def test_pricing_visit_flags_a_low_score_lead_for_sdr_attention() -> None:
-    events = [StoredEvent(type="page_view", page_category=PageCategory.PRICING, occurred_at=NOW - timedelta(days=2))]
-    decision = decide(QualificationContext(lead=_lead(), scores=_scores(p=0.02), account=None, events=events), POLICY)
+    events = [
+        StoredEvent(type="page_view", page_category=PageCategory.PRICING, occurred_at=NOW - timedelta(days=2))
+    ]
+    decision = decide(
+        QualificationContext(lead=_lead(), scores=_scores(p=0.02), account=None, events=events), POLICY
+    )
     assert decision.needs_review and "pricing_page_visit" in decision.triggers
 
 

@@ -31,7 +31,9 @@ def test_contributions_sum_to_the_models_logit() -> None:
 
 
 def test_reasons_name_the_strongest_factors_with_their_true_share() -> None:
-    record = serving_record(_lead(form=FormType.NEWSLETTER, title="Student"), None, [], [], MODEL.spec.behaviour)
+    record = serving_record(
+        _lead(form=FormType.NEWSLETTER, title="Student"), None, [], [], MODEL.spec.behaviour
+    )
     output = MODEL.predict([MODEL.spec.vectorize(record)])[0]
     scores = explain(MODEL.spec, MODEL.profile, record, output)
     assert scores.grade == "D"
@@ -39,4 +41,6 @@ def test_reasons_name_the_strongest_factors_with_their_true_share() -> None:
     assert "form" in negative and negative["form"].text == "Form submitted: newsletter"
     # The reason's contribution is the sum of that feature's columns in the graph's output.
     columns = [i for i, owner in enumerate(MODEL.spec.column_owners()) if owner.name == "form"]
-    assert math.isclose(negative["form"].contribution, sum(output.contributions[i] for i in columns), abs_tol=1e-4)
+    assert math.isclose(
+        negative["form"].contribution, sum(output.contributions[i] for i in columns), abs_tol=1e-4
+    )

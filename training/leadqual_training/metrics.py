@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         mask = (p >= low) & (p < high if high < 1 else p <= high)
         if mask.any():
             total += mask.mean() * abs(p[mask].mean() - y[mask].mean())
@@ -25,14 +26,14 @@ def lift_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, float]]:
     rows = []
     for decile, chunk in enumerate(np.array_split(order, 10), start=1):
         rate = float(y[chunk].mean()) if len(chunk) else 0.0
-        rows.append({"decile": decile, "leads": int(len(chunk)), "conversion_rate": round(rate, 4),
+        rows.append({"decile": decile, "leads": len(chunk), "conversion_rate": round(rate, 4),
                      "mean_score": round(float(p[chunk].mean()), 4), "lift": round(rate / base, 2)})  # fmt: skip
     return rows
 
 
 def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     return {
-        "rows": int(len(y)),
+        "rows": len(y),
         "positives": int(y.sum()),
         "roc_auc": round(float(roc_auc_score(y, p)), 4),
         "pr_auc": round(float(average_precision_score(y, p)), 4),

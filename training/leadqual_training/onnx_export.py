@@ -19,7 +19,12 @@ OUTPUT_CONTRIBUTIONS = "contributions"
 
 
 def additive_logistic_graph(
-    mean: np.ndarray, scale: np.ndarray, weights: np.ndarray, intercept: float, columns: list[str], version: str
+    mean: np.ndarray,
+    scale: np.ndarray,
+    weights: np.ndarray,
+    intercept: float,
+    columns: list[str],
+    version: str,
 ) -> onnx.ModelProto:
     width = len(columns)
     initializers = [

@@ -106,7 +106,9 @@ def _weighted(rng: random.Random, table: dict[str, Any]) -> str:
 class SyntheticWorld:
     """Seeded: the same seed and sizes always give the same accounts, leads and outcomes."""
 
-    def __init__(self, seed: int = 7, accounts: int = 4000, end: datetime | None = None, span_days: int = 730):
+    def __init__(
+        self, seed: int = 7, accounts: int = 4000, end: datetime | None = None, span_days: int = 730
+    ):
         self.rng = random.Random(seed)
         self.end = end or datetime(2026, 11, 1, tzinfo=UTC)
         self.span = timedelta(days=span_days)
@@ -122,8 +124,10 @@ class SyntheticWorld:
         size_effect = 0.35 * max(-2.0, min(2.5, math.log10(employees / 150)))
         effect = (INDUSTRIES[industry][1] + COUNTRIES[country][1] + size_effect
                   + sum(TECHNOLOGIES[t] for t in technologies) * 0.8)  # fmt: skip
-        name = f"{rng.choice(['North', 'Blue', 'Bright', 'Iron', 'Green', 'Swift', 'Clear', 'Peak'])}" \
-               f"{rng.choice(['wind', 'field', 'stone', 'path', 'bridge', 'wave', 'line', 'forge'])}"
+        name = (
+            f"{rng.choice(['North', 'Blue', 'Bright', 'Iron', 'Green', 'Swift', 'Clear', 'Peak'])}"
+            f"{rng.choice(['wind', 'field', 'stone', 'path', 'bridge', 'wave', 'line', 'forge'])}"
+        )
         domain = f"{name.lower()}{index}.example"
         in_market = rng.random() ** 2.2  # most accounts are not in market
         account = SyntheticAccount(
@@ -178,8 +182,10 @@ class SyntheticWorld:
         won_probability = 1 / (1 + math.exp(-logit))
         won = rng.random() < won_probability
         outcome = "closed_won" if won else rng.choice(OUTCOMES_LOST)
-        quality = ("hot" if won and rng.random() < 0.9 else rng.choice(["warm", "cold", "cold", "junk"]))
-        disposition = "Qualified - opportunity" if won else rng.choice(["No budget", "Unresponsive", "Bad fit"])
+        quality = "hot" if won and rng.random() < 0.9 else rng.choice(["warm", "cold", "cold", "junk"])
+        disposition = (
+            "Qualified - opportunity" if won else rng.choice(["No budget", "Unresponsive", "Bad fit"])
+        )
         return SyntheticLead(submission, events, account, outcome, won_probability, quality, disposition)
 
     def _events(self, email: str, moment: datetime, interest: float) -> list[dict[str, Any]]:
@@ -223,7 +229,9 @@ def training_row(lead: SyntheticLead, spec: FeatureSpec, lead_id: str) -> dict[s
         received_at=submitted_at,
     )
     account = (
-        Account(domain=lead.account.domain, updated_at=submitted_at, **lead.account.profile) if lead.account else None
+        Account(domain=lead.account.domain, updated_at=submitted_at, **lead.account.profile)
+        if lead.account
+        else None
     )
     events = [StoredEvent.model_validate(e) for e in lead.events]
     intents = [StoredIntent.model_validate(i) for i in (lead.account.intents if lead.account else [])]

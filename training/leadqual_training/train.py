@@ -148,8 +148,10 @@ def train(
     labels = check_export(rows, spec)
     progress(f"{len(rows)} rows, {int(labels.sum())} conversions ({labels.mean():.1%})")
 
-    order = sorted(range(len(rows)), key=lambda i: _time_key(rows[i][spec.time_column])) if spec.time_column else list(
-        np.random.default_rng(SEED).permutation(len(rows))
+    order = (
+        sorted(range(len(rows)), key=lambda i: _time_key(rows[i][spec.time_column]))
+        if spec.time_column
+        else list(np.random.default_rng(SEED).permutation(len(rows)))
     )
     rows = [rows[i] for i in order]
     y = labels[order]
@@ -175,7 +177,10 @@ def train(
 
     # Platt scaling on a later slice: an affine map of the log-odds, so the model stays additive.
     calibrator = LogisticRegression(C=1e6, max_iter=2000)
-    calibrator.fit(model.decision_function(z[calibration_start:holdout_start]).reshape(-1, 1), y[calibration_start:holdout_start])
+    calibrator.fit(
+        model.decision_function(z[calibration_start:holdout_start]).reshape(-1, 1),
+        y[calibration_start:holdout_start],
+    )
     slope, offset = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
     weights = slope * model.coef_[0]
     intercept = slope * float(model.intercept_[0]) + offset
@@ -201,25 +206,41 @@ def train(
     )
     owners = fitted.column_owners()
     group_sums = {
-        group: contributions[:holdout_start][:, [i for i, o in enumerate(owners) if o.group == group]].sum(axis=1)
+        group: contributions[:holdout_start][:, [i for i, o in enumerate(owners) if o.group == group]].sum(
+            axis=1
+        )
         for group in GROUPS
     }
     profile = ScoringProfile(
         model_version=version,
         base_logit=intercept,
-        group_quantiles={g: [round(float(q), 6) for q in np.quantile(s, np.linspace(0, 1, 101))] for g, s in group_sums.items()},
+        group_quantiles={
+            g: [round(float(q), 6) for q in np.quantile(s, np.linspace(0, 1, 101))]
+            for g, s in group_sums.items()
+        },
         grades=grades,
     )
     card = {
         "model_version": version,
         "trained_at": datetime.now().isoformat(timespec="seconds"),
-        "data": {"file": data.name, "sha256": fingerprint(data), "rows": len(rows), "positives": int(y.sum()),
-                 "training_rows": calibration_start, "calibration_rows": holdout_start - calibration_start,
-                 "holdout_rows": len(rows) - holdout_start, "split": f"by {spec.time_column}" if spec.time_column else "random",
-                 "excluded_columns": spec.exclude},  # fmt: skip
-        "model": {"kind": "logistic_regression", "C": best_c, "cv_roc_auc": cv_results,
-                  "calibration": {"method": "platt", "slope": round(slope, 6), "offset": round(offset, 6)},
-                  "columns": len(columns)},  # fmt: skip
+        "data": {
+            "file": data.name,
+            "sha256": fingerprint(data),
+            "rows": len(rows),
+            "positives": int(y.sum()),
+            "training_rows": calibration_start,
+            "calibration_rows": holdout_start - calibration_start,
+            "holdout_rows": len(rows) - holdout_start,
+            "split": f"by {spec.time_column}" if spec.time_column else "random",
+            "excluded_columns": spec.exclude,
+        },  # fmt: skip
+        "model": {
+            "kind": "logistic_regression",
+            "C": best_c,
+            "cv_roc_auc": cv_results,
+            "calibration": {"method": "platt", "slope": round(slope, 6), "offset": round(offset, 6)},
+            "columns": len(columns),
+        },  # fmt: skip
         "holdout": metrics,
         "baseline_conversion_rate": round(baseline_rate, 4),
         "grades": grades.model_dump(),
@@ -234,7 +255,9 @@ def train(
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.onnx").write_bytes(graph.SerializeToString())
     (directory / "feature_spec.json").write_text(fitted.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    (directory / "scoring_profile.json").write_text(profile.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    (directory / "scoring_profile.json").write_text(
+        profile.model_dump_json(indent=2) + "\n", encoding="utf-8"
+    )
     (directory / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (directory / "model_card.md").write_text(render_card(card), encoding="utf-8")
     if make_current:
@@ -267,8 +290,10 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         "| decile | leads | conversion | mean score | lift |",
         "|---|---|---|---|---|",
-        *[f"| {d['decile']} | {d['leads']} | {d['conversion_rate']:.3f} | {d['mean_score']:.3f} | {d['lift']} |"
-          for d in holdout["lift_by_decile"]],  # fmt: skip
+        *[
+            f"| {d['decile']} | {d['leads']} | {d['conversion_rate']:.3f} | {d['mean_score']:.3f} | {d['lift']} |"
+            for d in holdout["lift_by_decile"]
+        ],  # fmt: skip
         "",
         f"Grades: A >= {card['grades']['A']:.3f}, B >= {card['grades']['B']:.3f}, C >= {card['grades']['C']:.3f}, else D.",
         "",

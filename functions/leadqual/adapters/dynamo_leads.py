@@ -37,7 +37,10 @@ def _review_key(review_id: str) -> dict[str, Any]:
 
 
 def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    return error.response["Error"]["Code"] in (
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    )
 
 
 class DynamoLeadStore:
@@ -47,7 +50,9 @@ class DynamoLeadStore:
 
     # ----- leads -----
     def get_lead_versioned(self, lead_id: str) -> tuple[Lead, int] | None:
-        item = self.ddb.get_item(TableName=self.table, Key=_lead_key(lead_id), ConsistentRead=True).get("Item")
+        item = self.ddb.get_item(TableName=self.table, Key=_lead_key(lead_id), ConsistentRead=True).get(
+            "Item"
+        )
         if not item:
             return None
         return Lead.model_validate_json(item["doc"]["S"]), int(item["version"]["N"])
@@ -110,7 +115,9 @@ class DynamoLeadStore:
         keys = [_lead_key(lead.lead_id), {"pk": _s(f"EMAIL#{lead.email}"), "sk": _s("RECENT")}]
         if idempotency_key:
             keys.append({"pk": _s(f"IDEMPOTENCY#{idempotency_key}"), "sk": _s("KEY")})
-        self.ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": self.table, "Key": k}} for k in keys])
+        self.ddb.transact_write_items(
+            TransactItems=[{"Delete": {"TableName": self.table, "Key": k}} for k in keys]
+        )
 
     def save_lead(self, lead: Lead, expected_version: int) -> int:
         return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, {})
@@ -152,13 +159,24 @@ class DynamoLeadStore:
             raise
 
     def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
-        item = self.ddb.get_item(TableName=self.table, Key=_review_key(review_id), ConsistentRead=True).get("Item")
+        item = self.ddb.get_item(TableName=self.table, Key=_review_key(review_id), ConsistentRead=True).get(
+            "Item"
+        )
         if not item:
             return None
-        return Review.model_validate_json(item["doc"]["S"]), int(item["version"]["N"]), item["task_token"]["S"]
+        return (
+            Review.model_validate_json(item["doc"]["S"]),
+            int(item["version"]["N"]),
+            item["task_token"]["S"],
+        )
 
     def save_review(self, review: Review, expected_version: int) -> int:
-        return self._save(_review_key(review.review_id), review.model_dump_json(), expected_version, self._pending_index(review))
+        return self._save(
+            _review_key(review.review_id),
+            review.model_dump_json(),
+            expected_version,
+            self._pending_index(review),
+        )
 
     def pending_reviews(
         self, account: str | None, limit: int, cursor: str | None
@@ -199,7 +217,11 @@ class DynamoLeadStore:
 
     def _save(self, key: dict[str, Any], doc: str, expected_version: int, index: dict[str, Any]) -> int:
         names = {"#doc": "doc", "#version": "version"}
-        values: dict[str, Any] = {":doc": _s(doc), ":next": _n(expected_version + 1), ":expected": _n(expected_version)}
+        values: dict[str, Any] = {
+            ":doc": _s(doc),
+            ":next": _n(expected_version + 1),
+            ":expected": _n(expected_version),
+        }
         sets = ["#doc = :doc", "#version = :next"]
         for position, (attribute, value) in enumerate(index.items()):
             names[f"#i{position}"] = attribute

@@ -24,34 +24,52 @@ class DynamoSignalStore:
 
     def get_account(self, domain: str) -> Account | None:
         item = self.ddb.get_item(
-            TableName=self.table, Key={"pk": _s(f"ACCOUNT#{domain}"), "sk": _s("PROFILE")}, ConsistentRead=True
+            TableName=self.table,
+            Key={"pk": _s(f"ACCOUNT#{domain}"), "sk": _s("PROFILE")},
+            ConsistentRead=True,
         ).get("Item")
         return Account.model_validate_json(item["doc"]["S"]) if item else None
 
     def put_account(self, account: Account) -> None:
         self.ddb.put_item(
             TableName=self.table,
-            Item={"pk": _s(f"ACCOUNT#{account.domain}"), "sk": _s("PROFILE"), "doc": _s(account.model_dump_json())},
+            Item={
+                "pk": _s(f"ACCOUNT#{account.domain}"),
+                "sk": _s("PROFILE"),
+                "doc": _s(account.model_dump_json()),
+            },
         )
 
     def add_events(self, person_key: str, events: Sequence[StoredEvent]) -> None:
-        self._write(f"PERSON#{person_key}", "EVENT", [(e.occurred_at.isoformat(), e.model_dump_json()) for e in events])
+        self._write(
+            f"PERSON#{person_key}",
+            "EVENT",
+            [(e.occurred_at.isoformat(), e.model_dump_json()) for e in events],
+        )
 
     def events_for(self, person_keys: Sequence[str]) -> list[StoredEvent]:
         events: list[StoredEvent] = []
         for key in person_keys:
-            events.extend(StoredEvent.model_validate_json(doc) for doc in self._query(f"PERSON#{key}", "EVENT#"))
+            events.extend(
+                StoredEvent.model_validate_json(doc) for doc in self._query(f"PERSON#{key}", "EVENT#")
+            )
         return sorted(events, key=lambda e: e.occurred_at)
 
     def add_intents(self, domain: str, intents: Sequence[StoredIntent]) -> None:
-        self._write(f"ACCOUNT#{domain}", "INTENT", [(i.observed_at.isoformat(), i.model_dump_json()) for i in intents])
+        self._write(
+            f"ACCOUNT#{domain}", "INTENT", [(i.observed_at.isoformat(), i.model_dump_json()) for i in intents]
+        )
 
     def intents_for(self, domain: str) -> list[StoredIntent]:
         return [StoredIntent.model_validate_json(doc) for doc in self._query(f"ACCOUNT#{domain}", "INTENT#")]
 
     def _write(self, pk: str, kind: str, docs: Sequence[tuple[str, str]]) -> None:
         requests = [
-            {"PutRequest": {"Item": {"pk": _s(pk), "sk": _s(f"{kind}#{at}#{uuid.uuid4().hex[:12]}"), "doc": _s(doc)}}}
+            {
+                "PutRequest": {
+                    "Item": {"pk": _s(pk), "sk": _s(f"{kind}#{at}#{uuid.uuid4().hex[:12]}"), "doc": _s(doc)}
+                }
+            }
             for at, doc in docs
         ]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):

@@ -68,7 +68,9 @@ class QueueDispatcher:
         self.event_bus_name = event_bus_name
 
     def send(self, action: RouteAction, message: dict[str, Any]) -> None:
-        client("sqs").send_message(QueueUrl=self.queue_urls[action], MessageBody=json.dumps(message, default=str))
+        client("sqs").send_message(
+            QueueUrl=self.queue_urls[action], MessageBody=json.dumps(message, default=str)
+        )
 
     def publish_routed(self, detail: dict[str, Any]) -> None:
         response = client("events").put_events(

@@ -15,7 +15,9 @@ from leadqual.domain.scoring import ModelOutput, ScoringProfile
 class OnnxModel:
     def __init__(self, directory: Path):
         self.directory = directory
-        self.spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
+        self.spec = FeatureSpec.model_validate_json(
+            (directory / "feature_spec.json").read_text(encoding="utf-8")
+        )
         self.profile = ScoringProfile.model_validate_json(
             (directory / "scoring_profile.json").read_text(encoding="utf-8")
         )

@@ -129,7 +129,9 @@ class FeatureSpec(BaseModel):
 
     @property
     def is_fitted(self) -> bool:
-        return all(f.categories is not None for f in self.features if f.kind in ("categorical", "multi_label"))
+        return all(
+            f.categories is not None for f in self.features if f.kind in ("categorical", "multi_label")
+        )
 
     def required_columns(self) -> list[str]:
         return sorted({f.column for f in self.features})
@@ -163,7 +165,11 @@ class FeatureSpec(BaseModel):
 
 
 def _is_missing(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip())
+    return (
+        raw is None
+        or (isinstance(raw, float) and math.isnan(raw))
+        or (isinstance(raw, str) and not raw.strip())
+    )
 
 
 def _to_float(raw: Any) -> float:

@@ -174,7 +174,12 @@ def _readable_location(data: Any, loc: tuple[Any, ...]) -> str:
     for key in loc:
         if isinstance(key, int):
             label = f"[{key}]"
-            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) and "id" in node[key]:
+            if (
+                isinstance(node, list)
+                and key < len(node)
+                and isinstance(node[key], dict)
+                and "id" in node[key]
+            ):
                 label += f" (id {node[key]['id']!r})"
             parts.append(label)
             node = node[key] if isinstance(node, list) and key < len(node) else None

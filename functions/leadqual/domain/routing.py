@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leadqual.domain.identity import is_free_mail
-from leadqual.domain.models import Account, EventType, Lead, OutcomeKind, PageCategory, RoutingDecision, Scores
+from leadqual.domain.models import (
+    Account,
+    Lead,
+    OutcomeKind,
+    PageCategory,
+    RoutingDecision,
+    Scores,
+)
 from leadqual.domain.policy import Policy, RuleCondition, RuleDef, TierDef
 from leadqual.domain.signals import StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
@@ -97,12 +104,18 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
         if e.page_category is PageCategory.COMPETITOR_COMPARISON and as_of - e.occurred_at <= competitor_window
     ]  # fmt: skip
     competitors = sorted(
-        {i.competitor for i in context.intents if i.competitor and timedelta(0) <= as_of - i.observed_at <= competitor_window}
+        {
+            i.competitor
+            for i in context.intents
+            if i.competitor and timedelta(0) <= as_of - i.observed_at <= competitor_window
+        }
     )
     if comparisons or competitors:
         parts = []
         if comparisons:
-            parts.append(f"read {len(comparisons)} competitor comparison page{'s' if len(comparisons) > 1 else ''}")
+            parts.append(
+                f"read {len(comparisons)} competitor comparison page{'s' if len(comparisons) > 1 else ''}"
+            )
         if competitors:
             parts.append(f"account researched {', '.join(competitors)}")
         flagged.add("competitor_research", "Competitor research: " + "; ".join(parts))
@@ -120,7 +133,11 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
 
     surge_window = timedelta(days=settings.surge_window_days)
     surging = sorted(
-        {i.topic for i in context.intents if i.score > settings.surge_threshold and timedelta(0) <= as_of - i.observed_at <= surge_window}
+        {
+            i.topic
+            for i in context.intents
+            if i.score > settings.surge_threshold and timedelta(0) <= as_of - i.observed_at <= surge_window
+        }
     )
     if surging:
         flagged.add("intent_surge", f"Account intent surge on: {', '.join(surging)}")
@@ -135,7 +152,10 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
             "ambiguous_intent",
             f"Ambiguous intent: strong fit ({scores.fit}) but little engagement ({scores.engagement})",
         )
-    elif scores.fit <= ambiguity.low_fit_max and max(scores.engagement, scores.intent) >= ambiguity.high_engagement_or_intent_min:
+    elif (
+        scores.fit <= ambiguity.low_fit_max
+        and max(scores.engagement, scores.intent) >= ambiguity.high_engagement_or_intent_min
+    ):
         strong = "engagement" if scores.engagement >= scores.intent else "intent"
         flagged.add(
             "ambiguous_intent",
@@ -152,20 +172,27 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
 def _reactivation_reason(context: QualificationContext, cold_after_days: int) -> str | None:
     as_of = context.as_of
     if context.last_outcome in COLD_OUTCOMES:
-        return f"Reactivated: last outcome was {context.last_outcome.value.replace('_', ' ')}, now active again"
+        return (
+            f"Reactivated: last outcome was {context.last_outcome.value.replace('_', ' ')}, now active again"
+        )
     activity = sorted(
-        [e.occurred_at for e in context.events if e.occurred_at <= as_of] + [t for t in context.prior_activity if t < as_of]
+        [e.occurred_at for e in context.events if e.occurred_at <= as_of]
+        + [t for t in context.prior_activity if t < as_of]
     )
     new_activity = [t for t in activity if as_of - t <= NEW_INTENT_WINDOW] + [as_of]
     first_new = min(new_activity)
     earlier = [t for t in activity if t < first_new]
     if earlier and (first_new - earlier[-1]).days >= cold_after_days:
         gap = (first_new - earlier[-1]).days
-        return f"Reactivated: no activity for {gap} days before {first_new.date().isoformat()}, now active again"
+        return (
+            f"Reactivated: no activity for {gap} days before {first_new.date().isoformat()}, now active again"
+        )
     return None
 
 
-def rule_matches(condition: RuleCondition, *, tier: str, band: str, flags: Sequence[str], scores: Scores, lead: Lead) -> bool:
+def rule_matches(
+    condition: RuleCondition, *, tier: str, band: str, flags: Sequence[str], scores: Scores, lead: Lead
+) -> bool:
     present = set(flags)
     checks = [
         condition.tiers is None or tier in condition.tiers,
@@ -198,12 +225,18 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
     rule = next(
         r
         for r in policy.rules
-        if rule_matches(r.when, tier=tier, band=band, flags=flagged.flags, scores=context.scores, lead=context.lead)
+        if rule_matches(
+            r.when, tier=tier, band=band, flags=flagged.flags, scores=context.scores, lead=context.lead
+        )
     )
     # Whatever rule fired, these checkpoints always put a human in front of the first outreach.
     always_review = [f for f in REVIEW_FLAGS_ALWAYS if f in flagged.flags]
     needs_review = rule.review or bool(always_review)
-    triggers = [f for f in flagged.flags if f in (*REVIEW_FLAGS_ALWAYS, *BEHAVIOURAL_TRIGGERS)] if needs_review else []
+    triggers = (
+        [f for f in flagged.flags if f in (*REVIEW_FLAGS_ALWAYS, *BEHAVIOURAL_TRIGGERS)]
+        if needs_review
+        else []
+    )
     probability = context.scores.conversion_probability
     reasons = [
         *flagged.reasons,
@@ -223,4 +256,3 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         flags=[f for f in flagged.flags if f != "free_mail"],
         reasons=reasons,
     )
-

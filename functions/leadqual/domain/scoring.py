@@ -68,7 +68,9 @@ def explain(
 ) -> Scores:
     owners = spec.column_owners()
     if len(output.contributions) != len(owners):
-        raise ValueError(f"model returned {len(output.contributions)} contributions for {len(owners)} columns")
+        raise ValueError(
+            f"model returned {len(output.contributions)} contributions for {len(owners)} columns"
+        )
     group_sums = dict.fromkeys(GROUPS, 0.0)
     # Columns of one feature (e.g. a one-hot industry) add up to one reason.
     per_feature: dict[str, float] = {}
@@ -77,7 +79,9 @@ def explain(
         per_feature[owner.name] = per_feature.get(owner.name, 0.0) + contribution
 
     reasons = [
-        Reason(feature=f.name, text=f.describe(record.get(f.column)), contribution=round(per_feature[f.name], 4))
+        Reason(
+            feature=f.name, text=f.describe(record.get(f.column)), contribution=round(per_feature[f.name], 4)
+        )
         for f in spec.features
         if abs(per_feature[f.name]) >= MIN_REASON_CONTRIBUTION
     ]

@@ -25,7 +25,9 @@ class StoredIntent(BaseModel):
 class BehaviourWindows(BaseModel):
     """How behaviour and intent are summarised into features. Part of the feature specification."""
 
-    half_life_days: float = Field(default=14.0, gt=0, description="Engagement loses half its weight after this")
+    half_life_days: float = Field(
+        default=14.0, gt=0, description="Engagement loses half its weight after this"
+    )
     behaviour_window_days: int = Field(default=30, gt=0)
     repeat_window_hours: int = Field(default=48, gt=0)
     intent_window_days: int = Field(default=21, gt=0)

@@ -37,7 +37,9 @@ def _body() -> Any:
     try:
         raw = app.current_event.decoded_body
     except (UnicodeDecodeError, ValueError):
-        raise HttpError(400, "invalid_body", "The body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]) from None
+        raise HttpError(
+            400, "invalid_body", "The body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]
+        ) from None
     return parse_json_body(raw, _header("content-type"))
 
 
@@ -51,9 +53,16 @@ def submit_lead() -> Response:
     submission = parse_model(LeadSubmission, _body())
     key = _header("idempotency-key")
     if key is not None and not (0 < len(key) <= 255):
-        raise HttpError(400, "invalid_header", "Idempotency-Key must be 1-255 characters", [{"field": "Idempotency-Key", "message": "1-255 characters"}])
+        raise HttpError(
+            400,
+            "invalid_header",
+            "Idempotency-Key must be 1-255 characters",
+            [{"field": "Idempotency-Key", "message": "1-255 characters"}],
+        )
     result = wiring.lead_service().ingest(submission, key)
-    metrics.add_metric(name="LeadsReceived" if not result.get("duplicate") else "LeadTouches", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="LeadsReceived" if not result.get("duplicate") else "LeadTouches", unit=MetricUnit.Count, value=1
+    )
     return _json(202, result)
 
 
@@ -73,7 +82,9 @@ def post_events() -> Response:
     try:
         accepted = wiring.signal_service().record_events(events)
     except UnknownLead as error:
-        raise HttpError(404, "not_found", f"No lead {error}", [{"field": "lead_id", "message": "unknown lead"}]) from None
+        raise HttpError(
+            404, "not_found", f"No lead {error}", [{"field": "lead_id", "message": "unknown lead"}]
+        ) from None
     return _json(202, {"accepted": accepted})
 
 
@@ -89,7 +100,12 @@ def put_account(domain: str) -> Response:
     try:
         account = wiring.signal_service().put_account(domain, profile)
     except ValueError as error:
-        raise HttpError(422, "validation_failed", f"Invalid domain {domain!r}", [{"field": "domain", "message": str(error)}]) from None
+        raise HttpError(
+            422,
+            "validation_failed",
+            f"Invalid domain {domain!r}",
+            [{"field": "domain", "message": str(error)}],
+        ) from None
     return _json(200, account.model_dump(mode="json"))
 
 
@@ -98,17 +114,32 @@ def list_reviews() -> Response:
     query = app.current_event.query_string_parameters or {}
     status = query.get("status", "pending")
     if status != "pending":
-        raise HttpError(422, "validation_failed", "Only status=pending can be listed", [{"field": "status", "message": "must be pending"}])
+        raise HttpError(
+            422,
+            "validation_failed",
+            "Only status=pending can be listed",
+            [{"field": "status", "message": "must be pending"}],
+        )
     try:
         limit = int(query.get("limit", "100"))
     except ValueError:
         limit = -1
     if not 1 <= limit <= MAX_PAGE:
-        raise HttpError(422, "validation_failed", f"limit must be 1-{MAX_PAGE}", [{"field": "limit", "message": f"integer 1-{MAX_PAGE}"}])
+        raise HttpError(
+            422,
+            "validation_failed",
+            f"limit must be 1-{MAX_PAGE}",
+            [{"field": "limit", "message": f"integer 1-{MAX_PAGE}"}],
+        )
     try:
         page = wiring.review_service().pending(query.get("account"), limit, query.get("cursor"))
     except ValueError:
-        raise HttpError(422, "validation_failed", "cursor is not one this API returned", [{"field": "cursor", "message": "invalid"}]) from None
+        raise HttpError(
+            422,
+            "validation_failed",
+            "cursor is not one this API returned",
+            [{"field": "cursor", "message": "invalid"}],
+        ) from None
     return _json(200, page)
 
 
@@ -138,7 +169,14 @@ def unavailable(error: IngestUnavailable) -> Response:
 
 @app.not_found
 def not_found(_: Exception) -> Response:
-    return _json(404, {"error": "not_found", "message": f"No route {app.current_event.http_method} {app.current_event.path}", "details": []})
+    return _json(
+        404,
+        {
+            "error": "not_found",
+            "message": f"No route {app.current_event.http_method} {app.current_event.path}",
+            "details": [],
+        },
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -18,6 +18,12 @@ from leadqual.observability import logger, metrics, tracer
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DispatchInput.model_validate(event)
     route = wiring.routing_service().dispatch(request.decision, request.review)
-    logger.info("lead dispatched", lead_id=request.decision.lead_id, action=route.action, owner=route.owner, decided_by=route.decided_by)
+    logger.info(
+        "lead dispatched",
+        lead_id=request.decision.lead_id,
+        action=route.action,
+        owner=route.owner,
+        decided_by=route.decided_by,
+    )
     metrics.add_metric(name=f"Routed_{route.action.value}", unit=MetricUnit.Count, value=1)
     return route.model_dump(mode="json")

@@ -43,14 +43,21 @@ def validation_error(error: ValidationError, prefix: str = "") -> HttpError:
 
 def parse_json_body(body: str | None, content_type: str | None) -> Any:
     if content_type and "json" not in content_type.lower():
-        raise HttpError(415, "unsupported_media_type", f"Send JSON (Content-Type: application/json), not {content_type}")
+        raise HttpError(
+            415, "unsupported_media_type", f"Send JSON (Content-Type: application/json), not {content_type}"
+        )
     if body is None or not body.strip():
-        raise HttpError(400, "empty_body", "The request body is empty; send a JSON object", [{"field": "body", "message": "required"}])
+        raise HttpError(
+            400,
+            "empty_body",
+            "The request body is empty; send a JSON object",
+            [{"field": "body", "message": "required"}],
+        )
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise HttpError(413, "body_too_large", "The request body is over 1 MB; nothing was stored")
     try:
         return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except json.JSONDecodeError as error:
         raise HttpError(
             400, "invalid_json", f"The body is not valid JSON: {error.msg} at position {error.pos}",
             [{"field": "body", "message": "not valid JSON"}],
@@ -59,7 +66,12 @@ def parse_json_body(body: str | None, content_type: str | None) -> Any:
 
 def parse_model(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise HttpError(422, "validation_failed", "The body must be a JSON object", [{"field": "body", "message": "must be an object"}])
+        raise HttpError(
+            422,
+            "validation_failed",
+            "The body must be a JSON object",
+            [{"field": "body", "message": "must be an object"}],
+        )
     try:
         return model.model_validate(data)
     except ValidationError as error:

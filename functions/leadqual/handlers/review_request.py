@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
@@ -21,7 +22,7 @@ class ReviewRequestMessage(BaseModel):
 
 
 class ReviewRequestRecord(SqsRecordModel):
-    body: Json[ReviewRequestMessage]  # type: ignore[assignment]
+    body: Json[ReviewRequestMessage]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=ReviewRequestRecord)
@@ -29,12 +30,16 @@ processor = BatchProcessor(event_type=EventType.SQS, model=ReviewRequestRecord)
 
 def request_review(record: ReviewRequestRecord) -> None:
     review = wiring.review_service().request(record.body.decision, record.body.task_token)
-    logger.info("review requested", lead_id=review.lead_id, review_id=review.review_id, triggers=review.triggers)
+    logger.info(
+        "review requested", lead_id=review.lead_id, review_id=review.review_id, triggers=review.triggers
+    )
     metrics.add_metric(name="ReviewsRequested", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=request_review, processor=processor, context=context)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=request_review, processor=processor, context=context
+    )

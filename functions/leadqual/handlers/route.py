@@ -18,6 +18,14 @@ from leadqual.observability import logger, metrics, tracer
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RouteInput.model_validate(event)
     decision = wiring.routing_service().route(request.lead_id)
-    logger.info("lead routed by rules", lead_id=decision.lead_id, rule=decision.rule, action=decision.action, review=decision.needs_review)
-    metrics.add_metric(name="ReviewsNeeded" if decision.needs_review else "AutoRouted", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "lead routed by rules",
+        lead_id=decision.lead_id,
+        rule=decision.rule,
+        action=decision.action,
+        review=decision.needs_review,
+    )
+    metrics.add_metric(
+        name="ReviewsNeeded" if decision.needs_review else "AutoRouted", unit=MetricUnit.Count, value=1
+    )
     return decision.model_dump(mode="json")

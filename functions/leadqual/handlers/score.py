@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
@@ -19,7 +20,7 @@ class ScoringMessage(BaseModel):
 
 
 class ScoringRecord(SqsRecordModel):
-    body: Json[ScoringMessage]  # type: ignore[assignment]
+    body: Json[ScoringMessage]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=ScoringRecord)
@@ -29,12 +30,19 @@ processor = BatchProcessor(event_type=EventType.SQS, model=ScoringRecord)
 def score_record(record: ScoringRecord) -> None:
     scores = wiring.scoring_service().score_lead(record.body.lead_id)
     if scores is not None:
-        logger.info("lead scored", lead_id=record.body.lead_id, probability=scores.conversion_probability, grade=scores.grade)
+        logger.info(
+            "lead scored",
+            lead_id=record.body.lead_id,
+            probability=scores.conversion_probability,
+            grade=scores.grade,
+        )
         metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=score_record, processor=processor, context=context)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=score_record, processor=processor, context=context
+    )

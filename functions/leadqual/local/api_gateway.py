@@ -51,7 +51,9 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: str | N
     }
 
 
-def call_api(method: str, target: str, body: Any = None, headers: dict[str, str] | None = None) -> ApiResponse:
+def call_api(
+    method: str, target: str, body: Any = None, headers: dict[str, str] | None = None
+) -> ApiResponse:
     """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text."""
     all_headers = {"content-type": "application/json", **(headers or {})}
     text = body if body is None or isinstance(body, str) else json.dumps(body)
@@ -59,5 +61,9 @@ def call_api(method: str, target: str, body: Any = None, headers: dict[str, str]
     payload = json.loads(result)
     if errored:
         # What API Gateway answers when the integration itself fails.
-        return ApiResponse(502, {"content-type": "application/json"}, json.dumps({"error": "internal", "message": payload.get("errorMessage", "")}))
+        return ApiResponse(
+            502,
+            {"content-type": "application/json"},
+            json.dumps({"error": "internal", "message": payload.get("errorMessage", "")}),
+        )
     return ApiResponse(payload["statusCode"], payload.get("headers") or {}, payload.get("body") or "")

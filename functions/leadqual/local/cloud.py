@@ -98,7 +98,10 @@ class LocalCloud:
         ddb, sqs = client("dynamodb"), client("sqs")
         for table in (resources.LEADS_TABLE, resources.SIGNALS_TABLE):
             extra: dict[str, Any] = {}
-            attributes = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
+            attributes = [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ]
             if table == resources.LEADS_TABLE:
                 attributes += [
                     {"AttributeName": "review_queue", "AttributeType": "S"},
@@ -116,25 +119,37 @@ class LocalCloud:
                 ]
             ddb.create_table(
                 TableName=table,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
                 AttributeDefinitions=attributes,
                 BillingMode="PAY_PER_REQUEST",
                 **extra,
             )
-        queues = [(resources.SCORING_QUEUE, resources.SCORING_DLQ), (resources.REVIEW_QUEUE, resources.REVIEW_DLQ)]
+        queues = [
+            (resources.SCORING_QUEUE, resources.SCORING_DLQ),
+            (resources.REVIEW_QUEUE, resources.REVIEW_DLQ),
+        ]
         queues += [(resources.action_queue_name(a), resources.action_dlq_name(a)) for a in RouteAction]
         for name, dlq in queues:
             dlq_url = sqs.create_queue(QueueName=dlq)["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             url = sqs.create_queue(
                 QueueName=name,
                 Attributes={
                     "VisibilityTimeout": str(self.visibility_timeout_seconds),
-                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": resources.MAX_RECEIVES}),
+                    "RedrivePolicy": json.dumps(
+                        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": resources.MAX_RECEIVES}
+                    ),
                 },
             )["QueueUrl"]
             self.urls[name], self.urls[dlq] = url, dlq_url
-            self.arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
         self.arns[resources.SDR_TOPIC] = client("sns").create_topic(Name=resources.SDR_TOPIC)["TopicArn"]
         client("events").create_event_bus(Name=resources.EVENT_BUS)
         role = client("iam").create_role(
@@ -152,7 +167,10 @@ class LocalCloud:
                 Timeout=spec.timeout_seconds,
                 MemorySize=spec.memory_mb,
             )["FunctionArn"]
-        substitutions = {key: self.arns[invoker.function_name(spec.name)] for key, spec in resources.WORKFLOW_FUNCTIONS.items()}
+        substitutions = {
+            key: self.arns[invoker.function_name(spec.name)]
+            for key, spec in resources.WORKFLOW_FUNCTIONS.items()
+        }
         substitutions[REVIEW_QUEUE_URL] = self.urls[resources.REVIEW_QUEUE]
         self.arns[resources.STATE_MACHINE] = client("stepfunctions").create_state_machine(
             name=resources.STATE_MACHINE,
@@ -172,7 +190,9 @@ class LocalCloud:
             Env.SIGNALS_TABLE: resources.SIGNALS_TABLE,
             Env.SCORING_QUEUE_URL: self.urls[resources.SCORING_QUEUE],
             Env.REVIEW_QUEUE_URL: self.urls[resources.REVIEW_QUEUE],
-            Env.ACTION_QUEUE_URLS: json.dumps({a.value: self.urls[resources.action_queue_name(a)] for a in RouteAction}),
+            Env.ACTION_QUEUE_URLS: json.dumps(
+                {a.value: self.urls[resources.action_queue_name(a)] for a in RouteAction}
+            ),
             Env.STATE_MACHINE_ARN: self.arns[resources.STATE_MACHINE],
             Env.SDR_TOPIC_ARN: self.arns[resources.SDR_TOPIC],
             Env.EVENT_BUS_NAME: resources.EVENT_BUS,
@@ -219,14 +239,18 @@ class LocalCloud:
             QueueUrl=self.urls[name],
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
 
     def drain_queue(self, name: str) -> list[dict[str, Any]]:
         """Receives and deletes every message of a queue (the action queues have no consumer locally)."""
         sqs = client("sqs")
         bodies: list[dict[str, Any]] = []
         while True:
-            messages = sqs.receive_message(QueueUrl=self.urls[name], MaxNumberOfMessages=10).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=self.urls[name], MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
             if not messages:
                 return bodies
             for message in messages:
@@ -234,7 +258,9 @@ class LocalCloud:
                 sqs.delete_message(QueueUrl=self.urls[name], ReceiptHandle=message["ReceiptHandle"])
 
 
-def wait_until(condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.05, what: str = "condition") -> T:
+def wait_until(
+    condition: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> T:
     """Polls `condition` until it returns something truthy; raises Timeout naming `what`."""
     deadline = time.monotonic() + timeout
     while True:

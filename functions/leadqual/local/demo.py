@@ -8,7 +8,6 @@ and prints where every lead ended up and how long it took.
 from __future__ import annotations
 
 import random
-import statistics
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,9 @@ def _ok(response: Any, expected: int) -> Any:
     return response.json()
 
 
-def _seed_world(leads: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def _seed_world(
+    leads: int, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     from leadqual_training.synthetic import SyntheticWorld
 
     now = datetime.now(UTC)
@@ -59,7 +60,9 @@ def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45)
 
 def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
     submissions, events, intents, accounts = _seed_world(count, seed)
-    print(f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ...")
+    print(
+        f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ..."
+    )
     for domain, profile in accounts.items():
         _ok(call_api("PUT", f"/accounts/{domain}", profile), 200)
     for start in range(0, len(intents), 1000):
@@ -71,17 +74,21 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     lead_ids = [_ok(call_api("POST", "/leads", s), 202)["lead_id"] for s in submissions]
     duplicate = _ok(call_api("POST", "/leads", submissions[0]), 202)
     rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
-    print(f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]}, touches {duplicate.get('touches')}")
+    print(
+        f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]}, touches {duplicate.get('touches')}"
+    )
     print(f"  malformed submission -> {rejected.status} {rejected.json()['details']}")
 
     def settled() -> list[dict[str, Any]] | None:
         views = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
         return views if all(v["status"] in SETTLED for v in views) else None
 
-    views = wait_until(settled, timeout=300, interval=0.5, what="every lead to be routed or waiting for review")
+    views = wait_until(
+        settled, timeout=300, interval=0.5, what="every lead to be routed or waiting for review"
+    )
     queue = _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
     print(f"{len(queue)} leads wait for an SDR; deciding all but one through the API ...")
-    decisions = Counter()
+    decisions: Counter[str] = Counter()
     left_to_time_out = queue[-1] if queue else None
     for position, review in enumerate(queue[:-1]):
         kind = ("approve", "approve", "reject", "reroute")[position % 4]
@@ -97,7 +104,12 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
         current = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
         return current if all(v["status"] in FINAL for v in current) else None
 
-    views = wait_until(final, timeout=review_timeout_seconds + 120, interval=0.5, what="every review to be decided or escalated")
+    views = wait_until(
+        final,
+        timeout=review_timeout_seconds + 120,
+        interval=0.5,
+        what="every review to be decided or escalated",
+    )
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
     return summary
@@ -111,16 +123,22 @@ def _percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def summarize(cloud: LocalCloud, views: list[dict[str, Any]], queue: list[dict[str, Any]], decisions: Counter[str]) -> dict[str, Any]:
+def summarize(
+    cloud: LocalCloud, views: list[dict[str, Any]], queue: list[dict[str, Any]], decisions: Counter[str]
+) -> dict[str, Any]:
     auto = [v for v in views if v["route"] and v["route"]["decided_by"] == "rules"]
     reviewed = [v for v in views if v["review"]]
-    received_at = {v["lead_id"]: next(h["at"] for h in v["history"] if h["event"] == "received") for v in views}
+    received_at = {
+        v["lead_id"]: next(h["at"] for h in v["history"] if h["event"] == "received") for v in views
+    }
     to_route = [_seconds(received_at[v["lead_id"]], v["route"]["routed_at"]) for v in auto]
     to_review = [
-        _seconds(received_at[v["lead_id"]], next(h["at"] for h in v["history"] if h["event"] == "review_requested"))
+        _seconds(
+            received_at[v["lead_id"]], next(h["at"] for h in v["history"] if h["event"] == "review_requested")
+        )
         for v in reviewed
     ]
     dlq = sum(cloud.queue_depth(name) for name in (resources.SCORING_DLQ, resources.REVIEW_DLQ))
@@ -129,12 +147,26 @@ def summarize(cloud: LocalCloud, views: list[dict[str, Any]], queue: list[dict[s
         "by_status": Counter(v["status"] for v in views),
         "by_route": Counter(v["route"]["action"] for v in views if v["route"]),
         "by_tier": Counter(v["tier"] for v in views),
-        "by_decider": Counter("rules" if v["route"]["decided_by"] == "rules" else ("escalation" if v["route"]["decided_by"] == "escalation" else "SDR") for v in views if v["route"]),
+        "by_decider": Counter(
+            "rules"
+            if v["route"]["decided_by"] == "rules"
+            else ("escalation" if v["route"]["decided_by"] == "escalation" else "SDR")
+            for v in views
+            if v["route"]
+        ),
         "review_queue": queue,
         "decisions": decisions,
         "escalated": [v["lead_id"] for v in views if v["escalated"]],
-        "auto_route_seconds": {"p50": _percentile(to_route, 0.5), "p95": _percentile(to_route, 0.95), "n": len(to_route)},
-        "to_review_seconds": {"p50": _percentile(to_review, 0.5), "p95": _percentile(to_review, 0.95), "n": len(to_review)},
+        "auto_route_seconds": {
+            "p50": _percentile(to_route, 0.5),
+            "p95": _percentile(to_route, 0.95),
+            "n": len(to_route),
+        },
+        "to_review_seconds": {
+            "p50": _percentile(to_review, 0.5),
+            "p95": _percentile(to_review, 0.95),
+            "n": len(to_review),
+        },
         "in_dlq": dlq,
         "executions": Counter(e["status"] for e in cloud.executions()),
     }
@@ -143,10 +175,17 @@ def summarize(cloud: LocalCloud, views: list[dict[str, Any]], queue: list[dict[s
 def print_summary(summary: dict[str, Any]) -> None:
     line = "-" * 72
     print(f"\n{line}\nleadqual demo summary: {summary['leads']} leads\n{line}")
-    for title, key in (("Final status", "by_status"), ("Route", "by_route"), ("Tier", "by_tier"), ("Decided by", "by_decider")):
+    for title, key in (
+        ("Final status", "by_status"),
+        ("Route", "by_route"),
+        ("Tier", "by_tier"),
+        ("Decided by", "by_decider"),
+    ):
         parts = ", ".join(f"{k}: {n}" for k, n in sorted(summary[key].items()))
         print(f"{title:<14}{parts}")
-    print(f"\nSDR review queue as it stood ({len(summary['review_queue'])} pending, oldest first; first 8 shown):")
+    print(
+        f"\nSDR review queue as it stood ({len(summary['review_queue'])} pending, oldest first; first 8 shown):"
+    )
     for review in summary["review_queue"][:8]:
         scores = review["scores"] or {}
         print(f"  {review['review_id']}  {review['account'] or '(free-mail)'}  triggers={','.join(review['triggers'])}  "
@@ -154,7 +193,9 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"intent={scores.get('intent')}  suggested={review['suggested_route']}")  # fmt: skip
         for reason in review["reasons"][:3]:
             print(f"      - {reason}")
-    print(f"\nSDR decisions through the API: {dict(summary['decisions'])}; escalated after timeout: {len(summary['escalated'])}")
+    print(
+        f"\nSDR decisions through the API: {dict(summary['decisions'])}; escalated after timeout: {len(summary['escalated'])}"
+    )
     auto, review = summary["auto_route_seconds"], summary["to_review_seconds"]
     print(f"Ingest -> routed (no review, n={auto['n']}): p50 {auto['p50']:.2f}s, p95 {auto['p95']:.2f}s")
     print(f"Ingest -> in SDR queue (n={review['n']}):    p50 {review['p50']:.2f}s, p95 {review['p95']:.2f}s")

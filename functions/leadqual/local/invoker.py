@@ -60,7 +60,9 @@ _ONE_AT_A_TIME = threading.Lock()
 def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     """(JSON result, errored). Errors come back as Lambda reports them, so Catch matches by name."""
     payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
-    context = LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{name}")
+    context = LocalLambdaContext(
+        function_name=name, invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{name}"
+    )
     try:
         with _ONE_AT_A_TIME:
             try:

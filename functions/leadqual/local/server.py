@@ -15,7 +15,10 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY_BYTES:
             # Refuse before reading: API Gateway also rejects oversized payloads up front.
-            self._send(413, b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": []}')
+            self._send(
+                413,
+                b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": []}',
+            )
             return
         body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
         headers = {k.lower(): v for k, v in self.headers.items()}

@@ -84,7 +84,18 @@ class LeadService:
             email=submission.email,
             account=account_domain_for(submission.email, submission.company.domain),
             **submission.model_dump(
-                include={"first_name", "last_name", "title", "phone", "company", "form", "source", "utm", "anonymous_id", "submitted_at"}
+                include={
+                    "first_name",
+                    "last_name",
+                    "title",
+                    "phone",
+                    "company",
+                    "form",
+                    "source",
+                    "utm",
+                    "anonymous_id",
+                    "submitted_at",
+                }
             ),
             received_at=now,
         )
@@ -94,10 +105,19 @@ class LeadService:
     def _record_touch(self, lead_id: str, submission: LeadSubmission) -> dict[str, Any]:
         def touch(lead: Lead) -> None:
             lead.touches += 1
-            add_history(lead, "touch", f"submitted {submission.form.value} again at {submission.submitted_at.isoformat()}")
+            add_history(
+                lead,
+                "touch",
+                f"submitted {submission.form.value} again at {submission.submitted_at.isoformat()}",
+            )
 
         lead = update_lead(self.store, lead_id, touch)
-        return {"lead_id": lead.lead_id, "status": lead.status.value, "duplicate": True, "touches": lead.touches}
+        return {
+            "lead_id": lead.lead_id,
+            "status": lead.status.value,
+            "duplicate": True,
+            "touches": lead.touches,
+        }
 
     def read(self, lead_id: str) -> dict[str, Any] | None:
         lead = self.store.get_lead(lead_id)
@@ -131,6 +151,3 @@ def lead_view(lead: Lead) -> dict[str, Any]:
         "failure": lead.failure,
         "history": [h.model_dump(mode="json", exclude_none=True) for h in lead.history],
     }
-
-
-

@@ -66,9 +66,13 @@ def review_view(review: Review) -> dict[str, Any]:
         "created_at": review.created_at.isoformat(),
         "due_at": review.due_at.isoformat(),
         **(
-            {"decision": review.decision.value if review.decision else None, "decided_by": review.decided_by,
-             "final_route": review.final_route.value if review.final_route else None}
-            if review.status is not ReviewStatus.PENDING else {}
+            {
+                "decision": review.decision.value if review.decision else None,
+                "decided_by": review.decided_by,
+                "final_route": review.final_route.value if review.final_route else None,
+            }
+            if review.status is not ReviewStatus.PENDING
+            else {}
         ),  # fmt: skip
     }
 
@@ -108,7 +112,10 @@ class ReviewService:
         def mark_pending(current: Lead) -> None:
             current.status = LeadStatus.PENDING_REVIEW
             current.review = ReviewSummary(
-                review_id=review.review_id, status=review.status, triggers=review.triggers, due_at=review.due_at
+                review_id=review.review_id,
+                status=review.status,
+                triggers=review.triggers,
+                due_at=review.due_at,
             )
             add_history(current, "review_requested", ", ".join(review.triggers))
 
@@ -151,7 +158,11 @@ class ReviewService:
         except ConflictError as error:
             raise ReviewClosed(f"review {review_id} was decided by someone else") from error
         outcome = ReviewOutcome(
-            review_id=review_id, action=action, decided_by=request.reviewer, status=review.status, note=request.note
+            review_id=review_id,
+            action=action,
+            decided_by=request.reviewer,
+            status=review.status,
+            note=request.note,
         )
         try:
             self.workflow.resume(token, outcome.model_dump(mode="json"))

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
-from leadqual.domain.models import Lead, LeadStatus, ReviewOutcome, ReviewStatus, Route, RoutingDecision, utc_now
+from leadqual.domain.models import (
+    Lead,
+    LeadStatus,
+    ReviewOutcome,
+    ReviewStatus,
+    Route,
+    RoutingDecision,
+    utc_now,
+)
 from leadqual.domain.policy import Policy
 from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SignalStore
 from leadqual.domain.routing import QualificationContext, decide
@@ -32,7 +39,11 @@ class RoutingService:
         context = gather_signals(lead, self.signals)
         decision = decide(
             QualificationContext(
-                lead=lead, scores=lead.scores, account=context.account, events=context.events, intents=context.intents
+                lead=lead,
+                scores=lead.scores,
+                account=context.account,
+                events=context.events,
+                intents=context.intents,
             ),
             self.policy,
         )
@@ -41,7 +52,9 @@ class RoutingService:
             current.tier = decision.tier
             current.flags = decision.flags
             current.reasons = decision.reasons
-            detail = f"rule {decision.rule}: {decision.action.value}" + (" after review" if decision.needs_review else "")
+            detail = f"rule {decision.rule}: {decision.action.value}" + (
+                " after review" if decision.needs_review else ""
+            )
             add_history(current, "rules_evaluated", detail)
 
         update_lead(self.leads, lead_id, store_decision)
@@ -78,7 +91,9 @@ class RoutingService:
                 return False
             current.route = route
             current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
-            add_history(current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})")
+            add_history(
+                current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})"
+            )
             return True
 
         update_lead(self.leads, decision.lead_id, store_route)
@@ -89,7 +104,12 @@ class RoutingService:
         review_id = self.reviews.expire(decision.lead_id)
         self.notifier.notify(
             f"Escalated: review for lead {decision.lead_id} timed out",
-            "\n".join([f"Lead {decision.lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]),
+            "\n".join(
+                [
+                    f"Lead {decision.lead_id} waited past its review deadline; routed to an AE.",
+                    *decision.reasons,
+                ]
+            ),
             {"kind": "review_escalated", "lead_id": decision.lead_id},
         )
 
@@ -120,5 +140,3 @@ class RoutingService:
         if lead is None:
             raise LookupError(f"lead {lead_id} does not exist")
         return lead
-
-

@@ -7,7 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from leadqual.domain.identity import normalize_domain
-from leadqual.domain.models import Account, AccountProfile, BehaviourEvent, IntentSignal, PageCategory, utc_now
+from leadqual.domain.models import (
+    Account,
+    AccountProfile,
+    BehaviourEvent,
+    IntentSignal,
+    PageCategory,
+    utc_now,
+)
 from leadqual.domain.ports import LeadStore, SignalStore
 from leadqual.domain.signals import StoredEvent, StoredIntent
 

@@ -28,7 +28,9 @@ _LAMBDA_RETRY = [
 _TO_FAILURE = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
 
 
-def _invoke(function: str, payload: dict[str, Any], result_key: str, next_state: str | None) -> dict[str, Any]:
+def _invoke(
+    function: str, payload: dict[str, Any], result_key: str, next_state: str | None
+) -> dict[str, Any]:
     state: dict[str, Any] = {
         "Type": "Task",
         "Resource": "arn:aws:states:::lambda:invoke",
@@ -55,7 +57,9 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
             "Route": _invoke("RouteFunctionArn", {"lead_id.$": "$.lead_id"}, "routing", "NeedsReview"),
             "NeedsReview": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.routing.value.needs_review", "BooleanEquals": True, "Next": "AwaitReview"}],
+                "Choices": [
+                    {"Variable": "$.routing.value.needs_review", "BooleanEquals": True, "Next": "AwaitReview"}
+                ],
                 "Default": "NoReview",
             },
             "NoReview": {
@@ -79,14 +83,23 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 ],
                 "Next": "Dispatch",
             },
-            "Escalate": _invoke("EscalateFunctionArn", {"decision.$": "$.routing.value"}, "escalation", "UseEscalation"),
+            "Escalate": _invoke(
+                "EscalateFunctionArn", {"decision.$": "$.routing.value"}, "escalation", "UseEscalation"
+            ),
             "UseEscalation": {
                 "Type": "Pass",
-                "Parameters": {"lead_id.$": "$.lead_id", "routing.$": "$.routing", "review.$": "$.escalation.value"},
+                "Parameters": {
+                    "lead_id.$": "$.lead_id",
+                    "routing.$": "$.routing",
+                    "review.$": "$.escalation.value",
+                },
                 "Next": "Dispatch",
             },
             "Dispatch": _invoke(
-                "DispatchFunctionArn", {"decision.$": "$.routing.value", "review.$": "$.review"}, "route", None
+                "DispatchFunctionArn",
+                {"decision.$": "$.routing.value", "review.$": "$.review"},
+                "route",
+                None,
             ),
             "RecordFailure": {
                 "Type": "Task",
