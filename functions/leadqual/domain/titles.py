@@ -24,21 +24,18 @@ _DEPARTMENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def seniority_of(title: str | None) -> str:
+def _first_match(
+    title: str | None, patterns: tuple[tuple[str, re.Pattern[str]], ...], matched_none: str, empty: str
+) -> str:
     if not title:
-        return "unknown"
+        return empty
     text = title.lower()
-    for level, pattern in _SENIORITY_PATTERNS:
-        if pattern.search(text):
-            return level
-    return "individual"
+    return next((label for label, pattern in patterns if pattern.search(text)), matched_none)
+
+
+def seniority_of(title: str | None) -> str:
+    return _first_match(title, _SENIORITY_PATTERNS, matched_none="individual", empty="unknown")
 
 
 def department_of(title: str | None) -> str:
-    if not title:
-        return "other"
-    text = title.lower()
-    for department, pattern in _DEPARTMENT_PATTERNS:
-        if pattern.search(text):
-            return department
-    return "other"
+    return _first_match(title, _DEPARTMENT_PATTERNS, matched_none="other", empty="other")
