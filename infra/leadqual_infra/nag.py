@@ -8,6 +8,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
+from constructs import Construct
 
 from leadqual_infra.api import LeadApi
 from leadqual_infra.workflow import LeadWorkflow
@@ -17,16 +18,32 @@ def _ack(scope: object, finding: str, reason: str) -> None:
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))  # type: ignore[arg-type]
 
 
+def _logical_id(stack: cdk.Stack, construct: Construct) -> str:
+    return stack.get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
+
+
 def acknowledge_findings(
     stack: cdk.Stack,
     *,
     api: LeadApi,
     functions: list[lambda_.Function],
     workflow: LeadWorkflow,
+    leads_table: Construct,
     dead_letter_queues: list[sqs.Queue],
 ) -> None:
     basic_role = "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+    leads_index = f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, leads_table)}.Arn>/index/*]"
     for function in functions:
+        _ack(
+            function,
+            leads_index,
+            "The table grant covers its own indexes (the pending-reviews index); no other table",
+        )
+        _ack(
+            function,
+            "Serverless-LambdaEventSourceMappingDestination",
+            "Failed SQS messages go to the source queue's DLQ (redrive policy), which is alarmed",
+        )
         _ack(
             function,
             basic_role,

@@ -103,6 +103,7 @@ class LeadqualStack(cdk.Stack):
             api=api,
             functions=[api_function, *pipeline.functions, *workflow.functions],
             workflow=workflow,
+            leads_table=storage.leads,
             dead_letter_queues=monitoring_dlqs,
         )
         cdk.CfnOutput(self, "ApiUrl", value=api.rest_api.url)

@@ -68,7 +68,7 @@ class FeatureDef(BaseModel):
         if self.kind == "boolean":
             return [1.0 if _to_bool(raw) else 0.0]
         if self.kind == "email":
-            return [1.0 if raw and is_free_mail(str(raw)) else 0.0]
+            return [1.0 if _is_free(raw) else 0.0]
         if self.kind == "title":
             title = None if _is_missing(raw) else str(raw)
             seniority, department = seniority_of(title), department_of(title)

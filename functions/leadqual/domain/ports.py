@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from leadqual.domain.models import Account, Lead, Review, ReviewStatus
+from leadqual.domain.models import Account, Lead, Review
 from leadqual.domain.scoring import ModelOutput
 from leadqual.domain.signals import StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
@@ -14,10 +14,6 @@ from leadqual.resources import RouteAction
 
 class ConflictError(Exception):
     """A conditional write lost: someone else changed the record first."""
-
-
-class NotFoundError(Exception):
-    pass
 
 
 class LeadStore(Protocol):
@@ -71,6 +67,3 @@ class Model(Protocol):
     version: str
 
     def predict(self, vectors: Sequence[Sequence[float]]) -> list[ModelOutput]: ...
-
-
-__all__ = ["ReviewStatus"]

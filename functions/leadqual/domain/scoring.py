@@ -8,7 +8,6 @@ are computed from those contributions, so they say what the model actually did.
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -59,7 +58,7 @@ def percentile_score(value: float, quantiles: Sequence[float]) -> int:
     """0-100: the share of training leads whose group contribution is below this lead's."""
     if not quantiles:
         return 50
-    position = bisect.bisect_left(list(quantiles), value)
+    position = bisect.bisect_left(quantiles, value)
     return max(0, min(100, round(100 * position / (len(quantiles) - 1))))
 
 
@@ -97,8 +96,3 @@ def explain(
         top_positive=positive[:REASONS_PER_SIDE],
         top_negative=negative[:REASONS_PER_SIDE],
     )
-
-
-def logit(probability: float) -> float:
-    clipped = min(max(probability, 1e-12), 1 - 1e-12)
-    return math.log(clipped / (1 - clipped))

@@ -19,7 +19,7 @@ from leadqual.domain.models import (
     ReviewDecisionRequest,
 )
 from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
-from leadqual.observability import logger, metrics, tracer
+from leadqual.observability import lambda_entry, logger, metrics, tracer
 from leadqual.services.leads import IngestUnavailable
 from leadqual.services.reviews import ReviewClosed, ReviewNotFound
 from leadqual.services.signals import UnknownLead
@@ -179,8 +179,6 @@ def not_found(_: Exception) -> Response:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Json
 
 from leadqual import wiring
 from leadqual.domain.models import RoutingDecision
-from leadqual.observability import logger, metrics, tracer
+from leadqual.observability import lambda_entry, logger, metrics
 
 
 class ReviewRequestMessage(BaseModel):
@@ -36,9 +36,7 @@ def request_review(record: ReviewRequestRecord) -> None:
     metrics.add_metric(name="ReviewsRequested", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=request_review, processor=processor, context=context

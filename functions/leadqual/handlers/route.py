@@ -9,12 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
 from leadqual.handlers.workflow_io import RouteInput
-from leadqual.observability import logger, metrics, tracer
+from leadqual.observability import lambda_entry, logger, metrics
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RouteInput.model_validate(event)
     decision = wiring.routing_service().route(request.lead_id)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
 
 from leadqual import wiring
-from leadqual.observability import logger, metrics, tracer
+from leadqual.observability import lambda_entry, logger, metrics, tracer
 
 
 class ScoringMessage(BaseModel):
@@ -39,9 +39,7 @@ def score_record(record: ScoringRecord) -> None:
         metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=score_record, processor=processor, context=context

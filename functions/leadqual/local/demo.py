@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,12 +80,11 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     )
     print(f"  malformed submission -> {rejected.status} {rejected.json()['details']}")
 
-    def settled() -> list[dict[str, Any]] | None:
-        views = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
-        return views if all(v["status"] in SETTLED for v in views) else None
-
-    views = wait_until(
-        settled, timeout=300, interval=0.5, what="every lead to be routed or waiting for review"
+    wait_until(
+        _all_in(lead_ids, SETTLED),
+        timeout=300,
+        interval=0.5,
+        what="every lead to be routed or waiting for review",
     )
     queue = _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
     print(f"{len(queue)} leads wait for an SDR; deciding all but one through the API ...")
@@ -100,12 +100,8 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     if left_to_time_out:
         print(f"Letting review {left_to_time_out['review_id']} time out ({review_timeout_seconds}s) ...")
 
-    def final() -> list[dict[str, Any]] | None:
-        current = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
-        return current if all(v["status"] in FINAL for v in current) else None
-
     views = wait_until(
-        final,
+        _all_in(lead_ids, FINAL),
         timeout=review_timeout_seconds + 120,
         interval=0.5,
         what="every review to be decided or escalated",
@@ -113,6 +109,16 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
     return summary
+
+
+def _all_in(lead_ids: list[str], statuses: set[str]) -> Callable[[], list[dict[str, Any]] | None]:
+    """A condition for wait_until: every lead's view, once all of them are in `statuses`."""
+
+    def check() -> list[dict[str, Any]] | None:
+        views = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in lead_ids]
+        return views if all(v["status"] in statuses for v in views) else None
+
+    return check
 
 
 def _seconds(start: str, end: str) -> float:
