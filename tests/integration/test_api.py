@@ -47,3 +47,20 @@ def test_unknown_ids_are_404(cloud: LocalCloud) -> None:
     assert decision.status == 404
     reroute = call_api("POST", "/reviews/rv_nope/decision", {"decision": "reroute", "reviewer": "sam"})
     assert reroute.status == 422 and "route is required" in reroute.json()["details"][0]["message"]
+
+
+def test_an_idempotency_key_older_than_24_hours_is_not_replayed(cloud: LocalCloud) -> None:
+    from datetime import timedelta
+
+    from leadqual.adapters.dynamo_leads import DynamoLeadStore
+    from leadqual.domain.models import FormType, Lead, LeadStatus, utc_now
+
+    # GIVEN a key recorded 25 hours ago (DynamoDB's TTL may not have deleted it yet)
+    then = utc_now() - timedelta(hours=25)
+    old = Lead(lead_id="ld_old", status=LeadStatus.ROUTED, email="old@x.io", account="x.io", form=FormType.OTHER,
+               submitted_at=then, received_at=then)  # fmt: skip
+    store = DynamoLeadStore(resources.LEADS_TABLE)
+    store.create_lead(old, "k-old", {"lead_id": "ld_old", "status": "received"})
+    # WHEN the key is reused THEN a new lead is made, not the old answer replayed
+    response = call_api("POST", "/leads", lead_body(), headers={"Idempotency-Key": "k-old"})
+    assert response.status == 202 and response.json()["lead_id"] != "ld_old"

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
-from leadqual.domain.models import Lead, Review, ReviewStatus
+from leadqual.domain.models import Lead, Review, ReviewStatus, utc_now
 from leadqual.domain.ports import ConflictError
 
 DEDUPE_WINDOW = timedelta(hours=24)
@@ -130,11 +130,12 @@ class DynamoLeadStore:
             return str(item["lead_id"]["S"])
         return None
 
-    def idempotent_response(self, key: str, now: datetime | None = None) -> dict[str, Any] | None:
+    def idempotent_response(self, key: str) -> dict[str, Any] | None:
+        """The first response for this key while it is under 24 h old; DynamoDB's TTL deletes lazily."""
         item = self.ddb.get_item(
             TableName=self.table, Key={"pk": _s(f"IDEMPOTENCY#{key}"), "sk": _s("KEY")}, ConsistentRead=True
         ).get("Item")
-        if not item or (now and int(item["expires_at"]["N"]) <= int(now.timestamp())):
+        if not item or int(item["expires_at"]["N"]) <= int(utc_now().timestamp()):
             return None
         response: dict[str, Any] = json.loads(item["response"]["S"])
         return response
