@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
 from leadqual.local import invoker
 from leadqual.local.sqs_poller import REGION, SqsPoller
+from leadqual.observability import logger
 from leadqual.resources import Env, RouteAction
 from leadqual.settings import current_settings
 from leadqual.workflow.definition import REVIEW_QUEUE_URL, build_definition, render
@@ -66,6 +68,10 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         os.environ.update(LOCAL_ENVIRONMENT)
         os.environ["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        # The shared Logger may exist already (imported before start); the env var alone is read only at creation.
+        logger.setLevel(self.log_level)
+        # Handlers that add no metric make Powertools warn on every flush; locally that is only noise.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         invoker.install()

@@ -18,7 +18,6 @@ from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud, wait_until
 from leadqual.resources import RouteAction
 
-SETTLED = {"routed", "hold", "pending_review", "failed"}
 FINAL = {"routed", "hold", "failed"}
 
 
@@ -72,7 +71,12 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
         _ok(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
 
     print(f"Submitting {len(submissions)} leads (plus one duplicate and one malformed) ...")
-    lead_ids = [_ok(call_api("POST", "/leads", s), 202)["lead_id"] for s in submissions]
+    sdr = DemoSdr()
+    lead_ids = []
+    for position, submission in enumerate(submissions, start=1):
+        lead_ids.append(_ok(call_api("POST", "/leads", submission), 202)["lead_id"])
+        if position % 20 == 0:
+            sdr.work_queue()  # SDRs work the queue while leads keep arriving
     duplicate = _ok(call_api("POST", "/leads", submissions[0]), 202)
     rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
     print(
@@ -80,35 +84,49 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     )
     print(f"  malformed submission -> {rejected.status} {rejected.json()['details']}")
 
-    wait_until(
-        _all_in(lead_ids, SETTLED),
-        timeout=300,
-        interval=0.5,
-        what="every lead to be routed or waiting for review",
+    print(
+        f"An SDR works the review queue as it fills; the first review is left to time out ({review_timeout_seconds}s) ..."
     )
-    queue = _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
-    print(f"{len(queue)} leads wait for an SDR; deciding all but one through the API ...")
-    decisions: Counter[str] = Counter()
-    left_to_time_out = queue[-1] if queue else None
-    for position, review in enumerate(queue[:-1]):
-        kind = ("approve", "approve", "reject", "reroute")[position % 4]
-        body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
-        if kind == "reroute":
-            body["route"] = RouteAction.AE_NOTIFY.value
-        _ok(call_api("POST", f"/reviews/{review['review_id']}/decision", body), 200)
-        decisions[kind] += 1
-    if left_to_time_out:
-        print(f"Letting review {left_to_time_out['review_id']} time out ({review_timeout_seconds}s) ...")
+    all_final = _all_in(lead_ids, FINAL)
+
+    def sdr_pass() -> list[dict[str, Any]] | None:
+        sdr.work_queue()
+        return all_final()
 
     views = wait_until(
-        _all_in(lead_ids, FINAL),
-        timeout=review_timeout_seconds + 120,
+        sdr_pass,
+        timeout=review_timeout_seconds + 300,
         interval=0.5,
-        what="every review to be decided or escalated",
+        what="every lead to be routed, after SDR decisions or escalation",
     )
+    queue = list(sdr.seen.values())
+    decisions = sdr.decisions
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
     return summary
+
+
+class DemoSdr:
+    """Decides pending reviews through the API as they arrive: approve, approve, reject, reroute."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dict[str, Any]] = {}
+        self.decisions: Counter[str] = Counter()
+        self.left_to_time_out: str | None = None
+
+    def work_queue(self) -> None:
+        for review in _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]:
+            review_id = review["review_id"]
+            self.seen.setdefault(review_id, review)
+            if self.left_to_time_out in (None, review_id):
+                self.left_to_time_out = review_id
+                continue
+            kind = ("approve", "approve", "reject", "reroute")[sum(self.decisions.values()) % 4]
+            body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
+            if kind == "reroute":
+                body["route"] = RouteAction.AE_NOTIFY.value
+            _ok(call_api("POST", f"/reviews/{review_id}/decision", body), 200)
+            self.decisions[kind] += 1
 
 
 def _all_in(lead_ids: list[str], statuses: set[str]) -> Callable[[], list[dict[str, Any]] | None]:
@@ -189,9 +207,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     ):
         parts = ", ".join(f"{k}: {n}" for k, n in sorted(summary[key].items()))
         print(f"{title:<14}{parts}")
-    print(
-        f"\nSDR review queue as it stood ({len(summary['review_queue'])} pending, oldest first; first 8 shown):"
-    )
+    print(f"\nReviews the SDR worked ({len(summary['review_queue'])}, oldest first; first 8 shown):")
     for review in summary["review_queue"][:8]:
         scores = review["scores"] or {}
         print(f"  {review['review_id']}  {review['account'] or '(free-mail)'}  triggers={','.join(review['triggers'])}  "
