@@ -60,6 +60,9 @@ def submit_lead() -> Response:
             [{"field": "Idempotency-Key", "message": "1-255 characters"}],
         )
     result = wiring.lead_service().ingest(submission, key)
+    logger.info(
+        "lead received" if not result.get("duplicate") else "lead touched again", lead_id=result["lead_id"]
+    )
     metrics.add_metric(
         name="LeadsReceived" if not result.get("duplicate") else "LeadTouches", unit=MetricUnit.Count, value=1
     )
