@@ -26,7 +26,7 @@ serve: $(STAMP)
 	$(BIN)/leadqual serve
 
 model: $(STAMP)
-	$(BIN)/leadqual train --version 2026-11-27-1
+	$(BIN)/leadqual train --version 2026-11-27-2
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions infra training tests

@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | demo | train."""
+"""The `leadqual` command: serve | demo | train | evaluate | score."""
 
 from __future__ import annotations
 
@@ -41,22 +41,50 @@ def _demo(args: argparse.Namespace) -> int:
     return 1 if missing or summary["by_status"].get("failed") else 0
 
 
+def _training_extras_missing(error: ImportError) -> int:
+    print(f"this command needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
+    return 2
+
+
 def _train(args: argparse.Namespace) -> int:
     try:
         from leadqual_training.synthetic import write_training_csv
         from leadqual_training.train import TrainingDataError, load_spec, train
     except ImportError as error:
-        print(f"training needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
-        return 2
+        return _training_extras_missing(error)
     data = args.data
     if data is None:
         data = DEFAULT_DATA
         print(f"generating {args.rows} synthetic leads (seed {args.seed}) into {data}")
         write_training_csv(data, load_spec(args.spec), rows=args.rows, seed=args.seed)
     try:
-        train(data, args.spec, args.out, version=args.version, make_current=not args.no_current)
+        train(
+            data,
+            args.spec,
+            args.out,
+            version=args.version,
+            make_current=not args.no_current,
+            kinds=tuple(args.candidates),
+        )
     except TrainingDataError as error:
         print(f"cannot train: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    try:
+        from leadqual_training.backtest import evaluate_export, score_export
+        from leadqual_training.train import TrainingDataError
+    except ImportError as error:
+        return _training_extras_missing(error)
+    try:
+        if args.command == "evaluate":
+            evaluate_export(args.model, args.data, args.report)
+        else:
+            score_export(args.model, args.data, args.out)
+    except (TrainingDataError, ValueError, FileNotFoundError) as error:
+        print(f"cannot {args.command}: {error}", file=sys.stderr)
         return 2
     return 0
 
@@ -94,7 +122,28 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--rows", type=int, default=20_000)
     train.add_argument("--seed", type=int, default=7)
     train.add_argument("--no-current", action="store_true", help="do not make this the deployed model")
+    train.add_argument(
+        "--candidates",
+        nargs="+",
+        choices=["logistic_regression", "additive_gbm"],
+        default=["logistic_regression", "additive_gbm"],
+        help="model families to cross-validate (the logistic regression is the baseline)",
+    )
     train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="the model card's metrics, and conversion by grade, on any labelled export"
+    )
+    evaluate.add_argument("--model", type=Path, required=True, help="a folder of model_artifacts/")
+    evaluate.add_argument("--data", type=Path, required=True, help="CSV export with the label column")
+    evaluate.add_argument("--report", type=Path, help="JSON path (a .md is written beside it)")
+    evaluate.set_defaults(run=_backtest)
+
+    score = commands.add_parser("score", help="score an export in bulk for back-tests")
+    score.add_argument("--model", type=Path, required=True, help="a folder of model_artifacts/")
+    score.add_argument("--data", type=Path, required=True)
+    score.add_argument("--out", type=Path, required=True, help="CSV of scores, grades and reasons")
+    score.set_defaults(run=_backtest)
     return parser
 
 

@@ -1,9 +1,13 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
-from leadqual.domain.features import FeatureSpec
+import pytest
+
+from leadqual.domain.features import FeatureDef, FeatureSpec, LabelSpec
 from leadqual_training.train import load_spec
 
 SPEC = Path(__file__).resolve().parents[2] / "training" / "specs" / "leadqual_default.yaml"
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 def test_fitted_spec_maps_unseen_categories_to_other() -> None:
@@ -12,8 +16,8 @@ def test_fitted_spec_maps_unseen_categories_to_other() -> None:
     industry = next(f for f in spec.features if f.name == "industry")
     assert industry.categories == ["retail", "software", "other"]
     # WHEN a lead from an unseen industry is encoded THEN it lands on 'other'
-    assert industry.encode("Mining") == [0.0, 0.0, 1.0]
-    assert industry.encode("Software") == [0.0, 1.0, 0.0]
+    assert industry.encode("Mining", NOW) == [0.0, 0.0, 1.0]
+    assert industry.encode("Software", NOW) == [0.0, 1.0, 0.0]
 
 
 def test_vector_width_matches_output_columns() -> None:
@@ -42,3 +46,35 @@ def test_spec_refuses_a_feature_built_from_an_excluded_column() -> None:
         assert "title" in str(error)
     else:
         raise AssertionError("a leaking column must be refused")
+
+
+def test_a_date_column_becomes_days_before_the_records_own_time() -> None:
+    # GIVEN an export whose rows carry their creation time and a last-activity date
+    spec = FeatureSpec(
+        label=LabelSpec(column="Status", positive=["Qualified"]),
+        time_column="Created",
+        features=[FeatureDef(name="last", column="Last Activity", kind="date", group="engagement",
+                             label="Last activity", missing_days=365)],
+    )  # fmt: skip
+    # WHEN rows are vectorised THEN the age is measured from the row's time, not from today
+    assert spec.vectorize({"Created": "2025-03-11 09:00:00", "Last Activity": "2025-03-01"}) == [10.375]
+    assert spec.vectorize({"Created": "2025-03-11", "Last Activity": ""}) == [365.0]
+    assert spec.features[0].describe("2025-03-01", datetime(2025, 3, 11, tzinfo=UTC)) == (
+        "Last activity: 10 days before"
+    )
+
+
+@pytest.mark.parametrize(
+    ("employees", "text"),
+    [(8, "under 10"), (1200, "1,000-4,999"), (20000, "20,000+"), (None, "unknown")],
+)
+def test_numeric_bands_are_how_a_rep_reads_a_size(employees: int | None, text: str) -> None:
+    size = next(f for f in load_spec(SPEC).features if f.name == "company_size")
+    assert size.describe(employees, NOW) == f"Company size (employees): {text}"
+
+
+def test_undecided_outcomes_are_neither_won_nor_lost() -> None:
+    label = LabelSpec(column="Lead Status", positive=["Qualified"], undecided=["Open - Not Contacted"])
+    assert label.is_positive(" qualified ") and not label.is_positive("Unqualified")
+    assert not label.is_decided("Open - Not Contacted") and not label.is_decided("")
+    assert label.is_decided("Unqualified")

@@ -1,12 +1,21 @@
-"""Reasons must say what the model did: the graph's contributions add up to its own logit."""
+"""Reasons must say what the model did.
+
+The shipped model is additive in its features, so two things must hold for every lead: the
+contributions the graph returns add up (with the base log-odds) to the very logit behind its
+probability, and changing one input moves that feature's contribution and nothing else, by exactly
+the change in the logit. Measured here on the shipped ONNX graph, not on the training code.
+"""
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.models import Company, FormType, Lead, LeadStatus
 from leadqual.domain.records import serving_record
-from leadqual.domain.scoring import explain
+from leadqual.domain.scoring import explain, score_records
+from leadqual.domain.signals import StoredEvent
 from leadqual.settings import DEFAULT_MODEL_ROOT
 
 MODEL = OnnxModel(DEFAULT_MODEL_ROOT / (DEFAULT_MODEL_ROOT / "CURRENT").read_text().strip())
@@ -23,24 +32,87 @@ def _lead(**changes: object) -> Lead:
     return Lead.model_validate(values)
 
 
-def test_contributions_sum_to_the_models_logit() -> None:
-    record = serving_record(_lead(), None, [], [], MODEL.spec.behaviour)
+def _logit(probability: float) -> float:
+    return math.log(probability / (1 - probability))
+
+
+ENGAGED = serving_record(
+    _lead(),
+    None,
+    [
+        StoredEvent(
+            type="page_view", page_category="pricing", occurred_at=datetime.now(UTC) - timedelta(days=d)
+        )
+        for d in (1, 2, 3)
+    ],  # fmt: skip
+    [],
+    MODEL.spec.behaviour,
+)
+COLD = serving_record(
+    _lead(form=FormType.NEWSLETTER, title="Student", email="sam@gmail.com", account=None, company=Company()),
+    None,
+    [],
+    [],
+    MODEL.spec.behaviour,
+)
+
+
+def test_the_shipped_model_returns_one_contribution_per_feature() -> None:
+    output = MODEL.predict([MODEL.spec.vectorize(ENGAGED)])[0]
+    assert len(output.contributions) == len(MODEL.spec.features)
+
+
+@pytest.mark.parametrize("record", [ENGAGED, COLD], ids=["engaged", "cold"])
+def test_contributions_sum_to_the_models_logit(record: dict[str, object]) -> None:
     output = MODEL.predict([MODEL.spec.vectorize(record)])[0]
-    logit = MODEL.profile.base_logit + sum(output.contributions)
-    assert math.isclose(1 / (1 + math.exp(-logit)), output.probability, rel_tol=1e-9)
+    assert math.isclose(
+        MODEL.profile.base_logit + sum(output.contributions), _logit(output.probability), abs_tol=1e-6
+    )
+
+
+@pytest.mark.parametrize("feature", [f.name for f in MODEL.spec.features])
+def test_changing_one_input_moves_only_its_own_contribution_by_the_logit_change(feature: str) -> None:
+    """The measured effect of swapping one input equals the change in its reported contribution."""
+    definition = next(f for f in MODEL.spec.features if f.name == feature)
+    swapped = {**ENGAGED, definition.column: COLD[definition.column]}
+    before, after = MODEL.predict([MODEL.spec.vectorize(ENGAGED), MODEL.spec.vectorize(swapped)])
+    index = MODEL.spec.features.index(definition)
+    for other, (b, a) in enumerate(zip(before.contributions, after.contributions, strict=True)):
+        if other != index:
+            assert math.isclose(a, b, abs_tol=1e-6), f"{feature} moved {MODEL.spec.features[other].name}"
+    measured = _logit(after.probability) - _logit(before.probability)
+    reported = after.contributions[index] - before.contributions[index]
+    assert math.isclose(measured, reported, abs_tol=1e-6)
 
 
 def test_reasons_name_the_strongest_factors_with_their_true_share() -> None:
-    record = serving_record(
-        _lead(form=FormType.NEWSLETTER, title="Student"), None, [], [], MODEL.spec.behaviour
-    )
-    output = MODEL.predict([MODEL.spec.vectorize(record)])[0]
-    scores = explain(MODEL.spec, MODEL.profile, record, output)
+    output = MODEL.predict([MODEL.spec.vectorize(COLD)])[0]
+    scores = explain(MODEL.spec, MODEL.profile, COLD, output)
     assert scores.grade == "D"
     negative = {r.feature: r for r in scores.top_negative}
-    assert "form" in negative and negative["form"].text == "Form submitted: newsletter"
-    # The reason's contribution is the sum of that feature's columns in the graph's output.
-    columns = [i for i, owner in enumerate(MODEL.spec.column_owners()) if owner.name == "form"]
-    assert math.isclose(
-        negative["form"].contribution, sum(output.contributions[i] for i in columns), abs_tol=1e-4
+    assert negative["form"].text == "Form submitted: newsletter"
+    index = [f.name for f in MODEL.spec.features].index("form")
+    assert math.isclose(negative["form"].contribution, output.contributions[index], abs_tol=1e-4)
+    # Every reason shown is at least as strong as every factor on its side that is not shown.
+    shown = {r.feature for r in scores.top_negative}
+    weakest_shown = max(r.contribution for r in scores.top_negative)
+    hidden = [
+        c for f, c in zip(MODEL.spec.features, output.contributions, strict=True) if f.name not in shown
+    ]
+    assert all(c >= weakest_shown for c in hidden if c < 0)
+
+
+def test_reasons_read_the_way_a_rep_talks() -> None:
+    [scores] = score_records(MODEL.spec, MODEL.profile, MODEL, [ENGAGED])
+    texts = {r.feature: r.text for r in [*scores.top_positive, *scores.top_negative]}
+    assert texts.get("company_size", "Company size (employees): 1,000-4,999") == (
+        "Company size (employees): 1,000-4,999"
     )
+    assert texts["form"] == "Form submitted: demo_request"
+
+
+def test_batch_scoring_gives_the_same_scores_as_one_at_a_time() -> None:
+    batch = score_records(MODEL.spec, MODEL.profile, MODEL, [ENGAGED, COLD])
+    single = [score_records(MODEL.spec, MODEL.profile, MODEL, [r])[0] for r in (ENGAGED, COLD)]
+    assert batch == single
+    assert batch[0].conversion_probability > batch[1].conversion_probability

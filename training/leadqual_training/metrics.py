@@ -41,3 +41,17 @@ def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
         "calibration_error": round(expected_calibration_error(y, p), 4),
         "lift_by_decile": lift_by_decile(y, p),
     }
+
+
+def render_lift(metrics: dict[str, Any]) -> list[str]:
+    """Markdown lines: the lift-by-decile table a card or an evaluation report shows."""
+    return [
+        "## Lift by decile",
+        "",
+        "| decile | leads | conversion | mean score | lift |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {d['decile']} | {d['leads']} | {d['conversion_rate']:.3f} | {d['mean_score']:.3f} | {d['lift']} |"
+            for d in metrics["lift_by_decile"]
+        ],
+    ]

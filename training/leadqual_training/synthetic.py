@@ -121,7 +121,9 @@ class SyntheticWorld:
         employees = max(2, int(math.exp(rng.gauss(5.0, 1.6))))
         revenue = round(employees * INDUSTRIES[industry][2] * rng.uniform(0.5, 1.6), -3)
         technologies = sorted(t for t in TECHNOLOGIES if rng.random() < 0.18 + 0.05 * math.log10(employees))
-        size_effect = 0.35 * max(-2.0, min(2.5, math.log10(employees / 150)))
+        # The ideal customer profile is mid-market: conversion peaks around 1,000 employees; tiny
+        # firms lack budget and the largest buy through procurement cycles longer than the window.
+        size_effect = 1.8 * math.exp(-(((math.log10(employees) - 3.0) / 0.75) ** 2)) - 0.5
         effect = (INDUSTRIES[industry][1] + COUNTRIES[country][1] + size_effect
                   + sum(TECHNOLOGIES[t] for t in technologies) * 0.8)  # fmt: skip
         name = (
@@ -178,7 +180,7 @@ class SyntheticWorld:
         }  # fmt: skip
         surge = max((s["score"] for s in intents), default=0)
         logit = (-2.6 + (account.effect if account else -0.9) + TITLES[title][1] + FORMS[form][1]
-                 + 1.1 * interest + 0.012 * max(0.0, surge - 50) + rng.gauss(0, 0.5))  # fmt: skip
+                 + 1.1 * interest + 0.03 * max(0.0, surge - 60) + rng.gauss(0, 0.5))  # fmt: skip
         won_probability = 1 / (1 + math.exp(-logit))
         won = rng.random() < won_probability
         outcome = "closed_won" if won else rng.choice(OUTCOMES_LOST)
@@ -253,6 +255,56 @@ def write_training_csv(path: Path, spec: FeatureSpec, rows: int = 20_000, seed: 
         writer: csv.DictWriter[str] | None = None
         for index, lead in enumerate(world.leads(rows)):
             row = training_row(lead, spec, f"syn_{index:06d}")
+            if writer is None:
+                writer = csv.DictWriter(handle, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+    return path
+
+
+def crm_export_row(lead: SyntheticLead, index: int) -> dict[str, Any]:
+    """The same lead as a typical CRM report lays it out: other names, raw counts, dates, a status."""
+    submission = lead.submission
+    created = datetime.fromisoformat(submission["submitted_at"])
+    month_before = created - timedelta(days=30)
+    page_views = [
+        e for e in lead.events if e["type"] == "page_view" and e["occurred_at"] >= month_before.isoformat()
+    ]
+    intents = lead.account.intents if lead.account else []
+    profile = lead.account.profile if lead.account else {}
+    last_activity = max((e["occurred_at"] for e in lead.events), default=None)
+    won = lead.outcome == "closed_won"
+    return {
+        "Lead ID": f"00Q{index:09d}",
+        "Created Date": created.strftime("%Y-%m-%d %H:%M:%S"),
+        "Email": submission["email"],
+        "Title": submission.get("title") or "",
+        "Company": profile.get("name", ""),
+        "No. of Employees": f"{profile['employees']:,}" if profile else "",
+        "Annual Revenue": profile.get("annual_revenue", ""),
+        "Industry": profile.get("industry", ""),
+        "Country": profile.get("country", ""),
+        "Lead Source": submission.get("source") or "",
+        "Web Form": submission["form"].replace("_", " ").title(),
+        "Last Activity": last_activity[:10] if last_activity else "",
+        "Pricing Page Views (30d)": sum(1 for e in page_views if e["page_category"] == "pricing"),
+        "Web Sessions (30d)": len(page_views),
+        "Bombora Intent Score": max((i["score"] for i in intents), default=""),
+        "Competitor Research": "Yes" if any(i["competitor"] for i in intents) else "No",
+        # Filled in by the SDR after the first call: it leaks the outcome.
+        "Rating": "Hot" if won and lead.lead_quality == "hot" else ("Warm" if won else "Cold"),
+        "Lead Status": "Qualified" if won else ("Unqualified" if index % 9 else "Open - Not Contacted"),
+    }
+
+
+def write_crm_export(path: Path, rows: int = 5_000, seed: int = 11) -> Path:
+    """A differently shaped export of the same kind of history, for `leadqual train` on another layout."""
+    world = SyntheticWorld(seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer: csv.DictWriter[str] | None = None
+        for index, lead in enumerate(world.leads(rows)):
+            row = crm_export_row(lead, index)
             if writer is None:
                 writer = csv.DictWriter(handle, fieldnames=list(row))
                 writer.writeheader()

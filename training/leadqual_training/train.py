@@ -1,7 +1,8 @@
 """`leadqual train`: a CRM export + a feature specification -> a versioned, calibrated ONNX model.
 
-Candidates are chosen by time-respecting cross-validation, calibrated on a later slice, and
-measured on the most recent holdout, so the card's figures are what a rep would have seen.
+Rows are put in time order and cut into training | calibration | holdout (the most recent leads).
+Candidates are chosen by cross-validation on the training slice, Platt-calibrated on the next
+slice, and measured on the holdout, so the card's figures are what a rep would have seen.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import csv
 import hashlib
 import json
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import yaml
 from sklearn.linear_model import LogisticRegression
@@ -25,13 +28,15 @@ from sklearn.model_selection import StratifiedKFold
 
 from leadqual.domain.features import FeatureSpec
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
-from leadqual_training.metrics import evaluate
-from leadqual_training.onnx_export import (
-    INPUT,
-    OUTPUT_CONTRIBUTIONS,
-    OUTPUT_PROBABILITY,
-    additive_logistic_graph,
+from leadqual_training.candidates import (
+    SEED,
+    AdditiveBoostingCandidate,
+    Calibration,
+    Candidate,
+    LogisticCandidate,
 )
+from leadqual_training.metrics import evaluate, render_lift
+from leadqual_training.onnx_export import INPUT, OUTPUT_CONTRIBUTIONS, OUTPUT_PROBABILITY, GraphInfo
 
 MIN_ROWS = 500
 MIN_POSITIVES = 50
@@ -39,13 +44,19 @@ LEAK_AUC = 0.95
 PARITY_TOLERANCE = 1e-5
 HOLDOUT_FRACTION = 0.2
 CALIBRATION_FRACTION = 0.15
-C_GRID = (0.01, 0.1, 1.0, 10.0)
-SEED = 7
+CV_FOLDS = 5
+KINDS = (LogisticCandidate.kind, AdditiveBoostingCandidate.kind)
 Progress = Callable[[str], None]
 
 
 class TrainingDataError(ValueError):
     """The export cannot train a model; the message says what is wrong and what is needed."""
+
+
+@dataclass(frozen=True)
+class LabelledRows:
+    rows: list[dict[str, Any]]
+    labels: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,14 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def check_export(rows: list[dict[str, Any]], spec: FeatureSpec) -> np.ndarray:
-    """Labels as 0/1, or a TrainingDataError that says what is wrong."""
+def check_export(
+    rows: list[dict[str, Any]],
+    spec: FeatureSpec,
+    progress: Progress = print,
+    min_rows: int = MIN_ROWS,
+    min_positives: int = MIN_POSITIVES,
+) -> LabelledRows:
+    """The decided rows and their 0/1 labels, or a TrainingDataError that says what is wrong."""
     if not rows:
         raise TrainingDataError("the export has no rows")
     header = set(rows[0])
@@ -77,18 +94,23 @@ def check_export(rows: list[dict[str, Any]], spec: FeatureSpec) -> np.ndarray:
     missing = sorted(set(needed) - header)
     if missing:
         raise TrainingDataError(f"columns missing from the export: {missing} (it has: {sorted(header)})")
-    labels = np.array([1 if spec.label.is_positive(r[spec.label.column]) else 0 for r in rows])
+    decided = [r for r in rows if spec.label.is_decided(r[spec.label.column])]
+    if len(decided) < len(rows):
+        progress(f"left out {len(rows) - len(decided)} rows whose {spec.label.column!r} is not decided yet")
+    labels = np.array(
+        [1 if spec.label.is_positive(r[spec.label.column]) else 0 for r in decided], dtype=np.int64
+    )
     positives = int(labels.sum())
     if positives in (0, len(labels)):
         raise TrainingDataError(
             f"the label has one class only: {positives} of {len(labels)} rows match {spec.label.positive}"
         )
-    if len(rows) < MIN_ROWS or positives < MIN_POSITIVES:
+    if len(decided) < min_rows or positives < min_positives:
         raise TrainingDataError(
-            f"too little data: {len(rows)} rows with {positives} conversions; "
-            f"at least {MIN_ROWS} rows and {MIN_POSITIVES} conversions are needed"
+            f"too little data: {len(decided)} decided rows with {positives} conversions; "
+            f"at least {min_rows} rows and {min_positives} conversions are needed"
         )
-    return labels
+    return LabelledRows(decided, labels)
 
 
 def _time_key(value: Any) -> float:
@@ -113,25 +135,108 @@ def _leak_warnings(x: np.ndarray, y: np.ndarray, columns: list[str]) -> list[str
     return warnings
 
 
-def _choose_c(x: np.ndarray, y: np.ndarray, progress: Progress) -> tuple[float, dict[str, float]]:
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+def cross_validate(
+    candidate: Candidate, x: np.ndarray, y: np.ndarray, progress: Progress
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Mean out-of-fold ROC AUC for each setting in the candidate's grid; returns the best and all."""
+    folds = list(StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=SEED).split(x, y))
     results: dict[str, float] = {}
-    for c in C_GRID:
+    for params in candidate.grid:
         scores = []
-        for train_index, test_index in folds.split(x, y):
-            model = LogisticRegression(C=c, max_iter=2000)
-            model.fit(x[train_index], y[train_index])
-            scores.append(roc_auc_score(y[test_index], model.decision_function(x[test_index])))
-        results[str(c)] = round(float(np.mean(scores)), 4)
-        progress(f"  cross-validation C={c}: ROC AUC {results[str(c)]:.4f}")
-    best = max(C_GRID, key=lambda c: results[str(c)])
+        for train_index, test_index in folds:
+            fitted = candidate.fit(x[train_index], y[train_index], params)
+            scores.append(roc_auc_score(y[test_index], fitted.log_odds(x[test_index])))
+        results[_label(params)] = round(float(np.mean(scores)), 4)
+        progress(
+            f"  {candidate.kind} {_label(params)}: cross-validated ROC AUC {results[_label(params)]:.4f}"
+        )
+    best = max(candidate.grid, key=lambda params: results[_label(params)])
     return best, results
+
+
+def _label(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass
+class TrainedCandidate:
+    kind: str
+    params: dict[str, Any]
+    calibration: Calibration
+    graph: onnx.ModelProto
+    probability: np.ndarray
+    contributions: np.ndarray
+    parity: float
+
+
+def fit_and_export(
+    candidate: Candidate, params: dict[str, Any], x: np.ndarray, y: np.ndarray, split: Split, info: GraphInfo
+) -> TrainedCandidate:
+    """Fit on the training slice, Platt-calibrate on the calibration slice, export, check parity."""
+    fitted = candidate.fit(x[: split.calibration_start], y[: split.calibration_start], params)
+    calibration_slice = slice(split.calibration_start, split.holdout_start)
+    calibrator = LogisticRegression(C=1e6, max_iter=2000)
+    calibrator.fit(fitted.log_odds(x[calibration_slice]).reshape(-1, 1), y[calibration_slice])
+    calibration = Calibration(slope=float(calibrator.coef_[0, 0]), offset=float(calibrator.intercept_[0]))
+    graph = fitted.export(replace(info, kind=candidate.kind), calibration)
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    probability, contributions = session.run([OUTPUT_PROBABILITY, OUTPUT_CONTRIBUTIONS], {INPUT: x})
+    native = _sigmoid(calibration.slope * fitted.log_odds(x) + calibration.offset)
+    parity = float(np.max(np.abs(probability - native)))
+    if parity > PARITY_TOLERANCE:
+        raise AssertionError(
+            f"{candidate.kind}: ONNX and native model disagree by {parity:.2e} (> {PARITY_TOLERANCE})"
+        )
+    return TrainedCandidate(candidate.kind, params, calibration, graph, probability, contributions, parity)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Rows in time order: [training | calibration | holdout (the most recent)]."""
+
+    calibration_start: int
+    holdout_start: int
+
+    @classmethod
+    def of(cls, rows: int) -> Split:
+        holdout_start = int(rows * (1 - HOLDOUT_FRACTION))
+        return cls(int(holdout_start * (1 - CALIBRATION_FRACTION)), holdout_start)
 
 
 def next_version(root: Path, day: str) -> str:
     existing = [p.name for p in root.glob(f"{day}-*") if p.is_dir()]
     numbers = [int(n.rsplit("-", 1)[1]) for n in existing if n.rsplit("-", 1)[1].isdigit()]
     return f"{day}-{max(numbers, default=0) + 1}"
+
+
+def _comparison(chosen: TrainedCandidate, baseline: TrainedCandidate, cv: dict[str, dict[str, float]],
+                metrics: dict[str, dict[str, Any]]) -> str:  # fmt: skip
+    if chosen.kind == baseline.kind:
+        others = [k for k in cv if k != baseline.kind]
+        if not others:
+            return "Only the logistic-regression baseline was trained."
+        best_other = max(others, key=lambda k: max(cv[k].values()))
+        return (
+            f"The logistic-regression baseline is kept: {best_other} did not beat it in cross-validation "
+            f"({max(cv[best_other].values()):.4f} vs {max(cv[baseline.kind].values()):.4f} ROC AUC)."
+        )
+    chosen_auc, baseline_auc = metrics[chosen.kind]["roc_auc"], metrics[baseline.kind]["roc_auc"]
+    summary = (
+        f"{chosen.kind} won cross-validation ({max(cv[chosen.kind].values()):.4f} vs "
+        f"{max(cv[baseline.kind].values()):.4f} ROC AUC for the logistic-regression baseline). On the holdout "
+        f"it scores {chosen_auc:.4f} vs {baseline_auc:.4f} ROC AUC ({chosen_auc - baseline_auc:+.4f}) and "
+        f"Brier {metrics[chosen.kind]['brier']} vs {metrics[baseline.kind]['brier']}."
+    )
+    if chosen_auc < baseline_auc:
+        summary += (
+            " The holdout is one recent slice and disagrees with cross-validation: retrain with more "
+            "history, or keep the baseline with `--candidates logistic_regression`."
+        )
+    return summary
 
 
 def train(
@@ -141,76 +246,82 @@ def train(
     version: str | None = None,
     progress: Progress = print,
     make_current: bool = True,
+    kinds: tuple[str, ...] = KINDS,
 ) -> TrainingResult:
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        progress(f"[{time.perf_counter() - started:6.1f}s] {message}")
+
     spec = load_spec(spec_path)
-    progress(f"reading {data}")
-    rows = load_rows(data)
-    labels = check_export(rows, spec)
-    progress(f"{len(rows)} rows, {int(labels.sum())} conversions ({labels.mean():.1%})")
+    step(f"reading {data}")
+    labelled = check_export(load_rows(data), spec, step)
+    step(
+        f"{len(labelled.rows)} rows, {int(labelled.labels.sum())} conversions ({labelled.labels.mean():.1%})"
+    )
 
     order = (
-        sorted(range(len(rows)), key=lambda i: _time_key(rows[i][spec.time_column]))
+        sorted(range(len(labelled.rows)), key=lambda i: _time_key(labelled.rows[i][spec.time_column]))
         if spec.time_column
-        else list(np.random.default_rng(SEED).permutation(len(rows)))
+        else list(np.random.default_rng(SEED).permutation(len(labelled.rows)))
     )
-    rows = [rows[i] for i in order]
-    y = labels[order]
-    holdout_start = int(len(rows) * (1 - HOLDOUT_FRACTION))
-    calibration_start = int(holdout_start * (1 - CALIBRATION_FRACTION))
+    rows = [labelled.rows[i] for i in order]
+    y = labelled.labels[order]
+    split = Split.of(len(rows))
 
-    fitted = spec.fit(rows[:calibration_start])
+    fitted = spec.fit(rows[: split.calibration_start])
     columns = fitted.output_columns()
-    progress(f"{len(fitted.features)} features -> {len(columns)} model columns")
+    owners = fitted.column_owners()
+    step(f"{len(fitted.features)} features -> {len(columns)} model columns")
     x = np.array([fitted.vectorize(r) for r in rows], dtype=np.float64)
-    warnings = _leak_warnings(x[:holdout_start], y[:holdout_start], columns)
+    warnings = _leak_warnings(x[: split.holdout_start], y[: split.holdout_start], columns)
     for warning in warnings:
-        progress(f"WARNING: {warning}")
+        step(f"WARNING: {warning}")
 
-    mean = x[:calibration_start].mean(axis=0)
-    scale = x[:calibration_start].std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
-    progress("choosing regularisation by 5-fold cross-validation")
-    best_c, cv_results = _choose_c(z[:calibration_start], y[:calibration_start], progress)
-    model = LogisticRegression(C=best_c, max_iter=2000)
-    model.fit(z[:calibration_start], y[:calibration_start])
-
-    # Platt scaling on a later slice: an affine map of the log-odds, so the model stays additive.
-    calibrator = LogisticRegression(C=1e6, max_iter=2000)
-    calibrator.fit(
-        model.decision_function(z[calibration_start:holdout_start]).reshape(-1, 1),
-        y[calibration_start:holdout_start],
-    )
-    slope, offset = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
-    weights = slope * model.coef_[0]
-    intercept = slope * float(model.intercept_[0]) + offset
+    candidates: list[Candidate] = [
+        c for c in (LogisticCandidate(), AdditiveBoostingCandidate(owners)) if c.kind in kinds
+    ]
+    step(f"choosing among {', '.join(c.kind for c in candidates)} by {CV_FOLDS}-fold cross-validation")
+    best_params: dict[str, dict[str, Any]] = {}
+    cv: dict[str, dict[str, float]] = {}
+    for candidate in candidates:
+        best_params[candidate.kind], cv[candidate.kind] = cross_validate(
+            candidate, x[: split.calibration_start], y[: split.calibration_start], step
+        )
+    chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
+    step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
 
     version = version or next_version(out_root, datetime.now().date().isoformat())
-    graph = additive_logistic_graph(mean, scale, weights, intercept, columns, version)
-    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
-    onnx_probability, contributions = session.run([OUTPUT_PROBABILITY, OUTPUT_CONTRIBUTIONS], {INPUT: x})
-    native = calibrator.predict_proba(model.decision_function(z).reshape(-1, 1))[:, 1]
-    parity = float(np.max(np.abs(onnx_probability - native)))
-    if parity > PARITY_TOLERANCE:
-        raise AssertionError(f"ONNX and native model disagree by {parity:.2e} (> {PARITY_TOLERANCE})")
-    progress(f"ONNX parity with the native model: max |difference| {parity:.1e}")
-
-    holdout = slice(holdout_start, None)
-    metrics = evaluate(y[holdout], onnx_probability[holdout])
-    baseline_rate = float(y[:holdout_start].mean())
-    train_probability = onnx_probability[:holdout_start]
-    grades = GradeThresholds(
-        A=float(np.quantile(train_probability, 0.90)),
-        B=float(np.quantile(train_probability, 0.70)),
-        C=float(np.quantile(train_probability, 0.40)),
-    )
-    owners = fitted.column_owners()
-    group_sums = {
-        group: contributions[:holdout_start][:, [i for i, o in enumerate(owners) if o.group == group]].sum(
-            axis=1
+    info = GraphInfo(version, chosen_kind, columns, [f.name for f in fitted.features], owners)
+    holdout = slice(split.holdout_start, None)
+    trained: dict[str, TrainedCandidate] = {}
+    metrics: dict[str, dict[str, Any]] = {}
+    for candidate in candidates:
+        result = fit_and_export(candidate, best_params[candidate.kind], x, y, split, info)
+        trained[candidate.kind] = result
+        metrics[candidate.kind] = evaluate(y[holdout], result.probability[holdout])
+        step(
+            f"{candidate.kind}: holdout ROC AUC {metrics[candidate.kind]['roc_auc']:.4f}, "
+            f"ONNX parity {result.parity:.1e}"
         )
+    chosen = trained[chosen_kind]
+    baseline = trained.get(LogisticCandidate.kind, chosen)
+
+    before_holdout = slice(None, split.holdout_start)
+    grades = GradeThresholds(
+        A=float(np.quantile(chosen.probability[before_holdout], 0.90)),
+        B=float(np.quantile(chosen.probability[before_holdout], 0.70)),
+        C=float(np.quantile(chosen.probability[before_holdout], 0.40)),
+    )
+    group_sums = {
+        group: chosen.contributions[before_holdout][
+            :, [i for i, f in enumerate(fitted.features) if f.group == group]
+        ].sum(axis=1)
         for group in GROUPS
     }
+    intercept = float(onnx.numpy_helper.to_array(
+        next(t for t in chosen.graph.graph.initializer if t.name == "intercept")
+    )[0])  # fmt: skip
     profile = ScoringProfile(
         model_version=version,
         base_logit=intercept,
@@ -220,6 +331,7 @@ def train(
         },
         grades=grades,
     )
+    importance = np.abs(chosen.contributions[before_holdout]).mean(axis=0)
     card = {
         "model_version": version,
         "trained_at": datetime.now().isoformat(timespec="seconds"),
@@ -228,32 +340,43 @@ def train(
             "sha256": fingerprint(data),
             "rows": len(rows),
             "positives": int(y.sum()),
-            "training_rows": calibration_start,
-            "calibration_rows": holdout_start - calibration_start,
-            "holdout_rows": len(rows) - holdout_start,
+            "training_rows": split.calibration_start,
+            "calibration_rows": split.holdout_start - split.calibration_start,
+            "holdout_rows": len(rows) - split.holdout_start,
             "split": f"by {spec.time_column}" if spec.time_column else "random",
             "excluded_columns": spec.exclude,
         },  # fmt: skip
         "model": {
-            "kind": "logistic_regression",
-            "C": best_c,
-            "cv_roc_auc": cv_results,
-            "calibration": {"method": "platt", "slope": round(slope, 6), "offset": round(offset, 6)},
+            "kind": chosen.kind,
+            "params": chosen.params,
+            "calibration": {
+                "method": "platt",
+                "slope": round(chosen.calibration.slope, 6),
+                "offset": round(chosen.calibration.offset, 6),
+            },
+            "features": len(fitted.features),
             "columns": len(columns),
+            "cv_roc_auc": cv,
         },  # fmt: skip
-        "holdout": metrics,
-        "baseline_conversion_rate": round(baseline_rate, 4),
+        "holdout": metrics[chosen.kind],
+        "baseline": {"kind": baseline.kind, "params": baseline.params, "holdout": metrics[baseline.kind]},
+        "comparison": _comparison(chosen, baseline, cv, metrics),
+        "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
         "grades": grades.model_dump(),
-        "onnx_parity_max_abs_diff": parity,
+        "onnx_parity_max_abs_diff": chosen.parity,
         "warnings": warnings,
-        "top_weights": sorted(
-            ({"column": c, "weight": round(float(w), 4)} for c, w in zip(columns, weights, strict=True)),
-            key=lambda item: -abs(item["weight"]),
-        )[:15],
+        "feature_importance": sorted(
+            (
+                {"feature": f.name, "mean_abs_contribution": round(float(v), 4)}
+                for f, v in zip(fitted.features, importance, strict=True)
+            ),
+            key=lambda item: -item["mean_abs_contribution"],
+        ),  # fmt: skip
     }
+    step(card["comparison"])
     directory = out_root / version
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "model.onnx").write_bytes(graph.SerializeToString())
+    (directory / "model.onnx").write_bytes(chosen.graph.SerializeToString())
     (directory / "feature_spec.json").write_text(fitted.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (directory / "scoring_profile.json").write_text(
         profile.model_dump_json(indent=2) + "\n", encoding="utf-8"
@@ -262,40 +385,59 @@ def train(
     (directory / "model_card.md").write_text(render_card(card), encoding="utf-8")
     if make_current:
         (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
-    progress(f"model {version} written to {directory}")
+    step(f"model {version} written to {directory}")
     return TrainingResult(version, directory, card)
 
 
 def render_card(card: dict[str, Any]) -> str:
-    holdout = card["holdout"]
+    chosen, baseline = card["holdout"], card["baseline"]["holdout"]
+    model = card["model"]
+    params = ", ".join(f"{k}={v}" for k, v in model["params"].items())
+
+    def row(name: str, key: str) -> str:
+        return f"| {name} | {chosen[key]} | {baseline[key]} |"
+
     lines = [
         f"# Model card: {card['model_version']}",
         "",
         f"Trained {card['trained_at']} on `{card['data']['file']}` (sha256 `{card['data']['sha256'][:16]}...`): "
-        f"{card['data']['rows']} leads, {card['data']['positives']} conversions, split {card['data']['split']}.",
+        f"{card['data']['rows']} leads, {card['data']['positives']} conversions, split {card['data']['split']} "
+        f"({card['data']['training_rows']} training, {card['data']['calibration_rows']} calibration, "
+        f"{card['data']['holdout_rows']} holdout).",
         f"Excluded as post-contact columns: {', '.join(card['data']['excluded_columns']) or 'none'}.",
         "",
-        f"Model: {card['model']['kind']} (C={card['model']['C']}), Platt-calibrated, {card['model']['columns']} columns.",
+        f"Model: **{model['kind']}** ({params}), Platt-calibrated, {model['features']} features "
+        f"({model['columns']} columns). ONNX parity with the native model: {card['onnx_parity_max_abs_diff']:.1e}.",
+        "",
+        card["comparison"],
+        "",
+        "## Cross-validation (training slice, mean ROC AUC)",
+        "",
+        *[
+            f"- {kind} {setting}: {auc}"
+            for kind, grid in model["cv_roc_auc"].items()
+            for setting, auc in grid.items()
+        ],
         "",
         "## Holdout (most recent leads)",
         "",
-        "| metric | value |",
-        "|---|---|",
-        f"| ROC AUC | {holdout['roc_auc']} |",
-        f"| PR AUC | {holdout['pr_auc']} (base rate {holdout['positives'] / holdout['rows']:.3f}) |",
-        f"| Brier | {holdout['brier']} |",
-        f"| Calibration error (ECE) | {holdout['calibration_error']} |",
+        f"| metric | {model['kind']} | baseline: {card['baseline']['kind']} |",
+        "|---|---|---|",
+        row("ROC AUC", "roc_auc"),
+        row("PR AUC", "pr_auc"),
+        row("Brier", "brier"),
+        row("Calibration error (ECE)", "calibration_error"),
+        f"| Top-decile lift | {chosen['lift_by_decile'][0]['lift']} | {baseline['lift_by_decile'][0]['lift']} |",
         "",
-        "## Lift by decile",
+        f"Base rate on the holdout: {chosen['positives'] / chosen['rows']:.3f}.",
         "",
-        "| decile | leads | conversion | mean score | lift |",
-        "|---|---|---|---|---|",
-        *[
-            f"| {d['decile']} | {d['leads']} | {d['conversion_rate']:.3f} | {d['mean_score']:.3f} | {d['lift']} |"
-            for d in holdout["lift_by_decile"]
-        ],  # fmt: skip
+        *render_lift(chosen),
         "",
         f"Grades: A >= {card['grades']['A']:.3f}, B >= {card['grades']['B']:.3f}, C >= {card['grades']['C']:.3f}, else D.",
+        "",
+        "## What the model leans on (mean |contribution| to the log-odds)",
+        "",
+        *[f"- {f['feature']}: {f['mean_abs_contribution']}" for f in card["feature_importance"][:10]],
         "",
         "## Warnings",
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,7 +20,7 @@ from leadqual.domain.identity import is_free_mail
 from leadqual.domain.signals import BehaviourWindows
 from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seniority_of
 
-FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email"]
+FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email", "date"]
 FeatureGroup = Literal["fit", "engagement", "intent"]
 OTHER = "other"
 
@@ -28,9 +29,16 @@ class LabelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     column: str
     positive: list[str] = Field(min_length=1, description="Values of `column` that count as converted")
+    undecided: list[str] = Field(
+        default_factory=list,
+        description="Values meaning the outcome is not known yet (e.g. 'open'): such rows are left out",
+    )
 
     def is_positive(self, value: Any) -> bool:
-        return str(value).strip().lower() in {p.lower() for p in self.positive}
+        return _norm(value) in {_norm(p) for p in self.positive}
+
+    def is_decided(self, value: Any) -> bool:
+        return not _is_missing(value) and _norm(value) not in {_norm(u) for u in self.undecided}
 
 
 class FeatureDef(BaseModel):
@@ -42,12 +50,18 @@ class FeatureDef(BaseModel):
     label: str = Field(description="How a rep reads this input, e.g. 'Company size'")
     log1p: bool = Field(default=False, description="Compress a long-tailed count or amount")
     clip_max: float | None = None
+    bands: list[float] | None = Field(
+        default=None, description="Numeric only: band edges a rep reads, e.g. company size 1,000-4,999"
+    )
+    missing_days: float = Field(
+        default=365.0, description="Date only: the age used when the date is empty (never happened)"
+    )
     max_categories: int = 12
     # Learned by `fit` from training data; a value not seen in training maps to 'other'.
     categories: list[str] | None = None
 
     def output_columns(self) -> list[str]:
-        if self.kind in ("numeric", "boolean"):
+        if self.kind in ("numeric", "boolean", "date"):
             return [self.name]
         if self.kind == "email":
             return [f"{self.name}:free_mail"]
@@ -59,9 +73,9 @@ class FeatureDef(BaseModel):
             raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
         return [f"{self.name}={c}" for c in self.categories]
 
-    def encode(self, raw: Any) -> list[float]:
-        if self.kind == "numeric":
-            number = _to_float(raw)
+    def encode(self, raw: Any, as_of: datetime) -> list[float]:
+        if self.kind in ("numeric", "date"):
+            number = self._days_before(raw, as_of) if self.kind == "date" else _to_float(raw)
             if self.clip_max is not None:
                 number = min(number, self.clip_max)
             return [math.log1p(max(number, 0.0)) if self.log1p else number]
@@ -81,12 +95,18 @@ class FeatureDef(BaseModel):
             present = {OTHER}
         return [1.0 if c in present else 0.0 for c in self.categories]
 
-    def describe(self, raw: Any) -> str:
-        """How a rep reads this input's value for one lead, e.g. 'Company size: 1,200'."""
+    def describe(self, raw: Any, as_of: datetime) -> str:
+        """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
         if self.kind == "numeric":
             value = _to_float(raw)
+            if self.bands and not _is_missing(raw):
+                return f"{self.label}: {_band(value, self.bands)}"
             shown = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-            return f"{self.label}: {shown}"
+            return f"{self.label}: {'unknown' if _is_missing(raw) else shown}"
+        if self.kind == "date":
+            if _parse_time(raw) is None:
+                return f"{self.label}: never"
+            return f"{self.label}: {self._days_before(raw, as_of):,.0f} days before"
         if self.kind == "boolean":
             return f"{self.label}: {'yes' if _to_bool(raw) else 'no'}"
         if self.kind == "email":
@@ -98,13 +118,23 @@ class FeatureDef(BaseModel):
             return f"{self.label}: {', '.join(_labels(raw)) or 'none known'}"
         return f"{self.label}: {'unknown' if _is_missing(raw) else str(raw).strip()}"
 
+    def _days_before(self, raw: Any, as_of: datetime) -> float:
+        moment = _parse_time(raw)
+        if moment is None:
+            return self.missing_days
+        return max(0.0, (as_of - moment).total_seconds() / 86400.0)
+
 
 class FeatureSpec(BaseModel):
     """Which columns the model uses and how; the fitted copy ships with the model."""
 
     model_config = ConfigDict(extra="forbid")
     label: LabelSpec
-    time_column: str | None = None
+    time_column: str | None = Field(
+        default=None,
+        description="When each lead arrived: orders the holdout split and dates 'days before' features",
+    )
+    id_column: str | None = Field(default=None, description="Carried into batch-score output")
     exclude: list[str] = Field(
         default_factory=list,
         description="Columns filled in after first contact (they leak the outcome): never used",
@@ -156,12 +186,18 @@ class FeatureSpec(BaseModel):
     def output_columns(self) -> list[str]:
         return [column for f in self.features for column in f.output_columns()]
 
-    def column_owners(self) -> list[FeatureDef]:
-        """For each output column, the feature that made it (same order as the vector)."""
-        return [f for f in self.features for _ in f.output_columns()]
+    def column_owners(self) -> list[int]:
+        """For each output column, the index of the feature that made it (same order as the vector)."""
+        return [index for index, f in enumerate(self.features) for _ in f.output_columns()]
+
+    def as_of(self, record: Mapping[str, Any]) -> datetime:
+        """The moment a record describes: its time column, else now (a lead being scored live)."""
+        moment = _parse_time(record.get(self.time_column)) if self.time_column else None
+        return moment or datetime.now(UTC)
 
     def vectorize(self, record: Mapping[str, Any]) -> list[float]:
-        return [value for f in self.features for value in f.encode(record.get(f.column))]
+        moment = self.as_of(record)
+        return [value for f in self.features for value in f.encode(record.get(f.column), moment)]
 
 
 def _is_missing(raw: Any) -> bool:
@@ -189,6 +225,33 @@ def _to_bool(raw: Any) -> bool:
     if isinstance(raw, str):
         return raw.strip().lower() in {"1", "true", "yes", "y", "t"}
     return bool(raw)
+
+
+def _norm(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def _parse_time(raw: Any) -> datetime | None:
+    """ISO dates and datetimes; naive ones are taken as UTC. Anything else counts as missing."""
+    if isinstance(raw, datetime):
+        moment = raw
+    elif _is_missing(raw):
+        return None
+    else:
+        try:
+            moment = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _band(value: float, edges: list[float]) -> str:
+    lower = None
+    for edge in edges:
+        if value < edge:
+            return f"under {edge:,.0f}" if lower is None else f"{lower:,.0f}-{edge - 1:,.0f}"
+        lower = edge
+    return f"{lower:,.0f}+"
 
 
 def _is_free(raw: Any) -> bool:

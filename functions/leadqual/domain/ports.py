@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from leadqual.domain.models import Account, Lead, Review
-from leadqual.domain.scoring import ModelOutput
+from leadqual.domain.scoring import Predictor
 from leadqual.domain.signals import StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
 
@@ -63,7 +63,5 @@ class Dispatcher(Protocol):
     def publish_routed(self, detail: dict[str, Any]) -> None: ...
 
 
-class Model(Protocol):
+class Model(Predictor, Protocol):
     version: str
-
-    def predict(self, vectors: Sequence[Sequence[float]]) -> list[ModelOutput]: ...

@@ -106,6 +106,7 @@ def serving_record(
         account.annual_revenue if account and account.annual_revenue is not None else company.annual_revenue
     )
     return {
+        "submitted_at": moment.isoformat(),
         "email": lead.email,
         "title": lead.title,
         "form": lead.form.value,

@@ -1,15 +1,17 @@
 """From the model's additive output to what a rep sees: probability, sub-scores, grade, reasons.
 
-The ONNX graph returns, per lead, the calibrated probability and each input column's contribution
-to the log-odds (they sum, with the base log-odds, to the model's logit). Sub-scores and reasons
-are computed from those contributions, so they say what the model actually did.
+The ONNX graph returns, per lead, the calibrated probability and each feature's contribution to the
+log-odds. Every model leadqual trains is additive in its features (a logistic regression, or
+boosted trees constrained to one feature per tree), so the contributions are exact: with the base
+log-odds they sum to the model's logit, and changing one input moves only its own contribution.
+Sub-scores and reasons are computed from those contributions, so they say what the model did.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -65,24 +67,22 @@ def percentile_score(value: float, quantiles: Sequence[float]) -> int:
 def explain(
     spec: FeatureSpec, profile: ScoringProfile, record: Mapping[str, Any], output: ModelOutput
 ) -> Scores:
-    owners = spec.column_owners()
-    if len(output.contributions) != len(owners):
+    if len(output.contributions) != len(spec.features):
         raise ValueError(
-            f"model returned {len(output.contributions)} contributions for {len(owners)} columns"
+            f"model returned {len(output.contributions)} contributions for {len(spec.features)} features"
         )
     group_sums = dict.fromkeys(GROUPS, 0.0)
-    # Columns of one feature (e.g. a one-hot industry) add up to one reason.
-    per_feature: dict[str, float] = {}
-    for owner, contribution in zip(owners, output.contributions, strict=True):
-        group_sums[owner.group] += contribution
-        per_feature[owner.name] = per_feature.get(owner.name, 0.0) + contribution
-
+    for feature, contribution in zip(spec.features, output.contributions, strict=True):
+        group_sums[feature.group] += contribution
+    as_of = spec.as_of(record)
     reasons = [
         Reason(
-            feature=f.name, text=f.describe(record.get(f.column)), contribution=round(per_feature[f.name], 4)
+            feature=feature.name,
+            text=feature.describe(record.get(feature.column), as_of),
+            contribution=round(contribution, 4),
         )
-        for f in spec.features
-        if abs(per_feature[f.name]) >= MIN_REASON_CONTRIBUTION
+        for feature, contribution in zip(spec.features, output.contributions, strict=True)
+        if abs(contribution) >= MIN_REASON_CONTRIBUTION
     ]
     positive = sorted((r for r in reasons if r.contribution > 0), key=lambda r: -r.contribution)
     negative = sorted((r for r in reasons if r.contribution < 0), key=lambda r: r.contribution)
@@ -96,3 +96,17 @@ def explain(
         top_positive=positive[:REASONS_PER_SIDE],
         top_negative=negative[:REASONS_PER_SIDE],
     )
+
+
+class Predictor(Protocol):
+    def predict(self, vectors: Sequence[Sequence[float]]) -> list[ModelOutput]: ...
+
+
+def score_records(
+    spec: FeatureSpec, profile: ScoringProfile, model: Predictor, records: Sequence[Mapping[str, Any]]
+) -> list[Scores]:
+    """Features, one batched inference, then sub-scores and reasons: serving and back-tests share it."""
+    if not records:
+        return []
+    outputs = model.predict([spec.vectorize(record) for record in records])
+    return [explain(spec, profile, record, output) for record, output in zip(records, outputs, strict=True)]

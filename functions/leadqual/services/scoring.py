@@ -8,7 +8,7 @@ from leadqual.domain.features import FeatureSpec
 from leadqual.domain.models import Lead, LeadStatus, Scores
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
 from leadqual.domain.records import serving_record
-from leadqual.domain.scoring import ScoringProfile, explain
+from leadqual.domain.scoring import ScoringProfile, score_records
 from leadqual.services.context import gather_signals
 from leadqual.services.leads import add_history, update_lead
 
@@ -51,5 +51,4 @@ class ScoringService:
     def compute(self, lead: Lead) -> Scores:
         context = gather_signals(lead, self.signals)
         record = serving_record(lead, context.account, context.events, context.intents, self.spec.behaviour)
-        output = self.model.predict([self.spec.vectorize(record)])[0]
-        return explain(self.spec, self.profile, record, output)
+        return score_records(self.spec, self.profile, self.model, [record])[0]

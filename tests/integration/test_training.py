@@ -1,0 +1,123 @@
+"""`leadqual train | evaluate | score` on real files, as a RevOps lead would run them."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC, main
+from leadqual_training.synthetic import write_crm_export, write_training_csv
+from leadqual_training.train import TrainingDataError, load_spec, train
+
+CRM_SPEC = DEFAULT_SPEC.parent / "example_crm_export.yaml"
+SHIPPED = (DEFAULT_ARTIFACTS / "CURRENT").read_text().strip()
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def crm_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_crm_export(tmp_path_factory.mktemp("crm") / "lead_report.csv", rows=3000)
+
+
+def test_training_on_the_bundled_data_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    # GIVEN the bundled synthetic history, generated again from its seed
+    data = write_training_csv(tmp_path / "synthetic_leads.csv", load_spec(DEFAULT_SPEC))
+    # WHEN it is trained with the shipped version's name
+    result = train(data, DEFAULT_SPEC, tmp_path / "models", version=SHIPPED, progress=_quiet)
+    # THEN the model, its fitted specification and its scoring profile are byte for byte the shipped ones
+    for name in ("model.onnx", "feature_spec.json", "scoring_profile.json"):
+        assert (result.directory / name).read_bytes() == (DEFAULT_ARTIFACTS / SHIPPED / name).read_bytes(), (
+            name
+        )
+    # AND the card compares the chosen model with the logistic-regression baseline
+    card = result.card
+    assert card["baseline"]["kind"] == "logistic_regression"
+    assert card["model"]["kind"] in card["model"]["cv_roc_auc"]
+    assert "baseline" in card["comparison"]
+    assert card["onnx_parity_max_abs_diff"] <= 1e-5
+    assert "lead_quality" in card["data"]["excluded_columns"]
+
+
+def test_a_differently_shaped_export_trains_evaluates_and_scores(
+    crm_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a CRM report with its own column names, described only by a feature specification
+    models = tmp_path / "models"
+    # WHEN the same three commands run on it
+    assert main(["train", "--data", str(crm_export), "--spec", str(CRM_SPEC), "--out", str(models),
+                 "--version", "crm-1", "--no-current"]) == 0  # fmt: skip
+    trained = capsys.readouterr().out
+    assert main(["evaluate", "--model", str(models / "crm-1"), "--data", str(crm_export),
+                 "--report", str(tmp_path / "evaluation.json")]) == 0  # fmt: skip
+    assert main(["score", "--model", str(models / "crm-1"), "--data", str(crm_export),
+                 "--out", str(tmp_path / "scores.csv")]) == 0  # fmt: skip
+
+    # THEN training showed its progress and left out leads whose outcome is still open
+    assert "cross-validated ROC AUC" in trained and "not decided yet" in trained
+    card = json.loads((models / "crm-1" / "model_card.json").read_text())
+    assert card["data"]["rows"] < 3000
+    assert card["holdout"]["roc_auc"] > 0.65
+    assert "Rating" in card["data"]["excluded_columns"] and not card["warnings"]
+    # AND the evaluation reports the card's metrics and whether high grades convert
+    report = json.loads((tmp_path / "evaluation.json").read_text())
+    assert {"roc_auc", "pr_auc", "brier", "calibration_error", "lift_by_decile"} <= set(report)
+    rates = {g["grade"]: g["conversion_rate"] for g in report["conversion_by_grade"]}
+    assert rates["A"] > rates["D"]
+    assert (tmp_path / "evaluation.md").read_text().startswith("# Evaluation of model crm-1")
+    # AND every lead of the export is scored, with its own id, grade, sub-scores and reasons
+    with (tmp_path / "scores.csv").open() as handle:
+        scored = list(csv.DictReader(handle))
+    assert len(scored) == 3000 and scored[0]["Lead ID"] == "00Q000000000"
+    assert {s["grade"] for s in scored} == {"A", "B", "C", "D"}
+    assert all(0 <= int(s["fit"]) <= 100 for s in scored)
+    assert any("Pricing page visits" in s["top_positive_reasons"] for s in scored)
+
+
+def _spec_variant(tmp_path: Path, change: dict[str, object]) -> Path:
+    spec = yaml.safe_load(CRM_SPEC.read_text())
+    spec.update(change)
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_a_column_filled_in_after_contact_is_named_in_a_warning(crm_export: Path, tmp_path: Path) -> None:
+    spec = yaml.safe_load(CRM_SPEC.read_text())
+    leaky = _spec_variant(tmp_path, {
+        "exclude": [],
+        "features": [*spec["features"], {"name": "rating", "column": "Rating", "kind": "categorical",
+                                          "group": "fit", "label": "Rating"}],
+    })  # fmt: skip
+    result = train(crm_export, leaky, tmp_path / "m", version="leaky", progress=_quiet,
+                   make_current=False, kinds=("logistic_regression",))  # fmt: skip
+    assert any("'rating=" in warning for warning in result.card["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("change", "rows", "message"),
+    [
+        ({"label": {"column": "Lead Status", "positive": ["Won"]}}, 3000, "one class only"),
+        (
+            {"label": {"column": "Stage", "positive": ["Won"]}},
+            3000,
+            "columns missing from the export: ['Stage']",
+        ),
+        ({}, 400, "at least 500 rows and 50 conversions are needed"),
+    ],
+    ids=["one-class", "missing-column", "too-little-data"],
+)
+def test_training_refuses_exports_it_cannot_learn_from(
+    crm_export: Path, tmp_path: Path, change: dict[str, object], rows: int, message: str
+) -> None:
+    data = crm_export
+    if rows < 3000:
+        with crm_export.open() as source:
+            data = tmp_path / "small.csv"
+            data.write_text("".join(line for _, line in zip(range(rows + 1), source, strict=False)))
+    with pytest.raises(TrainingDataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        train(data, _spec_variant(tmp_path, change), tmp_path / "m", progress=_quiet, make_current=False)
