@@ -25,12 +25,17 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/leadqual serve
 
+# Speed and memory next to bare baselines measured in the same run; never part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/scoring_compute.py
+
 model: $(STAMP)
 	$(BIN)/leadqual train --version 2026-11-27-2
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions infra training tests
-	$(BIN)/ruff format --check functions infra training tests
+	$(BIN)/ruff check functions infra training tests bench
+	$(BIN)/ruff format --check functions infra training tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

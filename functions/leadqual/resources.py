@@ -44,6 +44,9 @@ SDR_TOPIC = "leadqual-sdr-notifications"
 EVENT_BUS = "leadqual-events"
 STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
+# Set on every function. leadqual uses no pydantic plugins, and looking for them scans every
+# installed package's metadata at the first model class: ~15 ms of each cold start (make bench).
+RUNTIME_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
 

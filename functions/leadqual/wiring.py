@@ -1,6 +1,8 @@
 """The composition root: builds services from settings and adapters, once per cold start.
 
-Handlers call these; tests build services with fakes or moto-backed adapters instead.
+Handlers call these; tests build services with fakes or moto-backed adapters instead. Each factory
+imports what it needs itself, so a function pays at cold start only for the services it uses (the
+scoring function never loads the routing policy, the API never loads numpy or onnxruntime).
 """
 
 from __future__ import annotations
@@ -10,32 +12,38 @@ from typing import TYPE_CHECKING
 
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
-from leadqual.adapters.messaging import QueueDispatcher, SnsNotifier, SqsScoringQueue, StepFunctionsWorkflow
-from leadqual.domain.policy import load_policy
-from leadqual.services.leads import LeadService
-from leadqual.services.reviews import ReviewService
-from leadqual.services.routing import RoutingService
-from leadqual.services.signals import SignalService
+from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import current_settings, resolve_model_dir
 
 if TYPE_CHECKING:
+    from leadqual.services.leads import LeadService
+    from leadqual.services.reviews import ReviewService
+    from leadqual.services.routing import RoutingService
     from leadqual.services.scoring import ScoringService
+    from leadqual.services.signals import SignalService
 
 
 @cache
 def lead_service() -> LeadService:
+    from leadqual.adapters.messaging import SqsScoringQueue
+    from leadqual.services.leads import LeadService
+
     settings = current_settings()
     return LeadService(DynamoLeadStore(settings.leads_table), SqsScoringQueue(settings.scoring_queue_url))
 
 
 @cache
 def signal_service() -> SignalService:
+    from leadqual.services.signals import SignalService
+
     settings = current_settings()
     return SignalService(DynamoSignalStore(settings.signals_table), DynamoLeadStore(settings.leads_table))
 
 
 @cache
 def review_service() -> ReviewService:
+    from leadqual.services.reviews import ReviewService
+
     settings = current_settings()
     return ReviewService(
         DynamoLeadStore(settings.leads_table),
@@ -47,6 +55,10 @@ def review_service() -> ReviewService:
 
 @cache
 def routing_service() -> RoutingService:
+    from leadqual.adapters.messaging import QueueDispatcher
+    from leadqual.domain.policy import load_policy
+    from leadqual.services.routing import RoutingService
+
     settings = current_settings()
     return RoutingService(
         DynamoLeadStore(settings.leads_table),
@@ -60,7 +72,6 @@ def routing_service() -> RoutingService:
 
 @cache
 def scoring_service() -> ScoringService:
-    # Imported here so that only the scoring function pays for numpy and onnxruntime.
     from leadqual.adapters.onnx_model import OnnxModel
     from leadqual.services.scoring import ScoringService
 

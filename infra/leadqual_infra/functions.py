@@ -9,7 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from leadqual.resources import POWERTOOLS_SERVICE, FunctionSpec
+from leadqual.resources import RUNTIME_ENVIRONMENT, FunctionSpec
 from leadqual_infra.bundling import RUNTIME, function_code
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -53,7 +53,7 @@ class FunctionFactory:
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             environment={
-                "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE,
+                **RUNTIME_ENVIRONMENT,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 **self.environment,
                 **(extra_environment or {}),

@@ -35,6 +35,6 @@ class OnnxModel:
         matrix = np.asarray(vectors, dtype=np.float64).reshape(-1, self.width)
         probability, contributions = self.session.run(["probability", "contributions"], {"features": matrix})
         return [
-            ModelOutput(probability=float(p), contributions=row.tolist())
-            for p, row in zip(probability, contributions, strict=True)
+            ModelOutput(probability=p, contributions=row)
+            for p, row in zip(probability.tolist(), contributions.tolist(), strict=True)
         ]

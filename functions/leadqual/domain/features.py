@@ -90,10 +90,15 @@ class FeatureDef(BaseModel):
                 1.0 if d == department else 0.0 for d in DEPARTMENTS
             ]
         assert self.categories is not None, f"feature {self.name!r} is not fitted"
-        present = set(_labels(raw)) if self.kind == "multi_label" else {_category(raw)}
-        if self.kind == "categorical" and present.isdisjoint(self.categories):
-            present = {OTHER}
-        return [1.0 if c in present else 0.0 for c in self.categories]
+        vector = [0.0] * len(self.categories)
+        if self.kind == "multi_label":
+            for label in _labels(raw):
+                if label in self.categories:
+                    vector[self.categories.index(label)] = 1.0
+            return vector
+        category = _category(raw)
+        vector[self.categories.index(category if category in self.categories else OTHER)] = 1.0
+        return vector
 
     def describe(self, raw: Any, as_of: datetime) -> str:
         """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
@@ -201,14 +206,16 @@ class FeatureSpec(BaseModel):
 
 
 def _is_missing(raw: Any) -> bool:
-    return (
-        raw is None
-        or (isinstance(raw, float) and math.isnan(raw))
-        or (isinstance(raw, str) and not raw.strip())
-    )
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    return isinstance(raw, float) and math.isnan(raw)
 
 
 def _to_float(raw: Any) -> float:
+    if type(raw) is float or type(raw) is int:  # the common case, on the scoring hot path
+        return float(raw) if raw == raw else 0.0
     if _is_missing(raw):
         return 0.0
     if isinstance(raw, bool):

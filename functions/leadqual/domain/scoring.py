@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -51,9 +52,12 @@ class ScoringProfile(BaseModel):
     grades: GradeThresholds
 
 
-class ModelOutput(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ModelOutput:
+    """One lead's row of the graph's output (the adapter checks its shape against the spec)."""
+
     probability: float
-    contributions: list[float]
+    contributions: Sequence[float]
 
 
 def percentile_score(value: float, quantiles: Sequence[float]) -> int:
@@ -74,18 +78,24 @@ def explain(
     group_sums = dict.fromkeys(GROUPS, 0.0)
     for feature, contribution in zip(spec.features, output.contributions, strict=True):
         group_sums[feature.group] += contribution
+    # Only the factors shown are put into words: describing all of them was most of explain's time.
+    ranked = sorted(range(len(spec.features)), key=lambda i: output.contributions[i])
+    strongest_negative = [
+        i for i in ranked[:REASONS_PER_SIDE] if output.contributions[i] <= -MIN_REASON_CONTRIBUTION
+    ]
+    strongest_positive = [
+        i for i in reversed(ranked[-REASONS_PER_SIDE:]) if output.contributions[i] >= MIN_REASON_CONTRIBUTION
+    ]
     as_of = spec.as_of(record)
-    reasons = [
-        Reason(
+
+    def reason(index: int) -> Reason:
+        feature = spec.features[index]
+        return Reason(
             feature=feature.name,
             text=feature.describe(record.get(feature.column), as_of),
-            contribution=round(contribution, 4),
+            contribution=round(float(output.contributions[index]), 4),
         )
-        for feature, contribution in zip(spec.features, output.contributions, strict=True)
-        if abs(contribution) >= MIN_REASON_CONTRIBUTION
-    ]
-    positive = sorted((r for r in reasons if r.contribution > 0), key=lambda r: -r.contribution)
-    negative = sorted((r for r in reasons if r.contribution < 0), key=lambda r: r.contribution)
+
     return Scores(
         conversion_probability=round(output.probability, 4),
         fit=percentile_score(group_sums["fit"], profile.group_quantiles.get("fit", [])),
@@ -93,8 +103,8 @@ def explain(
         intent=percentile_score(group_sums["intent"], profile.group_quantiles.get("intent", [])),
         grade=profile.grades.grade(output.probability),
         model_version=profile.model_version,
-        top_positive=positive[:REASONS_PER_SIDE],
-        top_negative=negative[:REASONS_PER_SIDE],
+        top_positive=[reason(i) for i in strongest_positive],
+        top_negative=[reason(i) for i in strongest_negative],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 SENIORITIES = ("c_level", "vp", "director", "manager", "individual", "unknown")
 DEPARTMENTS = ("sales", "marketing", "operations", "engineering", "finance", "hr", "executive", "other")
@@ -33,9 +34,12 @@ def _first_match(
     return next((label for label, pattern in patterns if pattern.search(text)), matched_none)
 
 
+# Titles repeat across leads ("VP of Sales"): the regex scan runs once per distinct title.
+@lru_cache(maxsize=4096)
 def seniority_of(title: str | None) -> str:
     return _first_match(title, _SENIORITY_PATTERNS, matched_none="individual", empty="unknown")
 
 
+@lru_cache(maxsize=4096)
 def department_of(title: str | None) -> str:
     return _first_match(title, _DEPARTMENT_PATTERNS, matched_none="other", empty="other")

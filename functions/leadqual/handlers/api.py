@@ -19,7 +19,7 @@ from leadqual.domain.models import (
     ReviewDecisionRequest,
 )
 from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
-from leadqual.observability import lambda_entry, logger, metrics, tracer
+from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.services.leads import IngestUnavailable
 from leadqual.services.reviews import ReviewClosed, ReviewNotFound
 from leadqual.services.signals import UnknownLead
@@ -48,7 +48,6 @@ def _json(status: int, body: dict[str, Any]) -> Response:
 
 
 @app.post("/leads")
-@tracer.capture_method
 def submit_lead() -> Response:
     submission = parse_model(LeadSubmission, _body())
     key = _header("idempotency-key")

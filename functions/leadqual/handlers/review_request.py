@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Json
+from pydantic import BaseModel
 
 from leadqual import wiring
 from leadqual.domain.models import RoutingDecision
+from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 
 
@@ -21,15 +19,8 @@ class ReviewRequestMessage(BaseModel):
     decision: RoutingDecision
 
 
-class ReviewRequestRecord(SqsRecordModel):
-    body: Json[ReviewRequestMessage]
-
-
-processor = BatchProcessor(event_type=EventType.SQS, model=ReviewRequestRecord)
-
-
-def request_review(record: ReviewRequestRecord) -> None:
-    review = wiring.review_service().request(record.body.decision, record.body.task_token)
+def request_review(message: ReviewRequestMessage) -> None:
+    review = wiring.review_service().request(message.decision, message.task_token)
     logger.info(
         "review requested", lead_id=review.lead_id, review_id=review.review_id, triggers=review.triggers
     )
@@ -37,7 +28,5 @@ def request_review(record: ReviewRequestRecord) -> None:
 
 
 @lambda_entry()
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=request_review, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_messages(event, ReviewRequestMessage, request_review)

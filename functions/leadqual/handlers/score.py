@@ -1,46 +1,46 @@
-"""Scoring queue consumer: each record scores one lead; failures go back to SQS one by one."""
+"""Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Json
+from pydantic import BaseModel
 
 from leadqual import wiring
-from leadqual.observability import lambda_entry, logger, metrics, tracer
+from leadqual.domain.models import Scores
+from leadqual.handlers.sqs_batch import message_bodies, process_messages
+from leadqual.observability import lambda_entry, logger, metrics
 
 
 class ScoringMessage(BaseModel):
     lead_id: str
 
 
-class ScoringRecord(SqsRecordModel):
-    body: Json[ScoringMessage]
-
-
-processor = BatchProcessor(event_type=EventType.SQS, model=ScoringRecord)
-
-
-@tracer.capture_method
-def score_record(record: ScoringRecord) -> None:
-    scores = wiring.scoring_service().score_lead(record.body.lead_id)
-    if scores is not None:
-        logger.info(
-            "lead scored",
-            lead_id=record.body.lead_id,
-            probability=scores.conversion_probability,
-            grade=scores.grade,
-        )
-        metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
+def _score_batch(messages: list[ScoringMessage]) -> Mapping[str, Scores]:
+    try:
+        return wiring.scoring_service().score_batch([m.lead_id for m in messages])
+    except Exception:
+        # Each message is then scored on its own, and only a message that fails alone fails.
+        logger.exception("batch scoring failed; scoring message by message")
+        return {}
 
 
 @lambda_entry()
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=score_record, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    computed = _score_batch(message_bodies(event, ScoringMessage))
+
+    def score(message: ScoringMessage) -> None:
+        scores = wiring.scoring_service().score_lead(message.lead_id, computed)
+        if scores is not None:
+            logger.info(
+                "lead scored",
+                lead_id=message.lead_id,
+                probability=scores.conversion_probability,
+                grade=scores.grade,
+            )
+            metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
+
+    return process_messages(event, ScoringMessage, score)

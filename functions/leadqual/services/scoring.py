@@ -1,7 +1,8 @@
-"""Score a received lead with the ONNX model, store the scores, start its workflow."""
+"""Score received leads with the ONNX model, store the scores, start their workflows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from leadqual.domain.features import FeatureSpec
@@ -13,6 +14,10 @@ from leadqual.services.context import gather_signals
 from leadqual.services.leads import add_history, update_lead
 
 
+def _needs_scores(lead: Lead) -> bool:
+    return lead.status is LeadStatus.RECEIVED or lead.scores is None
+
+
 @dataclass
 class ScoringService:
     leads: LeadStore
@@ -22,14 +27,30 @@ class ScoringService:
     profile: ScoringProfile
     workflow: Workflow
 
-    def score_lead(self, lead_id: str) -> Scores | None:
+    def score_batch(self, lead_ids: Sequence[str]) -> dict[str, Scores]:
+        """Scores for the leads of one queue batch that still need them, from ONE model inference.
+
+        Only computes: `score_lead` stores each lead's scores and starts its workflow, one message at
+        a time, so a failure still returns just that message to the queue.
+        """
+        pending = [
+            lead
+            for lead in (self.leads.get_lead(lead_id) for lead_id in dict.fromkeys(lead_ids))
+            if lead is not None and _needs_scores(lead)
+        ]
+        scores = score_records(self.spec, self.profile, self.model, [self._record(lead) for lead in pending])
+        return {lead.lead_id: s for lead, s in zip(pending, scores, strict=True)}
+
+    def score_lead(self, lead_id: str, computed: Mapping[str, Scores] | None = None) -> Scores | None:
         lead = self.leads.get_lead(lead_id)
         if lead is None:
             # Raising sends the message back; after a few receives it lands in the DLQ (alarmed).
             raise LookupError(f"lead {lead_id} does not exist")
         scores = lead.scores
-        if lead.status is LeadStatus.RECEIVED or scores is None:
-            scores = self.compute(lead)
+        if _needs_scores(lead):
+            scores = (computed or {}).get(lead_id) or score_records(
+                self.spec, self.profile, self.model, [self._record(lead)]
+            )[0]
 
             def store_scores(current: Lead) -> bool:
                 if current.status is not LeadStatus.RECEIVED:
@@ -48,7 +69,6 @@ class ScoringService:
         self.workflow.start(lead_id)
         return scores
 
-    def compute(self, lead: Lead) -> Scores:
+    def _record(self, lead: Lead) -> dict[str, object]:
         context = gather_signals(lead, self.signals)
-        record = serving_record(lead, context.account, context.events, context.intents, self.spec.behaviour)
-        return score_records(self.spec, self.profile, self.model, [record])[0]
+        return serving_record(lead, context.account, context.events, context.intents, self.spec.behaviour)
