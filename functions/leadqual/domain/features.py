@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.signals import BehaviourWindows
@@ -23,6 +23,8 @@ from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seni
 FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email", "date"]
 FeatureGroup = Literal["fit", "engagement", "intent"]
 OTHER = "other"
+# Appends one feature's columns, for one raw value at one moment, to a vector.
+Encoder = Callable[[Any, datetime, list[float]], None]
 
 
 class LabelSpec(BaseModel):
@@ -74,31 +76,66 @@ class FeatureDef(BaseModel):
         return [f"{self.name}={c}" for c in self.categories]
 
     def encode(self, raw: Any, as_of: datetime) -> list[float]:
-        if self.kind in ("numeric", "date"):
-            number = self._days_before(raw, as_of) if self.kind == "date" else _to_float(raw)
-            if self.clip_max is not None:
-                number = min(number, self.clip_max)
-            return [math.log1p(max(number, 0.0)) if self.log1p else number]
-        if self.kind == "boolean":
-            return [1.0 if _to_bool(raw) else 0.0]
-        if self.kind == "email":
-            return [1.0 if _is_free(raw) else 0.0]
-        if self.kind == "title":
-            title = None if _is_missing(raw) else str(raw)
-            seniority, department = seniority_of(title), department_of(title)
-            return [1.0 if s == seniority else 0.0 for s in SENIORITIES] + [
-                1.0 if d == department else 0.0 for d in DEPARTMENTS
-            ]
-        assert self.categories is not None, f"feature {self.name!r} is not fitted"
-        vector = [0.0] * len(self.categories)
-        if self.kind == "multi_label":
-            for label in _labels(raw):
-                if label in self.categories:
-                    vector[self.categories.index(label)] = 1.0
-            return vector
-        category = _category(raw)
-        vector[self.categories.index(category if category in self.categories else OTHER)] = 1.0
+        vector: list[float] = []
+        self.encoder()(raw, as_of, vector)
         return vector
+
+    def encoder(self) -> Encoder:
+        """A function that appends this feature's columns for one raw value to a vector.
+
+        Built once per fitted feature (FeatureSpec caches them): scoring calls it for every
+        feature of every lead, so each kind's decisions are taken here, not per call.
+        """
+        if self.kind in ("numeric", "date"):
+            clip, log, date = self.clip_max, self.log1p, self.kind == "date"
+
+            def number(raw: Any, as_of: datetime, out: list[float]) -> None:
+                value = self._days_before(raw, as_of) if date else _to_float(raw)
+                if clip is not None and value > clip:
+                    value = clip
+                out.append(math.log1p(value if value > 0.0 else 0.0) if log else value)
+
+            return number
+        if self.kind in ("boolean", "email"):
+            test = _to_bool if self.kind == "boolean" else _is_free
+            return lambda raw, as_of, out: out.append(1.0 if test(raw) else 0.0)
+        if self.kind == "title":
+            seniority_at = {s: i for i, s in enumerate(SENIORITIES)}
+            department_at = {d: len(SENIORITIES) + i for i, d in enumerate(DEPARTMENTS)}
+            width = len(SENIORITIES) + len(DEPARTMENTS)
+
+            def title(raw: Any, as_of: datetime, out: list[float]) -> None:
+                text = None if _is_missing(raw) else str(raw)
+                start = len(out)
+                out.extend([0.0] * width)
+                out[start + seniority_at[seniority_of(text)]] = 1.0
+                out[start + department_at[department_of(text)]] = 1.0
+
+            return title
+        if self.categories is None:
+            raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
+        position = {c: i for i, c in enumerate(self.categories)}
+        width = len(self.categories)
+
+        def multi_label(raw: Any, as_of: datetime, out: list[float]) -> None:
+            start = len(out)
+            out.extend([0.0] * width)
+            for label in _labels(raw):
+                if label in position:
+                    out[start + position[label]] = 1.0
+
+        if self.kind == "multi_label":
+            return multi_label
+        if OTHER not in position:
+            raise ValueError(f"categorical feature {self.name!r} needs {OTHER!r} among its categories")
+        other = position[OTHER]
+
+        def categorical(raw: Any, as_of: datetime, out: list[float]) -> None:
+            start = len(out)
+            out.extend([0.0] * width)
+            out[start + position.get(_category(raw), other)] = 1.0
+
+        return categorical
 
     def describe(self, raw: Any, as_of: datetime) -> str:
         """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
@@ -148,6 +185,8 @@ class FeatureSpec(BaseModel):
     behaviour: BehaviourWindows = Field(
         default_factory=BehaviourWindows, description="How serving summarises behaviour and intent"
     )
+    _compiled: list[tuple[str, Encoder]] = PrivateAttr(default_factory=list)
+    _compiled_for: list[FeatureDef] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> FeatureSpec:
@@ -202,7 +241,17 @@ class FeatureSpec(BaseModel):
 
     def vectorize(self, record: Mapping[str, Any]) -> list[float]:
         moment = self.as_of(record)
-        return [value for f in self.features for value in f.encode(record.get(f.column), moment)]
+        vector: list[float] = []
+        for column, encode in self._encoders():
+            encode(record.get(column), moment, vector)
+        return vector
+
+    def _encoders(self) -> list[tuple[str, Encoder]]:
+        # Rebuilt whenever `features` is another list (fit and model_copy make new ones).
+        if self._compiled_for is not self.features:
+            self._compiled = [(f.column, f.encoder()) for f in self.features]
+            self._compiled_for = self.features
+        return self._compiled
 
 
 def _is_missing(raw: Any) -> bool:
