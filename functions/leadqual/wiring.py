@@ -17,6 +17,7 @@ from leadqual.settings import current_settings, resolve_model_dir
 
 if TYPE_CHECKING:
     from leadqual.services.leads import LeadService
+    from leadqual.services.outcomes import OutcomeService
     from leadqual.services.reviews import ReviewService
     from leadqual.services.routing import RoutingService
     from leadqual.services.scoring import ScoringService
@@ -38,6 +39,14 @@ def signal_service() -> SignalService:
 
     settings = current_settings()
     return SignalService(DynamoSignalStore(settings.signals_table), DynamoLeadStore(settings.leads_table))
+
+
+@cache
+def outcome_service() -> OutcomeService:
+    from leadqual.services.outcomes import OutcomeService
+
+    settings = current_settings()
+    return OutcomeService(DynamoLeadStore(settings.leads_table), DynamoSignalStore(settings.signals_table))
 
 
 @cache
@@ -89,5 +98,12 @@ def scoring_service() -> ScoringService:
 
 def reset() -> None:
     """Forget built services (the local mode and tests rebuild them against fresh resources)."""
-    for factory in (lead_service, signal_service, review_service, routing_service, scoring_service):
+    for factory in (
+        lead_service,
+        signal_service,
+        outcome_service,
+        review_service,
+        routing_service,
+        scoring_service,
+    ):
         factory.cache_clear()

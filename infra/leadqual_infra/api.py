@@ -19,6 +19,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("accounts/{domain}", "PUT", "iam"),
     ("reviews", "GET", "iam"),
     ("reviews/{review_id}/decision", "POST", "iam"),
+    ("leads/{lead_id}/outcome", "POST", "iam"),
 )
 
 

@@ -8,13 +8,17 @@ from typing import Any
 
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.models import Account
-from leadqual.domain.signals import StoredEvent, StoredIntent
+from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 BATCH_WRITE_LIMIT = 25
 
 
 def _s(value: str) -> dict[str, str]:
     return {"S": value}
+
+
+def _owners(person_keys: Sequence[str], domain: str | None) -> list[str]:
+    return [f"PERSON#{key}" for key in person_keys] + ([f"ACCOUNT#{domain}"] if domain else [])
 
 
 class DynamoSignalStore:
@@ -62,6 +66,19 @@ class DynamoSignalStore:
 
     def intents_for(self, domain: str) -> list[StoredIntent]:
         return [StoredIntent.model_validate_json(doc) for doc in self._query(f"ACCOUNT#{domain}", "INTENT#")]
+
+    def add_touch(self, person_keys: Sequence[str], domain: str | None, touch: PastTouch) -> None:
+        # The sort key is made of the touch itself, so a retried write puts the same item again.
+        sort_key = f"TOUCH#{touch.at.isoformat()}#{touch.lead_id}#{touch.outcome or 'lead'}"
+        for owner in _owners(person_keys, domain):
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={"pk": _s(owner), "sk": _s(sort_key), "doc": _s(touch.model_dump_json())},
+            )
+
+    def touches_for(self, person_keys: Sequence[str], domain: str | None) -> list[PastTouch]:
+        found = {doc for owner in _owners(person_keys, domain) for doc in self._query(owner, "TOUCH#")}
+        return sorted((PastTouch.model_validate_json(doc) for doc in found), key=lambda t: t.at)
 
     def _write(self, pk: str, kind: str, docs: Sequence[tuple[str, str]]) -> None:
         requests = [

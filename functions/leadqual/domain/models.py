@@ -200,6 +200,12 @@ class OutcomeReport(StrictModel):
     note: Annotated[str, Field(max_length=2000)] = ""
     occurred_at: CallerTimestamp = Field(default_factory=utc_now)
 
+    @model_validator(mode="after")
+    def _correct_route_only_when_misrouted(self) -> OutcomeReport:
+        if self.correct_route is not None and not self.misrouted:
+            raise ValueError("correct_route is only given when misrouted is true")
+        return self
+
 
 # ----- stored state -----------------------------------------------------------------------------
 
@@ -261,6 +267,18 @@ class HistoryEntry(BaseModel):
     detail: str | None = None
 
 
+class OutcomeRecord(BaseModel):
+    """What sales reported after the route: the feedback that retraining and the reports read."""
+
+    outcome: OutcomeKind
+    amount: float | None = None
+    misrouted: bool = False
+    correct_route: RouteAction | None = None
+    note: str = ""
+    occurred_at: datetime
+    recorded_at: datetime
+
+
 class Lead(BaseModel):
     lead_id: str
     status: LeadStatus
@@ -286,6 +304,7 @@ class Lead(BaseModel):
     route: Route | None = None
     escalated: bool = False
     failure: str | None = None
+    outcomes: list[OutcomeRecord] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 

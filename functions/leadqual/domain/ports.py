@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from leadqual.domain.models import Account, Lead, Review
 from leadqual.domain.scoring import Predictor
-from leadqual.domain.signals import StoredEvent, StoredIntent
+from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
 
 
@@ -39,6 +39,8 @@ class SignalStore(Protocol):
     def events_for(self, person_keys: Sequence[str]) -> list[StoredEvent]: ...
     def add_intents(self, domain: str, intents: Sequence[StoredIntent]) -> None: ...
     def intents_for(self, domain: str) -> list[StoredIntent]: ...
+    def add_touch(self, person_keys: Sequence[str], domain: str | None, touch: PastTouch) -> None: ...
+    def touches_for(self, person_keys: Sequence[str], domain: str | None) -> list[PastTouch]: ...
 
 
 class ScoringQueue(Protocol):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.models import EventType, PageCategory
+from leadqual.domain.models import EventType, OutcomeKind, PageCategory
 
 
 class StoredEvent(BaseModel):
@@ -20,6 +20,14 @@ class StoredIntent(BaseModel):
     score: float
     competitor: str | None = None
     observed_at: datetime
+
+
+class PastTouch(BaseModel):
+    """An earlier lead or a reported outcome of a person or account: what 'went cold' is judged on."""
+
+    lead_id: str
+    at: datetime
+    outcome: OutcomeKind | None = None
 
 
 class BehaviourWindows(BaseModel):

@@ -16,11 +16,13 @@ from leadqual.domain.models import (
     EventBatch,
     IntentBatch,
     LeadSubmission,
+    OutcomeReport,
     ReviewDecisionRequest,
 )
 from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
 from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.services.leads import IngestUnavailable
+from leadqual.services.outcomes import UnknownLeadForOutcome
 from leadqual.services.reviews import ReviewClosed, ReviewNotFound
 from leadqual.services.signals import UnknownLead
 
@@ -74,6 +76,20 @@ def get_lead(lead_id: str) -> Response:
     if view is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
     return _json(200, view)
+
+
+@app.post("/leads/<lead_id>/outcome")
+def report_outcome(lead_id: str) -> Response:
+    report = parse_model(OutcomeReport, _body())
+    try:
+        result = wiring.outcome_service().record(lead_id, report)
+    except UnknownLeadForOutcome:
+        raise HttpError(404, "not_found", f"No lead {lead_id}") from None
+    logger.info("outcome reported", lead_id=lead_id, outcome=report.outcome.value, misrouted=report.misrouted)
+    metrics.add_metric(name="OutcomesReported", unit=MetricUnit.Count, value=1)
+    if report.misrouted:
+        metrics.add_metric(name="Misroutes", unit=MetricUnit.Count, value=1)
+    return _json(202, result)
 
 
 @app.post("/events")

@@ -1,4 +1,4 @@
-"""Gathers what is known about a lead (account, behaviour, intent) from the signal store."""
+"""Gathers what is known about a lead (account, behaviour, intent, past touches) from the signal store."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from leadqual.domain.models import Account, Lead
 from leadqual.domain.ports import SignalStore
-from leadqual.domain.signals import StoredEvent, StoredIntent
+from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,17 @@ def gather_signals(lead: Lead, signals: SignalStore) -> LeadSignals:
     events = signals.events_for(person_keys(lead))
     intents = signals.intents_for(lead.account) if lead.account else []
     return LeadSignals(account=account, events=events, intents=intents)
+
+
+def past_touches(lead: Lead, signals: SignalStore) -> list[PastTouch]:
+    """Earlier leads and reported outcomes of this person or account, before this lead arrived."""
+    return [
+        t
+        for t in signals.touches_for(person_keys(lead), lead.account)
+        if t.lead_id != lead.lead_id or t.outcome is not None
+        if t.at < lead.submitted_at
+    ]
+
+
+def record_touch(lead: Lead, signals: SignalStore) -> None:
+    signals.add_touch(person_keys(lead), lead.account, PastTouch(lead_id=lead.lead_id, at=lead.submitted_at))

@@ -135,13 +135,7 @@ def lead_view(lead: Lead) -> dict[str, Any]:
         "form": lead.form.value,
         "submitted_at": lead.submitted_at.isoformat(),
         "touches": lead.touches,
-        "scores": None
-        if scores is None
-        else {
-            **scores.model_dump(mode="json", exclude={"top_positive", "top_negative"}),
-            "top_positive": [r.model_dump() for r in scores.top_positive],
-            "top_negative": [r.model_dump() for r in scores.top_negative],
-        },
+        "scores": None if scores is None else scores.model_dump(mode="json"),
         "tier": lead.tier,
         "flags": lead.flags,
         "reasons": lead.reasons,
@@ -149,5 +143,6 @@ def lead_view(lead: Lead) -> dict[str, Any]:
         "route": None if lead.route is None else lead.route.model_dump(mode="json"),
         "escalated": lead.escalated,
         "failure": lead.failure,
+        "outcomes": [o.model_dump(mode="json") for o in lead.outcomes],
         "history": [h.model_dump(mode="json", exclude_none=True) for h in lead.history],
     }

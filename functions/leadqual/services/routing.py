@@ -18,7 +18,7 @@ from leadqual.domain.policy import Policy
 from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SignalStore
 from leadqual.domain.routing import QualificationContext, decide
 from leadqual.resources import RouteAction
-from leadqual.services.context import gather_signals
+from leadqual.services.context import gather_signals, past_touches, record_touch
 from leadqual.services.leads import add_history, update_lead
 from leadqual.services.reviews import ReviewService
 
@@ -37,6 +37,8 @@ class RoutingService:
         if lead.scores is None:
             raise ValueError(f"lead {lead_id} has no scores yet; it cannot be routed")
         context = gather_signals(lead, self.signals)
+        touches = past_touches(lead, self.signals)
+        outcomes = [t.outcome for t in touches if t.outcome is not None]
         decision = decide(
             QualificationContext(
                 lead=lead,
@@ -44,9 +46,13 @@ class RoutingService:
                 account=context.account,
                 events=context.events,
                 intents=context.intents,
+                prior_activity=[t.at for t in touches],
+                last_outcome=outcomes[-1] if outcomes else None,
             ),
             self.policy,
         )
+        # Later leads of this person or account judge "went cold" against this one.
+        record_touch(lead, self.signals)
 
         def store_decision(current: Lead) -> None:
             current.tier = decision.tier

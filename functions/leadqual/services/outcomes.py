@@ -1,0 +1,51 @@
+"""POST /leads/{id}/outcome: what sales reports after the route, kept for feedback and reactivation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from leadqual.domain.models import Lead, OutcomeRecord, OutcomeReport, utc_now
+from leadqual.domain.ports import LeadStore, SignalStore
+from leadqual.domain.signals import PastTouch
+from leadqual.services.context import person_keys
+from leadqual.services.leads import add_history, update_lead
+
+
+class UnknownLeadForOutcome(LookupError):
+    pass
+
+
+@dataclass
+class OutcomeService:
+    leads: LeadStore
+    signals: SignalStore
+
+    def record(self, lead_id: str, report: OutcomeReport) -> dict[str, Any]:
+        record = OutcomeRecord(**report.model_dump(), recorded_at=utc_now())
+
+        def add(current: Lead) -> bool:
+            if any(
+                o.outcome == record.outcome and o.occurred_at == record.occurred_at for o in current.outcomes
+            ):
+                return False  # the CRM sync sent the same outcome again
+            current.outcomes.append(record)
+            detail = record.outcome.value
+            if record.misrouted:
+                should = f" (should have been {record.correct_route.value})" if record.correct_route else ""
+                detail += f"; misrouted{should}"
+            add_history(current, "outcome_reported", detail)
+            return True
+
+        try:
+            lead = update_lead(self.leads, lead_id, add)
+        except LookupError:
+            raise UnknownLeadForOutcome(lead_id) from None
+        # Kept on the person and the account: a closed-lost account that comes back is 'reactivated'.
+        self.signals.add_touch(
+            person_keys(lead),
+            lead.account,
+            PastTouch(lead_id=lead_id, at=record.occurred_at, outcome=record.outcome),
+        )
+        return {"lead_id": lead_id, "outcome": record.outcome.value, "misrouted": record.misrouted,
+                "outcomes": len(lead.outcomes)}  # fmt: skip

@@ -1,0 +1,63 @@
+"""Outcomes flow back onto the lead and make a cold account that returns 'reactivated'."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud
+from tests.e2e.test_flow import _settle, _submit
+
+SETTLED = {"routed", "hold", "pending_review"}
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def test_a_closed_lost_account_that_comes_back_is_reactivated_and_reviewed(cloud: LocalCloud) -> None:
+    # GIVEN an account whose lead, 200 days ago, was closed-lost 150 days ago (back-filled from the CRM)
+    old = _submit(email="kim@globex.io", form="content_download", submitted_at=_days_ago(200))
+    _settle(cloud, old, SETTLED)
+    report = {"outcome": "closed_lost", "note": "No budget", "occurred_at": _days_ago(150)}
+    response = call_api("POST", f"/leads/{old}/outcome", report)
+    assert response.status == 202 and response.json()["outcomes"] == 1
+    # WHEN someone else at the account asks for a demo today
+    new = _submit(email="lee@globex.io", form="demo_request")
+    lead = _settle(cloud, new, {"pending_review"})
+    # THEN the lead is flagged reactivated, says why, and waits for an SDR
+    assert "reactivated" in lead["flags"] and "reactivated" in lead["review"]["triggers"]
+    assert any("last outcome was closed lost" in reason for reason in lead["reasons"])
+    # AND the old lead carries the outcome for the retrospective reports
+    history = call_api("GET", f"/leads/{old}").json()
+    assert history["outcomes"][0]["outcome"] == "closed_lost"
+    assert history["history"][-1]["event"] == "outcome_reported"
+
+
+def test_a_person_silent_for_120_days_who_returns_is_reactivated(cloud: LocalCloud) -> None:
+    # GIVEN pricing visits 120 days ago and nothing since
+    old_visit = {"email": "ana@initech.io", "type": "page_view", "page_category": "pricing",
+                 "occurred_at": _days_ago(120)}  # fmt: skip
+    assert call_api("POST", "/events", old_visit).status == 202
+    # WHEN the same person downloads content today
+    lead = _settle(cloud, _submit(email="ana@initech.io", form="content_download"), SETTLED)
+    # THEN the gap is named in the reasons
+    assert "reactivated" in lead["flags"]
+    # (the form was sent a minute ago, so the gap is 119 full days)
+    assert any(re.search(r"no activity for 1(19|20) days", reason) for reason in lead["reasons"])
+
+
+def test_outcome_reports_are_validated_and_idempotent(cloud: LocalCloud) -> None:
+    lead_id = _submit(email="sam@hooli.io")
+    assert call_api("POST", "/leads/ld_nope/outcome", {"outcome": "closed_won"}).status == 404
+    bad = call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": "won", "correct_route": "nurture"})
+    assert bad.status == 422
+    assert {d["field"] for d in bad.json()["details"]} >= {"outcome"}
+    misrouted: dict[str, Any] = {"outcome": "disqualified", "misrouted": True, "correct_route": "nurture",
+                                 "occurred_at": _days_ago(1)}  # fmt: skip
+    first = call_api("POST", f"/leads/{lead_id}/outcome", misrouted).json()
+    again = call_api("POST", f"/leads/{lead_id}/outcome", misrouted).json()
+    assert first["outcomes"] == again["outcomes"] == 1
+    lead = call_api("GET", f"/leads/{lead_id}").json()
+    assert lead["outcomes"][0]["correct_route"] == "nurture"
+    assert "misrouted (should have been nurture)" in lead["history"][-1]["detail"]
