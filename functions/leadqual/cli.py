@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | demo | train | evaluate | score."""
+"""The `leadqual` command: serve | demo | train | evaluate | score | rules."""
 
 from __future__ import annotations
 
@@ -89,6 +89,61 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_check(args: argparse.Namespace) -> int:
+    from leadqual.domain.policy import PolicyError, load_policy
+    from leadqual.domain.routing import REVIEW_FLAGS_ALWAYS, rule_in_words
+
+    try:
+        policy = load_policy(args.file)
+    except (PolicyError, OSError) as error:
+        print(f"INVALID: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.file}: valid, policy version {policy.version}")
+    print("\nTiers (the first that matches wins):")
+    for index, tier in enumerate(policy.tiers, start=1):
+        print(f"  {index}. {tier.id}: {tier.description}")
+    print("\nRules (the first that matches decides):")
+    print(f"  Whatever rule fires, a lead flagged {', '.join(REVIEW_FLAGS_ALWAYS)} goes to an SDR first.")
+    for index, rule in enumerate(policy.rules, start=1):
+        print(f"  {index}. {rule.id}: {rule_in_words(rule)}")
+        print(f"     ({rule.description})")
+    return 0
+
+
+def _rules_explain(args: argparse.Namespace) -> int:
+    import json
+    import urllib.error
+    import urllib.request
+
+    url = f"{args.api.rstrip('/')}/leads/{args.lead_id}/rules"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            trace = json.load(response)
+    except urllib.error.HTTPError as error:
+        print(f"{url}: {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
+        return 2
+    except urllib.error.URLError as error:
+        print(f"cannot reach {url}: {error.reason} (is `leadqual serve` running?)", file=sys.stderr)
+        return 2
+    if not trace["explained"]:
+        print(f"{args.lead_id}: {trace['message']}")
+        return 0
+    print(
+        f"{args.lead_id}: tier {trace['tier']}, score band {trace['band']}, flags {', '.join(trace['flags']) or 'none'}"
+    )
+    if trace["routed_with_policy_version"] not in (None, trace["policy_version"]):
+        print(
+            f"  note: routed under policy version {trace['routed_with_policy_version']}, explained with {trace['policy_version']}"
+        )
+    for rule in trace["rules"]:
+        print(f"{'FIRED' if rule['matched'] else 'no   '}  {rule['rule']}: {rule['description']}")
+        for check in rule["checks"] or [{"condition": "always (catch-all)", "holds": True, "actual": "-"}]:
+            print(
+                f"         {'ok ' if check['holds'] else 'NOT'} {check['condition']} (lead: {check['actual']})"
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadqual", description="Hybrid AI + human lead qualification")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--data", type=Path, required=True)
     score.add_argument("--out", type=Path, required=True, help="CSV of scores, grades and reasons")
     score.set_defaults(run=_backtest)
+
+    rules = commands.add_parser("rules", help="check a routing policy file, or explain a lead's routing")
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True)
+    check = rule_commands.add_parser("check", help="validate a policy file and print each rule in words")
+    check.add_argument("file", type=Path)
+    check.set_defaults(run=_rules_check)
+    explain = rule_commands.add_parser(
+        "explain", help="which rules were tried for a lead, and why each matched or not"
+    )
+    explain.add_argument("lead_id")
+    explain.add_argument(
+        "--api", default="http://127.0.0.1:8000", help="the leadqual API (default: leadqual serve)"
+    )
+    explain.set_defaults(run=_rules_explain)
     return parser
 
 

@@ -16,6 +16,7 @@ from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import current_settings, resolve_model_dir
 
 if TYPE_CHECKING:
+    from leadqual.domain.policy import Policy
     from leadqual.services.leads import LeadService
     from leadqual.services.outcomes import OutcomeService
     from leadqual.services.reviews import ReviewService
@@ -63,16 +64,22 @@ def review_service() -> ReviewService:
 
 
 @cache
+def policy() -> Policy:
+    from leadqual.domain.policy import load_policy
+
+    return load_policy(current_settings().policy_file)
+
+
+@cache
 def routing_service() -> RoutingService:
     from leadqual.adapters.messaging import QueueDispatcher
-    from leadqual.domain.policy import load_policy
     from leadqual.services.routing import RoutingService
 
     settings = current_settings()
     return RoutingService(
         DynamoLeadStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
-        load_policy(settings.policy_file),
+        policy(),
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
         SnsNotifier(settings.sdr_topic_arn),
         review_service(),
@@ -99,6 +106,7 @@ def scoring_service() -> ScoringService:
 def reset() -> None:
     """Forget built services (the local mode and tests rebuild them against fresh resources)."""
     for factory in (
+        policy,
         lead_service,
         signal_service,
         outcome_service,

@@ -20,6 +20,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("reviews", "GET", "iam"),
     ("reviews/{review_id}/decision", "POST", "iam"),
     ("leads/{lead_id}/outcome", "POST", "iam"),
+    ("leads/{lead_id}/rules", "GET", "iam"),
 )
 
 

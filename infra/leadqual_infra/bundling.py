@@ -47,14 +47,16 @@ def _tree_hash(*paths: Path) -> str:
             else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         )
         for file in files:
-            digest.update(str(file.relative_to(REPO)).encode())
+            # Paths inside the repository hash the same on every checkout; a policy kept elsewhere by name.
+            digest.update(str(file.relative_to(REPO) if file.is_relative_to(REPO) else file.name).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
-    def __init__(self, requirements: list[str], architecture: str, model_dir: Path | None):
+    def __init__(self, requirements: list[str], architecture: str, model_dir: Path | None, policy_file: Path):
+        self.policy_file = policy_file
         self.requirements = requirements
         self.architecture = architecture
         self.model_dir = model_dir
@@ -74,21 +76,25 @@ class PipBundling:
             ignore=shutil.ignore_patterns("__pycache__", "local", "cli.py"),
             dirs_exist_ok=True,
         )
+        # The policy validated at synth is the one every function loads (the package's default path).
+        shutil.copyfile(self.policy_file, out / "leadqual" / "config" / "policy.yaml")
         if self.model_dir:
             shutil.copytree(self.model_dir, out / "model_artifacts" / self.model_dir.name, dirs_exist_ok=True)
         return True
 
 
-def function_code(*, scoring: bool, architecture: str, model_dir: Path | None) -> lambda_.Code:
+def function_code(
+    *, scoring: bool, architecture: str, model_dir: Path | None, policy_file: Path
+) -> lambda_.Code:
     requirements = dependencies("scoring") if scoring else dependencies()
-    hashed = [PACKAGE, REPO / "pyproject.toml", *([model_dir] if scoring and model_dir else [])]
+    hashed = [PACKAGE, REPO / "pyproject.toml", policy_file, *([model_dir] if scoring and model_dir else [])]
     return lambda_.Code.from_asset(
         str(PACKAGE.parent),
         asset_hash_type=cdk.AssetHashType.CUSTOM,
         asset_hash=f"{architecture}-{'scoring' if scoring else 'light'}-{_tree_hash(*hashed)}",
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry(f"public.ecr.aws/sam/build-python{PYTHON_VERSION}"),
-            local=PipBundling(requirements, architecture, model_dir if scoring else None),
+            local=PipBundling(requirements, architecture, model_dir if scoring else None, policy_file),
             command=["echo", "bundled locally with pip; Docker is never used"],
         ),
     )

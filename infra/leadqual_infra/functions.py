@@ -18,7 +18,8 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 class FunctionFactory:
     """Shares the two code bundles between functions so each is built once per synth."""
 
-    def __init__(self, *, architecture: str, model_dir: Path, environment: dict[str, str]):
+    def __init__(self, *, architecture: str, model_dir: Path, policy_file: Path, environment: dict[str, str]):
+        self.policy_file = policy_file
         self.architecture = architecture
         self.model_dir = model_dir
         self.environment = environment
@@ -27,7 +28,10 @@ class FunctionFactory:
     def code(self, scoring: bool) -> lambda_.Code:
         if scoring not in self._code:
             self._code[scoring] = function_code(
-                scoring=scoring, architecture=self.architecture, model_dir=self.model_dir
+                scoring=scoring,
+                architecture=self.architecture,
+                model_dir=self.model_dir,
+                policy_file=self.policy_file,
             )
         return self._code[scoring]
 

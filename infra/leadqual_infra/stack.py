@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
 
 from leadqual import resources
-from leadqual.domain.policy import load_policy
+from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.resources import Env
 from leadqual_infra.api import LeadApi
 from leadqual_infra.bundling import model_directory
@@ -32,8 +33,10 @@ class LeadqualStack(cdk.Stack):
         review_timeout = int(_context(self, "reviewTimeoutSeconds", resources.DEFAULT_REVIEW_TIMEOUT_SECONDS))
         architecture = str(_context(self, "lambdaArchitecture", "x86_64"))
         model_dir = model_directory(_context(self, "modelVersion", None))
-        # A bad policy file fails the synth here, naming the rule and field, before anything deploys.
-        load_policy()
+        # RevOps' policy (default: the shipped one). A bad file fails the synth here, naming the rule
+        # and field, before anything deploys; the validated file is the one bundled.
+        policy_file = Path(_context(self, "policyFile", DEFAULT_POLICY_FILE)).resolve()
+        load_policy(policy_file)
 
         storage = LeadStorage(self, "Storage")
         notifications = Notifications(
@@ -44,6 +47,7 @@ class LeadqualStack(cdk.Stack):
         factory = FunctionFactory(
             architecture=architecture,
             model_dir=model_dir,
+            policy_file=policy_file,
             environment={
                 Env.LEADS_TABLE: storage.leads.table_name,
                 Env.SIGNALS_TABLE: storage.signals.table_name,

@@ -63,3 +63,17 @@ def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: T
 
 def test_dlqs_and_failed_workflows_are_alarmed(template: Template) -> None:
     template.resource_count_is("AWS::CloudWatch::Alarm", 6 + 2)
+
+
+def test_a_bad_policy_file_fails_the_synth_naming_the_rule_and_field(tmp_path: Path) -> None:
+    # GIVEN RevOps' policy with a rule that names a score band that does not exist
+    from leadqual.domain.policy import DEFAULT_POLICY_FILE, PolicyError
+
+    bad = tmp_path / "policy.yaml"
+    policy = DEFAULT_POLICY_FILE.read_text()
+    assert "when: {bands: [high]}" in policy
+    bad.write_text(policy.replace("when: {bands: [high]}", "when: {bands: [sky]}"))
+    # WHEN the stack is synthesised with it THEN nothing is built and the message says where
+    app = cdk.App(context={"aws:cdk:bundling-stacks": [], "leadqual:policyFile": str(bad)})
+    with pytest.raises(PolicyError, match=r"rules\[6\] \(id 'high-band-sdr'\)\.when\.bands"):
+        build_app(app)

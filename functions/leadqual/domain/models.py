@@ -298,6 +298,7 @@ class Lead(BaseModel):
     touches: int = 1
     scores: Scores | None = None
     tier: str | None = None
+    policy_version: int | None = None
     flags: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     review: ReviewSummary | None = None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.models import (
     Account,
+    FormType,
     Lead,
     OutcomeKind,
     PageCategory,
@@ -190,26 +191,118 @@ def _reactivation_reason(context: QualificationContext, cold_after_days: int) ->
     return None
 
 
-def rule_matches(
-    condition: RuleCondition, *, tier: str, band: str, flags: Sequence[str], scores: Scores, lead: Lead
-) -> bool:
-    present = set(flags)
-    checks = [
-        condition.tiers is None or tier in condition.tiers,
-        condition.bands is None or band in condition.bands,
-        condition.flags_any is None or bool(present & set(condition.flags_any)),
-        condition.flags_all is None or set(condition.flags_all) <= present,
-        condition.flags_none is None or not (present & set(condition.flags_none)),
-        condition.forms is None or lead.form in condition.forms,
-        condition.free_mail is None or is_free_mail(lead.email) == condition.free_mail,
-        condition.min_fit is None or scores.fit >= condition.min_fit,
-        condition.max_fit is None or scores.fit <= condition.max_fit,
-        condition.min_engagement is None or scores.engagement >= condition.min_engagement,
-        condition.max_engagement is None or scores.engagement <= condition.max_engagement,
-        condition.min_intent is None or scores.intent >= condition.min_intent,
-        condition.max_intent is None or scores.intent <= condition.max_intent,
-    ]
-    return all(checks)
+@dataclass(frozen=True)
+class RuleFacts:
+    """What routing rules look at; all of it is stored on the lead, so a decision can be re-explained."""
+
+    tier: str
+    band: str
+    flags: tuple[str, ...]
+    fit: int
+    engagement: int
+    intent: int
+    form: FormType
+    free_mail: bool
+
+    @classmethod
+    def of(cls, lead: Lead, scores: Scores, tier: str, band: str, flags: Sequence[str]) -> RuleFacts:
+        return cls(tier=tier, band=band, flags=tuple(flags), fit=scores.fit, engagement=scores.engagement,
+                   intent=scores.intent, form=lead.form, free_mail=is_free_mail(lead.email))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: str  # how the rule reads, e.g. "score band is one of high"
+    holds: bool
+    actual: str  # what the lead had
+
+
+def _listed(values: Sequence[object]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def condition_checks(condition: RuleCondition, facts: RuleFacts) -> list[Check]:
+    """Each condition a rule sets, in words, with whether it holds for these facts. No condition: always."""
+    present = set(facts.flags)
+    flags_text = _listed(sorted(present)) or "no flags"
+    checks: list[Check] = []
+    if condition.tiers is not None:
+        checks.append(
+            Check(f"tier is one of {_listed(condition.tiers)}", facts.tier in condition.tiers, facts.tier)
+        )
+    if condition.bands is not None:
+        checks.append(
+            Check(
+                f"score band is one of {_listed(condition.bands)}", facts.band in condition.bands, facts.band
+            )
+        )
+    if condition.flags_any is not None:
+        checks.append(
+            Check(
+                f"flags include any of {_listed(condition.flags_any)}",
+                bool(present & set(condition.flags_any)),
+                flags_text,
+            )
+        )
+    if condition.flags_all is not None:
+        checks.append(
+            Check(
+                f"flags include all of {_listed(condition.flags_all)}",
+                set(condition.flags_all) <= present,
+                flags_text,
+            )
+        )
+    if condition.flags_none is not None:
+        checks.append(
+            Check(
+                f"flags include none of {_listed(condition.flags_none)}",
+                not (present & set(condition.flags_none)),
+                flags_text,
+            )
+        )
+    if condition.forms is not None:
+        checks.append(
+            Check(
+                f"form is one of {_listed([f.value for f in condition.forms])}",
+                facts.form in condition.forms,
+                facts.form.value,
+            )
+        )
+    if condition.free_mail is not None:
+        checks.append(
+            Check(
+                "e-mail is free-mail" if condition.free_mail else "e-mail is corporate",
+                facts.free_mail == condition.free_mail,
+                "free-mail" if facts.free_mail else "corporate",
+            )
+        )
+    for name, value in (("fit", facts.fit), ("engagement", facts.engagement), ("intent", facts.intent)):
+        low, high = getattr(condition, f"min_{name}"), getattr(condition, f"max_{name}")
+        if low is not None:
+            checks.append(Check(f"{name} >= {low}", value >= low, str(value)))
+        if high is not None:
+            checks.append(Check(f"{name} <= {high}", value <= high, str(value)))
+    return checks  # fmt: skip
+
+
+def rule_matches(condition: RuleCondition, facts: RuleFacts) -> bool:
+    return all(check.holds for check in condition_checks(condition, facts))
+
+
+def rule_in_words(rule: RuleDef) -> str:
+    checks = condition_checks(rule.when, _ANY_FACTS)
+    when = " and ".join(c.condition for c in checks) or "always (catch-all)"
+    owner = {None: f"the default {rule.action.value} owner", "account_owner": "the account owner"}.get(
+        rule.owner, rule.owner
+    )
+    review = ", after an SDR reviews it" if rule.review else ", no review"
+    return f"IF {when} THEN {rule.action.value} to {owner}{review}"
+
+
+# Facts for rendering a rule's conditions in words (their truth is not used).
+_ANY_FACTS = RuleFacts(
+    tier="", band="", flags=(), fit=0, engagement=0, intent=0, form=FormType.OTHER, free_mail=False
+)
 
 
 def owner_for(rule: RuleDef, action: RouteAction, account: Account | None, policy: Policy) -> str:
@@ -222,13 +315,8 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
     tier, tier_reason = tier_for(context, policy.tiers)
     flagged = flags_for(context, policy, tier)
     band = policy.score_bands.band(context.scores.conversion_probability)
-    rule = next(
-        r
-        for r in policy.rules
-        if rule_matches(
-            r.when, tier=tier, band=band, flags=flagged.flags, scores=context.scores, lead=context.lead
-        )
-    )
+    facts = RuleFacts.of(context.lead, context.scores, tier, band, flagged.flags)
+    rule = next(r for r in policy.rules if rule_matches(r.when, facts))
     # Whatever rule fired, these checkpoints always put a human in front of the first outreach.
     always_review = [f for f in REVIEW_FLAGS_ALWAYS if f in flagged.flags]
     needs_review = rule.review or bool(always_review)
@@ -256,3 +344,22 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         flags=[f for f in flagged.flags if f != "free_mail"],
         reasons=reasons,
     )
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    rule: str
+    description: str
+    matched: bool
+    checks: list[Check]
+
+
+def trace_rules(facts: RuleFacts, policy: Policy) -> list[RuleTrace]:
+    """Every rule in order, up to the one that fires, with each condition and whether it held."""
+    traces = []
+    for rule in policy.rules:
+        checks = condition_checks(rule.when, facts)
+        traces.append(RuleTrace(rule.id, rule.description, all(c.holds for c in checks), checks))
+        if traces[-1].matched:
+            break
+    return traces

@@ -78,6 +78,17 @@ def get_lead(lead_id: str) -> Response:
     return _json(200, view)
 
 
+@app.get("/leads/<lead_id>/rules")
+def explain_lead_rules(lead_id: str) -> Response:
+    # Imported here: the rules and their YAML stay off the cold start of every other request.
+    from leadqual.services.routing import explain_rules
+
+    lead = wiring.lead_service().store.get_lead(lead_id)
+    if lead is None:
+        raise HttpError(404, "not_found", f"No lead {lead_id}")
+    return _json(200, explain_rules(lead, wiring.policy()))
+
+
 @app.post("/leads/<lead_id>/outcome")
 def report_outcome(lead_id: str) -> Response:
     report = parse_model(OutcomeReport, _body())

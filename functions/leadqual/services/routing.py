@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from leadqual.domain.identity import is_free_mail
 from leadqual.domain.models import (
     Lead,
     LeadStatus,
@@ -16,7 +17,7 @@ from leadqual.domain.models import (
 )
 from leadqual.domain.policy import Policy
 from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SignalStore
-from leadqual.domain.routing import QualificationContext, decide
+from leadqual.domain.routing import QualificationContext, RuleFacts, decide, trace_rules
 from leadqual.resources import RouteAction
 from leadqual.services.context import gather_signals, past_touches, record_touch
 from leadqual.services.leads import add_history, update_lead
@@ -56,6 +57,7 @@ class RoutingService:
 
         def store_decision(current: Lead) -> None:
             current.tier = decision.tier
+            current.policy_version = self.policy.version
             current.flags = decision.flags
             current.reasons = decision.reasons
             detail = f"rule {decision.rule}: {decision.action.value}" + (
@@ -146,3 +148,27 @@ class RoutingService:
         if lead is None:
             raise LookupError(f"lead {lead_id} does not exist")
         return lead
+
+
+def explain_rules(lead: Lead, policy: Policy) -> dict[str, Any]:
+    """`leadqual rules explain`: each rule tried for this lead, in order, and why it did or did not match.
+
+    Rules only read what the lead stores (tier, flags, scores, form, e-mail), so the trace is exact
+    for the policy version that routed the lead.
+    """
+    if lead.scores is None or lead.tier is None:
+        return {"lead_id": lead.lead_id, "explained": False, "message": "not routed by the rules yet"}
+    flags = [*lead.flags, *(["free_mail"] if is_free_mail(lead.email) else [])]
+    band = policy.score_bands.band(lead.scores.conversion_probability)
+    traces = trace_rules(RuleFacts.of(lead, lead.scores, lead.tier, band, flags), policy)
+    return {
+        "lead_id": lead.lead_id,
+        "explained": True,
+        "policy_version": policy.version,
+        "routed_with_policy_version": lead.policy_version,
+        "tier": lead.tier,
+        "band": band,
+        "flags": flags,
+        "rule": traces[-1].rule,
+        "rules": [asdict(t) for t in traces],
+    }
