@@ -322,6 +322,10 @@ class RoutingDecision(BaseModel):
     triggers: list[str]
     flags: list[str]
     reasons: list[str]
+    # For the SDR: why a human is asked, and what the person and the account have been doing.
+    review_reasons: list[str] = Field(default_factory=list)
+    recent_behaviour: list[str] = Field(default_factory=list)
+    intent_topics: list[str] = Field(default_factory=list)
 
 
 class Review(BaseModel):
@@ -330,7 +334,10 @@ class Review(BaseModel):
     account: str | None
     status: ReviewStatus
     triggers: list[str]
+    review_reasons: list[str] = Field(default_factory=list)
     reasons: list[str]
+    recent_behaviour: list[str] = Field(default_factory=list)
+    intent_topics: list[str] = Field(default_factory=list)
     scores: Scores | None
     suggested_route: RouteAction
     suggested_owner: str

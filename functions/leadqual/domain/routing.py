@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.models import (
     Account,
+    EventType,
     FormType,
     Lead,
     OutcomeKind,
@@ -326,6 +327,11 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         else []
     )
     probability = context.scores.conversion_probability
+    review_reasons = [
+        reason for flag, reason in zip(flagged.flags, flagged.reasons, strict=True) if flag in triggers
+    ]
+    if rule.review and not review_reasons:
+        review_reasons = [f"Rule {rule.id} asks for a review: {rule.description}"]
     reasons = [
         *flagged.reasons,
         f"Tier {tier}: {tier_reason}",
@@ -343,7 +349,51 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         triggers=triggers,
         flags=[f for f in flagged.flags if f != "free_mail"],
         reasons=reasons,
+        review_reasons=review_reasons if needs_review else [],
+        recent_behaviour=behaviour_summary(context, timedelta(days=policy.signals.pricing_window_days)),
+        intent_topics=intent_summary(context, timedelta(days=policy.signals.surge_window_days)),
     )
+
+
+def _age(delta: timedelta) -> str:
+    if delta < timedelta(hours=1):
+        return "just now"
+    if delta < timedelta(days=1):
+        return f"{delta.seconds // 3600} h ago"
+    return f"{delta.days} d ago"
+
+
+def behaviour_summary(context: QualificationContext, window: timedelta) -> list[str]:
+    """First-party behaviour in the window, by kind, most frequent first: '3 pricing page views, last 2 d ago'."""
+    as_of = context.as_of
+    by_kind: dict[str, list[datetime]] = {}
+    for event in context.events:
+        if timedelta(0) <= as_of - event.occurred_at <= window:
+            kind = (
+                f"{event.page_category.value.replace('_', ' ')} page view"
+                if event.type is EventType.PAGE_VIEW and event.page_category
+                else event.type.value.replace("_", " ")
+            )
+            by_kind.setdefault(kind, []).append(event.occurred_at)
+    ranked = sorted(by_kind.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [f"{len(times)} x {kind}, last {_age(as_of - max(times))}" for kind, times in ranked]
+
+
+def intent_summary(context: QualificationContext, window: timedelta) -> list[str]:
+    """The account's third-party research topics in the window, strongest first."""
+    as_of = context.as_of
+    strongest: dict[str, StoredIntent] = {}
+    for signal in context.intents:
+        if timedelta(0) <= as_of - signal.observed_at <= window:
+            best = strongest.get(signal.topic)
+            if best is None or signal.score > best.score:
+                strongest[signal.topic] = signal
+    ranked = sorted(strongest.values(), key=lambda s: (-s.score, s.topic))
+    return [
+        f"{s.topic} (score {s.score:.0f}, {_age(as_of - s.observed_at)}"
+        + (f", compared {s.competitor})" if s.competitor else ")")
+        for s in ranked
+    ]
 
 
 @dataclass(frozen=True)

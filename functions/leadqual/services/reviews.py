@@ -58,7 +58,11 @@ def review_view(review: Review) -> dict[str, Any]:
         "account": review.account,
         "status": review.status.value,
         "triggers": review.triggers,
+        "why_review": review.review_reasons,
         "reasons": review.reasons,
+        "recent_behaviour": review.recent_behaviour,
+        "intent_topics": review.intent_topics,
+        # The model's own top factors, for and against, in the rep's words.
         "scores": review.scores.model_dump(mode="json") if review.scores else None,
         "suggested_route": review.suggested_route.value,
         "suggested_owner": review.suggested_owner,
@@ -95,8 +99,10 @@ class ReviewService:
             account=lead.account,
             status=ReviewStatus.PENDING,
             triggers=decision.triggers,
-            reasons=decision.reasons
-            + [f"Score factor: {r.text}" for r in (lead.scores.top_positive if lead.scores else [])],
+            review_reasons=decision.review_reasons,
+            reasons=decision.reasons,
+            recent_behaviour=decision.recent_behaviour,
+            intent_topics=decision.intent_topics,
             scores=lead.scores,
             suggested_route=decision.action,
             suggested_owner=decision.owner,
@@ -127,6 +133,17 @@ class ReviewService:
                     f"Lead {lead.lead_id} ({lead.email}, account {lead.account or 'none'}) needs an SDR decision "
                     f"before {review.due_at.isoformat()}.",
                     f"Suggested route: {decision.action.value} to {decision.owner}.",
+                    "Why a human: " + "; ".join(review.review_reasons),
+                    *(
+                        [
+                            f"Scores: fit {lead.scores.fit}, engagement {lead.scores.engagement}, "
+                            f"intent {lead.scores.intent}, grade {lead.scores.grade}"
+                        ]
+                        if lead.scores
+                        else []
+                    ),
+                    *[f"Recent behaviour: {b}" for b in review.recent_behaviour],
+                    *[f"Intent topic: {t}" for t in review.intent_topics],
                     *review.reasons,
                 ]
             ),
