@@ -34,6 +34,7 @@ def test_low_intent_newsletter_is_auto_routed_to_nurture(cloud: LocalCloud) -> N
     lead_id = _submit(email="bob@gmail.com", form="newsletter", title=None, company={})
     lead = _settle(cloud, lead_id, {"routed"})
     assert lead["route"]["action"] == "nurture" and lead["route"]["decided_by"] == "rules"
+    assert lead["sla"]["seconds_to_route"] > 0 and lead["sla"]["seconds_in_review"] is None
     assert [
         m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(resources.RouteAction.NURTURE))
     ] == [lead_id]
@@ -63,8 +64,11 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
         "reroute": ("sdr_outreach", "sdr-team"),
     }
     for kind, lead_id in leads.items():
-        route = _settle(cloud, lead_id, {"routed"})["route"]
+        lead = _settle(cloud, lead_id, {"routed"})
+        route = lead["route"]
         assert (route["action"], route["owner"], route["decided_by"]) == (*expected[kind], "sam")
+        # Speed to lead is recorded per lead: the time to route includes the time the SDR took.
+        assert 0 < lead["sla"]["seconds_in_review"] <= lead["sla"]["seconds_to_route"]
     again = call_api("POST", f"/reviews/{by_lead[leads['approve']]}/decision", bodies["approve"])
     assert again.status == 409
 

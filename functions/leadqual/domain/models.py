@@ -267,6 +267,13 @@ class HistoryEntry(BaseModel):
     detail: str | None = None
 
 
+class Sla(BaseModel):
+    """Speed to lead, per lead: what the first-hour promise is measured by."""
+
+    seconds_to_route: float
+    seconds_in_review: float | None = None
+
+
 class OutcomeRecord(BaseModel):
     """What sales reported after the route: the feedback that retraining and the reports read."""
 
@@ -304,6 +311,7 @@ class Lead(BaseModel):
     review: ReviewSummary | None = None
     route: Route | None = None
     escalated: bool = False
+    sla: Sla | None = None
     failure: str | None = None
     outcomes: list[OutcomeRecord] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)

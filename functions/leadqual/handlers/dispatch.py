@@ -15,13 +15,20 @@ from leadqual.observability import lambda_entry, logger, metrics
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DispatchInput.model_validate(event)
-    route = wiring.routing_service().dispatch(request.decision, request.review)
+    dispatched = wiring.routing_service().dispatch(request.decision, request.review)
+    route, sla = dispatched.route, dispatched.sla
     logger.info(
         "lead dispatched",
         lead_id=request.decision.lead_id,
         action=route.action,
         owner=route.owner,
         decided_by=route.decided_by,
+        sla=sla.model_dump() if sla else None,
     )
-    metrics.add_metric(name=f"Routed_{route.action.value}", unit=MetricUnit.Count, value=1)
+    if dispatched.first_time and sla is not None:
+        metrics.add_metric(name=f"Routed_{route.action.value}", unit=MetricUnit.Count, value=1)
+        # Speed to lead: alarms and dashboards read these (seconds from ingest, and waiting on an SDR).
+        metrics.add_metric(name="TimeToRoute", unit=MetricUnit.Seconds, value=sla.seconds_to_route)
+        if sla.seconds_in_review is not None:
+            metrics.add_metric(name="TimeInReview", unit=MetricUnit.Seconds, value=sla.seconds_in_review)
     return route.model_dump(mode="json")

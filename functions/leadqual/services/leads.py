@@ -142,6 +142,7 @@ def lead_view(lead: Lead) -> dict[str, Any]:
         "review": None if lead.review is None else lead.review.model_dump(mode="json"),
         "route": None if lead.route is None else lead.route.model_dump(mode="json"),
         "escalated": lead.escalated,
+        "sla": lead.sla.model_dump() if lead.sla else None,
         "failure": lead.failure,
         "outcomes": [o.model_dump(mode="json") for o in lead.outcomes],
         "history": [h.model_dump(mode="json", exclude_none=True) for h in lead.history],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from leadqual.domain.identity import is_free_mail
@@ -13,6 +14,7 @@ from leadqual.domain.models import (
     ReviewStatus,
     Route,
     RoutingDecision,
+    Sla,
     utc_now,
 )
 from leadqual.domain.policy import Policy
@@ -22,6 +24,13 @@ from leadqual.resources import RouteAction
 from leadqual.services.context import gather_signals, past_touches, record_touch
 from leadqual.services.leads import add_history, update_lead
 from leadqual.services.reviews import ReviewService
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    route: Route
+    sla: Sla | None
+    first_time: bool  # False when a retried task found the lead already routed
 
 
 @dataclass
@@ -68,7 +77,7 @@ class RoutingService:
         update_lead(self.leads, lead_id, store_decision)
         return decision
 
-    def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Route:
+    def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Dispatched:
         action = review.action if review else decision.action
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         route = Route(
@@ -80,7 +89,11 @@ class RoutingService:
         )
         lead = self._lead(decision.lead_id)
         if lead.route is not None:
-            return lead.route  # a retried dispatch: already sent, never route twice
+            return Dispatched(lead.route, lead.sla, first_time=False)  # a retry: never route twice
+        sla = Sla(
+            seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
+            seconds_in_review=self._seconds_in_review(review, route.routed_at),
+        )
         message = {
             "lead_id": lead.lead_id,
             "email": lead.email,
@@ -98,6 +111,7 @@ class RoutingService:
             if current.route is not None:
                 return False
             current.route = route
+            current.sla = sla
             current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
             add_history(
                 current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})"
@@ -105,7 +119,14 @@ class RoutingService:
             return True
 
         update_lead(self.leads, decision.lead_id, store_route)
-        return route
+        return Dispatched(route, sla, first_time=True)
+
+    def _seconds_in_review(self, review: ReviewOutcome | None, until: datetime) -> float | None:
+        found = self.leads.get_review(review.review_id) if review and review.review_id else None
+        if found is None:
+            return None
+        stored = found[0]
+        return ((stored.decided_at or until) - stored.created_at).total_seconds()
 
     def escalate(self, decision: RoutingDecision) -> ReviewOutcome:
         """The SDR did not decide in time: notify an AE instead of failing, and say so on the lead."""
