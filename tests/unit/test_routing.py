@@ -18,7 +18,9 @@ def _scores(p: float = 0.05, fit: int = 40, engagement: int = 40, intent: int = 
     )
 
 
-def _lead(email: str = "a@acme.io", form: FormType = FormType.CONTENT_DOWNLOAD, employees: int = 50) -> Lead:
+def _lead(
+    email: str = "a@acme.io", form: FormType = FormType.CONTENT_DOWNLOAD, employees: int | None = 50
+) -> Lead:
     return Lead(
         lead_id="ld_x", status=LeadStatus.SCORED, email=email, account=None if "gmail" in email else "acme.io",
         company=Company(employees=employees), form=form, submitted_at=NOW, received_at=NOW,
@@ -61,3 +63,27 @@ def test_invalid_rule_file_names_the_rule_and_field() -> None:
     with pytest.raises(PolicyError) as error:
         parse_policy(data, "policy.yaml")
     assert "rules[1] (id 'reactivated-review').when.bands" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("employees", "account", "tier", "why"),
+    [
+        (1200, None, "enterprise", "1,200 employees, estimated deal $28,800/yr"),
+        (300, None, "mid_market", "300 employees, estimated deal $7,200/yr"),
+        (None, None, "smb", "size unknown"),
+        (40, Account(domain="acme.io", updated_at=NOW, strategic=True), "strategic", "strategic account"),
+        (
+            40,
+            Account(domain="acme.io", updated_at=NOW, annual_revenue=300_000_000),
+            "enterprise",
+            "revenue $300,000,000, estimated deal $36,000/yr",
+        ),
+    ],  # fmt: skip
+)
+def test_each_lead_gets_a_tier_with_its_reason(
+    employees: int | None, account: Account | None, tier: str, why: str
+) -> None:
+    lead = _lead(employees=employees) if employees else _lead().model_copy(update={"company": Company()})
+    decision = decide(QualificationContext(lead=lead, scores=_scores(), account=account), POLICY)
+    assert decision.tier == tier and why in decision.tier_reason
+    assert f"Tier {tier}: {decision.tier_reason}" in decision.reasons

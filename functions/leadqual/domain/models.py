@@ -156,6 +156,7 @@ class AccountProfile(StrictModel):
     named_account: bool = False
     owner: Annotated[str, Field(max_length=200)] | None = None
     tier: Annotated[str, Field(max_length=50)] | None = None
+    strategic: bool = Field(default=False, description="RevOps marks strategically important accounts")
 
 
 class Account(AccountProfile):

@@ -64,10 +64,30 @@ class ScoreBands(_Strict):
         return "medium" if probability >= self.medium else "low"
 
 
+class DealSize(_Strict):
+    """Estimated annual deal size: seats (a share of the company's people) times the price per seat.
+
+    When only revenue is known, employees are estimated from it.
+    """
+
+    seat_share: float = Field(0.02, gt=0, le=1, description="Share of employees who would use the product")
+    min_seats: int = Field(3, ge=1)
+    price_per_seat: float = Field(1200, gt=0, description="Annual list price per seat")
+    revenue_per_employee: float = Field(200_000, gt=0)
+
+    def estimate(self, employees: int | None, annual_revenue: float | None) -> float | None:
+        people = employees or (annual_revenue / self.revenue_per_employee if annual_revenue else None)
+        if not people:
+            return None
+        return max(self.min_seats, round(people * self.seat_share)) * self.price_per_seat
+
+
 class TierCondition(_Strict):
     named_account: bool | None = None
+    strategic: bool | None = None
     min_employees: int | None = Field(None, ge=0)
     min_annual_revenue: float | None = Field(None, ge=0)
+    min_deal_size: float | None = Field(None, ge=0)
     account_tiers: list[str] | None = None
 
 
@@ -118,6 +138,7 @@ class Policy(_Strict):
     signals: SignalSettings = Field(default_factory=SignalSettings)
     ambiguity: AmbiguitySettings = Field(default_factory=AmbiguitySettings)
     score_bands: ScoreBands
+    deal_size: DealSize = Field(default_factory=DealSize)
     tiers: list[TierDef] = Field(min_length=1)
     owners: dict[RouteAction, str]
     rules: list[RuleDef] = Field(min_length=1)

@@ -20,7 +20,7 @@ from leadqual.domain.models import (
     RoutingDecision,
     Scores,
 )
-from leadqual.domain.policy import Policy, RuleCondition, RuleDef, TierDef
+from leadqual.domain.policy import Policy, RuleCondition, RuleDef
 from leadqual.domain.signals import StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
 
@@ -57,24 +57,39 @@ class Flagged:
             self.reasons.append(reason)
 
 
-def tier_for(context: QualificationContext, tiers: Sequence[TierDef]) -> tuple[str, str]:
+def tier_for(context: QualificationContext, policy: Policy) -> tuple[str, str]:
+    """The first matching tier, and why, in a rep's words (with the deal-size estimate it used)."""
     account = context.account
-    employees = (account.employees if account else None) or context.lead.company.employees or 0
-    revenue = (account.annual_revenue if account else None) or context.lead.company.annual_revenue or 0
-    for tier in tiers:
+    employees = (account.employees if account else None) or context.lead.company.employees
+    revenue = (account.annual_revenue if account else None) or context.lead.company.annual_revenue
+    deal = policy.deal_size.estimate(employees, revenue)
+    known = [f"{employees:,} employees" if employees else "size unknown"]
+    if revenue:
+        known.append(f"revenue ${revenue:,.0f}")
+    if deal is not None:
+        known.append(f"estimated deal ${deal:,.0f}/yr")
+    if account and account.tier:
+        known.append(f"account type {account.tier}")
+    if account and account.strategic:
+        known.append("strategic account")
+    for tier in policy.tiers:
         when = tier.when
         checks = []
         if when.named_account is not None:
             checks.append(bool(account and account.named_account) == when.named_account)
+        if when.strategic is not None:
+            checks.append(bool(account and account.strategic) == when.strategic)
         if when.min_employees is not None:
-            checks.append(employees >= when.min_employees)
+            checks.append((employees or 0) >= when.min_employees)
         if when.min_annual_revenue is not None:
-            checks.append(revenue >= when.min_annual_revenue)
+            checks.append((revenue or 0) >= when.min_annual_revenue)
+        if when.min_deal_size is not None:
+            checks.append((deal or 0) >= when.min_deal_size)
         if when.account_tiers is not None:
             checks.append(bool(account and account.tier in when.account_tiers))
         matched = any(checks) if tier.match == "any" else all(checks)
         if matched or not checks:
-            return tier.id, tier.description
+            return tier.id, f"{tier.description} ({', '.join(known)})"
     raise AssertionError("the policy guarantees a catch-all last tier")
 
 
@@ -313,7 +328,7 @@ def owner_for(rule: RuleDef, action: RouteAction, account: Account | None, polic
 
 
 def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
-    tier, tier_reason = tier_for(context, policy.tiers)
+    tier, tier_reason = tier_for(context, policy)
     flagged = flags_for(context, policy, tier)
     band = policy.score_bands.band(context.scores.conversion_probability)
     facts = RuleFacts.of(context.lead, context.scores, tier, band, flagged.flags)
