@@ -73,7 +73,7 @@ def test_invalid_rule_file_names_the_rule_and_field() -> None:
         (None, None, "smb", "size unknown"),
         (40, Account(domain="acme.io", updated_at=NOW, strategic=True), "strategic", "strategic account"),
         (
-            40,
+            None,
             Account(domain="acme.io", updated_at=NOW, annual_revenue=300_000_000),
             "enterprise",
             "revenue $300,000,000, estimated deal $36,000/yr",
