@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
+from leadqual.adapters.dynamo_roster import DynamoSdrRoster
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import current_settings, resolve_model_dir
@@ -47,7 +48,11 @@ def outcome_service() -> OutcomeService:
     from leadqual.services.outcomes import OutcomeService
 
     settings = current_settings()
-    return OutcomeService(DynamoLeadStore(settings.leads_table), DynamoSignalStore(settings.signals_table))
+    return OutcomeService(
+        DynamoLeadStore(settings.leads_table),
+        DynamoSignalStore(settings.signals_table),
+        DynamoSdrRoster(settings.leads_table),
+    )
 
 
 @cache
@@ -83,6 +88,7 @@ def routing_service() -> RoutingService:
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
         SnsNotifier(settings.sdr_topic_arn),
         review_service(),
+        DynamoSdrRoster(settings.leads_table),
     )
 
 

@@ -61,12 +61,15 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
     expected = {
         "approve": ("ae_notify", "maria.lopez"),
         "reject": ("nurture", "marketing-nurture"),
-        "reroute": ("sdr_outreach", "sdr-team"),
+        # No account owner for SDR outreach: the next SDR of the account's territory (a US account).
+        "reroute": ("sdr_outreach", "sam.sdr"),
     }
     for kind, lead_id in leads.items():
         lead = _settle(cloud, lead_id, {"routed"})
         route = lead["route"]
         assert (route["action"], route["owner"], route["decided_by"]) == (*expected[kind], "sam")
+        if kind == "reroute":
+            assert route["assignment"] == "round robin in territory na (country US)"
         # Speed to lead is recorded per lead: the time to route includes the time the SDR took.
         assert 0 < lead["sla"]["seconds_in_review"] <= lead["sla"]["seconds_to_route"]
     again = call_api("POST", f"/reviews/{by_lead[leads['approve']]}/decision", bodies["approve"])

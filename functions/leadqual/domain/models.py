@@ -245,6 +245,7 @@ class Route(BaseModel):
     rule: str
     decided_by: str
     routed_at: datetime
+    assignment: str | None = None  # how the owner was chosen, when it was not the rule's own
 
 
 class ReviewStatus(StrEnum):

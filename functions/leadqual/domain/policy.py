@@ -82,6 +82,36 @@ class DealSize(_Strict):
         return max(self.min_seats, round(people * self.seat_share)) * self.price_per_seat
 
 
+ROUND_ROBIN = "round_robin"
+
+
+class Territory(_Strict):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    countries: list[str] = Field(default_factory=list, description="ISO codes; empty = every other country")
+    sdrs: list[str] = Field(min_length=1)
+
+
+class Assignment(_Strict):
+    """Who gets an `sdr_outreach` lead when no account owner does: round-robin within the territory."""
+
+    capacity_per_sdr: int = Field(25, gt=0, description="Open leads an SDR holds before being skipped")
+    territories: list[Territory] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _catch_all_last(self) -> Assignment:
+        if self.territories[-1].countries:
+            raise ValueError(
+                f"the last territory ({self.territories[-1].id!r}) must have no countries (catch-all)"
+            )
+        return self
+
+    def territory_for(self, country: str | None) -> Territory:
+        code = (country or "").upper()
+        return next(
+            t for t in self.territories if code in {c.upper() for c in t.countries} or not t.countries
+        )
+
+
 class TierCondition(_Strict):
     named_account: bool | None = None
     strategic: bool | None = None
@@ -141,6 +171,7 @@ class Policy(_Strict):
     deal_size: DealSize = Field(default_factory=DealSize)
     tiers: list[TierDef] = Field(min_length=1)
     owners: dict[RouteAction, str]
+    assignment: Assignment | None = None
     rules: list[RuleDef] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -157,6 +188,11 @@ class Policy(_Strict):
         missing = sorted(a.value for a in RouteAction if a not in self.owners)
         if missing:
             raise ValueError(f"owners has no default owner for {missing}")
+        round_robin = [r.id for r in self.rules if r.owner == ROUND_ROBIN] + [
+            a.value for a, owner in self.owners.items() if owner == ROUND_ROBIN
+        ]
+        if round_robin and self.assignment is None:
+            raise ValueError(f"{round_robin} assign by {ROUND_ROBIN!r} but the policy has no `assignment`")
         if self.rules[-1].when != RuleCondition():
             raise ValueError(f"the last rule ({self.rules[-1].id!r}) must match everything (when: {{}})")
         if self.tiers[-1].when != TierCondition():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadqual.domain.models import Lead, OutcomeRecord, OutcomeReport, utc_now
-from leadqual.domain.ports import LeadStore, SignalStore
+from leadqual.domain.ports import LeadStore, SdrRoster, SignalStore
 from leadqual.domain.signals import PastTouch
 from leadqual.services.context import person_keys
 from leadqual.services.leads import add_history, update_lead
@@ -20,6 +20,7 @@ class UnknownLeadForOutcome(LookupError):
 class OutcomeService:
     leads: LeadStore
     signals: SignalStore
+    roster: SdrRoster
 
     def record(self, lead_id: str, report: OutcomeReport) -> dict[str, Any]:
         record = OutcomeRecord(**report.model_dump(), recorded_at=utc_now())
@@ -47,5 +48,7 @@ class OutcomeService:
             lead.account,
             PastTouch(lead_id=lead_id, at=record.occurred_at, outcome=record.outcome),
         )
+        # The SDR who held the lead has worked it: the slot is free for the next one.
+        self.roster.release(lead_id)
         return {"lead_id": lead_id, "outcome": record.outcome.value, "misrouted": record.misrouted,
                 "outcomes": len(lead.outcomes)}  # fmt: skip

@@ -17,8 +17,8 @@ from leadqual.domain.models import (
     Sla,
     utc_now,
 )
-from leadqual.domain.policy import Policy
-from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SignalStore
+from leadqual.domain.policy import ROUND_ROBIN, Policy
+from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SdrRoster, SignalStore
 from leadqual.domain.routing import QualificationContext, RuleFacts, decide, trace_rules
 from leadqual.resources import RouteAction
 from leadqual.services.context import gather_signals, past_touches, record_touch
@@ -41,6 +41,7 @@ class RoutingService:
     dispatcher: Dispatcher
     notifier: Notifier
     reviews: ReviewService
+    roster: SdrRoster
 
     def route(self, lead_id: str) -> RoutingDecision:
         lead = self._lead(lead_id)
@@ -79,17 +80,21 @@ class RoutingService:
 
     def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Dispatched:
         action = review.action if review else decision.action
+        lead = self._lead(decision.lead_id)
+        if lead.route is not None:
+            return Dispatched(lead.route, lead.sla, first_time=False)  # a retry: never route twice
         owner = decision.owner if action is decision.action else self.policy.owners[action]
+        assignment = None
+        if owner == ROUND_ROBIN:
+            owner, assignment = self._round_robin(lead)
         route = Route(
             action=action,
             owner=owner,
             rule=decision.rule,
             decided_by=review.decided_by if review else "rules",
             routed_at=utc_now(),
+            assignment=assignment,
         )
-        lead = self._lead(decision.lead_id)
-        if lead.route is not None:
-            return Dispatched(lead.route, lead.sla, first_time=False)  # a retry: never route twice
         sla = Sla(
             seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
             seconds_in_review=self._seconds_in_review(review, route.routed_at),
@@ -120,6 +125,21 @@ class RoutingService:
 
         update_lead(self.leads, decision.lead_id, store_route)
         return Dispatched(route, sla, first_time=True)
+
+    def _round_robin(self, lead: Lead) -> tuple[str, str]:
+        """The next SDR of the lead's territory with room; the territory's queue if all are full."""
+        assert self.policy.assignment is not None, "the policy validator requires it for round_robin"
+        account = self.signals.get_account(lead.account) if lead.account else None
+        country = (account.country if account else None) or lead.company.country
+        territory = self.policy.assignment.territory_for(country)
+        capacity = self.policy.assignment.capacity_per_sdr
+        sdr = self.roster.claim(lead.lead_id, territory.id, territory.sdrs, capacity)
+        if sdr is None:
+            return (
+                f"{territory.id}-sdr-queue",
+                f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
+            )
+        return sdr, f"round robin in territory {territory.id} (country {country or 'unknown'})"
 
     def _seconds_in_review(self, review: ReviewOutcome | None, until: datetime) -> float | None:
         found = self.leads.get_review(review.review_id) if review and review.review_id else None
