@@ -108,6 +108,14 @@ RECORD_FAILURE_FUNCTION = FunctionSpec(
     "Records on the lead why its workflow failed",
 )
 
+HOLD_SWEEP_FUNCTION = FunctionSpec(
+    "hold-sweep",
+    "leadqual.handlers.hold_sweep.handler",
+    "Hourly: re-evaluates leads held longer than the policy's max_days",
+    timeout_seconds=60,
+)
+HOLD_SWEEP_EVERY_MINUTES = 60
+
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     SCORE_FUNCTION,
@@ -116,6 +124,7 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ESCALATE_FUNCTION,
     DISPATCH_FUNCTION,
     RECORD_FAILURE_FUNCTION,
+    HOLD_SWEEP_FUNCTION,
 )
 
 # Functions the state machine calls; the key is the ASL substitution variable.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+from leadqual.adapters.dynamo_holds import DynamoHoldIndex
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_roster import DynamoSdrRoster
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
@@ -18,6 +19,7 @@ from leadqual.settings import current_settings, resolve_model_dir
 
 if TYPE_CHECKING:
     from leadqual.domain.policy import Policy
+    from leadqual.services.holds import HoldSweeper
     from leadqual.services.leads import LeadService
     from leadqual.services.outcomes import OutcomeService
     from leadqual.services.reviews import ReviewService
@@ -37,10 +39,16 @@ def lead_service() -> LeadService:
 
 @cache
 def signal_service() -> SignalService:
+    from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.signals import SignalService
 
     settings = current_settings()
-    return SignalService(DynamoSignalStore(settings.signals_table), DynamoLeadStore(settings.leads_table))
+    return SignalService(
+        DynamoSignalStore(settings.signals_table),
+        DynamoLeadStore(settings.leads_table),
+        DynamoHoldIndex(settings.leads_table),
+        SqsScoringQueue(settings.scoring_queue_url),
+    )
 
 
 @cache
@@ -76,6 +84,17 @@ def policy() -> Policy:
 
 
 @cache
+def hold_sweeper() -> HoldSweeper:
+    from leadqual.adapters.messaging import SqsScoringQueue
+    from leadqual.services.holds import HoldSweeper
+
+    settings = current_settings()
+    return HoldSweeper(
+        DynamoHoldIndex(settings.leads_table), SqsScoringQueue(settings.scoring_queue_url), policy()
+    )
+
+
+@cache
 def routing_service() -> RoutingService:
     from leadqual.adapters.messaging import QueueDispatcher
     from leadqual.services.routing import RoutingService
@@ -89,6 +108,7 @@ def routing_service() -> RoutingService:
         SnsNotifier(settings.sdr_topic_arn),
         review_service(),
         DynamoSdrRoster(settings.leads_table),
+        DynamoHoldIndex(settings.leads_table),
     )
 
 
@@ -113,6 +133,7 @@ def reset() -> None:
     """Forget built services (the local mode and tests rebuild them against fresh resources)."""
     for factory in (
         policy,
+        hold_sweeper,
         lead_service,
         signal_service,
         outcome_service,

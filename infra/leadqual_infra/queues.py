@@ -9,16 +9,20 @@ from constructs import Construct
 from leadqual import resources
 
 
-def queue_with_dlq(
-    scope: Construct, construct_id: str, *, visibility_timeout: Duration
-) -> tuple[sqs.Queue, sqs.Queue]:
-    dlq = sqs.Queue(
+def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    return sqs.Queue(
         scope,
-        f"{construct_id}Dlq",
+        construct_id,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
+
+
+def queue_with_dlq(
+    scope: Construct, construct_id: str, *, visibility_timeout: Duration
+) -> tuple[sqs.Queue, sqs.Queue]:
+    dlq = dead_letter_queue(scope, f"{construct_id}Dlq")
     queue = sqs.Queue(
         scope,
         construct_id,

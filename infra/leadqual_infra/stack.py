@@ -14,6 +14,7 @@ from leadqual.resources import Env
 from leadqual_infra.api import LeadApi
 from leadqual_infra.bundling import model_directory
 from leadqual_infra.functions import FunctionFactory
+from leadqual_infra.holds import HoldSweep
 from leadqual_infra.monitoring import Monitoring
 from leadqual_infra.nag import acknowledge_findings
 from leadqual_infra.notifications import Notifications
@@ -73,6 +74,7 @@ class LeadqualStack(cdk.Stack):
             Env.STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn
         )
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
+        hold_sweep = HoldSweep(self, "HoldSweep", factory=factory)
         api = LeadApi(self, "Api", handler=api_function)
 
         # Least privilege, by grant: each function gets exactly the resources it touches.
@@ -93,8 +95,14 @@ class LeadqualStack(cdk.Stack):
         for queue in targets.queues.values():
             queue.grant_send_messages(dispatch)
         targets.bus.grant_put_events_to(dispatch)
+        storage.leads.grant_read_data(hold_sweep.function)
+        queues.scoring.grant_send_messages(hold_sweep.function)
 
-        monitoring_dlqs = [*queues.dead_letter_queues, *targets.dead_letter_queues]
+        monitoring_dlqs = [
+            *queues.dead_letter_queues,
+            *targets.dead_letter_queues,
+            hold_sweep.dead_letter_queue,
+        ]
         Monitoring(
             self,
             "Monitoring",
@@ -105,7 +113,7 @@ class LeadqualStack(cdk.Stack):
         acknowledge_findings(
             self,
             api=api,
-            functions=[api_function, *pipeline.functions, *workflow.functions],
+            functions=[api_function, hold_sweep.function, *pipeline.functions, *workflow.functions],
             workflow=workflow,
             leads_table=storage.leads,
             dead_letter_queues=monitoring_dlqs,

@@ -62,7 +62,18 @@ def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: T
 
 
 def test_dlqs_and_failed_workflows_are_alarmed(template: Template) -> None:
-    template.resource_count_is("AWS::CloudWatch::Alarm", 6 + 2)
+    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ, and failed / timed-out workflows
+    template.resource_count_is("AWS::CloudWatch::Alarm", 7 + 2)
+
+
+def test_holds_are_swept_on_a_schedule_with_a_dlq(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(1 hour)",
+            "Targets": [Match.object_like({"DeadLetterConfig": Match.any_value()})],
+        },
+    )
 
 
 def test_a_bad_policy_file_fails_the_synth_naming_the_rule_and_field(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
+from leadqual.domain.models import Reevaluation
 from leadqual.domain.ports import TaskTokenExpired
 from leadqual.resources import RouteAction
 
@@ -18,19 +19,22 @@ class SqsScoringQueue:
     def __init__(self, queue_url: str):
         self.queue_url = queue_url
 
-    def enqueue(self, lead_id: str) -> None:
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({"lead_id": lead_id}))
+    def enqueue(self, lead_id: str, reevaluation: Reevaluation | None = None) -> None:
+        body = {"lead_id": lead_id, **({"reevaluation": reevaluation.value} if reevaluation else {})}
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
 
 
 class StepFunctionsWorkflow:
     def __init__(self, state_machine_arn: str):
         self.arn = state_machine_arn
 
-    def start(self, lead_id: str) -> bool:
-        """Starts the lead's workflow; False when it already exists (the name is the lead id)."""
+    def start(self, lead_id: str, execution_name: str | None = None) -> bool:
+        """Starts a workflow for the lead; False when one of that name exists (default name: the lead id)."""
         try:
             client("stepfunctions").start_execution(
-                stateMachineArn=self.arn, name=lead_id, input=json.dumps({"lead_id": lead_id})
+                stateMachineArn=self.arn,
+                name=execution_name or lead_id,
+                input=json.dumps({"lead_id": lead_id}),
             )
             return True
         except ClientError as error:

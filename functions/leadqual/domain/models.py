@@ -269,6 +269,11 @@ class HistoryEntry(BaseModel):
     detail: str | None = None
 
 
+class Reevaluation(StrEnum):
+    NEW_SIGNALS = "new_signals"
+    HOLD_EXPIRED = "hold_expired"
+
+
 class Sla(BaseModel):
     """Speed to lead, per lead: what the first-hour promise is measured by."""
 
@@ -313,6 +318,10 @@ class Lead(BaseModel):
     review: ReviewSummary | None = None
     route: Route | None = None
     escalated: bool = False
+    # Re-evaluations of a held lead: how many, since when it is held, and why one is in flight.
+    evaluations: int = 0
+    held_since: datetime | None = None
+    reevaluation: Reevaluation | None = None
     sla: Sla | None = None
     failure: str | None = None
     outcomes: list[OutcomeRecord] = Field(default_factory=list)
@@ -332,6 +341,7 @@ class RoutingDecision(BaseModel):
     triggers: list[str]
     flags: list[str]
     reasons: list[str]
+    evaluation: int = 0  # 0 for the lead's first decision, n for its n-th re-evaluation while held
     # For the SDR: why a human is asked, and what the person and the account have been doing.
     review_reasons: list[str] = Field(default_factory=list)
     recent_behaviour: list[str] = Field(default_factory=list)

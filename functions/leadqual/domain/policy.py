@@ -163,6 +163,19 @@ class RuleDef(_Strict):
     owner: str | None = Field(None, description="'account_owner', a person, or default owner of the action")
 
 
+class HoldSettings(_Strict):
+    """`hold` waits for signals: new events or intent re-run the rules; after max_days it ends anyway."""
+
+    max_days: float = Field(14, gt=0)
+    then: RouteAction = RouteAction.NURTURE
+
+    @model_validator(mode="after")
+    def _ends(self) -> HoldSettings:
+        if self.then is RouteAction.HOLD:
+            raise ValueError("then must be an action other than hold, or a hold would never end")
+        return self
+
+
 class Policy(_Strict):
     version: int
     signals: SignalSettings = Field(default_factory=SignalSettings)
@@ -171,6 +184,7 @@ class Policy(_Strict):
     deal_size: DealSize = Field(default_factory=DealSize)
     tiers: list[TierDef] = Field(min_length=1)
     owners: dict[RouteAction, str]
+    hold: HoldSettings = Field(default_factory=HoldSettings)
     assignment: Assignment | None = None
     rules: list[RuleDef] = Field(min_length=1)
 

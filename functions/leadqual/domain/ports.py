@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from leadqual.domain.models import Account, Lead, Review
+from leadqual.domain.models import Account, Lead, Reevaluation, Review
 from leadqual.domain.scoring import Predictor
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
@@ -52,12 +52,23 @@ class SdrRoster(Protocol):
     def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]: ...
 
 
+class HoldIndex(Protocol):
+    """Held leads by person, by account and by how long they have waited."""
+
+    def add(self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime) -> None: ...
+    def remove(
+        self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime
+    ) -> None: ...
+    def held_for(self, person_keys: Sequence[str], domains: Sequence[str]) -> list[str]: ...
+    def held_before(self, cutoff: datetime) -> list[str]: ...
+
+
 class ScoringQueue(Protocol):
-    def enqueue(self, lead_id: str) -> None: ...
+    def enqueue(self, lead_id: str, reevaluation: Reevaluation | None = None) -> None: ...
 
 
 class Workflow(Protocol):
-    def start(self, lead_id: str) -> bool: ...
+    def start(self, lead_id: str, execution_name: str | None = None) -> bool: ...
     def resume(self, task_token: str, output: dict[str, Any]) -> None: ...
 
 

@@ -40,10 +40,12 @@ class QualificationContext:
     # Earlier touches of this person or account (previous submissions, outcomes) beyond `events`.
     prior_activity: Sequence[datetime] = ()
     last_outcome: OutcomeKind | None = None
+    # A held lead is evaluated again later, on what is known then.
+    evaluated_at: datetime | None = None
 
     @property
     def as_of(self) -> datetime:
-        return self.lead.submitted_at
+        return self.evaluated_at or self.lead.submitted_at
 
 
 @dataclass

@@ -10,18 +10,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import wiring
-from leadqual.domain.models import Scores
+from leadqual.domain.models import Reevaluation, Scores
 from leadqual.handlers.sqs_batch import message_bodies, process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 
 
 class ScoringMessage(BaseModel):
     lead_id: str
+    reevaluation: Reevaluation | None = None  # set for a held lead that new signals or time woke up
 
 
 def _score_batch(messages: list[ScoringMessage]) -> Mapping[str, Scores]:
     try:
-        return wiring.scoring_service().score_batch([m.lead_id for m in messages])
+        return wiring.scoring_service().score_batch([m.lead_id for m in messages if m.reevaluation is None])
     except Exception:
         # Each message is then scored on its own, and only a message that fails alone fails.
         logger.exception("batch scoring failed; scoring message by message")
@@ -33,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     computed = _score_batch(message_bodies(event, ScoringMessage))
 
     def score(message: ScoringMessage) -> None:
-        scores = wiring.scoring_service().score_lead(message.lead_id, computed)
+        scores = wiring.scoring_service().score_lead(message.lead_id, computed, message.reevaluation)
         if scores is not None:
             logger.info(
                 "lead scored",

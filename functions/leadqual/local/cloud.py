@@ -216,11 +216,27 @@ class LocalCloud:
         with self._pump_lock:
             return sum(poller.poll_once() for poller in self._pollers)
 
-    def run_pollers(self, idle_wait_seconds: float = 0.05) -> None:
-        """Polls in a background thread until `stop()`, like Lambda's event source mappings."""
+    def sweep_holds(self) -> list[str]:
+        """Runs the hold-sweep function once, as its EventBridge schedule does in AWS."""
+        result, errored = invoker.invoke_in_process(
+            invoker.function_name(resources.HOLD_SWEEP_FUNCTION.name), {"source": "leadqual.local"}
+        )
+        if errored:
+            raise RuntimeError(f"hold sweep failed: {result}")
+        expired: list[str] = json.loads(result)["expired"]
+        return expired
+
+    def run_pollers(self, idle_wait_seconds: float = 0.05, sweep_every_seconds: float | None = None) -> None:
+        """Polls in a background thread until `stop()`, like Lambda's event source mappings, and
+        sweeps holds on the same schedule as in AWS (or `sweep_every_seconds`)."""
+        every = sweep_every_seconds or resources.HOLD_SWEEP_EVERY_MINUTES * 60.0
 
         def loop() -> None:
+            next_sweep = time.monotonic() + every
             while not self._stop.is_set():
+                if time.monotonic() >= next_sweep:
+                    self.sweep_holds()
+                    next_sweep = time.monotonic() + every
                 if self.pump() == 0:
                     self._stop.wait(idle_wait_seconds)
 

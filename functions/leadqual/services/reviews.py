@@ -37,9 +37,11 @@ class ReviewClosed(Exception):
     """The review was already decided or has expired (HTTP 409)."""
 
 
-def review_id_for(lead_id: str) -> str:
-    # One review per lead workflow, so a redelivered request finds the review it already made.
-    return "rv_" + lead_id.removeprefix("ld_")
+def review_id_for(lead_id: str, evaluation: int = 0) -> str:
+    # One review per lead workflow (a held lead's re-evaluation is another one), so a redelivered
+    # request finds the review it already made.
+    suffix = f"-e{evaluation}" if evaluation else ""
+    return "rv_" + lead_id.removeprefix("ld_") + suffix
 
 
 def final_action(review: Review, request: ReviewDecisionRequest) -> RouteAction:
@@ -94,7 +96,7 @@ class ReviewService:
             raise LookupError(f"lead {decision.lead_id} does not exist")
         now = utc_now()
         review = Review(
-            review_id=review_id_for(lead.lead_id),
+            review_id=review_id_for(lead.lead_id, decision.evaluation),
             lead_id=lead.lead_id,
             account=lead.account,
             status=ReviewStatus.PENDING,
@@ -190,8 +192,8 @@ class ReviewService:
         self._mark_lead(review)
         return review_view(review)
 
-    def expire(self, lead_id: str) -> str | None:
-        review_id = review_id_for(lead_id)
+    def expire(self, lead_id: str, evaluation: int = 0) -> str | None:
+        review_id = review_id_for(lead_id, evaluation)
         found = self.leads.get_review(review_id)
         if found is None:
             return None

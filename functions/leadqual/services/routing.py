@@ -10,6 +10,7 @@ from leadqual.domain.identity import is_free_mail
 from leadqual.domain.models import (
     Lead,
     LeadStatus,
+    Reevaluation,
     ReviewOutcome,
     ReviewStatus,
     Route,
@@ -18,10 +19,10 @@ from leadqual.domain.models import (
     utc_now,
 )
 from leadqual.domain.policy import ROUND_ROBIN, Policy
-from leadqual.domain.ports import Dispatcher, LeadStore, Notifier, SdrRoster, SignalStore
+from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, Notifier, SdrRoster, SignalStore
 from leadqual.domain.routing import QualificationContext, RuleFacts, decide, trace_rules
 from leadqual.resources import RouteAction
-from leadqual.services.context import gather_signals, past_touches, record_touch
+from leadqual.services.context import gather_signals, past_touches, person_keys, record_touch
 from leadqual.services.leads import add_history, update_lead
 from leadqual.services.reviews import ReviewService
 
@@ -42,6 +43,7 @@ class RoutingService:
     notifier: Notifier
     reviews: ReviewService
     roster: SdrRoster
+    holds: HoldIndex
 
     def route(self, lead_id: str) -> RoutingDecision:
         lead = self._lead(lead_id)
@@ -59,9 +61,12 @@ class RoutingService:
                 intents=context.intents,
                 prior_activity=[t.at for t in touches],
                 last_outcome=outcomes[-1] if outcomes else None,
+                evaluated_at=utc_now() if lead.reevaluation else None,
             ),
             self.policy,
-        )
+        ).model_copy(update={"evaluation": lead.evaluations})
+        if lead.reevaluation is Reevaluation.HOLD_EXPIRED and decision.action is RouteAction.HOLD:
+            decision = self._end_hold(lead, decision)
         # Later leads of this person or account judge "went cold" against this one.
         record_touch(lead, self.signals)
 
@@ -78,11 +83,33 @@ class RoutingService:
         update_lead(self.leads, lead_id, store_decision)
         return decision
 
+    def _end_hold(self, lead: Lead, decision: RoutingDecision) -> RoutingDecision:
+        held = lead.held_since or lead.received_at
+        days = (utc_now() - held).total_seconds() / 86400
+        then = self.policy.hold.then
+        return decision.model_copy(
+            update={
+                "action": then,
+                "owner": self.policy.owners[then],
+                "rule": "hold-expired",
+                "reasons": [
+                    *decision.reasons,
+                    f"Held {days:.1f} days (at most {self.policy.hold.max_days:g}) without signals that "
+                    f"change the route: {then.value}",
+                ],
+            }
+        )
+
     def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Dispatched:
         action = review.action if review else decision.action
         lead = self._lead(decision.lead_id)
-        if lead.route is not None:
+        held = lead.route is not None and lead.route.action is RouteAction.HOLD
+        if lead.route is not None and not held:
             return Dispatched(lead.route, lead.sla, first_time=False)  # a retry: never route twice
+        if held and action is RouteAction.HOLD:
+            assert lead.route is not None
+            self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
+            return Dispatched(lead.route, lead.sla, first_time=False)
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None
         if owner == ROUND_ROBIN:
@@ -113,18 +140,36 @@ class RoutingService:
         self.dispatcher.publish_routed(message)
 
         def store_route(current: Lead) -> bool:
-            if current.route is not None:
+            if current.route is not None and current.route.action is not RouteAction.HOLD:
                 return False
             current.route = route
             current.sla = sla
+            current.reevaluation = None
             current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
+            current.held_since = route.routed_at if action is RouteAction.HOLD else None
             add_history(
                 current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})"
             )
             return True
 
-        update_lead(self.leads, decision.lead_id, store_route)
+        stored = update_lead(self.leads, decision.lead_id, store_route)
+        if held:
+            self.holds.remove(
+                lead.lead_id, person_keys(lead), lead.account, lead.held_since or lead.received_at
+            )
+        if action is RouteAction.HOLD:
+            self.holds.add(
+                lead.lead_id, person_keys(lead), lead.account, stored.held_since or route.routed_at
+            )
         return Dispatched(route, sla, first_time=True)
+
+    def _stay_held(self, lead_id: str) -> None:
+        def settle(current: Lead) -> None:
+            current.reevaluation = None
+            current.status = LeadStatus.HOLD
+            add_history(current, "still_held", "re-evaluated: the rules still say hold")
+
+        update_lead(self.leads, lead_id, settle)
 
     def _round_robin(self, lead: Lead) -> tuple[str, str]:
         """The next SDR of the lead's territory with room; the territory's queue if all are full."""
@@ -150,7 +195,7 @@ class RoutingService:
 
     def escalate(self, decision: RoutingDecision) -> ReviewOutcome:
         """The SDR did not decide in time: notify an AE instead of failing, and say so on the lead."""
-        review_id = self.reviews.expire(decision.lead_id)
+        review_id = self.reviews.expire(decision.lead_id, decision.evaluation)
         self.notifier.notify(
             f"Escalated: review for lead {decision.lead_id} timed out",
             "\n".join(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from leadqual.domain.features import FeatureSpec
-from leadqual.domain.models import Lead, LeadStatus, Scores
+from leadqual.domain.models import Lead, LeadStatus, Reevaluation, Scores, utc_now
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
 from leadqual.domain.records import serving_record
 from leadqual.domain.scoring import ScoringProfile, score_records
@@ -41,11 +42,18 @@ class ScoringService:
         scores = score_records(self.spec, self.profile, self.model, [self._record(lead) for lead in pending])
         return {lead.lead_id: s for lead, s in zip(pending, scores, strict=True)}
 
-    def score_lead(self, lead_id: str, computed: Mapping[str, Scores] | None = None) -> Scores | None:
+    def score_lead(
+        self,
+        lead_id: str,
+        computed: Mapping[str, Scores] | None = None,
+        reevaluation: Reevaluation | None = None,
+    ) -> Scores | None:
         lead = self.leads.get_lead(lead_id)
         if lead is None:
             # Raising sends the message back; after a few receives it lands in the DLQ (alarmed).
             raise LookupError(f"lead {lead_id} does not exist")
+        if reevaluation is not None:
+            return self._reevaluate(lead, reevaluation)
         scores = lead.scores
         if _needs_scores(lead):
             scores = (computed or {}).get(lead_id) or score_records(
@@ -69,6 +77,36 @@ class ScoringService:
         self.workflow.start(lead_id)
         return scores
 
-    def _record(self, lead: Lead) -> dict[str, object]:
+    def _reevaluate(self, lead: Lead, reason: Reevaluation) -> Scores | None:
+        """A held lead, scored again on what is known now, and its rules run again in a new execution.
+
+        Only a lead still in `hold` with no re-evaluation in flight: a lead already routed is never
+        routed twice, and a burst of events makes one re-evaluation, not one per event.
+        """
+        if lead.status is not LeadStatus.HOLD or lead.reevaluation is not None:
+            return None
+        scores = score_records(self.spec, self.profile, self.model, [self._record(lead, as_of=utc_now())])[0]
+
+        def start_reevaluation(current: Lead) -> bool:
+            if current.status is not LeadStatus.HOLD or current.reevaluation is not None:
+                return False
+            current.scores = scores
+            current.evaluations += 1
+            current.reevaluation = reason
+            add_history(
+                current,
+                "reevaluating",
+                f"{reason.value}: p={scores.conversion_probability:.2f} grade {scores.grade}",
+            )
+            return True
+
+        updated = update_lead(self.leads, lead.lead_id, start_reevaluation)
+        if updated.reevaluation is reason and updated.evaluations > lead.evaluations:
+            self.workflow.start(lead.lead_id, f"{lead.lead_id}-e{updated.evaluations}")
+        return scores
+
+    def _record(self, lead: Lead, as_of: datetime | None = None) -> dict[str, object]:
         context = gather_signals(lead, self.signals)
-        return serving_record(lead, context.account, context.events, context.intents, self.spec.behaviour)
+        return serving_record(
+            lead, context.account, context.events, context.intents, self.spec.behaviour, as_of=as_of
+        )

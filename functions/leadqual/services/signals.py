@@ -13,9 +13,10 @@ from leadqual.domain.models import (
     BehaviourEvent,
     IntentSignal,
     PageCategory,
+    Reevaluation,
     utc_now,
 )
-from leadqual.domain.ports import LeadStore, SignalStore
+from leadqual.domain.ports import HoldIndex, LeadStore, ScoringQueue, SignalStore
 from leadqual.domain.signals import StoredEvent, StoredIntent
 
 # Used when an event has a URL but no page_category.
@@ -45,6 +46,8 @@ class UnknownLead(LookupError):
 class SignalService:
     signals: SignalStore
     leads: LeadStore
+    holds: HoldIndex
+    scoring_queue: ScoringQueue
 
     def record_events(self, events: list[BehaviourEvent]) -> int:
         by_person: dict[str, list[StoredEvent]] = defaultdict(list)
@@ -54,6 +57,7 @@ class SignalService:
             )
         for person, stored in by_person.items():
             self.signals.add_events(person, stored)
+        self._wake_held_leads(list(by_person), [])
         return len(events)
 
     def record_intent(self, signals: list[IntentSignal]) -> int:
@@ -62,7 +66,13 @@ class SignalService:
             by_domain[signal.domain].append(StoredIntent(**signal.model_dump(exclude={"domain"})))
         for domain, stored in by_domain.items():
             self.signals.add_intents(domain, stored)
+        self._wake_held_leads([], list(by_domain))
         return len(signals)
+
+    def _wake_held_leads(self, person_keys: list[str], domains: list[str]) -> None:
+        """Leads in `hold` for these people or accounts are scored and routed again (in the background)."""
+        for lead_id in self.holds.held_for(person_keys, domains):
+            self.scoring_queue.enqueue(lead_id, Reevaluation.NEW_SIGNALS)
 
     def put_account(self, domain: str, profile: AccountProfile) -> Account:
         account = Account(domain=normalize_domain(domain), updated_at=utc_now(), **profile.model_dump())
