@@ -77,6 +77,9 @@ class LocalCloud:
         invoker.install()
         aws_clients.reset_clients()
         self._provision()
+        # Optional settings of an earlier LocalCloud in this process must not leak into this one.
+        for optional in (Env.MODEL_DIR, Env.POLICY_FILE):
+            os.environ.pop(optional, None)
         os.environ.update(self.function_environment())
         current_settings.cache_clear()
         wiring.reset()
