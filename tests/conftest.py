@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from leadqual.local.cloud import LocalCloud
+from leadqual.local.server import serve
 
 
 def lead_body(
@@ -30,3 +32,15 @@ def cloud() -> Iterator[LocalCloud]:
     """The whole local cloud; queues are pumped by the test (no background poller)."""
     with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1) as local:
         yield local
+
+
+@pytest.fixture
+def api_url(cloud: LocalCloud) -> Iterator[str]:
+    """`leadqual serve` on a free loopback port, with its queues polled in the background."""
+    cloud.run_pollers()
+    server = serve("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | demo | train | evaluate | score | rules."""
+"""The `leadqual` command: serve | demo | session | train | evaluate | score | rules."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def _demo(args: argparse.Namespace) -> int:
     summary = run_demo(leads=args.leads, seed=args.seed, review_timeout_seconds=args.review_timeout)
     missing = summary["leads"] - sum(summary["by_status"].values())
     return 1 if missing or summary["by_status"].get("failed") else 0
+
+
+def _session(args: argparse.Namespace) -> int:
+    from leadqual.local.session import run_session
+
+    return run_session(args.api)
 
 
 def _training_extras_missing(error: ImportError) -> int:
@@ -166,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--review-timeout", type=int, default=45, help="seconds; one review is left to time out"
     )
     demo.set_defaults(run=_demo)
+
+    session = commands.add_parser(
+        "session", help="play five qualification scenarios over HTTP against a running `leadqual serve`"
+    )
+    session.add_argument("--api", default="http://127.0.0.1:8000")
+    session.set_defaults(run=_session)
 
     train = commands.add_parser("train", help="train a model from a CRM export and a feature specification")
     train.add_argument(

@@ -1,7 +1,5 @@
 """`leadqual rules check` and `leadqual rules explain`, as RevOps runs them."""
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,18 +7,7 @@ import pytest
 from leadqual.cli import main
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
 from leadqual.local.cloud import LocalCloud
-from leadqual.local.server import serve
 from tests.e2e.test_flow import _settle, _submit
-
-
-@pytest.fixture
-def api_url(cloud: LocalCloud) -> Iterator[str]:
-    server = serve("127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_rules_check_prints_each_rule_in_words(capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,6 +58,9 @@ class FeatureDef(BaseModel):
     missing_days: float = Field(
         default=365.0, description="Date only: the age used when the date is empty (never happened)"
     )
+    none_from: float | None = Field(
+        default=None, description="Numeric only: from this value on, a rep reads 'none recorded' (a cap)"
+    )
     max_categories: int = 12
     # Learned by `fit` from training data; a value not seen in training maps to 'other'.
     categories: list[str] | None = None
@@ -141,6 +144,8 @@ class FeatureDef(BaseModel):
         """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
         if self.kind == "numeric":
             value = _to_float(raw)
+            if self.none_from is not None and value >= self.none_from:
+                return f"{self.label}: none recorded"
             if self.bands and not _is_missing(raw):
                 return f"{self.label}: {_band(value, self.bands)}"
             shown = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
