@@ -254,30 +254,17 @@ def condition_checks(condition: RuleCondition, facts: RuleFacts) -> list[Check]:
                 f"score band is one of {_listed(condition.bands)}", facts.band in condition.bands, facts.band
             )
         )
-    if condition.flags_any is not None:
-        checks.append(
-            Check(
-                f"flags include any of {_listed(condition.flags_any)}",
-                bool(present & set(condition.flags_any)),
-                flags_text,
+    flag_tests = (
+        ("flags_any", "any of", lambda wanted: bool(present & wanted)),
+        ("flags_all", "all of", lambda wanted: wanted <= present),
+        ("flags_none", "none of", lambda wanted: not (present & wanted)),
+    )
+    for field_name, quantifier, holds in flag_tests:
+        wanted = getattr(condition, field_name)
+        if wanted is not None:
+            checks.append(
+                Check(f"flags include {quantifier} {_listed(wanted)}", holds(set(wanted)), flags_text)
             )
-        )
-    if condition.flags_all is not None:
-        checks.append(
-            Check(
-                f"flags include all of {_listed(condition.flags_all)}",
-                set(condition.flags_all) <= present,
-                flags_text,
-            )
-        )
-    if condition.flags_none is not None:
-        checks.append(
-            Check(
-                f"flags include none of {_listed(condition.flags_none)}",
-                not (present & set(condition.flags_none)),
-                flags_text,
-            )
-        )
     if condition.forms is not None:
         checks.append(
             Check(

@@ -96,23 +96,34 @@ def _expect(condition: bool, message: str) -> None:
         raise SessionError(message)
 
 
+def _awaiting_review(
+    api: Api, say: Callable[[str], None], lead_id: str, triggers: set[str], message: str
+) -> dict[str, Any]:
+    lead = api.wait_for(lead_id, SETTLED)
+    review = api.review_of(lead_id)
+    _show(say, lead, review)
+    _expect(lead["route"] is None and triggers <= set(review["triggers"]), message)
+    return review
+
+
+def _decide(
+    api: Api, say: Callable[[str], None], review: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    api.ok("POST", f"/reviews/{review['review_id']}/decision", body)
+    lead = api.wait_for(review["lead_id"], {"routed"})
+    _show(say, lead)
+    return lead
+
+
 def named_account(api: Api, say: Callable[[str], None]) -> None:
     say("1. Named account: waits for an SDR whatever its score, then goes to its owner")
     api.ok("PUT", "/accounts/northwind.io", {"name": "Northwind", "employees": 1200, "industry": "Logistics",
                                             "country": "US", "named_account": True, "owner": "maria.lopez"})  # fmt: skip
     lead_id = api.ok("POST", "/leads", {"email": "dana.ng@northwind.io", "form": "content_download",
                                         "title": "Operations Manager"})["lead_id"]  # fmt: skip
-    lead = api.wait_for(lead_id, SETTLED)
-    review = api.review_of(lead_id)
-    _show(say, lead, review)
-    _expect(
-        lead["status"] == "pending_review" and lead["route"] is None, "named account must wait for review"
-    )
+    review = _awaiting_review(api, say, lead_id, {"named_account"}, "a named account must wait for review")
     say("    nothing is dispatched yet; the SDR approves")
-    api.ok("POST", f"/reviews/{review['review_id']}/decision",
-           {"decision": "approve", "reviewer": "sam.sdr", "note": "Known champion"})  # fmt: skip
-    lead = api.wait_for(lead_id, {"routed"})
-    _show(say, lead)
+    lead = _decide(api, say, review, {"decision": "approve", "reviewer": "sam.sdr", "note": "Known champion"})
     _expect(lead["route"]["owner"] == "maria.lopez", "approved named-account lead goes to the account owner")
 
 
@@ -123,15 +134,11 @@ def ambiguous_intent(api: Api, say: Callable[[str], None]) -> None:
                                           "technologies": ["salesforce", "snowflake"]})  # fmt: skip
     lead_id = api.ok("POST", "/leads", {"email": "raj.patel@contoso.io", "form": "newsletter",
                                         "title": "VP of Sales"})["lead_id"]  # fmt: skip
-    lead = api.wait_for(lead_id, SETTLED)
-    review = api.review_of(lead_id)
-    _show(say, lead, review)
-    _expect(
-        "ambiguous_intent" in review["triggers"], "high fit and low engagement must be reviewed as ambiguous"
+    review = _awaiting_review(
+        api, say, lead_id, {"ambiguous_intent"}, "high fit, low engagement is ambiguous"
     )
-    api.ok("POST", f"/reviews/{review['review_id']}/decision",
-           {"decision": "reroute", "reviewer": "sam.sdr", "route": "nurture", "note": "Just reading for now"})  # fmt: skip
-    _show(say, api.wait_for(lead_id, {"routed"}))
+    _decide(api, say, review,
+            {"decision": "reroute", "reviewer": "sam.sdr", "route": "nurture", "note": "Just reading for now"})  # fmt: skip
 
 
 def reactivated(api: Api, say: Callable[[str], None]) -> None:
@@ -139,13 +146,9 @@ def reactivated(api: Api, say: Callable[[str], None]) -> None:
     old = api.ok("POST", "/leads", {"email": "kim.berg@globex.io", "form": "demo_request", "title": "CMO",
                                     "company": {"employees": 400, "country": "GB"},
                                     "submitted_at": _ago(200)})["lead_id"]  # fmt: skip
-    old_lead = api.wait_for(old, SETTLED)
-    if old_lead["status"] == "pending_review":
-        api.ok(
-            "POST",
-            f"/reviews/{api.review_of(old)['review_id']}/decision",
-            {"decision": "approve", "reviewer": "lena.sdr"},
-        )
+    if api.wait_for(old, SETTLED)["status"] == "pending_review":
+        api.ok("POST", f"/reviews/{api.review_of(old)['review_id']}/decision",
+               {"decision": "approve", "reviewer": "lena.sdr"})  # fmt: skip
     api.ok(
         "POST",
         f"/leads/{old}/outcome",
@@ -156,16 +159,10 @@ def reactivated(api: Api, say: Callable[[str], None]) -> None:
                                            "observed_at": _ago(3)}]})  # fmt: skip
     lead_id = api.ok("POST", "/leads", {"email": "lee.chen@globex.io", "form": "pricing_request",
                                         "title": "Head of Revenue Operations"})["lead_id"]  # fmt: skip
-    lead = api.wait_for(lead_id, SETTLED)
-    review = api.review_of(lead_id)
-    _show(say, lead, review)
-    _expect(
-        "reactivated" in review["triggers"], "a closed-lost account that returns must be flagged reactivated"
+    review = _awaiting_review(
+        api, say, lead_id, {"reactivated"}, "a closed-lost account that returns is reactivated"
     )
-    api.ok(
-        "POST", f"/reviews/{review['review_id']}/decision", {"decision": "approve", "reviewer": "lena.sdr"}
-    )
-    _show(say, api.wait_for(lead_id, {"routed"}))
+    _decide(api, say, review, {"decision": "approve", "reviewer": "lena.sdr"})
 
 
 def behavioural_triggers(api: Api, say: Callable[[str], None]) -> None:
@@ -175,16 +172,9 @@ def behavioural_triggers(api: Api, say: Callable[[str], None]) -> None:
     api.ok("POST", "/events", {"events": visits})
     lead_id = api.ok("POST", "/leads", {"email": "ines.silva@tinyshop.io", "form": "content_download",
                                         "title": "Founder", "company": {"employees": 12, "country": "PT"}})["lead_id"]  # fmt: skip
-    lead = api.wait_for(lead_id, SETTLED)
-    review = api.review_of(lead_id)
-    _show(say, lead, review)
-    _expect({"pricing_page_visit", "competitor_research"} <= set(review["triggers"]),
-            "pricing and competitor research must flag the lead for an SDR")  # fmt: skip
-    api.ok(
-        "POST", f"/reviews/{review['review_id']}/decision", {"decision": "approve", "reviewer": "kofi.sdr"}
-    )
-    lead = api.wait_for(lead_id, {"routed"})
-    _show(say, lead)
+    review = _awaiting_review(api, say, lead_id, {"pricing_page_visit", "competitor_research"},
+                              "pricing and competitor research flag the lead for an SDR")  # fmt: skip
+    _decide(api, say, review, {"decision": "approve", "reviewer": "kofi.sdr"})
 
 
 def newsletter_nurture(api: Api, say: Callable[[str], None]) -> None:
