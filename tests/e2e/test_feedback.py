@@ -61,3 +61,16 @@ def test_outcome_reports_are_validated_and_idempotent(cloud: LocalCloud) -> None
     lead = call_api("GET", f"/leads/{lead_id}").json()
     assert lead["outcomes"][0]["correct_route"] == "nurture"
     assert "misrouted (should have been nurture)" in lead["history"][-1]["detail"]
+
+
+def test_a_person_long_in_nurture_who_asks_again_is_reactivated(cloud: LocalCloud) -> None:
+    # GIVEN a newsletter signup 120 days ago that the rules sent to nurture
+    old = _submit(
+        email="mia@gmail.com", form="newsletter", title=None, company={}, submitted_at=_days_ago(120)
+    )
+    assert _settle(cloud, old, {"routed"})["route"]["action"] == "nurture"
+    # WHEN the same person asks for a demo today
+    lead = _settle(cloud, _submit(email="mia@gmail.com", form="demo_request"), {"pending_review"})
+    # THEN the time in nurture is the reason a human looks first
+    assert "reactivated" in lead["review"]["triggers"]
+    assert any(re.search(r"in nurture for 1(19|20) days", reason) for reason in lead["reasons"])

@@ -102,6 +102,8 @@ REVIEWS = [
      "last outcome was closed lost", "reactivated-review"),
     ("reactivated", _context(prior_activity=[NOW - timedelta(days=200)], events=[_page("blog", 120)]),
      "no activity for 120 days", "reactivated-review"),
+    ("reactivated", _context(prior_activity=[NOW - timedelta(days=100)], nurtured_since=NOW - timedelta(days=100)),
+     "in nurture for 100 days", "reactivated-review"),
 ]  # fmt: skip
 
 

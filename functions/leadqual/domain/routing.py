@@ -40,6 +40,8 @@ class QualificationContext:
     # Earlier touches of this person or account (previous submissions, outcomes) beyond `events`.
     prior_activity: Sequence[datetime] = ()
     last_outcome: OutcomeKind | None = None
+    # When the person's or account's latest earlier lead went to nurture (None if it went elsewhere).
+    nurtured_since: datetime | None = None
     # A held lead is evaluated again later, on what is known then.
     evaluated_at: datetime | None = None
 
@@ -190,6 +192,12 @@ def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagg
 
 def _reactivation_reason(context: QualificationContext, cold_after_days: int) -> str | None:
     as_of = context.as_of
+    nurtured = context.nurtured_since
+    if nurtured is not None and (as_of - nurtured).days >= cold_after_days:
+        return (
+            f"Reactivated: in nurture for {(as_of - nurtured).days} days since "
+            f"{nurtured.date().isoformat()}, now asking again"
+        )
     if context.last_outcome in COLD_OUTCOMES:
         return (
             f"Reactivated: last outcome was {context.last_outcome.value.replace('_', ' ')}, now active again"

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from leadqual.domain.models import EventType, OutcomeKind, PageCategory
+from leadqual.resources import RouteAction
 
 
 class StoredEvent(BaseModel):
@@ -28,6 +29,7 @@ class PastTouch(BaseModel):
     lead_id: str
     at: datetime
     outcome: OutcomeKind | None = None
+    route: RouteAction | None = None  # where that earlier lead was sent, once it was
 
 
 class BehaviourWindows(BaseModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from leadqual.domain.models import Account, Lead
 from leadqual.domain.ports import SignalStore
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
+from leadqual.resources import RouteAction
 
 
 @dataclass(frozen=True)
@@ -41,5 +42,7 @@ def past_touches(lead: Lead, signals: SignalStore) -> list[PastTouch]:
     ]
 
 
-def record_touch(lead: Lead, signals: SignalStore) -> None:
-    signals.add_touch(person_keys(lead), lead.account, PastTouch(lead_id=lead.lead_id, at=lead.submitted_at))
+def record_touch(lead: Lead, signals: SignalStore, route: RouteAction | None = None) -> None:
+    # Same key with or without the route: the routed touch replaces the first one.
+    touch = PastTouch(lead_id=lead.lead_id, at=lead.submitted_at, route=route)
+    signals.add_touch(person_keys(lead), lead.account, touch)

@@ -52,6 +52,8 @@ class RoutingService:
         context = gather_signals(lead, self.signals)
         touches = past_touches(lead, self.signals)
         outcomes = [t.outcome for t in touches if t.outcome is not None]
+        earlier_leads = [t for t in touches if t.outcome is None]
+        latest = earlier_leads[-1] if earlier_leads else None
         decision = decide(
             QualificationContext(
                 lead=lead,
@@ -61,6 +63,7 @@ class RoutingService:
                 intents=context.intents,
                 prior_activity=[t.at for t in touches],
                 last_outcome=outcomes[-1] if outcomes else None,
+                nurtured_since=latest.at if latest and latest.route is RouteAction.NURTURE else None,
                 evaluated_at=utc_now() if lead.reevaluation else None,
             ),
             self.policy,
@@ -153,6 +156,8 @@ class RoutingService:
             return True
 
         stored = update_lead(self.leads, decision.lead_id, store_route)
+        # The lead's touch now says where it went: a later lead judges "long in nurture" by it.
+        record_touch(stored, self.signals, route=action)
         if held:
             self.holds.remove(
                 lead.lead_id, person_keys(lead), lead.account, lead.held_since or lead.received_at
