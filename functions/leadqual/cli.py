@@ -116,14 +116,29 @@ def _rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sigv4_headers(url: str, region: str) -> dict[str, str]:
+    """The deployed API's rules route uses IAM: sign the request with the caller's AWS credentials."""
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    credentials = boto3.Session().get_credentials()
+    if credentials is None:
+        raise SystemExit("no AWS credentials found to sign the request (aws configure, or AWS_PROFILE)")
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(credentials, "execute-api", region).add_auth(request)
+    return dict(request.headers.items())
+
+
 def _rules_explain(args: argparse.Namespace) -> int:
     import json
     import urllib.error
     import urllib.request
 
     url = f"{args.api.rstrip('/')}/leads/{args.lead_id}/rules"
+    headers = _sigv4_headers(url, args.aws_region) if args.aws_region else {}
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
             trace = json.load(response)
     except urllib.error.HTTPError as error:
         print(f"{url}: {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
@@ -223,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("lead_id")
     explain.add_argument(
         "--api", default="http://127.0.0.1:8000", help="the leadqual API (default: leadqual serve)"
+    )
+    explain.add_argument(
+        "--aws-region",
+        help="sign with SigV4 for the deployed API (its IAM-authorised routes), e.g. eu-west-1",
     )
     explain.set_defaults(run=_rules_explain)
     return parser
