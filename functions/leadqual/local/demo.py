@@ -2,7 +2,9 @@
 
 It stores accounts, intent and behaviour through the API, submits the leads, lets the SDR review
 queue fill, approves, rejects and reroutes reviews through the API, lets one review time out,
-and prints where every lead ended up and how long it took.
+and prints where every lead ended up and how long it took. Then the loop closes: held leads get
+new behaviour and are routed again, sales reports each lead's outcome, and a retrospective shows
+whether high grades really converted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadqual import resources
+from leadqual.domain.models import OutcomeKind
 from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud, wait_until
 from leadqual.resources import RouteAction
@@ -29,16 +32,19 @@ def _ok(response: Any, expected: int) -> Any:
 
 def _seed_world(
     leads: int, seed: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+) -> tuple[
+    list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]], list[str]
+]:
     from leadqual_training.synthetic import SyntheticWorld
 
     now = datetime.now(UTC)
     world = SyntheticWorld(seed=seed, accounts=150, end=now)
     rng = random.Random(seed)
-    submissions, events, intents, accounts = [], [], [], {}
+    submissions, events, intents, accounts, outcomes = [], [], [], {}, []
     for index in range(leads):
         lead = world.lead(index, submitted_at=now - timedelta(minutes=rng.uniform(1, 90)))
         submissions.append(lead.submission)
+        outcomes.append(lead.outcome)  # what sales will report later (the hidden ground truth)
         events.extend(lead.events)
         if lead.account:
             accounts[lead.account.domain] = dict(lead.account.profile)
@@ -46,7 +52,7 @@ def _seed_world(
     # RevOps' named target list: a handful of the accounts, each with its owner.
     for position, domain in enumerate(sorted(accounts)[:: max(1, len(accounts) // 6)][:6]):
         accounts[domain].update(named_account=True, owner=["maria.lopez", "kenji.ito"][position % 2])
-    return submissions, events, intents, accounts
+    return submissions, events, intents, accounts, outcomes
 
 
 def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
@@ -59,7 +65,7 @@ def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45)
 
 
 def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
-    submissions, events, intents, accounts = _seed_world(count, seed)
+    submissions, events, intents, accounts, outcomes = _seed_world(count, seed)
     print(
         f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ..."
     )
@@ -103,7 +109,64 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     decisions = sdr.decisions
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
+    summary["woken"] = wake_held_leads(views, sdr)
+    summary["retrospective"] = report_outcomes(lead_ids, outcomes)
     return summary
+
+
+def wake_held_leads(views: list[dict[str, Any]], sdr: DemoSdr) -> Counter[str]:
+    """New behaviour for every held lead: a pricing visit now. The rules run again for each."""
+    held = [v["lead_id"] for v in views if v["status"] == "hold"]
+    print(f"\n{len(held)} leads are on hold. Each now visits the pricing page ...")
+    for view in (v for v in views if v["status"] == "hold"):
+        visit = {"email": view["email"], "type": "page_view", "page_category": "pricing",
+                 "occurred_at": datetime.now(UTC).isoformat()}  # fmt: skip
+        _ok(call_api("POST", "/events", visit), 202)
+
+    def reevaluated() -> list[dict[str, Any]] | None:
+        sdr.work_queue()  # a pricing visit is a behavioural trigger: the SDR reviews those leads
+        found = [_ok(call_api("GET", f"/leads/{lead_id}"), 200) for lead_id in held]
+        done = all(
+            v["status"] == "routed" or any(h["event"] == "still_held" for h in v["history"]) for v in found
+        )
+        return found if done else None
+
+    woken = (
+        wait_until(reevaluated, timeout=120, interval=0.5, what="every held lead to be re-evaluated")
+        if held
+        else []
+    )
+    outcome: Counter[str] = Counter(
+        f"routed to {v['route']['action']}" if v["status"] == "routed" else "still held" for v in woken
+    )
+    print(f"  re-evaluated: {dict(outcome)}; routed at most once each")
+    return outcome
+
+
+def report_outcomes(lead_ids: list[str], outcomes: list[str]) -> list[dict[str, Any]]:
+    """Sales reports every lead's outcome; the retrospective asks whether high grades converted."""
+    print(f"Sales reports {len(lead_ids)} outcomes through POST /leads/{{id}}/outcome ...")
+    by_grade: dict[str, Counter[str]] = {grade: Counter() for grade in "ABCD"}
+    for lead_id, outcome in zip(lead_ids, outcomes, strict=True):
+        # The synthetic CRM also knows 'no_decision'; the API's vocabulary calls that closed-lost.
+        reported = outcome if outcome in {k.value for k in OutcomeKind} else OutcomeKind.CLOSED_LOST.value
+        _ok(call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": reported}), 202)
+        grade = _ok(call_api("GET", f"/leads/{lead_id}"), 200)["scores"]["grade"]
+        by_grade[grade]["leads"] += 1
+        by_grade[grade]["won"] += outcome == "closed_won"
+    rows = [
+        {
+            "grade": g,
+            "leads": c["leads"],
+            "won": c["won"],
+            "rate": c["won"] / c["leads"] if c["leads"] else 0.0,
+        }
+        for g, c in by_grade.items()
+    ]
+    print("Retrospective, do high grades convert?  " + "  ".join(
+        f"{r['grade']}: {r['won']}/{r['leads']} won ({r['rate']:.0%})" for r in rows
+    ))  # fmt: skip
+    return rows
 
 
 class DemoSdr:
