@@ -19,7 +19,7 @@ class Settings(BaseModel):
     signals_table: str
     scoring_queue_url: str = ""
     review_queue_url: str = ""
-    action_queue_urls: dict[RouteAction, str] = Field(default_factory=dict)
+    action_queue_urls: dict[RouteAction, str] = {}
     state_machine_arn: str = ""
     sdr_topic_arn: str = ""
     event_bus_name: str = ""

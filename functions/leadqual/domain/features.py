@@ -32,7 +32,7 @@ class LabelSpec(BaseModel):
     column: str
     positive: list[str] = Field(min_length=1, description="Values of `column` that count as converted")
     undecided: list[str] = Field(
-        default_factory=list,
+        default=[],
         description="Values meaning the outcome is not known yet (e.g. 'open'): such rows are left out",
     )
 
@@ -183,7 +183,7 @@ class FeatureSpec(BaseModel):
     )
     id_column: str | None = Field(default=None, description="Carried into batch-score output")
     exclude: list[str] = Field(
-        default_factory=list,
+        default=[],
         description="Columns filled in after first contact (they leak the outcome): never used",
     )
     features: list[FeatureDef] = Field(min_length=1)

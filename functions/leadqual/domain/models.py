@@ -152,7 +152,7 @@ class AccountProfile(StrictModel):
     annual_revenue: Annotated[float, Field(ge=0, le=1e13)] | None = None
     industry: ShortText | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
-    technologies: Annotated[list[ShortText], Field(max_length=200)] = Field(default_factory=list)
+    technologies: Annotated[list[ShortText], Field(max_length=200)] = []
     named_account: bool = False
     owner: Annotated[str, Field(max_length=200)] | None = None
     tier: Annotated[str, Field(max_length=50)] | None = None
@@ -235,8 +235,8 @@ class Scores(BaseModel):
     intent: int
     grade: Literal["A", "B", "C", "D"]
     model_version: str
-    top_positive: list[Reason] = Field(default_factory=list)
-    top_negative: list[Reason] = Field(default_factory=list)
+    top_positive: list[Reason] = []
+    top_negative: list[Reason] = []
 
 
 class Route(BaseModel):
@@ -313,8 +313,8 @@ class Lead(BaseModel):
     scores: Scores | None = None
     tier: str | None = None
     policy_version: int | None = None
-    flags: list[str] = Field(default_factory=list)
-    reasons: list[str] = Field(default_factory=list)
+    flags: list[str] = []
+    reasons: list[str] = []
     review: ReviewSummary | None = None
     route: Route | None = None
     escalated: bool = False
@@ -324,8 +324,8 @@ class Lead(BaseModel):
     reevaluation: Reevaluation | None = None
     sla: Sla | None = None
     failure: str | None = None
-    outcomes: list[OutcomeRecord] = Field(default_factory=list)
-    history: list[HistoryEntry] = Field(default_factory=list)
+    outcomes: list[OutcomeRecord] = []
+    history: list[HistoryEntry] = []
 
 
 class RoutingDecision(BaseModel):
@@ -343,9 +343,9 @@ class RoutingDecision(BaseModel):
     reasons: list[str]
     evaluation: int = 0  # 0 for the lead's first decision, n for its n-th re-evaluation while held
     # For the SDR: why a human is asked, and what the person and the account have been doing.
-    review_reasons: list[str] = Field(default_factory=list)
-    recent_behaviour: list[str] = Field(default_factory=list)
-    intent_topics: list[str] = Field(default_factory=list)
+    review_reasons: list[str] = []
+    recent_behaviour: list[str] = []
+    intent_topics: list[str] = []
 
 
 class Review(BaseModel):
@@ -354,10 +354,10 @@ class Review(BaseModel):
     account: str | None
     status: ReviewStatus
     triggers: list[str]
-    review_reasons: list[str] = Field(default_factory=list)
+    review_reasons: list[str] = []
     reasons: list[str]
-    recent_behaviour: list[str] = Field(default_factory=list)
-    intent_topics: list[str] = Field(default_factory=list)
+    recent_behaviour: list[str] = []
+    intent_topics: list[str] = []
     scores: Scores | None
     suggested_route: RouteAction
     suggested_owner: str

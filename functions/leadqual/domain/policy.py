@@ -87,7 +87,7 @@ ROUND_ROBIN = "round_robin"
 
 class Territory(_Strict):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
-    countries: list[str] = Field(default_factory=list, description="ISO codes; empty = every other country")
+    countries: list[str] = Field(default=[], description="ISO codes; empty = every other country")
     sdrs: list[str] = Field(min_length=1)
 
 
