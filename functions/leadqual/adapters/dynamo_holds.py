@@ -12,18 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_items import batch_write, query_all
+from leadqual.adapters.dynamo_items import s as _s
+from leadqual.adapters.dynamo_signals import person_and_account_keys
 
-BATCH_WRITE_LIMIT = 25
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
+HOLD = "HOLD#"
 
 
 def _keys(
     lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime
 ) -> list[dict[str, Any]]:
-    owners = [f"HOLD#PERSON#{key}" for key in person_keys] + ([f"HOLD#ACCOUNT#{domain}"] if domain else [])
+    owners = person_and_account_keys(person_keys, domain, prefix=HOLD)
     return [{"pk": _s(owner), "sk": _s(lead_id)} for owner in owners] + [
         {"pk": _s("HOLDS"), "sk": _s(f"{since.isoformat()}#{lead_id}")}
     ]
@@ -35,39 +34,27 @@ class DynamoHoldIndex:
         self.ddb = client("dynamodb")
 
     def add(self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime) -> None:
-        self._batch([{"PutRequest": {"Item": {**key, "lead_id": _s(lead_id)}}}
-                     for key in _keys(lead_id, person_keys, domain, since)])  # fmt: skip
+        batch_write(self.ddb, self.table, [{"PutRequest": {"Item": {**key, "lead_id": _s(lead_id)}}}
+                                           for key in _keys(lead_id, person_keys, domain, since)])  # fmt: skip
 
     def remove(self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime) -> None:
-        self._batch([{"DeleteRequest": {"Key": key}} for key in _keys(lead_id, person_keys, domain, since)])
+        batch_write(
+            self.ddb,
+            self.table,
+            [{"DeleteRequest": {"Key": key}} for key in _keys(lead_id, person_keys, domain, since)],
+        )
 
     def held_for(self, person_keys: Sequence[str], domains: Sequence[str]) -> list[str]:
-        owners = [f"HOLD#PERSON#{key}" for key in person_keys] + [f"HOLD#ACCOUNT#{d}" for d in domains]
+        owners = person_and_account_keys(person_keys, None, prefix=HOLD) + [
+            f"{HOLD}ACCOUNT#{d}" for d in domains
+        ]
         found: dict[str, None] = {}
         for owner in owners:
-            for item in self._query("pk = :pk", {":pk": _s(owner)}):
+            for item in query_all(self.ddb, self.table, "pk = :pk", {":pk": _s(owner)}):
                 found[item["lead_id"]["S"]] = None
         return list(found)
 
     def held_before(self, cutoff: datetime) -> list[str]:
-        items = self._query(
-            "pk = :pk AND sk < :cutoff", {":pk": _s("HOLDS"), ":cutoff": _s(cutoff.isoformat())}
-        )
+        items = query_all(self.ddb, self.table, "pk = :pk AND sk < :cutoff",
+                          {":pk": _s("HOLDS"), ":cutoff": _s(cutoff.isoformat())})  # fmt: skip
         return [item["lead_id"]["S"] for item in items]
-
-    def _query(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": condition,
-                                  "ExpressionAttributeValues": values, "ConsistentRead": True}  # fmt: skip
-        while True:
-            page = self.ddb.query(**params)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _batch(self, requests: list[dict[str, Any]]) -> None:
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending: dict[str, Any] = {self.table: requests[start : start + BATCH_WRITE_LIMIT]}
-            while pending:
-                pending = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}

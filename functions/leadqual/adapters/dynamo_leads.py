@@ -13,19 +13,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_items import n as _n
+from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.models import Lead, Review, ReviewStatus, utc_now
 from leadqual.domain.ports import ConflictError
 
 DEDUPE_WINDOW = timedelta(hours=24)
 PENDING = "pending"
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int | float) -> dict[str, str]:
-    return {"N": str(value)}
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:

@@ -14,15 +14,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_items import n as _n
+from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.models import utc_now
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
 
 
 def _assignment_key(lead_id: str) -> dict[str, Any]:

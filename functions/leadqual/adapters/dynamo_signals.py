@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_items import batch_write, query_all
+from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.models import Account
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
-BATCH_WRITE_LIMIT = 25
 
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _owners(person_keys: Sequence[str], domain: str | None) -> list[str]:
-    return [f"PERSON#{key}" for key in person_keys] + ([f"ACCOUNT#{domain}"] if domain else [])
+def person_and_account_keys(person_keys: Sequence[str], domain: str | None, prefix: str = "") -> list[str]:
+    """Partition keys of a person's and an account's items (the hold index prefixes them)."""
+    return [f"{prefix}PERSON#{key}" for key in person_keys] + (
+        [f"{prefix}ACCOUNT#{domain}"] if domain else []
+    )
 
 
 class DynamoSignalStore:
@@ -70,41 +68,27 @@ class DynamoSignalStore:
     def add_touch(self, person_keys: Sequence[str], domain: str | None, touch: PastTouch) -> None:
         # The sort key is made of the touch itself, so a retried write puts the same item again.
         sort_key = f"TOUCH#{touch.at.isoformat()}#{touch.lead_id}#{touch.outcome or 'lead'}"
-        for owner in _owners(person_keys, domain):
-            self.ddb.put_item(
-                TableName=self.table,
-                Item={"pk": _s(owner), "sk": _s(sort_key), "doc": _s(touch.model_dump_json())},
-            )
+        doc = touch.model_dump_json()
+        batch_write(self.ddb, self.table, [
+            {"PutRequest": {"Item": {"pk": _s(owner), "sk": _s(sort_key), "doc": _s(doc)}}}
+            for owner in person_and_account_keys(person_keys, domain)
+        ])  # fmt: skip
 
     def touches_for(self, person_keys: Sequence[str], domain: str | None) -> list[PastTouch]:
-        found = {doc for owner in _owners(person_keys, domain) for doc in self._query(owner, "TOUCH#")}
+        found = {
+            doc
+            for owner in person_and_account_keys(person_keys, domain)
+            for doc in self._query(owner, "TOUCH#")
+        }
         return sorted((PastTouch.model_validate_json(doc) for doc in found), key=lambda t: t.at)
 
     def _write(self, pk: str, kind: str, docs: Sequence[tuple[str, str]]) -> None:
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": {"pk": _s(pk), "sk": _s(f"{kind}#{at}#{uuid.uuid4().hex[:12]}"), "doc": _s(doc)}
-                }
-            }
+        batch_write(self.ddb, self.table, [
+            {"PutRequest": {"Item": {"pk": _s(pk), "sk": _s(f"{kind}#{at}#{uuid.uuid4().hex[:12]}"), "doc": _s(doc)}}}
             for at, doc in docs
-        ]
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending: dict[str, Any] = {self.table: requests[start : start + BATCH_WRITE_LIMIT]}
-            while pending:
-                pending = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        ])  # fmt: skip
 
     def _query(self, pk: str, prefix: str) -> list[str]:
-        docs: list[str] = []
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": _s(pk), ":prefix": _s(prefix)},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.ddb.query(**params)
-            docs.extend(item["doc"]["S"] for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return docs
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(self.ddb, self.table, "pk = :pk AND begins_with(sk, :prefix)",
+                          {":pk": _s(pk), ":prefix": _s(prefix)})  # fmt: skip
+        return [item["doc"]["S"] for item in items]

@@ -342,6 +342,8 @@ class RoutingDecision(BaseModel):
     flags: list[str]
     reasons: list[str]
     evaluation: int = 0  # 0 for the lead's first decision, n for its n-th re-evaluation while held
+    country: str | None = None  # the account's, else the form's
+    territory: str | None = None  # whose SDRs take it by round robin (policies with `assignment`)
     # For the SDR: why a human is asked, and what the person and the account have been doing.
     review_reasons: list[str] = []
     recent_behaviour: list[str] = []

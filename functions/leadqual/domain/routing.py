@@ -362,9 +362,15 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         flags=[f for f in flagged.flags if f != "free_mail"],
         reasons=reasons,
         review_reasons=review_reasons if needs_review else [],
+        country=_country(context),
+        territory=policy.assignment.territory_for(_country(context)).id if policy.assignment else None,
         recent_behaviour=behaviour_summary(context, timedelta(days=policy.signals.pricing_window_days)),
         intent_topics=intent_summary(context, timedelta(days=policy.signals.surge_window_days)),
     )
+
+
+def _country(context: QualificationContext) -> str | None:
+    return (context.account.country if context.account else None) or context.lead.company.country
 
 
 def _age(delta: timedelta) -> str:

@@ -116,7 +116,7 @@ class RoutingService:
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None
         if owner == ROUND_ROBIN:
-            owner, assignment = self._round_robin(lead)
+            owner, assignment = self._round_robin(lead.lead_id, decision)
         route = Route(
             action=action,
             owner=owner,
@@ -176,20 +176,22 @@ class RoutingService:
 
         update_lead(self.leads, lead_id, settle)
 
-    def _round_robin(self, lead: Lead) -> tuple[str, str]:
+    def _round_robin(self, lead_id: str, decision: RoutingDecision) -> tuple[str, str]:
         """The next SDR of the lead's territory with room; the territory's queue if all are full."""
-        assert self.policy.assignment is not None, "the policy validator requires it for round_robin"
-        account = self.signals.get_account(lead.account) if lead.account else None
-        country = (account.country if account else None) or lead.company.country
-        territory = self.policy.assignment.territory_for(country)
-        capacity = self.policy.assignment.capacity_per_sdr
-        sdr = self.roster.claim(lead.lead_id, territory.id, territory.sdrs, capacity)
+        assignment = self.policy.assignment
+        assert assignment is not None, "the policy validator requires it for round_robin"
+        # The decision named the territory; if the policy changed since, the catch-all takes it.
+        territory = next(
+            (t for t in assignment.territories if t.id == decision.territory), assignment.territories[-1]
+        )
+        capacity = assignment.capacity_per_sdr
+        sdr = self.roster.claim(lead_id, territory.id, territory.sdrs, capacity)
         if sdr is None:
             return (
                 f"{territory.id}-sdr-queue",
                 f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
             )
-        return sdr, f"round robin in territory {territory.id} (country {country or 'unknown'})"
+        return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"
 
     def _seconds_in_review(self, review: ReviewOutcome | None, until: datetime) -> float | None:
         found = self.leads.get_review(review.review_id) if review and review.review_id else None

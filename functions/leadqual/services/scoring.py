@@ -48,31 +48,33 @@ class ScoringService:
         computed: Mapping[str, Scores] | None = None,
         reevaluation: Reevaluation | None = None,
     ) -> Scores | None:
-        lead = self.leads.get_lead(lead_id)
-        if lead is None:
-            # Raising sends the message back; after a few receives it lands in the DLQ (alarmed).
-            raise LookupError(f"lead {lead_id} does not exist")
-        if reevaluation is not None:
-            return self._reevaluate(lead, reevaluation)
-        scores = lead.scores
-        if _needs_scores(lead):
-            scores = (computed or {}).get(lead_id) or score_records(
-                self.spec, self.profile, self.model, [self._record(lead)]
-            )[0]
+        # Scored in this batch's inference: the batch has just read the lead, no need to read it again.
+        scores = (computed or {}).get(lead_id) if reevaluation is None else None
+        if scores is None:
+            lead = self.leads.get_lead(lead_id)
+            if lead is None:
+                # Raising sends the message back; after a few receives it lands in the DLQ (alarmed).
+                raise LookupError(f"lead {lead_id} does not exist")
+            if reevaluation is not None:
+                return self._reevaluate(lead, reevaluation)
+            if not _needs_scores(lead):
+                self.workflow.start(lead_id)  # a redelivery after scoring: make sure the workflow runs
+                return lead.scores
+            scores = score_records(self.spec, self.profile, self.model, [self._record(lead)])[0]
 
-            def store_scores(current: Lead) -> bool:
-                if current.status is not LeadStatus.RECEIVED:
-                    return False  # scored by an earlier delivery of the same message
-                current.scores = scores
-                current.status = LeadStatus.SCORED
-                add_history(
-                    current,
-                    "scored",
-                    f"p={scores.conversion_probability:.2f} grade {scores.grade} model {scores.model_version}",
-                )
-                return True
+        def store_scores(current: Lead) -> bool:
+            if current.status is not LeadStatus.RECEIVED:
+                return False  # scored by an earlier delivery of the same message
+            current.scores = scores
+            current.status = LeadStatus.SCORED
+            add_history(
+                current,
+                "scored",
+                f"p={scores.conversion_probability:.2f} grade {scores.grade} model {scores.model_version}",
+            )
+            return True
 
-            update_lead(self.leads, lead_id, store_scores)
+        update_lead(self.leads, lead_id, store_scores)
         # Named after the lead: a redelivered message can never start a second workflow.
         self.workflow.start(lead_id)
         return scores
