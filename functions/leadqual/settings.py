@@ -1,7 +1,5 @@
 """Function settings from environment variables, validated once at cold start."""
 
-from __future__ import annotations
-
 import json
 import os
 from functools import lru_cache

@@ -115,6 +115,7 @@ def routing_service() -> RoutingService:
 @cache
 def scoring_service() -> ScoringService:
     from leadqual.adapters.onnx_model import OnnxModel
+    from leadqual.domain.scoring import Scorer
     from leadqual.services.scoring import ScoringService
 
     settings = current_settings()
@@ -123,8 +124,7 @@ def scoring_service() -> ScoringService:
         DynamoLeadStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
         model,
-        model.spec,
-        model.profile,
+        Scorer(model.spec, model.profile),
         StepFunctionsWorkflow(settings.state_machine_arn),
     )
 

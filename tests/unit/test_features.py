@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from leadqual.domain.feature_matrix import FeatureMatrix, vector_of
 from leadqual.domain.features import FeatureDef, FeatureSpec, LabelSpec
 from leadqual_training.train import load_spec
 
@@ -16,8 +17,9 @@ def test_fitted_spec_maps_unseen_categories_to_other() -> None:
     industry = next(f for f in spec.features if f.name == "industry")
     assert industry.categories == ["retail", "software", "other"]
     # WHEN a lead from an unseen industry is encoded THEN it lands on 'other'
-    assert industry.encode("Mining", NOW) == [0.0, 0.0, 1.0]
-    assert industry.encode("Software", NOW) == [0.0, 1.0, 0.0]
+    columns = [c.startswith("industry=") for c in spec.output_columns()]
+    matrix = FeatureMatrix(spec).build([{"company_industry": "Mining"}, {"company_industry": " Software"}])
+    assert matrix[:, columns].tolist() == [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
 
 
 def test_vector_width_matches_output_columns() -> None:
@@ -28,7 +30,7 @@ def test_vector_width_matches_output_columns() -> None:
         "company_employees": "1,200",
         "technologies": "aws",
     }
-    vector = spec.vectorize(record)
+    vector = vector_of(spec, record)
     assert len(vector) == len(spec.output_columns())
     columns = dict(zip(spec.output_columns(), vector, strict=True))
     assert columns["email_type:free_mail"] == 1.0
@@ -57,8 +59,8 @@ def test_a_date_column_becomes_days_before_the_records_own_time() -> None:
                              label="Last activity", missing_days=365)],
     )  # fmt: skip
     # WHEN rows are vectorised THEN the age is measured from the row's time, not from today
-    assert spec.vectorize({"Created": "2025-03-11 09:00:00", "Last Activity": "2025-03-01"}) == [10.375]
-    assert spec.vectorize({"Created": "2025-03-11", "Last Activity": ""}) == [365.0]
+    assert vector_of(spec, {"Created": "2025-03-11 09:00:00", "Last Activity": "2025-03-01"}) == [10.375]
+    assert vector_of(spec, {"Created": "2025-03-11", "Last Activity": ""}) == [365.0]
     assert spec.features[0].describe("2025-03-01", datetime(2025, 3, 11, tzinfo=UTC)) == (
         "Last activity: 10 days before"
     )
@@ -78,3 +80,23 @@ def test_undecided_outcomes_are_neither_won_nor_lost() -> None:
     assert label.is_positive(" qualified ") and not label.is_positive("Unqualified")
     assert not label.is_decided("Open - Not Contacted") and not label.is_decided("")
     assert label.is_decided("Unqualified")
+
+
+def test_a_batch_is_built_exactly_as_its_records_one_by_one() -> None:
+    # GIVEN records as serving builds them and as exports give them: numbers, text numbers, gaps,
+    # absent columns, labels as a list or as "a;b" text
+    spec = load_spec(SPEC).fit([{"company_industry": "Software", "technologies": "salesforce;aws"}])
+    records = [
+        {"email": "a@gmail.com", "title": "VP of Sales", "company_employees": 1200, "technologies": ["aws"]},
+        {"email": "b@corp.io", "company_employees": "1,200", "pricing_views": "3", "technologies": "aws;salesforce"},
+        {"email": "c@corp.io", "company_employees": None, "company_annual_revenue": float("nan")},
+        {},
+    ]  # fmt: skip
+    # WHEN the batch is built in one go THEN each row is what that record alone gives
+    matrix = FeatureMatrix(spec).build(records)
+    assert matrix.tolist() == [vector_of(spec, record) for record in records]
+    # AND a number given as text reads as that number, a gap as zero
+    size = spec.output_columns().index("company_size")
+    assert matrix[:2, size].tolist() == [matrix[0, size]] * 2 and matrix[0, size] > 0
+    assert matrix[2:, size].tolist() == [0.0, 0.0]
+    assert matrix[:2, spec.output_columns().index("technologies=aws")].tolist() == [1.0, 1.0]

@@ -14,11 +14,16 @@ import pytest
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.models import Company, FormType, Lead, LeadStatus
 from leadqual.domain.records import serving_record
-from leadqual.domain.scoring import explain, score_records
+from leadqual.domain.scoring import ModelOutputs, Scorer
 from leadqual.domain.signals import StoredEvent
 from leadqual.settings import DEFAULT_MODEL_ROOT
 
 MODEL = OnnxModel(DEFAULT_MODEL_ROOT / (DEFAULT_MODEL_ROOT / "CURRENT").read_text().strip())
+SCORER = Scorer(MODEL.spec, MODEL.profile)
+
+
+def _predict(*records: dict[str, object]) -> ModelOutputs:
+    return MODEL.predict(SCORER.features.build(records))
 
 
 def _lead(**changes: object) -> Lead:
@@ -58,15 +63,15 @@ COLD = serving_record(
 
 
 def test_the_shipped_model_returns_one_contribution_per_feature() -> None:
-    output = MODEL.predict([MODEL.spec.vectorize(ENGAGED)])[0]
-    assert len(output.contributions) == len(MODEL.spec.features)
+    output = _predict(ENGAGED)
+    assert output.contributions.shape == (1, len(MODEL.spec.features))
 
 
 @pytest.mark.parametrize("record", [ENGAGED, COLD], ids=["engaged", "cold"])
 def test_contributions_sum_to_the_models_logit(record: dict[str, object]) -> None:
-    output = MODEL.predict([MODEL.spec.vectorize(record)])[0]
+    output = _predict(record)
     assert math.isclose(
-        MODEL.profile.base_logit + sum(output.contributions), _logit(output.probability), abs_tol=1e-6
+        MODEL.profile.base_logit + output.contributions[0].sum(), _logit(output.probability[0]), abs_tol=1e-6
     )
 
 
@@ -75,35 +80,35 @@ def test_changing_one_input_moves_only_its_own_contribution_by_the_logit_change(
     """The measured effect of swapping one input equals the change in its reported contribution."""
     definition = next(f for f in MODEL.spec.features if f.name == feature)
     swapped = {**ENGAGED, definition.column: COLD[definition.column]}
-    before, after = MODEL.predict([MODEL.spec.vectorize(ENGAGED), MODEL.spec.vectorize(swapped)])
+    output = _predict(ENGAGED, swapped)
+    (before, after), (p_before, p_after) = output.contributions.tolist(), output.probability.tolist()
     index = MODEL.spec.features.index(definition)
-    for other, (b, a) in enumerate(zip(before.contributions, after.contributions, strict=True)):
+    for other, (b, a) in enumerate(zip(before, after, strict=True)):
         if other != index:
             assert math.isclose(a, b, abs_tol=1e-6), f"{feature} moved {MODEL.spec.features[other].name}"
-    measured = _logit(after.probability) - _logit(before.probability)
-    reported = after.contributions[index] - before.contributions[index]
+    measured = _logit(p_after) - _logit(p_before)
+    reported = after[index] - before[index]
     assert math.isclose(measured, reported, abs_tol=1e-6)
 
 
 def test_reasons_name_the_strongest_factors_with_their_true_share() -> None:
-    output = MODEL.predict([MODEL.spec.vectorize(COLD)])[0]
-    scores = explain(MODEL.spec, MODEL.profile, COLD, output)
+    output = _predict(COLD)
+    [scores] = SCORER.explain([COLD], output)
+    contributions = output.contributions[0].tolist()
     assert scores.grade == "D"
     negative = {r.feature: r for r in scores.top_negative}
     assert negative["form"].text == "Form submitted: newsletter"
     index = [f.name for f in MODEL.spec.features].index("form")
-    assert math.isclose(negative["form"].contribution, output.contributions[index], abs_tol=1e-4)
+    assert math.isclose(negative["form"].contribution, contributions[index], abs_tol=1e-4)
     # Every reason shown is at least as strong as every factor on its side that is not shown.
     shown = {r.feature for r in scores.top_negative}
     weakest_shown = max(r.contribution for r in scores.top_negative)
-    hidden = [
-        c for f, c in zip(MODEL.spec.features, output.contributions, strict=True) if f.name not in shown
-    ]
+    hidden = [c for f, c in zip(MODEL.spec.features, contributions, strict=True) if f.name not in shown]
     assert all(c >= weakest_shown for c in hidden if c < 0)
 
 
 def test_reasons_read_the_way_a_rep_talks() -> None:
-    [scores] = score_records(MODEL.spec, MODEL.profile, MODEL, [ENGAGED])
+    [scores] = SCORER.score(MODEL, [ENGAGED])
     texts = {r.feature: r.text for r in [*scores.top_positive, *scores.top_negative]}
     assert texts.get("company_size", "Company size (employees): 1,000-4,999") == (
         "Company size (employees): 1,000-4,999"
@@ -112,7 +117,7 @@ def test_reasons_read_the_way_a_rep_talks() -> None:
 
 
 def test_batch_scoring_gives_the_same_scores_as_one_at_a_time() -> None:
-    batch = score_records(MODEL.spec, MODEL.profile, MODEL, [ENGAGED, COLD])
-    single = [score_records(MODEL.spec, MODEL.profile, MODEL, [r])[0] for r in (ENGAGED, COLD)]
+    batch = SCORER.score(MODEL, [ENGAGED, COLD])
+    single = [SCORER.score(MODEL, [r])[0] for r in (ENGAGED, COLD)]
     assert batch == single
     assert batch[0].conversion_probability > batch[1].conversion_probability

@@ -1,7 +1,7 @@
 """Back-tests with a shipped model: `leadqual evaluate` and `leadqual score`.
 
 Both read the model folder's own fitted feature specification and score through the serving code
-path (`score_records`), so a back-test sees exactly what the scoring function would have produced.
+path (`Scorer.score`), so a back-test sees exactly what the scoring function would have produced.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.models import Reason, Scores
-from leadqual.domain.scoring import score_records
+from leadqual.domain.scoring import Scorer
 from leadqual_training.metrics import evaluate, render_lift
 from leadqual_training.train import Progress, check_export, fingerprint, load_rows
 
@@ -34,7 +34,8 @@ def _score_all(model: OnnxModel, rows: Sequence[dict[str, Any]]) -> list[Scores]
     missing = sorted(set(model.spec.required_columns()) - set(rows[0])) if rows else []
     if missing:
         raise ValueError(f"columns missing from the export: {missing}")
-    return [s for chunk in _chunks(rows) for s in score_records(model.spec, model.profile, model, chunk)]
+    scorer = Scorer(model.spec, model.profile)
+    return [s for chunk in _chunks(rows) for s in scorer.score(model, chunk)]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from leadqual.domain.feature_matrix import FeatureMatrix
 from leadqual.domain.features import FeatureSpec
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
 from leadqual_training.candidates import (
@@ -273,7 +274,7 @@ def train(
     columns = fitted.output_columns()
     owners = fitted.column_owners()
     step(f"{len(fitted.features)} features -> {len(columns)} model columns")
-    x = np.array([fitted.vectorize(r) for r in rows], dtype=np.float64)
+    x = FeatureMatrix(fitted).build(rows)
     warnings = _leak_warnings(x[: split.holdout_start], y[: split.holdout_start], columns)
     for warning in warnings:
         step(f"WARNING: {warning}")

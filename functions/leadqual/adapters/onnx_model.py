@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from leadqual.domain.features import FeatureSpec
-from leadqual.domain.scoring import ModelOutput, ScoringProfile
+from leadqual.domain.scoring import ModelOutputs, ScoringProfile
+
+OUTPUTS = ["probability", "contributions"]
 
 
 class OnnxModel:
@@ -31,10 +32,6 @@ class OnnxModel:
         )
         self.width = len(self.spec.output_columns())
 
-    def predict(self, vectors: Sequence[Sequence[float]]) -> list[ModelOutput]:
-        matrix = np.asarray(vectors, dtype=np.float64).reshape(-1, self.width)
-        probability, contributions = self.session.run(["probability", "contributions"], {"features": matrix})
-        return [
-            ModelOutput(probability=p, contributions=row)
-            for p, row in zip(probability.tolist(), contributions.tolist(), strict=True)
-        ]
+    def predict(self, features: np.ndarray) -> ModelOutputs:
+        probability, contributions = self.session.run(OUTPUTS, {"features": features})
+        return ModelOutputs(probability=probability, contributions=contributions)

@@ -1,20 +1,21 @@
-"""The one feature specification: it turns a raw record into the model's input vector.
+"""The one feature specification: which raw columns make the model's inputs, and how a rep reads them.
 
-Training (leadqual_training) and serving (the scoring function) both call `FeatureSpec.vectorize`,
-so the model can never see features built differently from how it was trained. A raw record is a
-flat mapping of column -> value: a row of a CRM export at training time, or the record that
+Training (leadqual_training) and serving (the scoring function) both build the model's input with
+`leadqual.domain.feature_matrix.FeatureMatrix` compiled from this specification, so the model can
+never see features built differently from how it was trained. A raw record is a flat mapping of
+column -> value: a row of a CRM export at training time, or the record that
 `leadqual.domain.records.serving_record` builds from stored state at serving time.
 """
 
-from __future__ import annotations
-
+import bisect
+import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.signals import BehaviourWindows
@@ -23,8 +24,11 @@ from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seni
 FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email", "date"]
 FeatureGroup = Literal["fit", "engagement", "intent"]
 OTHER = "other"
-# Appends one feature's columns, for one raw value at one moment, to a vector.
-Encoder = Callable[[Any, datetime, list[float]], None]
+T = TypeVar("T")
+# Distinct raw values remembered per feature: industries, countries, titles and forms repeat a lot.
+MEMO_LIMIT = 10_000
+# One raw value in a rep's words; only a date reads the moment its record describes (else None).
+Describer = Callable[[Any, datetime | None], str]
 
 
 class LabelSpec(BaseModel):
@@ -40,7 +44,7 @@ class LabelSpec(BaseModel):
         return _norm(value) in {_norm(p) for p in self.positive}
 
     def is_decided(self, value: Any) -> bool:
-        return not _is_missing(value) and _norm(value) not in {_norm(u) for u in self.undecided}
+        return not is_missing(value) and _norm(value) not in {_norm(u) for u in self.undecided}
 
 
 class FeatureDef(BaseModel):
@@ -78,98 +82,59 @@ class FeatureDef(BaseModel):
             raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
         return [f"{self.name}={c}" for c in self.categories]
 
-    def encode(self, raw: Any, as_of: datetime) -> list[float]:
-        vector: list[float] = []
-        self.encoder()(raw, as_of, vector)
-        return vector
-
-    def encoder(self) -> Encoder:
-        """A function that appends this feature's columns for one raw value to a vector.
-
-        Built once per fitted feature (FeatureSpec caches them): scoring calls it for every
-        feature of every lead, so each kind's decisions are taken here, not per call.
-        """
-        if self.kind in ("numeric", "date"):
-            clip, log, date = self.clip_max, self.log1p, self.kind == "date"
-
-            def number(raw: Any, as_of: datetime, out: list[float]) -> None:
-                value = self._days_before(raw, as_of) if date else _to_float(raw)
-                if clip is not None and value > clip:
-                    value = clip
-                out.append(math.log1p(value if value > 0.0 else 0.0) if log else value)
-
-            return number
-        if self.kind in ("boolean", "email"):
-            test = _to_bool if self.kind == "boolean" else _is_free
-            return lambda raw, as_of, out: out.append(1.0 if test(raw) else 0.0)
-        if self.kind == "title":
-            seniority_at = {s: i for i, s in enumerate(SENIORITIES)}
-            department_at = {d: len(SENIORITIES) + i for i, d in enumerate(DEPARTMENTS)}
-            width = len(SENIORITIES) + len(DEPARTMENTS)
-
-            def title(raw: Any, as_of: datetime, out: list[float]) -> None:
-                text = None if _is_missing(raw) else str(raw)
-                start = len(out)
-                out.extend([0.0] * width)
-                out[start + seniority_at[seniority_of(text)]] = 1.0
-                out[start + department_at[department_of(text)]] = 1.0
-
-            return title
-        if self.categories is None:
-            raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
-        position = {c: i for i, c in enumerate(self.categories)}
-        width = len(self.categories)
-
-        def multi_label(raw: Any, as_of: datetime, out: list[float]) -> None:
-            start = len(out)
-            out.extend([0.0] * width)
-            for label in _labels(raw):
-                if label in position:
-                    out[start + position[label]] = 1.0
-
-        if self.kind == "multi_label":
-            return multi_label
-        if OTHER not in position:
-            raise ValueError(f"categorical feature {self.name!r} needs {OTHER!r} among its categories")
-        other = position[OTHER]
-
-        def categorical(raw: Any, as_of: datetime, out: list[float]) -> None:
-            start = len(out)
-            out.extend([0.0] * width)
-            out[start + position.get(_category(raw), other)] = 1.0
-
-        return categorical
-
     def describe(self, raw: Any, as_of: datetime) -> str:
         """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
-        if self.kind == "numeric":
-            value = _to_float(raw)
-            if self.none_from is not None and value >= self.none_from:
-                return f"{self.label}: none recorded"
-            if self.bands and not _is_missing(raw):
-                return f"{self.label}: {_band(value, self.bands)}"
-            shown = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-            return f"{self.label}: {'unknown' if _is_missing(raw) else shown}"
-        if self.kind == "date":
-            if _parse_time(raw) is None:
-                return f"{self.label}: never"
-            return f"{self.label}: {self._days_before(raw, as_of):,.0f} days before"
-        if self.kind == "boolean":
-            return f"{self.label}: {'yes' if _to_bool(raw) else 'no'}"
-        if self.kind == "email":
-            return f"{self.label}: {'free-mail address' if _is_free(raw) else 'corporate address'}"
-        if self.kind == "title":
-            title = None if _is_missing(raw) else str(raw)
-            return f"{self.label}: {title or 'none given'} ({seniority_of(title)}, {department_of(title)})"
-        if self.kind == "multi_label":
-            return f"{self.label}: {', '.join(_labels(raw)) or 'none known'}"
-        return f"{self.label}: {'unknown' if _is_missing(raw) else str(raw).strip()}"
+        return self.describer()(raw, as_of)
 
-    def _days_before(self, raw: Any, as_of: datetime) -> float:
-        moment = _parse_time(raw)
-        if moment is None:
-            return self.missing_days
-        return max(0.0, (as_of - moment).total_seconds() / 86400.0)
+    def describer(self) -> Describer:
+        """A function from one raw value to its words; scoring builds it once per feature."""
+        label = self.label
+        if self.kind == "numeric":
+            none_from = self.none_from
+            banded = _banded_words(label, self.bands) if self.bands else None
+
+            def number(raw: Any, as_of: datetime | None) -> str:
+                value = to_float(raw)
+                if none_from is not None and value >= none_from:
+                    return f"{label}: none recorded"
+                if raw is None or is_missing(raw):
+                    return f"{label}: unknown"
+                if banded is not None:
+                    return banded(value)
+                return (
+                    f"{label}: {value:,.0f}"
+                    if value >= 10 or value == int(value)
+                    else f"{label}: {value:.1f}"
+                )
+
+            return number
+        if self.kind == "date":
+            missing_days = self.missing_days
+
+            def date(raw: Any, as_of: datetime | None) -> str:
+                if _parse_time(raw) is None:
+                    return f"{label}: never"
+                if as_of is None:
+                    raise ValueError(f"{label}: a date is described at its record's moment, none was given")
+                return f"{label}: {days_before(raw, as_of, missing_days):,.0f} days before"
+
+            return date
+        if self.kind == "boolean":
+            return lambda raw, as_of: f"{label}: {'yes' if to_bool(raw) else 'no'}"
+        if self.kind == "email":
+            return lambda raw, as_of: (
+                f"{label}: {'free-mail address' if is_free_mail_value(raw) else 'corporate address'}"
+            )
+        if self.kind == "title":
+
+            def title(raw: Any, as_of: datetime | None) -> str:
+                text = None if is_missing(raw) else str(raw)
+                return f"{label}: {text or 'none given'} ({seniority_of(text)}, {department_of(text)})"
+
+            return title
+        if self.kind == "multi_label":
+            return lambda raw, as_of: f"{label}: {', '.join(labels_of(raw)) or 'none known'}"
+        return lambda raw, as_of: f"{label}: {'unknown' if is_missing(raw) else str(raw).strip()}"
 
 
 class FeatureSpec(BaseModel):
@@ -190,11 +155,9 @@ class FeatureSpec(BaseModel):
     behaviour: BehaviourWindows = Field(
         default_factory=BehaviourWindows, description="How serving summarises behaviour and intent"
     )
-    _compiled: list[tuple[str, Encoder]] = PrivateAttr(default_factory=list)
-    _compiled_for: list[FeatureDef] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _consistent(self) -> FeatureSpec:
+    def _consistent(self) -> Self:
         names = [f.name for f in self.features]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -215,18 +178,18 @@ class FeatureSpec(BaseModel):
     def required_columns(self) -> list[str]:
         return sorted({f.column for f in self.features})
 
-    def fit(self, records: Iterable[Mapping[str, Any]]) -> FeatureSpec:
+    def fit(self, records: Iterable[Mapping[str, Any]]) -> Self:
         """Learn the category vocabularies from training records; returns a fitted copy."""
         rows = list(records)
         fitted = []
         for feature in self.features:
             if feature.kind == "categorical":
-                counts = Counter(_category(r.get(feature.column)) for r in rows)
+                counts = Counter(category_of(r.get(feature.column)) for r in rows)
                 counts.pop(OTHER, None)
                 top = sorted(c for c, _ in counts.most_common(feature.max_categories))
                 feature = feature.model_copy(update={"categories": [*top, OTHER]})
             elif feature.kind == "multi_label":
-                counts = Counter(label for r in rows for label in _labels(r.get(feature.column)))
+                counts = Counter(label for r in rows for label in labels_of(r.get(feature.column)))
                 top = sorted(c for c, _ in counts.most_common(feature.max_categories))
                 feature = feature.model_copy(update={"categories": top})
             fitted.append(feature)
@@ -244,22 +207,8 @@ class FeatureSpec(BaseModel):
         moment = _parse_time(record.get(self.time_column)) if self.time_column else None
         return moment or datetime.now(UTC)
 
-    def vectorize(self, record: Mapping[str, Any]) -> list[float]:
-        moment = self.as_of(record)
-        vector: list[float] = []
-        for column, encode in self._encoders():
-            encode(record.get(column), moment, vector)
-        return vector
 
-    def _encoders(self) -> list[tuple[str, Encoder]]:
-        # Rebuilt whenever `features` is another list (fit and model_copy make new ones).
-        if self._compiled_for is not self.features:
-            self._compiled = [(f.column, f.encoder()) for f in self.features]
-            self._compiled_for = self.features
-        return self._compiled
-
-
-def _is_missing(raw: Any) -> bool:
+def is_missing(raw: Any) -> bool:
     if raw is None:
         return True
     if isinstance(raw, str):
@@ -267,10 +216,10 @@ def _is_missing(raw: Any) -> bool:
     return isinstance(raw, float) and math.isnan(raw)
 
 
-def _to_float(raw: Any) -> float:
+def to_float(raw: Any) -> float:
     if type(raw) is float or type(raw) is int:  # the common case, on the scoring hot path
         return float(raw) if raw == raw else 0.0
-    if _is_missing(raw):
+    if is_missing(raw):
         return 0.0
     if isinstance(raw, bool):
         return float(raw)
@@ -280,8 +229,8 @@ def _to_float(raw: Any) -> float:
         return 0.0
 
 
-def _to_bool(raw: Any) -> bool:
-    if _is_missing(raw):
+def to_bool(raw: Any) -> bool:
+    if is_missing(raw):
         return False
     if isinstance(raw, str):
         return raw.strip().lower() in {"1", "true", "yes", "y", "t"}
@@ -296,7 +245,7 @@ def _parse_time(raw: Any) -> datetime | None:
     """ISO dates and datetimes; naive ones are taken as UTC. Anything else counts as missing."""
     if isinstance(raw, datetime):
         moment = raw
-    elif _is_missing(raw):
+    elif is_missing(raw):
         return None
     else:
         try:
@@ -306,26 +255,55 @@ def _parse_time(raw: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _band(value: float, edges: list[float]) -> str:
-    lower = None
-    for edge in edges:
-        if value < edge:
-            return f"under {edge:,.0f}" if lower is None else f"{lower:,.0f}-{edge - 1:,.0f}"
-        lower = edge
-    return f"{lower:,.0f}+"
+def days_before(raw: Any, as_of: datetime, missing_days: float) -> float:
+    """Age in days of a date value at `as_of`; `missing_days` when there is no date (never happened)."""
+    moment = _parse_time(raw)
+    if moment is None:
+        return missing_days
+    return max(0.0, (as_of - moment).total_seconds() / 86400.0)
 
 
-def _is_free(raw: Any) -> bool:
+def _banded_words(label: str, edges: list[float]) -> Callable[[float], str]:
+    """Value -> '<label>: <its band>' ('under 10', '1,000-4,999', '20,000+'), each text made once."""
+    bands = [f"under {edges[0]:,.0f}"]
+    bands += [f"{lower:,.0f}-{upper - 1:,.0f}" for lower, upper in itertools.pairwise(edges)]
+    bands.append(f"{edges[-1]:,.0f}+")
+    words = [f"{label}: {band}" for band in bands]
+    return lambda value: words[bisect.bisect_right(edges, value)]
+
+
+def is_free_mail_value(raw: Any) -> bool:
     return bool(raw) and is_free_mail(str(raw))
 
 
-def _category(raw: Any) -> str:
-    return OTHER if _is_missing(raw) else str(raw).strip().lower()
+def category_of(raw: Any) -> str:
+    return OTHER if is_missing(raw) else str(raw).strip().lower()
 
 
-def _labels(raw: Any) -> list[str]:
-    if _is_missing(raw):
+def labels_of(raw: Any) -> list[str]:
+    if is_missing(raw):
         return []
     if isinstance(raw, list | tuple | set):
         return [str(v).strip().lower() for v in raw if str(v).strip()]
     return [part.strip().lower() for part in str(raw).replace(",", ";").split(";") if part.strip()]
+
+
+def memoised(function: Callable[[Any], T]) -> Callable[[Any], T]:
+    """`function` of one raw value, worked out once per distinct value (up to MEMO_LIMIT of them).
+
+    Unhashable values (a list of labels) are worked out every time.
+    """
+    memo: dict[Hashable, T] = {}
+
+    def cached(raw: Any) -> T:
+        try:
+            return memo[raw]
+        except KeyError:
+            found = function(raw)
+            if len(memo) < MEMO_LIMIT:
+                memo[raw] = found
+            return found
+        except TypeError:
+            return function(raw)
+
+    return cached

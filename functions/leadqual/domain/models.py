@@ -1,10 +1,8 @@
 """Pydantic models for everything that crosses a boundary: API bodies, stored records, messages."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -122,7 +120,7 @@ class BehaviourEvent(StrictModel):
     occurred_at: CallerTimestamp = Field(default_factory=utc_now)
 
     @model_validator(mode="after")
-    def _identified(self) -> BehaviourEvent:
+    def _identified(self) -> Self:
         if not (self.lead_id or self.email or self.anonymous_id):
             raise ValueError("identify the person by lead_id, email or anonymous_id")
         return self
@@ -179,7 +177,7 @@ class ReviewDecisionRequest(StrictModel):
     note: Annotated[str, Field(max_length=2000)] = ""
 
     @model_validator(mode="after")
-    def _route_for_reroute(self) -> ReviewDecisionRequest:
+    def _route_for_reroute(self) -> Self:
         if self.decision is DecisionKind.REROUTE and self.route is None:
             raise ValueError("route is required when decision is reroute")
         return self
@@ -202,7 +200,7 @@ class OutcomeReport(StrictModel):
     occurred_at: CallerTimestamp = Field(default_factory=utc_now)
 
     @model_validator(mode="after")
-    def _correct_route_only_when_misrouted(self) -> OutcomeReport:
+    def _correct_route_only_when_misrouted(self) -> Self:
         if self.correct_route is not None and not self.misrouted:
             raise ValueError("correct_route is only given when misrouted is true")
         return self

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from leadqual.domain.models import Account, Lead, Reevaluation, Review
-from leadqual.domain.scoring import Predictor
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 from leadqual.resources import RouteAction
+
+if TYPE_CHECKING:  # the ingest function uses these ports too, and must not import numpy
+    import numpy as np
+
+    from leadqual.domain.scoring import ModelOutputs
 
 
 class ConflictError(Exception):
@@ -85,5 +89,7 @@ class Dispatcher(Protocol):
     def publish_routed(self, detail: dict[str, Any]) -> None: ...
 
 
-class Model(Predictor, Protocol):
+class Model(Protocol):
     version: str
+
+    def predict(self, features: np.ndarray) -> ModelOutputs: ...

@@ -7,19 +7,22 @@ log-odds they sum to the model's logit, and changing one input moves only its ow
 Sub-scores and reasons are computed from those contributions, so they say what the model did.
 """
 
-from __future__ import annotations
-
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field
+import numpy as np
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
-from leadqual.domain.features import FeatureSpec
-from leadqual.domain.models import Reason, Scores
+from leadqual.domain.feature_matrix import FeatureMatrix
+from leadqual.domain.features import FeatureDef, FeatureSpec, memoised
+from leadqual.domain.models import Scores
+from leadqual.domain.ports import Model
 
 GROUPS: tuple[Literal["fit", "engagement", "intent"], ...] = ("fit", "engagement", "intent")
+# By how many grade thresholds a probability clears: 0 -> D ... 3 -> A.
+GRADES: tuple[Literal["A", "B", "C", "D"], ...] = ("D", "C", "B", "A")
 REASONS_PER_SIDE = 3
 # A contribution smaller than this (in log-odds) is noise, not a reason.
 MIN_REASON_CONTRIBUTION = 0.05
@@ -32,14 +35,11 @@ class GradeThresholds(BaseModel):
     B: float
     C: float
 
-    def grade(self, probability: float) -> Literal["A", "B", "C", "D"]:
-        if probability >= self.A:
-            return "A"
-        if probability >= self.B:
-            return "B"
-        if probability >= self.C:
-            return "C"
-        return "D"
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.A >= self.B >= self.C:
+            raise ValueError(f"grade thresholds must satisfy A >= B >= C, got {self.A}, {self.B}, {self.C}")
+        return self
 
 
 class ScoringProfile(BaseModel):
@@ -53,70 +53,114 @@ class ScoringProfile(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class ModelOutput:
-    """One lead's row of the graph's output (the adapter checks its shape against the spec)."""
+class ModelOutputs:
+    """One batch's graph outputs: calibrated probability [n] and log-odds contributions [n, features]."""
 
-    probability: float
-    contributions: Sequence[float]
-
-
-def percentile_score(value: float, quantiles: Sequence[float]) -> int:
-    """0-100: the share of training leads whose group contribution is below this lead's."""
-    if not quantiles:
-        return 50
-    position = bisect.bisect_left(quantiles, value)
-    return max(0, min(100, round(100 * position / (len(quantiles) - 1))))
+    probability: np.ndarray
+    contributions: np.ndarray
 
 
-def explain(
-    spec: FeatureSpec, profile: ScoringProfile, record: Mapping[str, Any], output: ModelOutput
-) -> Scores:
-    if len(output.contributions) != len(spec.features):
-        raise ValueError(
-            f"model returned {len(output.contributions)} contributions for {len(spec.features)} features"
-        )
-    group_sums = dict.fromkeys(GROUPS, 0.0)
-    for feature, contribution in zip(spec.features, output.contributions, strict=True):
-        group_sums[feature.group] += contribution
-    # Only the factors shown are put into words: describing all of them was most of explain's time.
-    ranked = sorted(range(len(spec.features)), key=lambda i: output.contributions[i])
-    strongest_negative = [
-        i for i in ranked[:REASONS_PER_SIDE] if output.contributions[i] <= -MIN_REASON_CONTRIBUTION
-    ]
-    strongest_positive = [
-        i for i in reversed(ranked[-REASONS_PER_SIDE:]) if output.contributions[i] >= MIN_REASON_CONTRIBUTION
-    ]
-    as_of = spec.as_of(record)
+class PercentileScale:
+    """Group contribution -> 0-100: the share of training leads whose contribution is below it."""
 
-    def reason(index: int) -> Reason:
-        feature = spec.features[index]
-        return Reason(
-            feature=feature.name,
-            text=feature.describe(record.get(feature.column), as_of),
-            contribution=round(float(output.contributions[index]), 4),
-        )
+    def __init__(self, quantiles: Sequence[float]):
+        self._quantiles = list(quantiles)
+        last = max(1, len(self._quantiles) - 1)
+        # One answer per insertion point, worked out once: scoring a lead is then a bisect.
+        self._percent = [
+            min(100, round(100 * position / last)) for position in range(len(self._quantiles) + 1)
+        ]
 
-    return Scores(
-        conversion_probability=round(output.probability, 4),
-        fit=percentile_score(group_sums["fit"], profile.group_quantiles.get("fit", [])),
-        engagement=percentile_score(group_sums["engagement"], profile.group_quantiles.get("engagement", [])),
-        intent=percentile_score(group_sums["intent"], profile.group_quantiles.get("intent", [])),
-        grade=profile.grades.grade(output.probability),
-        model_version=profile.model_version,
-        top_positive=[reason(i) for i in strongest_positive],
-        top_negative=[reason(i) for i in strongest_negative],
-    )
+    def __call__(self, value: float) -> int:
+        if not self._quantiles:
+            return 50
+        return self._percent[bisect.bisect_left(self._quantiles, value)]
 
 
-class Predictor(Protocol):
-    def predict(self, vectors: Sequence[Sequence[float]]) -> list[ModelOutput]: ...
+class Scorer:
+    """A fitted specification and its scoring profile, compiled once per cold start.
+
+    `score` runs a batch of raw records through features, ONE inference and explanations; serving,
+    back-tests and the benchmark all call it. Group sums and the ranking of factors are computed
+    for the whole batch with numpy; only the few reasons shown are put into words.
+    """
+
+    def __init__(self, spec: FeatureSpec, profile: ScoringProfile):
+        self.spec = spec
+        self.profile = profile
+        self.features = FeatureMatrix(spec)
+        groups = [f.group for f in spec.features]
+        self._membership = np.array([[g == group for group in GROUPS] for g in groups], dtype=np.float64)
+        self._scales = [PercentileScale(profile.group_quantiles.get(g, [])) for g in GROUPS]
+        grades = profile.grades
+        self._grade_edges = [grades.C, grades.B, grades.A]
+        self._names = [f.name for f in spec.features]
+        self._columns = [f.column for f in spec.features]
+        self._words = [self._words_for(f) for f in spec.features]
+
+    def _words_for(self, feature: FeatureDef) -> Callable[[Any, Mapping[str, Any]], str]:
+        describe = feature.describer()
+        if feature.kind == "date":  # "n days before": depends on the record's own moment
+            return lambda raw, record: describe(raw, self.spec.as_of(record))
+        if feature.kind in ("categorical", "multi_label", "title"):
+            # A few distinct values across all leads (forms, countries, titles): each put into words once.
+            text_of = memoised(lambda raw: describe(raw, None))
+            return lambda raw, record: text_of(raw)
+        return lambda raw, record: describe(raw, None)
+
+    def score(self, model: Model, records: Sequence[Mapping[str, Any]]) -> list[Scores]:
+        if not records:
+            return []
+        return self.explain(records, model.predict(self.features.build(records)))
+
+    def explain(self, records: Sequence[Mapping[str, Any]], outputs: ModelOutputs) -> list[Scores]:
+        contributions = outputs.contributions
+        if contributions.shape != (len(records), len(self._names)):
+            raise ValueError(
+                f"model returned contributions of shape {contributions.shape} "
+                f"for {len(records)} leads and {len(self._names)} features"
+            )
+        group_sums = (contributions @ self._membership).tolist()
+        ranked = np.argsort(contributions, axis=1, kind="stable").tolist()
+        values = contributions.tolist()
+        # Rounded for display by numpy, the batch at once: Python's round() costs ~1 us a number.
+        shown = np.round(contributions, 4).tolist()
+        names, columns, words = self._names, self._columns, self._words
+        fit_scale, engagement_scale, intent_scale = self._scales
+        version = self.profile.model_version
+        scores = []
+        for record, probability, rounded, value, order, shares, (fit, engagement, intent) in zip(
+            records,
+            outputs.probability.tolist(),
+            np.round(outputs.probability, 4).tolist(),
+            values,
+            ranked,
+            shown,
+            group_sums,
+            strict=True,
+        ):
+            positive = [j for j in order[: -REASONS_PER_SIDE - 1 : -1] if value[j] >= MIN_REASON_CONTRIBUTION]
+            negative = [j for j in order[:REASONS_PER_SIDE] if value[j] <= -MIN_REASON_CONTRIBUTION]
+            scores.append(
+                {
+                    "conversion_probability": rounded,
+                    "fit": fit_scale(fit),
+                    "engagement": engagement_scale(engagement),
+                    "intent": intent_scale(intent),
+                    "grade": GRADES[bisect.bisect_right(self._grade_edges, probability)],
+                    "model_version": version,
+                    "top_positive": [
+                        {"feature": names[j], "text": words[j](record.get(columns[j]), record), "contribution": shares[j]}
+                        for j in positive
+                    ],
+                    "top_negative": [
+                        {"feature": names[j], "text": words[j](record.get(columns[j]), record), "contribution": shares[j]}
+                        for j in negative
+                    ],
+                }
+            )  # fmt: skip
+        # One validation for the batch: pydantic checks every Scores in a single call.
+        return _SCORES.validate_python(scores)
 
 
-def score_records(
-    spec: FeatureSpec, profile: ScoringProfile, model: Predictor, records: Sequence[Mapping[str, Any]]
-) -> list[Scores]:
-    """Features, one batched inference, then sub-scores and reasons: serving and back-tests share it."""
-    if not records:
-        return []
-    outputs = model.predict([spec.vectorize(record) for record in records])
-    return [explain(spec, profile, record, output) for record, output in zip(records, outputs, strict=True)]
+_SCORES: TypeAdapter[list[Scores]] = TypeAdapter(list[Scores])

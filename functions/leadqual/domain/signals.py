@@ -1,7 +1,5 @@
 """First-party behaviour and third-party intent as stored, and the windows that summarise them."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import BaseModel, Field

@@ -1,7 +1,5 @@
 """Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

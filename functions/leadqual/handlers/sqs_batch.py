@@ -5,8 +5,6 @@ after maxReceiveCount a message moves to its DLQ, which is alarmed. Written out 
 with Powertools' BatchProcessor, whose imports cost the scoring function ~50 ms of cold start.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, TypeVar
 

@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadqual.domain.features import FeatureSpec
 from leadqual.domain.models import Lead, LeadStatus, Reevaluation, Scores, utc_now
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
 from leadqual.domain.records import serving_record
-from leadqual.domain.scoring import ScoringProfile, score_records
+from leadqual.domain.scoring import Scorer
 from leadqual.services.context import gather_signals
 from leadqual.services.leads import add_history, update_lead
 
@@ -24,8 +23,7 @@ class ScoringService:
     leads: LeadStore
     signals: SignalStore
     model: Model
-    spec: FeatureSpec
-    profile: ScoringProfile
+    scorer: Scorer
     workflow: Workflow
 
     def score_batch(self, lead_ids: Sequence[str]) -> dict[str, Scores]:
@@ -39,7 +37,7 @@ class ScoringService:
             for lead in (self.leads.get_lead(lead_id) for lead_id in dict.fromkeys(lead_ids))
             if lead is not None and _needs_scores(lead)
         ]
-        scores = score_records(self.spec, self.profile, self.model, [self._record(lead) for lead in pending])
+        scores = self.scorer.score(self.model, [self._record(lead) for lead in pending])
         return {lead.lead_id: s for lead, s in zip(pending, scores, strict=True)}
 
     def score_lead(
@@ -60,7 +58,7 @@ class ScoringService:
             if not _needs_scores(lead):
                 self.workflow.start(lead_id)  # a redelivery after scoring: make sure the workflow runs
                 return lead.scores
-            scores = score_records(self.spec, self.profile, self.model, [self._record(lead)])[0]
+            [scores] = self.scorer.score(self.model, [self._record(lead)])
 
         def store_scores(current: Lead) -> bool:
             if current.status is not LeadStatus.RECEIVED:
@@ -87,7 +85,7 @@ class ScoringService:
         """
         if lead.status is not LeadStatus.HOLD or lead.reevaluation is not None:
             return None
-        scores = score_records(self.spec, self.profile, self.model, [self._record(lead, as_of=utc_now())])[0]
+        [scores] = self.scorer.score(self.model, [self._record(lead, as_of=utc_now())])
 
         def start_reevaluation(current: Lead) -> bool:
             if current.status is not LeadStatus.HOLD or current.reevaluation is not None:
@@ -110,5 +108,5 @@ class ScoringService:
     def _record(self, lead: Lead, as_of: datetime | None = None) -> dict[str, object]:
         context = gather_signals(lead, self.signals)
         return serving_record(
-            lead, context.account, context.events, context.intents, self.spec.behaviour, as_of=as_of
+            lead, context.account, context.events, context.intents, self.scorer.spec.behaviour, as_of=as_of
         )
