@@ -3,6 +3,10 @@
 Each sample is a fresh Python process (as a Lambda cold start is): it times its imports and model
 load with perf_counter and reports peak RSS. The median of several samples is printed with its
 ratio to the baseline. Run with `make bench`.
+
+A second table measures the scoring function as Lambda runs it, when this machine has a CPython of
+the runtime's version: the real scoring bundle (Lambda wheels, built as `cdk synth` builds it) on
+that interpreter, with its bytecode and without it, next to a bare import from the same bundle.
 """
 
 from __future__ import annotations
@@ -10,23 +14,37 @@ from __future__ import annotations
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from leadqual.resources import RUNTIME_ENVIRONMENT, Env
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "infra"))
+from leadqual_infra.bundling import (
+    PYTHON_VERSION,
+    PipBundling,
+    dependencies,
+    model_directory,
+    runtime_interpreter,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "9"))
 
 FLOOR = "floor: bare + pydantic (one model) + Powertools"
 PROBE = """
-import json, resource, time
+import json, time
 started = time.perf_counter()
 {body}
 elapsed = time.perf_counter() - started
-print(json.dumps({{"ms": elapsed * 1000, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM, not getrusage: after exec, ru_maxrss still holds the parent's peak (the bench's own).
+with open("/proc/self/status") as status:
+    peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(json.dumps({{"ms": elapsed * 1000, "rss_mb": peak_kb / 1024}}))
 """
 
 CASES = {
@@ -74,38 +92,91 @@ ENVIRONMENT = {
 }
 
 
-def sample(body: str) -> dict[str, float]:
+def sample(
+    body: str, python: str = sys.executable, environment: dict[str, str] = ENVIRONMENT
+) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(body=body)],
-        capture_output=True, text=True, check=True, env=ENVIRONMENT, cwd=REPO,
+        [python, "-c", PROBE.format(body=body)],
+        capture_output=True, text=True, check=True, env=environment, cwd=REPO,
     )  # fmt: skip
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def medians_of(cases: dict[str, tuple[str, str, dict[str, str]]]) -> dict[str, dict[str, float]]:
+    """Median time and peak RSS of each (body, interpreter, environment), samples interleaved."""
+    for body, python, environment in cases.values():  # one untimed run each: warm the page cache
+        sample(body, python, environment)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
+    # Interleaved so that machine noise hits every case alike.
+    for _ in range(SAMPLES):
+        for name, (body, python, environment) in cases.items():
+            runs[name].append(sample(body, python, environment))
+    return {
+        name: {key: statistics.median(s[key] for s in samples) for key in ("ms", "rss_mb")}
+        for name, samples in runs.items()
+    }
+
+
+def print_table(medians: dict[str, dict[str, float]], baselines: dict[str, str]) -> None:
+    print(f"{'case':50} {'time ms':>9} {'ratio':>6} {'peak RSS MB':>12} {'ratio':>6}")
+    for name, figures in medians.items():
+        base = medians.get(baselines.get(name, name), figures)
+        print(
+            f"{name:50} {figures['ms']:9.0f} {figures['ms'] / base['ms']:6.2f} "
+            f"{figures['rss_mb']:12.0f} {figures['rss_mb'] / base['rss_mb']:6.2f}"
+        )
+
+
+def on_the_lambda_runtime(work: Path) -> None:
+    """The scoring bundle on the runtime's CPython, with and without the bytecode it ships."""
+    interpreter = runtime_interpreter()
+    if interpreter is None:
+        print(f"\n(no Python {PYTHON_VERSION} here: the Lambda-runtime table is skipped)")
+        return
+    model = model_directory(None)
+    bundle, runtime, no_bytecode = work / "bundle", work / "runtime", work / "no-bytecode"
+    print(f"\nbuilding the scoring bundle for Python {PYTHON_VERSION} (as cdk synth does) ...", flush=True)
+    PipBundling(
+        dependencies("scoring"), "x86_64", model, REPO / "functions/leadqual/config/policy.yaml"
+    ).try_bundle(str(bundle))
+    # The runtime brings its own boto3, compiled; pip compiles what it installs.
+    boto3 = next(r for r in dependencies("local") if r.startswith("boto3"))
+    subprocess.run(
+        [interpreter, "-m", "pip", "install", "--quiet", "--target", str(runtime), boto3], check=True
+    )
+    environment = {
+        **ENVIRONMENT,
+        "PYTHONPATH": f"{bundle}:{runtime}",
+        Env.MODEL_DIR: str(bundle / "model_artifacts" / model.name),
+        "PYTHONDONTWRITEBYTECODE": "1",  # Lambda's code directory is read-only
+    }
+    # The same bundle with its bytecode left out, the way it shipped before it had any.
+    shutil.copytree(bundle, no_bytecode, ignore=shutil.ignore_patterns("__pycache__"))
+    without = {**environment, "PYTHONPATH": f"{no_bytecode}:{runtime}"}
+    scoring = CASES["scoring function: imports + model load"]
+    bare = "bare: import boto3, onnxruntime (bundle)"
+    cases = {
+        bare: (CASES["bare: import boto3, onnxruntime"], interpreter, environment),
+        "scoring bundle, with its bytecode": (scoring, interpreter, environment),
+        "scoring bundle, without bytecode": (scoring, interpreter, without),
+        "floor, from the bundle with bytecode": (CASES[FLOOR], interpreter, environment),
+    }
+    medians = medians_of(cases)
+    print(f"scoring function on Python {PYTHON_VERSION} from its Lambda bundle, median of {SAMPLES}")
+    print_table(medians, dict.fromkeys(cases, bare))
 
 
 def main() -> None:
     # Libraries come with bytecode from pip; leadqual's own modules must too, as in a built bundle,
     # or every sample would time compiling them (this workplace sets PYTHONDONTWRITEBYTECODE).
     compileall.compile_dir(REPO / "functions" / "leadqual", quiet=1)
-    for body in CASES.values():  # one untimed run each: warm the page cache like a reused sandbox image
-        sample(body)
-    medians: dict[str, dict[str, float]] = {}
-    # Interleaved so that machine noise hits every case alike.
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in CASES}
-    for _ in range(SAMPLES):
-        for name, body in CASES.items():
-            runs[name].append(sample(body))
-    for name, samples in runs.items():
-        medians[name] = {key: statistics.median(s[key] for s in samples) for key in ("ms", "rss_mb")}
+    medians = medians_of({name: (body, sys.executable, ENVIRONMENT) for name, body in CASES.items()})
     print(
         f"cold start, median of {SAMPLES} fresh processes ({sys.version.split()[0]}, {os.cpu_count()} cores)"
     )
-    print(f"{'case':50} {'time ms':>9} {'ratio':>6} {'peak RSS MB':>12} {'ratio':>6}")
-    for name, figures in medians.items():
-        base = medians.get(BASELINES.get(name, name), figures)
-        print(
-            f"{name:50} {figures['ms']:9.0f} {figures['ms'] / base['ms']:6.2f} "
-            f"{figures['rss_mb']:12.0f} {figures['rss_mb'] / base['rss_mb']:6.2f}"
-        )
+    print_table(medians, BASELINES)
+    with tempfile.TemporaryDirectory() as work:
+        on_the_lambda_runtime(Path(work))
 
 
 if __name__ == "__main__":

@@ -79,13 +79,14 @@ class FeatureMatrix:
             return matrix
         if self._number_positions:
             matrix[:, self._number_positions] = self._numbers(records)
-        # Every 1.0 of the batch as an offset into the flat matrix, set in one numpy call.
+        # Every 1.0 of the batch as an offset into the flat matrix, set in one numpy call; feature by
+        # feature, so that each feature's lookup is mapped over the batch's values.
         ones: list[int] = []
         one = ones.append
-        for row, record in enumerate(records):
-            offset = row * self.width
-            for hot, raw in zip(self._hot, self._pick_hot(record), strict=True):
-                for position in hot(raw):
+        row_offsets = range(0, len(records) * self.width, self.width)
+        for hot, values in zip(self._hot, zip(*map(self._pick_hot, records), strict=True), strict=True):
+            for offset, positions in zip(row_offsets, map(hot, values), strict=True):
+                for position in positions:
                     one(offset + position)
         matrix.reshape(-1)[ones] = 1.0
         return matrix

@@ -94,10 +94,14 @@ class FeatureDef(BaseModel):
             banded = _banded_words(label, self.bands) if self.bands else None
 
             def number(raw: Any, as_of: datetime | None) -> str:
-                value = to_float(raw)
+                if type(raw) is float or type(raw) is int:  # a stored number: the hot path
+                    missing = raw != raw
+                    value = 0.0 if missing else float(raw)
+                else:
+                    missing, value = is_missing(raw), to_float(raw)
                 if none_from is not None and value >= none_from:
                     return f"{label}: none recorded"
-                if raw is None or is_missing(raw):
+                if missing:
                     return f"{label}: unknown"
                 if banded is not None:
                     return banded(value)

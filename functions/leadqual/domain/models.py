@@ -326,7 +326,14 @@ class Lead(BaseModel):
     history: list[HistoryEntry] = []
 
 
-class RoutingDecision(BaseModel):
+class BuiltOnFirstUse(BaseModel):
+    """Records only some functions handle (decisions, reviews): their validators are built when first
+    used, so the scoring function, which never sees one, does not build them on every cold start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class RoutingDecision(BuiltOnFirstUse):
     """What the rules decided for one lead, with every reason; the workflow carries it."""
 
     lead_id: str
@@ -348,7 +355,7 @@ class RoutingDecision(BaseModel):
     intent_topics: list[str] = []
 
 
-class Review(BaseModel):
+class Review(BuiltOnFirstUse):
     review_id: str
     lead_id: str
     account: str | None
@@ -371,7 +378,7 @@ class Review(BaseModel):
     note: str = ""
 
 
-class ReviewOutcome(BaseModel):
+class ReviewOutcome(BuiltOnFirstUse):
     """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation."""
 
     review_id: str
