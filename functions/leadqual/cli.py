@@ -1,9 +1,10 @@
-"""The `leadqual` command: serve | demo | session | train | evaluate | score | rules."""
+"""The `leadqual` command: serve | demo | session | train | evaluate | score | feedback | retrain | rules."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,6 +166,57 @@ def _rules_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback_export(args: argparse.Namespace) -> int:
+    import os
+
+    from leadqual.adapters.dynamo_leads import DynamoLeadStore
+    from leadqual.services.feedback import LABEL_COLUMN, FeedbackService
+    from leadqual.tabular import write_rows
+
+    if args.aws_region:
+        os.environ["AWS_DEFAULT_REGION"] = args.aws_region
+    export = FeedbackService(DynamoLeadStore(args.table)).export()
+    write_rows(export.rows, args.out)
+    outcomes = Counter(row[LABEL_COLUMN] for row in export.rows)
+    print(f"{len(export.rows)} labelled leads written to {args.out}: {dict(outcomes)}")
+    if export.without_input:
+        print(
+            f"{export.without_input} labelled leads were scored before leads kept their model input: left out"
+        )
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    try:
+        from leadqual_training.retrain import retrain
+        from leadqual_training.train import TrainingDataError
+    except ImportError as error:
+        return _training_extras_missing(error)
+    try:
+        retrain(
+            args.data,
+            args.spec,
+            args.out,
+            version=args.version,
+            min_gain=args.min_gain,
+            kinds=tuple(args.candidates),
+        )
+    except TrainingDataError as error:
+        print(f"cannot retrain: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _candidates_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--candidates",
+        nargs="+",
+        choices=["logistic_regression", "additive_gbm"],
+        default=["logistic_regression", "additive_gbm"],
+        help="model families to cross-validate (the logistic regression is the baseline)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadqual", description="Hybrid AI + human lead qualification")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -204,13 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--rows", type=int, default=20_000)
     train.add_argument("--seed", type=int, default=7)
     train.add_argument("--no-current", action="store_true", help="do not make this the deployed model")
-    train.add_argument(
-        "--candidates",
-        nargs="+",
-        choices=["logistic_regression", "additive_gbm"],
-        default=["logistic_regression", "additive_gbm"],
-        help="model families to cross-validate (the logistic regression is the baseline)",
-    )
+    _candidates_argument(train)
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser(
@@ -226,6 +272,36 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--data", type=Path, required=True)
     score.add_argument("--out", type=Path, required=True, help="CSV of scores, grades and reasons")
     score.set_defaults(run=_backtest)
+
+    feedback = commands.add_parser("feedback", help="what sales reported, as rows to retrain on")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser(
+        "export", help="every lead with a reported outcome, with the record the model scored, to CSV"
+    )
+    export.add_argument("--table", required=True, help="the stack's leads table (output LeadsTableName)")
+    export.add_argument("--aws-region", help="the stack's region (default: the AWS CLI's)")
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(run=_feedback_export)
+
+    retrain = commands.add_parser(
+        "retrain",
+        help="train a challenger on history plus reported outcomes; promote it only if it beats the current model",
+    )
+    retrain.add_argument(
+        "--data", type=Path, action="append", required=True,
+        help="CSV in the spec's layout; repeat it (e.g. the history, then `feedback export`'s file)",
+    )  # fmt: skip
+    retrain.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    retrain.add_argument(
+        "--out", type=Path, default=DEFAULT_ARTIFACTS, help="model_artifacts/ (holds CURRENT)"
+    )
+    retrain.add_argument("--version", help="the challenger's version (default: today's date and a counter)")
+    retrain.add_argument(
+        "--min-gain", type=float, default=0.002,
+        help="ROC AUC the challenger must gain on the newest leads to be promoted (default 0.002)",
+    )  # fmt: skip
+    _candidates_argument(retrain)
+    retrain.set_defaults(run=_retrain)
 
     rules = commands.add_parser("rules", help="check a routing policy file, or explain a lead's routing")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)

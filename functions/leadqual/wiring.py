@@ -19,6 +19,7 @@ from leadqual.settings import current_settings, resolve_model_dir
 
 if TYPE_CHECKING:
     from leadqual.domain.policy import Policy
+    from leadqual.services.feedback import FeedbackService
     from leadqual.services.holds import HoldSweeper
     from leadqual.services.leads import LeadService
     from leadqual.services.outcomes import OutcomeService
@@ -49,6 +50,13 @@ def signal_service() -> SignalService:
         DynamoHoldIndex(settings.leads_table),
         SqsScoringQueue(settings.scoring_queue_url),
     )
+
+
+@cache
+def feedback_service() -> FeedbackService:
+    from leadqual.services.feedback import FeedbackService
+
+    return FeedbackService(DynamoLeadStore(current_settings().leads_table))
 
 
 @cache
@@ -137,6 +145,7 @@ def reset() -> None:
         lead_service,
         signal_service,
         outcome_service,
+        feedback_service,
         review_service,
         routing_service,
         scoring_service,

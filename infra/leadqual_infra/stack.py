@@ -122,3 +122,5 @@ class LeadqualStack(cdk.Stack):
         cdk.CfnOutput(self, "FormHandlerApiKeyId", value=api.api_key.key_id)
         cdk.CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
         cdk.CfnOutput(self, "SdrTopicArn", value=notifications.sdr_topic.topic_arn)
+        # `leadqual feedback export --table` reads reported outcomes from here for retraining.
+        cdk.CfnOutput(self, "LeadsTableName", value=storage.leads.table_name)

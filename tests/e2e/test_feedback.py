@@ -1,11 +1,16 @@
 """Outcomes flow back onto the lead and make a cold account that returns 'reactivated'."""
 
+import csv
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from leadqual import wiring
+from leadqual.cli import main
 from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud
+from leadqual.settings import current_settings
 from tests.e2e.test_flow import _settle, _submit
 
 SETTLED = {"routed", "hold", "pending_review"}
@@ -74,3 +79,34 @@ def test_a_person_long_in_nurture_who_asks_again_is_reactivated(cloud: LocalClou
     # THEN the time in nurture is the reason a human looks first
     assert "reactivated" in lead["review"]["triggers"]
     assert any(re.search(r"in nurture for 1(19|20) days", reason) for reason in lead["reasons"])
+
+
+def test_reported_outcomes_export_as_rows_to_retrain_on(cloud: LocalCloud, tmp_path: Path) -> None:
+    # GIVEN two scored leads: one won, one disqualified after a meeting, and one not yet reported
+    won = _submit(email="ada@umbrella.io", form="demo_request", company={"employees": 1200})
+    lost = _submit(email="bo@umbrella.io", form="content_download")
+    silent = _submit(email="cy@umbrella.io", form="newsletter")
+    for lead_id in (won, lost, silent):
+        _settle(cloud, lead_id, SETTLED)
+    assert call_api("POST", f"/leads/{won}/outcome", {"outcome": "closed_won"}).status == 202
+    for step in ({"outcome": "meeting_held", "occurred_at": _days_ago(2)},
+                 {"outcome": "disqualified", "misrouted": True, "correct_route": "nurture"}):  # fmt: skip
+        assert call_api("POST", f"/leads/{lost}/outcome", step).status == 202
+    # WHEN the feedback is exported
+    export = wiring.feedback_service().export()
+    # THEN each reported lead is one row: the very record the model scored, and its final outcome
+    rows = {row["lead_id"]: row for row in export.rows}
+    assert set(rows) == {won, lost} and export.without_input == 0
+    assert rows[won]["outcome"] == "closed_won" and rows[won]["company_employees"] == 1200
+    assert rows[lost]["outcome"] == "disqualified" and rows[lost]["misrouted"] is True
+    assert rows[lost]["correct_route"] == "nurture"
+    # AND what was served beside it, for the retrospective
+    served = call_api("GET", f"/leads/{won}").json()
+    assert rows[won]["served_grade"] == served["scores"]["grade"]
+    assert rows[won]["served_model_version"] == served["scores"]["model_version"]
+    # AND the command RevOps runs against the stack's table writes the same rows as a CSV
+    out = tmp_path / "feedback.csv"
+    assert main(["feedback", "export", "--table", current_settings().leads_table, "--out", str(out)]) == 0
+    with out.open(newline="") as file:
+        exported = {row["lead_id"]: row for row in csv.DictReader(file)}
+    assert set(exported) == {won, lost} and exported[won]["outcome"] == "closed_won"

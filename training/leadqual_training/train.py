@@ -65,6 +65,9 @@ class TrainingResult:
     version: str
     directory: Path
     card: dict[str, Any]
+    # The most recent rows, never trained or calibrated on: where a champion is compared with it.
+    holdout_rows: list[dict[str, Any]]
+    holdout_labels: np.ndarray
 
 
 def load_spec(path: Path) -> FeatureSpec:
@@ -387,7 +390,7 @@ def train(
     if make_current:
         (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
     step(f"model {version} written to {directory}")
-    return TrainingResult(version, directory, card)
+    return TrainingResult(version, directory, card, rows[split.holdout_start :], y[split.holdout_start :])
 
 
 def render_card(card: dict[str, Any]) -> str:

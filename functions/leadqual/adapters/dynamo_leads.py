@@ -7,6 +7,7 @@ conditional on the version read, so two writers can never silently overwrite eac
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from leadqual.domain.ports import ConflictError
 
 DEDUPE_WINDOW = timedelta(hours=24)
 PENDING = "pending"
+OUTCOME_COUNT = "outcome_count"
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:
@@ -114,7 +116,26 @@ class DynamoLeadStore:
         )
 
     def save_lead(self, lead: Lead, expected_version: int) -> int:
-        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, {})
+        # Beside the document: how many outcomes it holds, so retraining reads only labelled leads.
+        labelled = {OUTCOME_COUNT: _n(len(lead.outcomes))} if lead.outcomes else {}
+        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, labelled)
+
+    def leads_with_outcomes(self) -> Iterator[Lead]:
+        """Every lead sales has reported an outcome for: a paged scan, filtered by DynamoDB."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :lead AND #count > :none",
+            "ExpressionAttributeNames": {"#count": OUTCOME_COUNT},
+            "ExpressionAttributeValues": {":lead": _s("LEAD"), ":none": _n(0)},
+            "ProjectionExpression": "doc",
+        }
+        while True:
+            page = self.ddb.scan(**params)
+            for item in page.get("Items", []):
+                yield Lead.model_validate_json(item["doc"]["S"])
+            if "LastEvaluatedKey" not in page:
+                return
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def recent_lead_for_email(self, email: str, since: datetime) -> str | None:
         item = self.ddb.get_item(

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -309,6 +309,9 @@ class Lead(BaseModel):
     received_at: datetime
     touches: int = 1
     scores: Scores | None = None
+    # The raw record the model scored (the feature specification's columns): what retraining
+    # learns from once sales reports the outcome, exactly as serving saw it then.
+    model_input: dict[str, Any] | None = None
     tier: str | None = None
     policy_version: int | None = None
     flags: list[str] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +34,7 @@ class LeadStore(Protocol):
     def pending_reviews(
         self, account: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Review], str | None]: ...
+    def leads_with_outcomes(self) -> Iterator[Lead]: ...
 
 
 class SignalStore(Protocol):

@@ -1,16 +1,19 @@
 """Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import wiring
-from leadqual.domain.models import Reevaluation, Scores
+from leadqual.domain.models import Reevaluation
 from leadqual.handlers.sqs_batch import message_bodies, process_messages
 from leadqual.observability import lambda_entry, logger, metrics
+
+if TYPE_CHECKING:  # the service module is imported when the function first scores (see wiring)
+    from leadqual.services.scoring import ScoredLead
 
 
 class ScoringMessage(BaseModel):
@@ -18,7 +21,7 @@ class ScoringMessage(BaseModel):
     reevaluation: Reevaluation | None = None  # set for a held lead that new signals or time woke up
 
 
-def _score_batch(messages: list[ScoringMessage]) -> Mapping[str, Scores]:
+def _score_batch(messages: list[ScoringMessage]) -> Mapping[str, "ScoredLead"]:
     try:
         return wiring.scoring_service().score_batch([m.lead_id for m in messages if m.reevaluation is None])
     except Exception:

@@ -3,16 +3,21 @@
 It stores accounts, intent and behaviour through the API, submits the leads, lets the SDR review
 queue fill, approves, rejects and reroutes reviews through the API, lets one review time out,
 and prints where every lead ended up and how long it took. Then the loop closes: held leads get
-new behaviour and are routed again, sales reports each lead's outcome, and a retrospective shows
-whether high grades really converted.
+new behaviour and are routed again, sales reports each lead's outcome, a retrospective shows
+whether high grades really converted, and the reported outcomes retrain a challenger that replaces
+the model only if it is better (in a scratch copy of model_artifacts/: the demo never changes what
+ships).
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from leadqual import resources
@@ -111,7 +116,36 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     print_summary(summary)
     summary["woken"] = wake_held_leads(views, sdr)
     summary["retrospective"] = report_outcomes(lead_ids, outcomes)
+    summary["retraining"] = retrain_on_feedback()
     return summary
+
+
+def retrain_on_feedback() -> dict[str, Any]:
+    """Reported outcomes, each with the record the model scored, retrain a challenger beside the history."""
+    from leadqual import wiring
+    from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_DATA, DEFAULT_SPEC
+    from leadqual.tabular import write_rows
+    from leadqual_training.retrain import retrain
+
+    export = wiring.feedback_service().export()
+    print(f"\nFeedback: {len(export.rows)} reported leads exported, each with the record the model scored.")
+    with tempfile.TemporaryDirectory() as work:
+        feedback = Path(work) / "feedback.csv"
+        write_rows(export.rows, feedback)
+        champion = (DEFAULT_ARTIFACTS / "CURRENT").read_text(encoding="utf-8").strip()
+        models = Path(work) / "model_artifacts"
+        shutil.copytree(DEFAULT_ARTIFACTS / champion, models / champion)
+        (models / "CURRENT").write_text(champion + "\n", encoding="utf-8")
+        print(f"Retraining a challenger on {DEFAULT_DATA.name} plus that feedback (about 30 s) ...")
+        promotion = retrain(
+            [DEFAULT_DATA, feedback],
+            DEFAULT_SPEC,
+            models,
+            version="retrained-on-feedback",
+            progress=lambda _: None,
+        )
+    print(f"  {promotion.summary}")
+    return {"rows": len(export.rows), "promoted": promotion.promoted, "reason": promotion.reason}
 
 
 def wake_held_leads(views: list[dict[str, Any]], sdr: DemoSdr) -> Counter[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from leadqual.domain.models import Lead, LeadStatus, Reevaluation, Scores, utc_now
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
@@ -18,6 +19,14 @@ def _needs_scores(lead: Lead) -> bool:
     return lead.status is LeadStatus.RECEIVED or lead.scores is None
 
 
+@dataclass(frozen=True)
+class ScoredLead:
+    """A lead's scores and the raw record they were computed from (kept on the lead for retraining)."""
+
+    scores: Scores
+    model_input: dict[str, Any]
+
+
 @dataclass
 class ScoringService:
     leads: LeadStore
@@ -26,7 +35,7 @@ class ScoringService:
     scorer: Scorer
     workflow: Workflow
 
-    def score_batch(self, lead_ids: Sequence[str]) -> dict[str, Scores]:
+    def score_batch(self, lead_ids: Sequence[str]) -> dict[str, ScoredLead]:
         """Scores for the leads of one queue batch that still need them, from ONE model inference.
 
         Only computes: `score_lead` stores each lead's scores and starts its workflow, one message at
@@ -37,18 +46,22 @@ class ScoringService:
             for lead in (self.leads.get_lead(lead_id) for lead_id in dict.fromkeys(lead_ids))
             if lead is not None and _needs_scores(lead)
         ]
-        scores = self.scorer.score(self.model, [self._record(lead) for lead in pending])
-        return {lead.lead_id: s for lead, s in zip(pending, scores, strict=True)}
+        records = [self._record(lead) for lead in pending]
+        scores = self.scorer.score(self.model, records)
+        return {
+            lead.lead_id: ScoredLead(s, record)
+            for lead, s, record in zip(pending, scores, records, strict=True)
+        }
 
     def score_lead(
         self,
         lead_id: str,
-        computed: Mapping[str, Scores] | None = None,
+        computed: Mapping[str, ScoredLead] | None = None,
         reevaluation: Reevaluation | None = None,
     ) -> Scores | None:
         # Scored in this batch's inference: the batch has just read the lead, no need to read it again.
-        scores = (computed or {}).get(lead_id) if reevaluation is None else None
-        if scores is None:
+        scored = (computed or {}).get(lead_id) if reevaluation is None else None
+        if scored is None:
             lead = self.leads.get_lead(lead_id)
             if lead is None:
                 # Raising sends the message back; after a few receives it lands in the DLQ (alarmed).
@@ -58,12 +71,16 @@ class ScoringService:
             if not _needs_scores(lead):
                 self.workflow.start(lead_id)  # a redelivery after scoring: make sure the workflow runs
                 return lead.scores
-            [scores] = self.scorer.score(self.model, [self._record(lead)])
+            record = self._record(lead)
+            [scores] = self.scorer.score(self.model, [record])
+            scored = ScoredLead(scores, record)
+        scores = scored.scores
 
         def store_scores(current: Lead) -> bool:
             if current.status is not LeadStatus.RECEIVED:
                 return False  # scored by an earlier delivery of the same message
             current.scores = scores
+            current.model_input = scored.model_input
             current.status = LeadStatus.SCORED
             add_history(
                 current,
@@ -85,12 +102,14 @@ class ScoringService:
         """
         if lead.status is not LeadStatus.HOLD or lead.reevaluation is not None:
             return None
-        [scores] = self.scorer.score(self.model, [self._record(lead, as_of=utc_now())])
+        record = self._record(lead, as_of=utc_now())
+        [scores] = self.scorer.score(self.model, [record])
 
         def start_reevaluation(current: Lead) -> bool:
             if current.status is not LeadStatus.HOLD or current.reevaluation is not None:
                 return False
             current.scores = scores
+            current.model_input = record
             current.evaluations += 1
             current.reevaluation = reason
             add_history(
@@ -105,7 +124,7 @@ class ScoringService:
             self.workflow.start(lead.lead_id, f"{lead.lead_id}-e{updated.evaluations}")
         return scores
 
-    def _record(self, lead: Lead, as_of: datetime | None = None) -> dict[str, object]:
+    def _record(self, lead: Lead, as_of: datetime | None = None) -> dict[str, Any]:
         context = gather_signals(lead, self.signals)
         return serving_record(
             lead, context.account, context.events, context.intents, self.scorer.spec.behaviour, as_of=as_of
