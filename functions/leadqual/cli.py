@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | demo | session | train | evaluate | score | feedback | retrain | rules."""
+"""The `leadqual` command: serve | demo | session | train | evaluate | score | feedback | retrain | report | rules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO / "training" / "specs" / "leadqual_default.yaml"
@@ -131,21 +132,35 @@ def _sigv4_headers(url: str, region: str) -> dict[str, str]:
     return dict(request.headers.items())
 
 
-def _rules_explain(args: argparse.Namespace) -> int:
+class ApiCallFailed(Exception):
+    """Already reported on stderr; the command exits 2."""
+
+
+def _get_json(api: str, path: str, region: str | None, query: dict[str, str] | None = None) -> Any:
+    """GET a route of `leadqual serve` or of the deployed API (SigV4-signed when a region is given)."""
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    url = f"{args.api.rstrip('/')}/leads/{args.lead_id}/rules"
-    headers = _sigv4_headers(url, args.aws_region) if args.aws_region else {}
+    url = f"{api.rstrip('/')}{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    headers = _sigv4_headers(url, region) if region else {}
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
-            trace = json.load(response)
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            return json.load(response)
     except urllib.error.HTTPError as error:
         print(f"{url}: {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
-        return 2
     except urllib.error.URLError as error:
         print(f"cannot reach {url}: {error.reason} (is `leadqual serve` running?)", file=sys.stderr)
+    raise ApiCallFailed(url)
+
+
+def _rules_explain(args: argparse.Namespace) -> int:
+    try:
+        trace = _get_json(args.api, f"/leads/{args.lead_id}/rules", args.aws_region)
+    except ApiCallFailed:
         return 2
     if not trace["explained"]:
         print(f"{args.lead_id}: {trace['message']}")
@@ -166,11 +181,24 @@ def _rules_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from leadqual.domain.feedback import retrospective_in_words
+
+    window = {key: value for key, value in (("since", args.since), ("until", args.until)) if value}
+    try:
+        report = _get_json(args.api, "/reports/retrospective", args.aws_region, window)
+    except ApiCallFailed:
+        return 2
+    print("\n".join(retrospective_in_words(report)))
+    return 0
+
+
 def _feedback_export(args: argparse.Namespace) -> int:
     import os
 
     from leadqual.adapters.dynamo_leads import DynamoLeadStore
-    from leadqual.services.feedback import LABEL_COLUMN, FeedbackService
+    from leadqual.domain.feedback import LABEL_COLUMN
+    from leadqual.services.feedback import FeedbackService
     from leadqual.tabular import write_rows
 
     if args.aws_region:
@@ -282,6 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--aws-region", help="the stack's region (default: the AWS CLI's)")
     export.add_argument("--out", type=Path, required=True)
     export.set_defaults(run=_feedback_export)
+
+    report = commands.add_parser(
+        "report", help="the retrospective: do high grades convert, and which rules misroute?"
+    )
+    report.add_argument("--api", required=True, help="the API's URL (leadqual serve, or the stack's ApiUrl)")
+    report.add_argument("--aws-region", help="sign the request with your AWS credentials (the deployed API)")
+    report.add_argument("--since", help="leads submitted from this ISO time on, e.g. 2026-10-01T00:00:00Z")
+    report.add_argument("--until", help="leads submitted before this ISO time")
+    report.set_defaults(run=_report)
 
     retrain = commands.add_parser(
         "retrain",

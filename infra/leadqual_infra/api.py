@@ -21,6 +21,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("reviews/{review_id}/decision", "POST", "iam"),
     ("leads/{lead_id}/outcome", "POST", "iam"),
     ("leads/{lead_id}/rules", "GET", "iam"),
+    ("reports/retrospective", "GET", "iam"),
 )
 
 

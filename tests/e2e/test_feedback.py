@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from leadqual import wiring
 from leadqual.cli import main
 from leadqual.local.api_gateway import call_api
@@ -110,3 +112,32 @@ def test_reported_outcomes_export_as_rows_to_retrain_on(cloud: LocalCloud, tmp_p
     with out.open(newline="") as file:
         exported = {row["lead_id"]: row for row in csv.DictReader(file)}
     assert set(exported) == {won, lost} and exported[won]["outcome"] == "closed_won"
+
+
+def test_the_retrospective_report_over_live_leads(
+    cloud: LocalCloud, api_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN two routed leads whose outcomes sales reported, one flagged as misrouted
+    first = _submit(email="eve@soylent.io", form="demo_request")
+    second = _submit(email="fay@gmail.com", form="newsletter", title=None, company={})
+    route = _settle(cloud, second, {"routed"})["route"]
+    _settle(cloud, first, SETTLED)
+    assert call_api("POST", f"/leads/{first}/outcome", {"outcome": "closed_lost"}).status == 202
+    flagged = {"outcome": "closed_won", "misrouted": True, "correct_route": "sdr_outreach"}
+    assert call_api("POST", f"/leads/{second}/outcome", flagged).status == 202
+    # WHEN RevOps asks for the retrospective
+    report = call_api("GET", "/reports/retrospective").json()
+    # THEN both leads are counted by grade, and the rule that misrouted the won deal is named
+    assert (report["reported"], report["decided"], report["won"]) == (2, 2, 1)
+    assert sum(g["decided"] for g in report["by_grade"]) == 2
+    rule = next(r for r in report["by_rule"] if r["rule"] == route["rule"])
+    assert rule["misrouted"] == 1 and report["corrections"] == {f"{route['action']} -> sdr_outreach": 1}
+    # AND the command prints it in words
+    assert main(["report", "--api", api_url]) == 0
+    out = capsys.readouterr().out
+    assert "2 leads with a reported outcome: 2 decided (1 won), 0 still open." in out
+    assert f"{route['action']} -> sdr_outreach: 1" in out
+    # AND a window that makes no sense is refused, naming the field
+    bad = call_api("GET", "/reports/retrospective?since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z")
+    assert bad.status == 422 and [d["field"] for d in bad.json()["details"]] == ["until"]
+    assert call_api("GET", "/reports/retrospective?since=yesterday").status == 422

@@ -4,7 +4,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from leadqual.domain.identity import normalize_domain, normalize_email
 from leadqual.resources import RouteAction
@@ -207,6 +216,21 @@ class OutcomeReport(StrictModel):
 
 
 # ----- stored state -----------------------------------------------------------------------------
+
+
+class ReportWindow(StrictModel):
+    """Which leads a report covers, by when they were submitted: [since, until)."""
+
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if until is not None and since is not None and until <= since:
+            raise ValueError("must be after since")
+        return until
 
 
 class LeadStatus(StrEnum):

@@ -17,6 +17,7 @@ from leadqual.domain.models import (
     IntentBatch,
     LeadSubmission,
     OutcomeReport,
+    ReportWindow,
     ReviewDecisionRequest,
 )
 from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
@@ -136,6 +137,13 @@ def put_account(domain: str) -> Response:
             [{"field": "domain", "message": str(error)}],
         ) from None
     return _json(200, account.model_dump(mode="json"))
+
+
+@app.get("/reports/retrospective")
+def retrospective_report() -> Response:
+    """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
+    window = parse_model(ReportWindow, dict(app.current_event.query_string_parameters or {}))
+    return _json(200, wiring.feedback_service().retrospective(window.since, window.until))
 
 
 @app.get("/reviews")

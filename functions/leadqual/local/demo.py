@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from leadqual import resources
+from leadqual.domain.feedback import retrospective_in_words
 from leadqual.domain.models import OutcomeKind
 from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud, wait_until
@@ -177,30 +178,24 @@ def wake_held_leads(views: list[dict[str, Any]], sdr: DemoSdr) -> Counter[str]:
     return outcome
 
 
-def report_outcomes(lead_ids: list[str], outcomes: list[str]) -> list[dict[str, Any]]:
-    """Sales reports every lead's outcome; the retrospective asks whether high grades converted."""
+def report_outcomes(lead_ids: list[str], outcomes: list[str]) -> dict[str, Any]:
+    """Sales reports every lead's outcome; the retrospective asks whether high grades converted.
+
+    As a rep would, sales flags a won deal that the rules had sent to nurture as misrouted.
+    """
     print(f"Sales reports {len(lead_ids)} outcomes through POST /leads/{{id}}/outcome ...")
-    by_grade: dict[str, Counter[str]] = {grade: Counter() for grade in "ABCD"}
     for lead_id, outcome in zip(lead_ids, outcomes, strict=True):
         # The synthetic CRM also knows 'no_decision'; the API's vocabulary calls that closed-lost.
         reported = outcome if outcome in {k.value for k in OutcomeKind} else OutcomeKind.CLOSED_LOST.value
-        _ok(call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": reported}), 202)
-        grade = _ok(call_api("GET", f"/leads/{lead_id}"), 200)["scores"]["grade"]
-        by_grade[grade]["leads"] += 1
-        by_grade[grade]["won"] += outcome == "closed_won"
-    rows = [
-        {
-            "grade": g,
-            "leads": c["leads"],
-            "won": c["won"],
-            "rate": c["won"] / c["leads"] if c["leads"] else 0.0,
-        }
-        for g, c in by_grade.items()
-    ]
-    print("Retrospective, do high grades convert?  " + "  ".join(
-        f"{r['grade']}: {r['won']}/{r['leads']} won ({r['rate']:.0%})" for r in rows
-    ))  # fmt: skip
-    return rows
+        body: dict[str, Any] = {"outcome": reported}
+        route = (_ok(call_api("GET", f"/leads/{lead_id}"), 200).get("route") or {}).get("action")
+        if reported == OutcomeKind.CLOSED_WON.value and route == RouteAction.NURTURE.value:
+            body.update(misrouted=True, correct_route=RouteAction.SDR_OUTREACH.value)
+        _ok(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
+    report: dict[str, Any] = _ok(call_api("GET", "/reports/retrospective"), 200)
+    print("Retrospective (GET /reports/retrospective, as `leadqual report` prints it):")
+    print("\n".join("  " + line for line in retrospective_in_words(report)))
+    return report
 
 
 class DemoSdr:

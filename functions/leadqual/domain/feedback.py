@@ -1,0 +1,182 @@
+"""What sales reported, read back: training rows for retraining, and the retrospective report.
+
+Both read the same thing per lead: the outcome sales reported (`final_outcome`), beside what
+leadqual served (grade, probability, tier, route, rule). The retrospective asks the questions a
+RevOps lead asks of a scoring system: do high grades convert more, do the probabilities match what
+happened, and which rules send leads to the wrong place?
+"""
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from leadqual.domain.models import Lead, OutcomeKind, OutcomeRecord
+
+LABEL_COLUMN = "outcome"
+STILL_OPEN = "open"
+DECIDED = (OutcomeKind.CLOSED_WON, OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)
+GRADE_ORDER = ("A", "B", "C", "D")
+# Under this many decided leads a group's conversion rate is flagged as too few to read.
+FEW = 20
+
+
+def final_outcome(outcomes: Sequence[OutcomeRecord]) -> str:
+    """A won deal is the answer; else the latest closed-lost or disqualified; else the lead is open.
+
+    Meetings and opportunities are steps, not outcomes: such a lead is left out of training and
+    of conversion rates until it closes.
+    """
+    decided = sorted((o for o in outcomes if o.outcome in DECIDED), key=lambda o: o.occurred_at)
+    if any(o.outcome is OutcomeKind.CLOSED_WON for o in decided):
+        return OutcomeKind.CLOSED_WON.value
+    return decided[-1].outcome.value if decided else STILL_OPEN
+
+
+def _correction(lead: Lead) -> str:
+    correction = next((o.correct_route for o in reversed(lead.outcomes) if o.correct_route), None)
+    return correction.value if correction else ""
+
+
+def feedback_row(lead: Lead) -> dict[str, Any]:
+    """The model's input for this lead, its outcome, and what leadqual served (never features)."""
+    if lead.model_input is None:
+        raise ValueError(f"lead {lead.lead_id} keeps no model input")
+    return {
+        "lead_id": lead.lead_id,
+        **lead.model_input,
+        LABEL_COLUMN: final_outcome(lead.outcomes),
+        "misrouted": any(o.misrouted for o in lead.outcomes),
+        "correct_route": _correction(lead),
+        "served_model_version": lead.scores.model_version if lead.scores else "",
+        "served_probability": lead.scores.conversion_probability if lead.scores else "",
+        "served_grade": lead.scores.grade if lead.scores else "",
+        "served_tier": lead.tier or "",
+        "served_route": lead.route.action.value if lead.route else "",
+        "served_rule": lead.route.rule if lead.route else "",
+    }
+
+
+class _Group:
+    def __init__(self) -> None:
+        self.reported = self.decided = self.won = self.misrouted = 0
+        self.predicted = 0.0
+
+    def add(self, lead: Lead, outcome: str) -> None:
+        self.reported += 1
+        self.misrouted += any(o.misrouted for o in lead.outcomes)
+        if outcome == STILL_OPEN:
+            return
+        self.decided += 1
+        self.won += outcome == OutcomeKind.CLOSED_WON.value
+        self.predicted += lead.scores.conversion_probability if lead.scores else 0.0
+
+    def figures(self, name: str, value: str) -> dict[str, Any]:
+        return {
+            name: value,
+            "reported": self.reported,
+            "decided": self.decided,
+            "won": self.won,
+            "conversion_rate": round(self.won / self.decided, 4) if self.decided else None,
+            "mean_predicted": round(self.predicted / self.decided, 4) if self.decided else None,
+            "misrouted": self.misrouted,
+            "misroute_rate": round(self.misrouted / self.reported, 4) if self.reported else None,
+            "too_few": self.decided < FEW,
+        }
+
+
+def _grouped(
+    leads: Sequence[tuple[Lead, str]], key: Callable[[Lead], str], name: str, order: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    groups: dict[str, _Group] = defaultdict(_Group)
+    for value in order:
+        groups[value]  # every grade is listed, even one no reported lead had
+    for lead, outcome in leads:
+        groups[key(lead)].add(lead, outcome)
+    return [group.figures(name, value) for value, group in groups.items()]
+
+
+def _grade_verdict(by_grade: list[dict[str, Any]]) -> str:
+    """Whether conversion falls from grade A to D, as a score that works says it should."""
+    readable = [g for g in by_grade if g["decided"] and not g["too_few"]]
+    if len(readable) < 2:
+        return f"Too few decided leads to judge the grades (need {FEW} in at least two grades)."
+    inversions = [
+        f"grade {high['grade']} converted {high['conversion_rate']:.0%}, below grade {low['grade']}'s "
+        f"{low['conversion_rate']:.0%}"
+        for high, low in itertools.pairwise(readable)
+        if high["conversion_rate"] < low["conversion_rate"]
+    ]
+    if inversions:
+        return "Grades do not rank conversion: " + "; ".join(inversions) + ". Consider `leadqual retrain`."
+    top, bottom = readable[0], readable[-1]
+    return (
+        f"Grades rank conversion: grade {top['grade']} converted {top['conversion_rate']:.0%}, "
+        f"grade {bottom['grade']} {bottom['conversion_rate']:.0%}."
+    )
+
+
+def retrospective(
+    leads: Iterable[Lead], since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Conversion, calibration and misroutes by grade, tier, route and rule, over reported leads."""
+    reported = [
+        (lead, final_outcome(lead.outcomes))
+        for lead in leads
+        if lead.outcomes
+        and (since is None or lead.submitted_at >= since)
+        and (until is None or lead.submitted_at < until)
+    ]
+    by_grade = _grouped(
+        reported, lambda lead: lead.scores.grade if lead.scores else "unscored", "grade", GRADE_ORDER
+    )
+    corrections: dict[str, int] = defaultdict(int)
+    for lead, _ in reported:
+        if lead.route and _correction(lead):
+            corrections[f"{lead.route.action.value} -> {_correction(lead)}"] += 1
+    decided = [outcome for _, outcome in reported if outcome != STILL_OPEN]
+    return {
+        "window": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+        "reported": len(reported),
+        "decided": len(decided),
+        "won": decided.count(OutcomeKind.CLOSED_WON.value),
+        "open": len(reported) - len(decided),
+        "verdict": _grade_verdict(by_grade),
+        "by_grade": by_grade,
+        "by_tier": _grouped(reported, lambda lead: lead.tier or "none", "tier"),
+        "by_route": _grouped(
+            reported, lambda lead: lead.route.action.value if lead.route else "none", "route"
+        ),
+        "by_rule": _grouped(reported, lambda lead: lead.route.rule if lead.route else "none", "rule"),
+        "corrections": dict(sorted(corrections.items(), key=lambda item: -item[1])),
+    }
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def retrospective_in_words(report: dict[str, Any]) -> list[str]:
+    """The report as a RevOps lead reads it: the verdict, then one table per way of slicing."""
+    lines = [
+        f"{report['reported']} leads with a reported outcome: {report['decided']} decided "
+        f"({report['won']} won), {report['open']} still open.",
+        report["verdict"],
+    ]
+    for title, key in (("grade", "grade"), ("tier", "tier"), ("route", "route"), ("rule", "rule")):
+        lines += ["", f"By {title}:", f"  {title:<34} {'decided':>7} {'won':>5} {'converted':>9} {'predicted':>9} "
+                  f"{'misrouted':>9}"]  # fmt: skip
+        for group in report[f"by_{key}"]:
+            lines.append(
+                f"  {group[key]:<34} {group['decided']:>7} {group['won']:>5} "
+                f"{_percent(group['conversion_rate']):>9} {_percent(group['mean_predicted']):>9} "
+                f"{_percent(group['misroute_rate']):>9}{'  (few leads)' if group['too_few'] and group['decided'] else ''}"
+            )
+    if report["corrections"]:
+        lines += ["", "Misroutes sales corrected (served -> should have been):"]
+        lines += [f"  {change}: {count}" for change, count in report["corrections"].items()]
+    return lines
