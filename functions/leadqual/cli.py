@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +50,33 @@ def _session(args: argparse.Namespace) -> int:
     return run_session(args.api)
 
 
-def _training_extras_missing(error: ImportError) -> int:
-    print(f"this command needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
-    return 2
+def _training_command(
+    verb: str, work: Callable[[], object], refusals: tuple[type[Exception], ...] = ()
+) -> int:
+    """Runs a command of the [train] extras: missing extras, or data it refuses, exit 2 saying why."""
+    try:
+        from leadqual_training.train import TrainingDataError
+
+        work()
+    except ImportError as error:
+        print(f"this command needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
+        return 2
+    except (TrainingDataError, *refusals) as error:
+        print(f"cannot {verb}: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    try:
+    def work() -> None:
         from leadqual_training.synthetic import write_training_csv
-        from leadqual_training.train import TrainingDataError, load_spec, train
-    except ImportError as error:
-        return _training_extras_missing(error)
-    data = args.data
-    if data is None:
-        data = DEFAULT_DATA
-        print(f"generating {args.rows} synthetic leads (seed {args.seed}) into {data}")
-        write_training_csv(data, load_spec(args.spec), rows=args.rows, seed=args.seed)
-    try:
+        from leadqual_training.train import load_spec, train
+
+        data = args.data
+        if data is None:
+            data = DEFAULT_DATA
+            print(f"generating {args.rows} synthetic leads (seed {args.seed}) into {data}")
+            write_training_csv(data, load_spec(args.spec), rows=args.rows, seed=args.seed)
         train(
             data,
             args.spec,
@@ -74,27 +85,20 @@ def _train(args: argparse.Namespace) -> int:
             make_current=not args.no_current,
             kinds=tuple(args.candidates),
         )
-    except TrainingDataError as error:
-        print(f"cannot train: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return _training_command("train", work)
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    try:
+    def work() -> None:
         from leadqual_training.backtest import evaluate_export, score_export
-        from leadqual_training.train import TrainingDataError
-    except ImportError as error:
-        return _training_extras_missing(error)
-    try:
+
         if args.command == "evaluate":
             evaluate_export(args.model, args.data, args.report)
         else:
             score_export(args.model, args.data, args.out)
-    except (TrainingDataError, ValueError, FileNotFoundError) as error:
-        print(f"cannot {args.command}: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return _training_command(args.command, work, (ValueError, FileNotFoundError))
 
 
 def _rules_check(args: argparse.Namespace) -> int:
@@ -215,12 +219,9 @@ def _feedback_export(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    try:
+    def work() -> None:
         from leadqual_training.retrain import retrain
-        from leadqual_training.train import TrainingDataError
-    except ImportError as error:
-        return _training_extras_missing(error)
-    try:
+
         retrain(
             args.data,
             args.spec,
@@ -229,10 +230,8 @@ def _retrain(args: argparse.Namespace) -> int:
             min_gain=args.min_gain,
             kinds=tuple(args.candidates),
         )
-    except TrainingDataError as error:
-        print(f"cannot retrain: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return _training_command("retrain", work)
 
 
 def _candidates_argument(command: argparse.ArgumentParser) -> None:
