@@ -124,22 +124,28 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
 def retrain_on_feedback() -> dict[str, Any]:
     """Reported outcomes, each with the record the model scored, retrain a challenger beside the history."""
     from leadqual import wiring
-    from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_DATA, DEFAULT_SPEC
+    from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC
     from leadqual.tabular import write_rows
     from leadqual_training.retrain import retrain
+    from leadqual_training.synthetic import write_training_csv
+    from leadqual_training.train import load_spec
 
     export = wiring.feedback_service().export()
     print(f"\nFeedback: {len(export.rows)} reported leads exported, each with the record the model scored.")
     with tempfile.TemporaryDirectory() as work:
         feedback = Path(work) / "feedback.csv"
         write_rows(export.rows, feedback)
+        # The shipped model's own training history, generated again from its seed.
+        history = write_training_csv(Path(work) / "synthetic_leads.csv", load_spec(DEFAULT_SPEC))
         champion = (DEFAULT_ARTIFACTS / "CURRENT").read_text(encoding="utf-8").strip()
         models = Path(work) / "model_artifacts"
         shutil.copytree(DEFAULT_ARTIFACTS / champion, models / champion)
         (models / "CURRENT").write_text(champion + "\n", encoding="utf-8")
-        print(f"Retraining a challenger on {DEFAULT_DATA.name} plus that feedback (about 30 s) ...")
+        print(
+            f"Retraining a challenger on the {champion} model's history plus that feedback (about 40 s) ..."
+        )
         promotion = retrain(
-            [DEFAULT_DATA, feedback],
+            [history, feedback],
             DEFAULT_SPEC,
             models,
             version="retrained-on-feedback",
