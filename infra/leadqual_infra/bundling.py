@@ -24,6 +24,9 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
+from leadqual.domain.features import FeatureSpec
+from leadqual.domain.records import unservable_columns
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "functions" / "leadqual"
 MODEL_ROOT = REPO / "model_artifacts"
@@ -158,9 +161,17 @@ def function_code(
     )
 
 
-def model_directory(version: str | None) -> Path:
-    chosen = version or (MODEL_ROOT / "CURRENT").read_text(encoding="utf-8").strip()
-    directory = MODEL_ROOT / chosen
+def model_directory(version: str | None, root: Path = MODEL_ROOT) -> Path:
+    """The model folder to deploy: it must exist, and read only columns that live leads have."""
+    chosen = version or (root / "CURRENT").read_text(encoding="utf-8").strip()
+    directory = root / chosen
     if not (directory / "model.onnx").exists():
-        raise ValueError(f"model version {chosen!r} has no model.onnx in {MODEL_ROOT}")
+        raise ValueError(f"model version {chosen!r} has no model.onnx in {root}")
+    spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
+    missing = unservable_columns(spec)
+    if missing:
+        raise ValueError(
+            f"model version {chosen!r} reads columns live leads do not have: {missing}. It was trained on "
+            "an export of another layout; it can back-test such exports but cannot be deployed"
+        )
     return directory

@@ -1,4 +1,4 @@
-"""The bundles ship bytecode Lambda can use from a read-only directory, compiled for its runtime."""
+"""What goes into the bundles: bytecode for the runtime, and only a model that can score live leads."""
 
 import struct
 import sys
@@ -8,7 +8,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
 
-from leadqual_infra.bundling import PYTHON_VERSION, compile_bytecode, runtime_interpreter
+from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC
+from leadqual_infra.bundling import PYTHON_VERSION, compile_bytecode, model_directory, runtime_interpreter
+from leadqual_training.train import load_spec
 
 INTERPRETER = runtime_interpreter()
 # PEP 552: bit 0 of the .pyc flags = hash-based, bit 1 = check the source against the hash.
@@ -31,3 +33,18 @@ def test_bundle_bytecode_is_for_the_runtime_and_never_checks_source_times(tmp_pa
     assert compiled == [f"__init__.{tag}.pyc", f"scoring.{tag}.pyc"]
     (flags,) = struct.unpack("<I", (package / "__pycache__" / f"scoring.{tag}.pyc").read_bytes()[4:8])
     assert flags & HASH_BASED and not flags & CHECK_SOURCE
+
+
+def test_a_model_that_reads_columns_live_leads_lack_is_never_deployed(tmp_path: Path) -> None:
+    # GIVEN a model trained on a Salesforce-style export: its columns are not those of live leads
+    crm = tmp_path / "crm-1"
+    crm.mkdir()
+    (crm / "model.onnx").write_bytes(b"")  # the synth refuses before it reads the graph
+    (crm / "feature_spec.json").write_text(
+        load_spec(DEFAULT_SPEC.parent / "example_crm_export.yaml").model_dump_json()
+    )
+    # WHEN it is chosen for deployment THEN the synth stops, naming the columns live leads lack
+    with pytest.raises(ValueError, match=r"reads columns live leads do not have: \['Annual Revenue'"):
+        model_directory("crm-1", root=tmp_path)
+    # AND the shipped model, trained on leadqual's own records, deploys
+    assert model_directory(None).name == (DEFAULT_ARTIFACTS / "CURRENT").read_text().strip()

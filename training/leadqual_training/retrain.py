@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from leadqual.adapters.onnx_model import OnnxModel
+from leadqual.domain.records import unservable_columns
 from leadqual.domain.scoring import Scorer
 from leadqual.tabular import write_rows
 from leadqual_training.metrics import evaluate
@@ -57,7 +58,14 @@ def holdout_probability(model_dir: Path, rows: Sequence[dict[str, Any]]) -> np.n
     return np.concatenate([model.predict(scorer.features.build(chunk)).probability for chunk in chunks])
 
 
-def _decide(challenger: dict[str, Any], champion: dict[str, Any] | None, min_gain: float) -> tuple[bool, str]:
+def _decide(
+    challenger: dict[str, Any], champion: dict[str, Any] | None, min_gain: float, unservable: list[str]
+) -> tuple[bool, str]:
+    if unservable:
+        return (
+            False,
+            f"The challenger reads columns live leads do not have ({unservable}): it cannot be deployed.",
+        )
     if champion is None:
         return True, "There is no current model: the challenger becomes the first."
     gain = challenger["roc_auc"] - champion["roc_auc"]
@@ -97,7 +105,8 @@ def retrain(
     champion_metrics = (
         evaluate(labels, holdout_probability(out_root / champion, holdout)) if champion else None
     )
-    promoted, reason = _decide(challenger_metrics, champion_metrics, min_gain)
+    unservable = unservable_columns(OnnxModel(result.directory).spec)
+    promoted, reason = _decide(challenger_metrics, champion_metrics, min_gain, unservable)
     report = {
         "decided_at": datetime.now().isoformat(timespec="seconds"),
         "challenger": result.version,

@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from leadqual.domain.feature_matrix import FeatureMatrix
 from leadqual.domain.features import FeatureSpec
+from leadqual.domain.records import unservable_columns
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
 from leadqual_training.candidates import (
     SEED,
@@ -279,6 +280,12 @@ def train(
     step(f"{len(fitted.features)} features -> {len(columns)} model columns")
     x = FeatureMatrix(fitted).build(rows)
     warnings = _leak_warnings(x[: split.holdout_start], y[: split.holdout_start], columns)
+    unservable = unservable_columns(fitted)
+    if unservable:
+        warnings.append(
+            f"columns {unservable} are not in the records leadqual builds for live leads: this model can "
+            "back-test exports of this layout, but cannot be deployed"
+        )
     for warning in warnings:
         step(f"WARNING: {warning}")
 

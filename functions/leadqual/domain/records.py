@@ -6,11 +6,14 @@ The synthetic history generator calls this too, so its CSV has exactly the colum
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from leadqual.domain.models import Account, EventType, Lead, PageCategory
+from leadqual.domain.models import Account, EventType, FormType, Lead, LeadStatus, PageCategory
 from leadqual.domain.signals import BehaviourWindows, StoredEvent, StoredIntent
+
+if TYPE_CHECKING:  # the ingest function builds records but never reads a specification
+    from leadqual.domain.features import FeatureSpec
 
 SECONDS_PER_DAY = 86400.0
 
@@ -119,3 +122,22 @@ def serving_record(
         **behaviour_columns(events, moment, windows),
         **intent_columns(intents, moment, windows),
     }
+
+
+def serving_columns() -> frozenset[str]:
+    """The columns every serving record has: all that a deployed model's specification may read."""
+    moment = datetime(2000, 1, 1, tzinfo=UTC)
+    probe = Lead(
+        lead_id="ld_probe", status=LeadStatus.RECEIVED, email="probe@example.com", account=None,
+        form=FormType.OTHER, submitted_at=moment, received_at=moment,
+    )  # fmt: skip
+    return frozenset(serving_record(probe, None, [], [], BehaviourWindows()))
+
+
+def unservable_columns(spec: FeatureSpec) -> list[str]:
+    """Columns the specification reads that live leads never have (an export of another layout).
+
+    Such a model can back-test exports of its own layout, but it would score every live lead as if
+    those inputs were empty: it must never be deployed.
+    """
+    return sorted(set(spec.required_columns()) - serving_columns())
