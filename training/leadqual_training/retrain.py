@@ -28,12 +28,12 @@ from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.records import unservable_columns
 from leadqual.domain.scoring import Scorer
 from leadqual.tabular import write_rows
+from leadqual_training.backtest import in_chunks
 from leadqual_training.metrics import evaluate
 from leadqual_training.train import KINDS, Progress, fingerprint, load_rows, train
 
 DEFAULT_MIN_GAIN = 0.002
 BRIER_TOLERANCE = 0.001
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,12 @@ class Promotion:
         return f"{verdict}: challenger {self.challenger} vs champion {self.champion or 'none'}. {self.reason}"
 
 
-def holdout_probability(model_dir: Path, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+def holdout_probability(model: OnnxModel, rows: Sequence[dict[str, Any]]) -> np.ndarray:
     """The model's calibrated probabilities for raw rows, computed exactly as the scoring function does."""
-    model = OnnxModel(model_dir)
     scorer = Scorer(model.spec, model.profile)
-    chunks = [rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK)]
-    return np.concatenate([model.predict(scorer.features.build(chunk)).probability for chunk in chunks])
+    return np.concatenate(
+        [model.predict(scorer.features.build(chunk)).probability for chunk in in_chunks(rows)]
+    )
 
 
 def _decide(
@@ -101,11 +101,12 @@ def retrain(
             combined, spec_path, out_root, version=version, progress=progress, make_current=False, kinds=kinds
         )
     holdout, labels = result.holdout_rows, result.holdout_labels
-    challenger_metrics = evaluate(labels, holdout_probability(result.directory, holdout))
+    challenger = OnnxModel(result.directory)
+    challenger_metrics = evaluate(labels, holdout_probability(challenger, holdout))
     champion_metrics = (
-        evaluate(labels, holdout_probability(out_root / champion, holdout)) if champion else None
+        evaluate(labels, holdout_probability(OnnxModel(out_root / champion), holdout)) if champion else None
     )
-    unservable = unservable_columns(OnnxModel(result.directory).spec)
+    unservable = unservable_columns(challenger.spec)
     promoted, reason = _decide(challenger_metrics, champion_metrics, min_gain, unservable)
     report = {
         "decided_at": datetime.now().isoformat(timespec="seconds"),

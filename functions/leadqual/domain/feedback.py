@@ -133,8 +133,9 @@ def retrospective(
     )
     corrections: dict[str, int] = defaultdict(int)
     for lead, _ in reported:
-        if lead.route and _correction(lead):
-            corrections[f"{lead.route.action.value} -> {_correction(lead)}"] += 1
+        correct_route = _correction(lead)
+        if lead.route and correct_route:
+            corrections[f"{lead.route.action.value} -> {correct_route}"] += 1
     decided = [outcome for _, outcome in reported if outcome != STILL_OPEN]
     return {
         "window": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from leadqual.domain.models import Account, EventType, FormType, Lead, LeadStatus, PageCategory
@@ -124,6 +125,7 @@ def serving_record(
     }
 
 
+@cache
 def serving_columns() -> frozenset[str]:
     """The columns every serving record has: all that a deployed model's specification may read."""
     moment = datetime(2000, 1, 1, tzinfo=UTC)

@@ -128,6 +128,19 @@ class Scorer:
         names, columns, words = self._names, self._columns, self._words
         fit_scale, engagement_scale, intent_scale = self._scales
         version = self.profile.model_version
+
+        def reasons(
+            indices: list[int], record: Mapping[str, Any], shares: list[float]
+        ) -> list[dict[str, Any]]:
+            return [
+                {
+                    "feature": names[j],
+                    "text": words[j](record.get(columns[j]), record),
+                    "contribution": shares[j],
+                }
+                for j in indices
+            ]
+
         scores = []
         for record, probability, rounded, value, order, shares, (fit, engagement, intent) in zip(
             records,
@@ -149,16 +162,10 @@ class Scorer:
                     "intent": intent_scale(intent),
                     "grade": GRADES[bisect.bisect_right(self._grade_edges, probability)],
                     "model_version": version,
-                    "top_positive": [
-                        {"feature": names[j], "text": words[j](record.get(columns[j]), record), "contribution": shares[j]}
-                        for j in positive
-                    ],
-                    "top_negative": [
-                        {"feature": names[j], "text": words[j](record.get(columns[j]), record), "contribution": shares[j]}
-                        for j in negative
-                    ],
+                    "top_positive": reasons(positive, record, shares),
+                    "top_negative": reasons(negative, record, shares),
                 }
-            )  # fmt: skip
+            )
         # One validation for the batch: pydantic checks every Scores in a single call.
         return _SCORES.validate_python(scores)
 
