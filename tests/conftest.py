@@ -32,6 +32,8 @@ def cloud() -> Iterator[LocalCloud]:
     """The whole local cloud; queues are pumped by the test (no background poller)."""
     with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1) as local:
         yield local
+        # Every call each function made was checked against its synthesized role: none may be denied.
+        assert not local.iam.denials, "AccessDenied in AWS:\n" + local.iam.report()
 
 
 @pytest.fixture

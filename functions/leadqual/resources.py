@@ -41,6 +41,8 @@ SCORING_DLQ = "leadqual-scoring-dlq"
 REVIEW_QUEUE = "leadqual-review-requests"
 REVIEW_DLQ = "leadqual-review-requests-dlq"
 SDR_TOPIC = "leadqual-sdr-notifications"
+ALARM_TOPIC = "leadqual-alarms"
+HOLD_SWEEP_DLQ = "leadqual-hold-sweep-dlq"
 EVENT_BUS = "leadqual-events"
 STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
@@ -49,6 +51,8 @@ POWERTOOLS_SERVICE = "leadqual"
 RUNTIME_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
+# Template metadata key that carries a resource's name above (see infra/leadqual_infra/naming.py).
+TEMPLATE_NAME_KEY = "leadqual:name"
 
 # A message that fails this many receives goes to its DLQ (which has an alarm).
 MAX_RECEIVES = 3
@@ -61,8 +65,16 @@ def action_queue_name(action: RouteAction) -> str:
     return f"leadqual-route-{action.value.replace('_', '-')}"
 
 
+def dlq_name(queue_name: str) -> str:
+    return f"{queue_name}-dlq"
+
+
 def action_dlq_name(action: RouteAction) -> str:
-    return f"{action_queue_name(action)}-dlq"
+    return dlq_name(action_queue_name(action))
+
+
+def function_name(spec_name: str) -> str:
+    return f"leadqual-{spec_name}"
 
 
 @dataclass(frozen=True)

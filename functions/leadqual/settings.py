@@ -2,8 +2,12 @@
 
 import json
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -50,9 +54,69 @@ def settings_from(environ: dict[str, str]) -> Settings:
         raise SettingsError(f"function environment is misconfigured: {error}") from None
 
 
-@lru_cache(maxsize=1)
+@dataclass
+class ExecutionEnvironment:
+    """One function's environment: its variables, and what it builds once per cold start.
+
+    In Lambda a process is one execution environment of one function, so `os.environ` and module
+    caches are that function's. The local mode runs every function in one process, so it enters the
+    invoking function's environment (variables from the synthesized template) for each invocation.
+    """
+
+    function_name: str
+    variables: dict[str, str]
+    built: dict[str, Any] = field(default_factory=dict)
+
+
+_PROCESS = ExecutionEnvironment("process", {})
+_current_environment: ContextVar[ExecutionEnvironment | None] = ContextVar(
+    "leadqual_environment", default=None
+)
+T = TypeVar("T")
+
+
+def current_environment() -> ExecutionEnvironment:
+    found = _current_environment.get()
+    if found is not None:
+        return found
+    if not _PROCESS.variables:
+        _PROCESS.variables = dict(os.environ)
+    return _PROCESS
+
+
+def enter_environment(environment: ExecutionEnvironment | None) -> Any:
+    """Makes `environment` current in this thread (None: the process's own); returns a reset token."""
+    return _current_environment.set(environment)
+
+
+def leave_environment(token: Any) -> None:
+    _current_environment.reset(token)
+
+
+def forget_process_environment() -> None:
+    """The process's variables are read again (tests and the local mode change them)."""
+    _PROCESS.variables = {}
+    _PROCESS.built.clear()
+
+
+def once_per_environment(build: Callable[[], T]) -> Callable[[], T]:
+    """Builds once per execution environment, as a module-level cache does in Lambda."""
+    key = f"{build.__module__}.{build.__qualname__}"
+
+    @wraps(build)
+    def built() -> T:
+        store = current_environment().built
+        if key not in store:
+            store[key] = build()
+        value: T = store[key]
+        return value
+
+    return built
+
+
+@once_per_environment
 def current_settings() -> Settings:
-    return settings_from(dict(os.environ))
+    return settings_from(current_environment().variables)
 
 
 def resolve_model_dir(settings: Settings) -> Path:

@@ -1,13 +1,13 @@
 """The composition root: builds services from settings and adapters, once per cold start.
 
-Handlers call these; tests build services with fakes or moto-backed adapters instead. Each factory
+Handlers call these; tests build services with fakes or moto-backed adapters instead. Each is built
+once per execution environment (see `leadqual.settings.ExecutionEnvironment`). Each factory
 imports what it needs itself, so a function pays at cold start only for the services it uses (the
 scoring function never loads the routing policy, the API never loads numpy or onnxruntime).
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 from leadqual.adapters.dynamo_holds import DynamoHoldIndex
@@ -15,7 +15,12 @@ from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_roster import DynamoSdrRoster
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
-from leadqual.settings import current_settings, resolve_model_dir
+from leadqual.settings import (
+    current_settings,
+    forget_process_environment,
+    once_per_environment,
+    resolve_model_dir,
+)
 
 if TYPE_CHECKING:
     from leadqual.domain.policy import Policy
@@ -29,7 +34,7 @@ if TYPE_CHECKING:
     from leadqual.services.signals import SignalService
 
 
-@cache
+@once_per_environment
 def lead_service() -> LeadService:
     from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.leads import LeadService
@@ -38,7 +43,7 @@ def lead_service() -> LeadService:
     return LeadService(DynamoLeadStore(settings.leads_table), SqsScoringQueue(settings.scoring_queue_url))
 
 
-@cache
+@once_per_environment
 def signal_service() -> SignalService:
     from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.signals import SignalService
@@ -52,14 +57,14 @@ def signal_service() -> SignalService:
     )
 
 
-@cache
+@once_per_environment
 def feedback_service() -> FeedbackService:
     from leadqual.services.feedback import FeedbackService
 
     return FeedbackService(DynamoLeadStore(current_settings().leads_table))
 
 
-@cache
+@once_per_environment
 def outcome_service() -> OutcomeService:
     from leadqual.services.outcomes import OutcomeService
 
@@ -71,7 +76,7 @@ def outcome_service() -> OutcomeService:
     )
 
 
-@cache
+@once_per_environment
 def review_service() -> ReviewService:
     from leadqual.services.reviews import ReviewService
 
@@ -84,14 +89,14 @@ def review_service() -> ReviewService:
     )
 
 
-@cache
+@once_per_environment
 def policy() -> Policy:
     from leadqual.domain.policy import load_policy
 
     return load_policy(current_settings().policy_file)
 
 
-@cache
+@once_per_environment
 def hold_sweeper() -> HoldSweeper:
     from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.holds import HoldSweeper
@@ -102,7 +107,7 @@ def hold_sweeper() -> HoldSweeper:
     )
 
 
-@cache
+@once_per_environment
 def routing_service() -> RoutingService:
     from leadqual.adapters.messaging import QueueDispatcher
     from leadqual.services.routing import RoutingService
@@ -120,7 +125,7 @@ def routing_service() -> RoutingService:
     )
 
 
-@cache
+@once_per_environment
 def scoring_service() -> ScoringService:
     from leadqual.adapters.onnx_model import OnnxModel
     from leadqual.domain.scoring import Scorer
@@ -138,16 +143,5 @@ def scoring_service() -> ScoringService:
 
 
 def reset() -> None:
-    """Forget built services (the local mode and tests rebuild them against fresh resources)."""
-    for factory in (
-        policy,
-        hold_sweeper,
-        lead_service,
-        signal_service,
-        outcome_service,
-        feedback_service,
-        review_service,
-        routing_service,
-        scoring_service,
-    ):
-        factory.cache_clear()
+    """Forget what the process built (the local mode and tests rebuild against fresh resources)."""
+    forget_process_environment()

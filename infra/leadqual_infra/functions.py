@@ -9,8 +9,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from leadqual.resources import RUNTIME_ENVIRONMENT, FunctionSpec
+from leadqual.resources import RUNTIME_ENVIRONMENT, FunctionSpec, function_name
 from leadqual_infra.bundling import RUNTIME, function_code
+from leadqual_infra.naming import name_resource
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
@@ -42,7 +43,7 @@ class FunctionFactory:
         log_group = logs.LogGroup(
             scope, f"{construct_id}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
         )
-        return lambda_.Function(
+        function = lambda_.Function(
             scope,
             construct_id,
             description=spec.description,
@@ -63,3 +64,5 @@ class FunctionFactory:
                 **(extra_environment or {}),
             },
         )
+        name_resource(function, function_name(spec.name))
+        return function

@@ -18,7 +18,7 @@ class HoldSweep(Construct):
         super().__init__(scope, construct_id)
         self.function: lambda_.Function = factory.create(self, resources.HOLD_SWEEP_FUNCTION)
         # A sweep EventBridge could not deliver lands here (alarmed with the other DLQs).
-        self.dead_letter_queue = dead_letter_queue(self, "ScheduleDlq")
+        self.dead_letter_queue = dead_letter_queue(self, "ScheduleDlq", name=resources.HOLD_SWEEP_DLQ)
         events.Rule(
             self,
             "Schedule",

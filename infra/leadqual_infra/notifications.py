@@ -8,6 +8,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from leadqual import resources
+from leadqual_infra.naming import name_resource
+
 
 class Notifications(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, sdr_email: str) -> None:
@@ -19,6 +22,8 @@ class Notifications(Construct):
         self.alarm_topic = sns.Topic(
             self, "AlarmTopic", display_name="leadqual alarms", master_key=self.key, enforce_ssl=True
         )
+        name_resource(self.sdr_topic, resources.SDR_TOPIC)
+        name_resource(self.alarm_topic, resources.ALARM_TOPIC)
         # CloudWatch alarms publish to the encrypted alarm topic.
         self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
         if sdr_email:

@@ -22,11 +22,13 @@ class ScoringQueues(Construct):
         self.scoring, self.scoring_dlq = queue_with_dlq(
             self,
             "ScoringQueue",
+            name=resources.SCORING_QUEUE,
             visibility_timeout=Duration.seconds(6 * resources.SCORE_FUNCTION.timeout_seconds),
         )
         self.review_requests, self.review_requests_dlq = queue_with_dlq(
             self,
             "ReviewRequestQueue",
+            name=resources.REVIEW_QUEUE,
             visibility_timeout=Duration.seconds(6 * resources.REVIEW_REQUEST_FUNCTION.timeout_seconds),
         )
 

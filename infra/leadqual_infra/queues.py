@@ -7,22 +7,25 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from leadqual import resources
+from leadqual_infra.naming import name_resource
 
 
-def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
-    return sqs.Queue(
+def dead_letter_queue(scope: Construct, construct_id: str, *, name: str) -> sqs.Queue:
+    dlq = sqs.Queue(
         scope,
         construct_id,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
+    name_resource(dlq, name)
+    return dlq
 
 
 def queue_with_dlq(
-    scope: Construct, construct_id: str, *, visibility_timeout: Duration
+    scope: Construct, construct_id: str, *, name: str, visibility_timeout: Duration
 ) -> tuple[sqs.Queue, sqs.Queue]:
-    dlq = dead_letter_queue(scope, f"{construct_id}Dlq")
+    dlq = dead_letter_queue(scope, f"{construct_id}Dlq", name=resources.dlq_name(name))
     queue = sqs.Queue(
         scope,
         construct_id,
@@ -32,4 +35,5 @@ def queue_with_dlq(
         retention_period=Duration.days(4),
         dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=resources.MAX_RECEIVES),
     )
+    name_resource(queue, name)
     return queue, dlq

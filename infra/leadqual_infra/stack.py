@@ -92,6 +92,9 @@ class LeadqualStack(cdk.Stack):
             storage.signals.grant_read_data(function)
             notifications.sdr_topic.grant_publish(function)
         dispatch = workflow.task_functions["DispatchFunctionArn"]
+        # Route and dispatch record the lead's touch on its person and account (reactivation reads it).
+        for function in (workflow.task_functions["RouteFunctionArn"], dispatch):
+            storage.signals.grant_write_data(function)
         for queue in targets.queues.values():
             queue.grant_send_messages(dispatch)
         targets.bus.grant_put_events_to(dispatch)

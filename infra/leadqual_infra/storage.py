@@ -7,21 +7,22 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from leadqual import resources
+from leadqual_infra.naming import name_resource
 
 
 class LeadStorage(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.leads = self._table("LeadsTable")
+        self.leads = self._table("LeadsTable", resources.LEADS_TABLE)
         self.leads.add_global_secondary_index(
             index_name=resources.LEADS_PENDING_REVIEW_INDEX,
             partition_key=dynamodb.Attribute(name="review_queue", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="review_created", type=dynamodb.AttributeType.STRING),
         )
-        self.signals = self._table("SignalsTable")
+        self.signals = self._table("SignalsTable", resources.SIGNALS_TABLE)
 
-    def _table(self, construct_id: str) -> dynamodb.TableV2:
-        return dynamodb.TableV2(
+    def _table(self, construct_id: str, name: str) -> dynamodb.TableV2:
+        table = dynamodb.TableV2(
             self,
             construct_id,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
@@ -35,3 +36,5 @@ class LeadStorage(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        name_resource(table, name)
+        return table

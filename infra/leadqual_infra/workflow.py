@@ -19,6 +19,7 @@ from leadqual import resources
 from leadqual.resources import RouteAction
 from leadqual.workflow.definition import REVIEW_QUEUE_URL, build_definition
 from leadqual_infra.functions import LOG_RETENTION, FunctionFactory
+from leadqual_infra.naming import name_resource
 from leadqual_infra.queues import queue_with_dlq
 
 
@@ -31,11 +32,15 @@ class DispatchTargets(Construct):
         self.dead_letter_queues: list[sqs.Queue] = []
         for action in RouteAction:
             queue, dlq = queue_with_dlq(
-                self, f"{action.value.title().replace('_', '')}Queue", visibility_timeout=Duration.minutes(5)
+                self,
+                f"{action.value.title().replace('_', '')}Queue",
+                name=resources.action_queue_name(action),
+                visibility_timeout=Duration.minutes(5),
             )
             self.queues[action] = queue
             self.dead_letter_queues.append(dlq)
         self.bus = events.EventBus(self, "EventBus", event_bus_name=resources.EVENT_BUS)
+        name_resource(self.bus, resources.EVENT_BUS)
 
     def queue_urls_json(self) -> str:
         return json.dumps({action.value: queue.queue_url for action, queue in self.queues.items()})
@@ -72,6 +77,7 @@ class LeadWorkflow(Construct):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
+        name_resource(self.state_machine, resources.STATE_MACHINE)
         for function in self.task_functions.values():
             function.grant_invoke(self.state_machine)
         review_queue.grant_send_messages(self.state_machine)

@@ -24,7 +24,9 @@ def test_one_inference_for_the_batch_and_only_the_bad_messages_fail(
         call_api("POST", "/leads", lead_body(email=f"p{i}@northwind.io")).json()["lead_id"] for i in (1, 2)
     ]
     cloud.drain_queue(resources.SCORING_QUEUE)
-    model = wiring.scoring_service().model
+    score_function = resources.function_name(resources.SCORE_FUNCTION.name)
+    with cloud.inside(score_function):
+        model = wiring.scoring_service().model
     batches: list[int] = []
     predict = model.predict
     monkeypatch.setattr(model, "predict", lambda vectors: batches.append(len(vectors)) or predict(vectors))
@@ -34,7 +36,7 @@ def test_one_inference_for_the_batch_and_only_the_bad_messages_fail(
     ]}  # fmt: skip
 
     # WHEN the scoring function gets the batch
-    result, errored = invoker.invoke_in_process(invoker.function_name(resources.SCORE_FUNCTION.name), event)
+    result, errored = invoker.invoke_in_process(score_function, event)
 
     # THEN the two leads were scored by a single inference, and only m2 and m3 go back to the queue
     assert not errored

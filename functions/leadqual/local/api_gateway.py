@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadqual import resources
-from leadqual.local.invoker import function_name, invoke_in_process
+from leadqual.local.invoker import invoke_in_process
+from leadqual.resources import function_name
 
 API_FUNCTION = function_name(resources.API_FUNCTION.name)
 

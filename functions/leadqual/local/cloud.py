@@ -12,7 +12,8 @@ import threading
 import time
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,11 +24,12 @@ from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
 from leadqual.local import invoker
-from leadqual.local.sqs_poller import REGION, SqsPoller
+from leadqual.local.iam import ArnBook, IamEnforcer, Statement
+from leadqual.local.sqs_poller import SqsPoller
+from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
 from leadqual.observability import logger
-from leadqual.resources import Env, RouteAction
-from leadqual.settings import current_settings
-from leadqual.workflow.definition import REVIEW_QUEUE_URL, build_definition, render
+from leadqual.resources import Env
+from leadqual.settings import ExecutionEnvironment, enter_environment, leave_environment
 
 T = TypeVar("T")
 LOCAL_ENVIRONMENT = {
@@ -42,8 +44,25 @@ LOCAL_ENVIRONMENT = {
 }
 
 
+LAMBDA_TASK_ROOT = "/var/task/"
+# Template property -> SQS attribute name.
+QUEUE_ATTRIBUTES = {
+    "VisibilityTimeout": "VisibilityTimeout",
+    "MessageRetentionPeriod": "MessageRetentionPeriod",
+    "FifoQueue": "FifoQueue",
+    "ContentBasedDeduplication": "ContentBasedDeduplication",
+}
+
+
 class Timeout(AssertionError):
     pass
+
+
+def _arn_for(resource_type: str, name: str) -> str:
+    service = resource_type.split("::")[1].lower()
+    kind = {"AWS::StepFunctions::StateMachine": "stateMachine:"}.get(resource_type, "")
+    service = {"stepfunctions": "states"}.get(service, service)
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}{name}"
 
 
 @dataclass
@@ -51,13 +70,18 @@ class LocalCloud:
     """Start with `start()`; every resource exists once it returns."""
 
     review_timeout_seconds: int = resources.DEFAULT_REVIEW_TIMEOUT_SECONDS
-    # How long a failed message stays invisible before SQS offers it again.
-    visibility_timeout_seconds: int = 30
+    # How long a failed message stays invisible before SQS offers it again (None: the template's).
+    visibility_timeout_seconds: int | None = None
     model_dir: Path | None = None
     policy_file: Path | None = None
     log_level: str = "WARNING"
+    # The synthesized template to stand up (default: synthesize the stack as `cdk deploy` would).
+    template: dict[str, Any] | None = None
     urls: dict[str, str] = field(default_factory=dict)
     arns: dict[str, str] = field(default_factory=dict)
+    logging: dict[str, Any] = field(default_factory=dict)
+    stack: StackTemplate | None = None
+    _deployment: invoker.Deployment = field(default_factory=lambda: invoker.DEPLOYED)
     _mock: Any = None
     _pollers: list[SqsPoller] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -76,12 +100,13 @@ class LocalCloud:
         self._mock.start()
         invoker.install()
         aws_clients.reset_clients()
-        self._provision()
         # Optional settings of an earlier LocalCloud in this process must not leak into this one.
         for optional in (Env.MODEL_DIR, Env.POLICY_FILE):
             os.environ.pop(optional, None)
+        self._provision()
+        aws_clients.CLIENT_HOOKS[:] = [("before-parameter-build", self.iam.before_call)]
+        aws_clients.reset_clients()
         os.environ.update(self.function_environment())
-        current_settings.cache_clear()
         wiring.reset()
         return self
 
@@ -92,8 +117,8 @@ class LocalCloud:
         invoker.uninstall()
         if self._mock:
             self._mock.stop()
+        aws_clients.CLIENT_HOOKS.clear()
         aws_clients.reset_clients()
-        current_settings.cache_clear()
         wiring.reset()
 
     def __enter__(self) -> LocalCloud:
@@ -102,116 +127,205 @@ class LocalCloud:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    # ----- resources -----
+    # ----- resources: the synthesized template, stood up in moto -----
     def _provision(self) -> None:
-        ddb, sqs = client("dynamodb"), client("sqs")
-        for table in (resources.LEADS_TABLE, resources.SIGNALS_TABLE):
-            extra: dict[str, Any] = {}
-            attributes = [
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ]
-            if table == resources.LEADS_TABLE:
-                attributes += [
-                    {"AttributeName": "review_queue", "AttributeType": "S"},
-                    {"AttributeName": "review_created", "AttributeType": "S"},
-                ]
-                extra["GlobalSecondaryIndexes"] = [
-                    {
-                        "IndexName": resources.LEADS_PENDING_REVIEW_INDEX,
-                        "KeySchema": [
-                            {"AttributeName": "review_queue", "KeyType": "HASH"},
-                            {"AttributeName": "review_created", "KeyType": "RANGE"},
-                        ],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                ]
-            ddb.create_table(
-                TableName=table,
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=attributes,
-                BillingMode="PAY_PER_REQUEST",
-                **extra,
-            )
-        queues = [
-            (resources.SCORING_QUEUE, resources.SCORING_DLQ),
-            (resources.REVIEW_QUEUE, resources.REVIEW_DLQ),
+        stack = StackTemplate(self.template or synthesize(self.synth_context()))
+        self.stack = stack
+        physical: dict[str, Physical] = {}
+        resolve = Resolver(physical)
+        self._create_tables(stack, physical)
+        self._create_queues(stack, physical, resolve)
+        for logical_id, _ in stack.of_type("AWS::SNS::Topic"):
+            arn = client("sns").create_topic(Name=stack.name_of(logical_id))["TopicArn"]
+            physical[logical_id] = Physical(arn, {"TopicName": stack.name_of(logical_id), "TopicArn": arn})
+            self.arns[stack.name_of(logical_id)] = arn
+        for logical_id, properties in stack.of_type("AWS::Events::EventBus"):
+            name = properties.get("Name") or stack.name_of(logical_id)
+            arn = client("events").create_event_bus(Name=name)["EventBusArn"]
+            physical[logical_id] = Physical(name, {"Arn": arn, "Name": name})
+        for logical_id, properties in stack.of_type("AWS::IAM::Role"):
+            role = client("iam").create_role(
+                RoleName=logical_id[:64],
+                AssumeRolePolicyDocument=json.dumps(properties.get("AssumeRolePolicyDocument", {})),
+            )["Role"]
+            physical[logical_id] = Physical(role["RoleName"], {"Arn": role["Arn"]})
+        # Everything else a policy or an environment may name, with the ARN AWS would give it.
+        for logical_id, resource in stack.resources.items():
+            if logical_id not in physical:
+                name = stack.name_of(logical_id)
+                arn = _arn_for(resource["Type"], name)
+                physical[logical_id] = Physical(
+                    arn if resource["Type"] == "AWS::StepFunctions::StateMachine" else name,
+                    {"Arn": arn, "Name": name},
+                )
+        self._create_functions(stack, physical, resolve)
+        self._create_state_machine(stack, physical, resolve)
+        self._load_policies(stack, physical, resolve)
+        self._pollers = [
+            SqsPoller(self.urls[queue], self.arns[queue], function, batch_size, self._deployment.iam)
+            for queue, function, batch_size in self._event_sources(stack, physical, resolve)
         ]
-        queues += [(resources.action_queue_name(a), resources.action_dlq_name(a)) for a in RouteAction]
-        for name, dlq in queues:
-            dlq_url = sqs.create_queue(QueueName=dlq)["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+
+    def synth_context(self) -> dict[str, Any]:
+        return {"leadqual:reviewTimeoutSeconds": self.review_timeout_seconds}
+
+    def _create_tables(self, stack: StackTemplate, physical: dict[str, Physical]) -> None:
+        ddb = client("dynamodb")
+        for logical_id, properties in stack.of_type("AWS::DynamoDB::GlobalTable"):
+            name = stack.name_of(logical_id)
+            extra: dict[str, Any] = {}
+            if properties.get("GlobalSecondaryIndexes"):
+                extra["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+            arn = ddb.create_table(
+                TableName=name,
+                KeySchema=properties["KeySchema"],
+                AttributeDefinitions=properties["AttributeDefinitions"],
+                BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"),
+                **extra,
+            )["TableDescription"]["TableArn"]
+            if ttl := properties.get("TimeToLiveSpecification"):
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+            physical[logical_id] = Physical(name, {"Arn": arn})
+            self.arns[name] = arn
+
+    def _create_queues(self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver) -> None:
+        sqs = client("sqs")
+        queues = list(stack.of_type("AWS::SQS::Queue"))
+        # Dead-letter queues first: the others name them in their redrive policy.
+        for logical_id, properties in sorted(queues, key=lambda q: "RedrivePolicy" in q[1]):
+            name = stack.name_of(logical_id)
+            attributes = {
+                key: str(properties[template_key])
+                for key, template_key in QUEUE_ATTRIBUTES.items()
+                if template_key in properties
+            }
+            if "RedrivePolicy" in properties:
+                attributes["RedrivePolicy"] = json.dumps(resolve(properties["RedrivePolicy"]))
+                if self.visibility_timeout_seconds is not None:
+                    attributes["VisibilityTimeout"] = str(self.visibility_timeout_seconds)
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                 "QueueArn"
             ]
-            url = sqs.create_queue(
-                QueueName=name,
-                Attributes={
-                    "VisibilityTimeout": str(self.visibility_timeout_seconds),
-                    "RedrivePolicy": json.dumps(
-                        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": resources.MAX_RECEIVES}
-                    ),
-                },
-            )["QueueUrl"]
-            self.urls[name], self.urls[dlq] = url, dlq_url
-            self.arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                "Attributes"
-            ]["QueueArn"]
-        self.arns[resources.SDR_TOPIC] = client("sns").create_topic(Name=resources.SDR_TOPIC)["TopicArn"]
-        client("events").create_event_bus(Name=resources.EVENT_BUS)
-        role = client("iam").create_role(
-            RoleName="leadqual-local",
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-        )["Role"]["Arn"]
-        for spec in resources.ALL_FUNCTIONS:
-            name = invoker.function_name(spec.name)
-            self.arns[name] = client("lambda").create_function(
+            physical[logical_id] = Physical(url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+            self.urls[name], self.arns[name] = url, arn
+
+    def _create_functions(
+        self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver
+    ) -> None:
+        functions: dict[str, invoker.LocalFunction] = {}
+        for logical_id, properties in stack.of_type("AWS::Lambda::Function"):
+            name = stack.name_of(logical_id)
+            variables = {k: str(v) for k, v in resolve(properties["Environment"]["Variables"]).items()}
+            variables.update(self._local_overrides(variables))
+            role = physical[properties["Role"]["Fn::GetAtt"][0]]
+            arn = client("lambda").create_function(
                 FunctionName=name,
-                Runtime="python3.12",
-                Role=role,
-                Handler=spec.handler,
+                Runtime=properties["Runtime"],
+                Role=role.attributes["Arn"],
+                Handler=properties["Handler"],
                 Code={"ZipFile": _placeholder_zip()},
-                Timeout=spec.timeout_seconds,
-                MemorySize=spec.memory_mb,
+                Timeout=properties["Timeout"],
+                MemorySize=properties["MemorySize"],
+                Environment={"Variables": variables},
             )["FunctionArn"]
-        substitutions = {
-            key: self.arns[invoker.function_name(spec.name)]
-            for key, spec in resources.WORKFLOW_FUNCTIONS.items()
-        }
-        substitutions[REVIEW_QUEUE_URL] = self.urls[resources.REVIEW_QUEUE]
-        self.arns[resources.STATE_MACHINE] = client("stepfunctions").create_state_machine(
-            name=resources.STATE_MACHINE,
-            definition=render(build_definition(self.review_timeout_seconds), substitutions),
-            roleArn=role,
+            physical[logical_id] = Physical(name, {"Arn": arn})
+            self.arns[name] = arn
+            functions[name] = invoker.LocalFunction(
+                name=name,
+                arn=arn,
+                handler=properties["Handler"],
+                memory_mb=properties["MemorySize"],
+                timeout_seconds=properties["Timeout"],
+                environment=ExecutionEnvironment(name, {**os.environ, **variables}),
+            )
+        self._deployment.functions = functions
+
+    def _local_overrides(self, variables: dict[str, str]) -> dict[str, str]:
+        """The few settings that must differ locally: where the bundle's files are in the checkout."""
+        overrides = {"POWERTOOLS_LOG_LEVEL": self.log_level}
+        bundled_model = variables.get(Env.MODEL_DIR)
+        if self.model_dir:
+            overrides[Env.MODEL_DIR] = str(self.model_dir)
+        elif bundled_model:
+            overrides[Env.MODEL_DIR] = str(REPO / bundled_model.removeprefix(LAMBDA_TASK_ROOT))
+        if self.policy_file:
+            overrides[Env.POLICY_FILE] = str(self.policy_file)
+        return overrides
+
+    def _create_state_machine(
+        self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver
+    ) -> None:
+        (logical_id, properties), *others = stack.of_type("AWS::StepFunctions::StateMachine")
+        assert not others, "one state machine"
+        definition = str(resolve(properties["DefinitionString"]))
+        for placeholder, value in resolve(properties.get("DefinitionSubstitutions", {})).items():
+            definition = definition.replace(f"${{{placeholder}}}", str(value))
+        role = physical[properties["RoleArn"]["Fn::GetAtt"][0]]
+        name = stack.name_of(logical_id)
+        arn = client("stepfunctions").create_state_machine(
+            name=name, definition=definition, roleArn=role.attributes["Arn"]
         )["stateMachineArn"]
-        self._pollers = [
-            SqsPoller(self.urls[resources.SCORING_QUEUE], self.arns[resources.SCORING_QUEUE],
-                      invoker.function_name(resources.SCORE_FUNCTION.name), resources.SCORING_BATCH_SIZE),
-            SqsPoller(self.urls[resources.REVIEW_QUEUE], self.arns[resources.REVIEW_QUEUE],
-                      invoker.function_name(resources.REVIEW_REQUEST_FUNCTION.name), resources.REVIEW_BATCH_SIZE),
+        physical[logical_id] = Physical(arn, {"Arn": arn, "Name": name})
+        self.arns[name] = arn
+        self.logging = properties.get("LoggingConfiguration", {})
+
+    def _load_policies(self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver) -> None:
+        """Each function's (and the state machine's) statements, by the role it runs as."""
+        principals: dict[str, str] = {}
+        for logical_id, properties in [
+            *stack.of_type("AWS::Lambda::Function"),
+            *stack.of_type("AWS::StepFunctions::StateMachine"),
+        ]:
+            role = properties.get("Role") or properties["RoleArn"]
+            principals[role["Fn::GetAtt"][0]] = stack.name_of(logical_id)
+        policies: dict[str, list[Statement]] = {name: [] for name in principals.values()}
+        for _, properties in stack.of_type("AWS::IAM::Policy"):
+            for role in properties["Roles"]:
+                if role["Ref"] in principals:
+                    policies[principals[role["Ref"]]] += [
+                        Statement.of(resolve(statement))
+                        for statement in properties["PolicyDocument"]["Statement"]
+                    ]
+        book = ArnBook(
+            table_arns={name: arn for name, arn in self.arns.items() if ":dynamodb:" in arn},
+            state_machine_arns=[self.arns[resources.STATE_MACHINE]],
+        )
+        self._deployment.iam = IamEnforcer(book, policies)
+        self._deployment.state_machine_principal = resources.STATE_MACHINE
+
+    def _event_sources(
+        self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver
+    ) -> list[tuple[str, str, int]]:
+        by_arn = {arn: name for name, arn in self.arns.items()}
+        return [
+            (by_arn[resolve(properties["EventSourceArn"])], resolve(properties["FunctionName"]),
+             int(properties.get("BatchSize", 10)))
+            for _, properties in stack.of_type("AWS::Lambda::EventSourceMapping")
         ]  # fmt: skip
 
+    @contextmanager
+    def inside(self, function: str) -> Iterator[None]:
+        """Runs the block in `function`'s execution environment (its settings and what it has built)."""
+        token = enter_environment(self._deployment.functions[function].environment)
+        try:
+            yield
+        finally:
+            leave_environment(token)
+
+    @property
+    def iam(self) -> IamEnforcer:
+        assert self._deployment.iam is not None, "start() first"
+        return self._deployment.iam
+
     def function_environment(self) -> dict[str, str]:
-        environment = {
-            Env.LEADS_TABLE: resources.LEADS_TABLE,
-            Env.SIGNALS_TABLE: resources.SIGNALS_TABLE,
-            Env.SCORING_QUEUE_URL: self.urls[resources.SCORING_QUEUE],
-            Env.REVIEW_QUEUE_URL: self.urls[resources.REVIEW_QUEUE],
-            Env.ACTION_QUEUE_URLS: json.dumps(
-                {a.value: self.urls[resources.action_queue_name(a)] for a in RouteAction}
-            ),
-            Env.STATE_MACHINE_ARN: self.arns[resources.STATE_MACHINE],
-            Env.SDR_TOPIC_ARN: self.arns[resources.SDR_TOPIC],
-            Env.EVENT_BUS_NAME: resources.EVENT_BUS,
-            Env.REVIEW_TIMEOUT_SECONDS: str(self.review_timeout_seconds),
-        }
-        if self.model_dir:
-            environment[Env.MODEL_DIR] = str(self.model_dir)
-        if self.policy_file:
-            environment[Env.POLICY_FILE] = str(self.policy_file)
-        return {str(k): v for k, v in environment.items()}
+        """Every function's settings together: the operator's own view (tests, demo, CLI in-process)."""
+        merged: dict[str, str] = {}
+        for function in self._deployment.functions.values():
+            merged.update(
+                {k: v for k, v in function.environment.variables.items() if k.startswith("LEADQUAL_")}
+            )
+        return merged
 
     # ----- running -----
     def pump(self) -> int:
@@ -222,7 +336,7 @@ class LocalCloud:
     def sweep_holds(self) -> list[str]:
         """Runs the hold-sweep function once, as its EventBridge schedule does in AWS."""
         result, errored = invoker.invoke_in_process(
-            invoker.function_name(resources.HOLD_SWEEP_FUNCTION.name), {"source": "leadqual.local"}
+            resources.function_name(resources.HOLD_SWEEP_FUNCTION.name), {"source": "leadqual.local"}
         )
         if errored:
             raise RuntimeError(f"hold sweep failed: {result}")

@@ -20,10 +20,11 @@ from typing import Any
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.responses import DynamoHandler
 
+from leadqual.local.iam import IamEnforcer, Permission, calling_function
 from leadqual.observability import metrics
-from leadqual.resources import ALL_FUNCTIONS
+from leadqual.resources import function_name
+from leadqual.settings import ExecutionEnvironment, enter_environment, leave_environment
 
-FUNCTION_PREFIX = "leadqual-"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -43,8 +44,29 @@ class LocalLambdaContext:
         return 30_000
 
 
-def function_name(spec_name: str) -> str:
-    return f"{FUNCTION_PREFIX}{spec_name}"
+@dataclass(frozen=True)
+class LocalFunction:
+    """A function as the synthesized template defines it."""
+
+    name: str
+    arn: str
+    handler: str
+    memory_mb: int
+    timeout_seconds: int
+    environment: ExecutionEnvironment
+
+
+@dataclass
+class Deployment:
+    """What the local cloud stood up: the functions, and the IAM each call is checked against."""
+
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    iam: IamEnforcer | None = None
+    state_machine_principal: str = ""
+
+
+DEPLOYED = Deployment()
+__all__ = ["DEPLOYED", "LocalFunction", "function_name", "install", "invoke_in_process", "uninstall"]
 
 
 def load_handler(path: str) -> Handler:
@@ -53,7 +75,6 @@ def load_handler(path: str) -> Handler:
     return handler
 
 
-HANDLERS: dict[str, str] = {function_name(spec.name): spec.handler for spec in ALL_FUNCTIONS}
 # A Lambda execution environment runs one invocation at a time, and Powertools' Logger and
 # Metrics rely on that; in one local process the same holds only if invocations take turns.
 _ONE_AT_A_TIME = threading.Lock()
@@ -62,14 +83,18 @@ _ONE_AT_A_TIME = threading.Lock()
 def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     """(JSON result, errored). Errors come back as Lambda reports them, so Catch matches by name."""
     payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+    function = DEPLOYED.functions[name]
     context = LocalLambdaContext(
-        function_name=name, invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{name}"
+        function_name=name, memory_limit_in_mb=function.memory_mb, invoked_function_arn=function.arn
     )
     try:
         with _ONE_AT_A_TIME:
+            environment, principal = enter_environment(function.environment), calling_function.set(name)
             try:
-                result = load_handler(HANDLERS[name])(payload, context)
+                result = load_handler(function.handler)(payload, context)
             finally:
+                calling_function.reset(principal)
+                leave_environment(environment)
                 # Nothing publishes EMF locally; without this Powertools flushes to stdout at 100 values.
                 metrics.clear_metrics()
         return json.dumps(result, default=str), False
@@ -84,6 +109,13 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
 
 
 def _patched_invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    # moto reaches here from Step Functions' lambda:invoke tasks: the state machine's role must allow it.
+    if DEPLOYED.iam is not None and calling_function.get() is None:
+        DEPLOYED.iam.authorize(
+            DEPLOYED.state_machine_principal,
+            "lambda.Invoke",
+            [Permission("lambda:InvokeFunction", self.function_arn)],
+        )
     result, errored = invoke_in_process(self.function_name, event)
     return result, errored, ""
 

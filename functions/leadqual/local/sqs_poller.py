@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadqual.adapters.aws_clients import client
+from leadqual.local.iam import IamEnforcer, Permission
 from leadqual.local.invoker import invoke_in_process
+from leadqual.local.stack_template import REGION
 
-REGION = "us-east-1"
+CONSUMER_ACTIONS = ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes")
 
 
 @dataclass
@@ -23,9 +25,17 @@ class SqsPoller:
     queue_arn: str
     function: str
     batch_size: int = 10
+    # Lambda polls with the function's own role, which must allow receiving and deleting.
+    iam: IamEnforcer | None = None
 
     def poll_once(self) -> int:
         """Processes one batch; returns how many messages were received."""
+        if self.iam is not None:
+            self.iam.authorize(
+                self.function,
+                "event source mapping",
+                [Permission(f"sqs:{action}", self.queue_arn) for action in CONSUMER_ACTIONS],
+            )
         sqs = client("sqs")
         messages = sqs.receive_message(
             QueueUrl=self.queue_url,

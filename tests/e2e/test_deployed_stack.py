@@ -1,0 +1,132 @@
+"""The local mode runs what `cdk deploy` ships: the synthesized template's resources, settings and IAM."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from leadqual import resources
+from leadqual.adapters.aws_clients import client
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud, wait_until
+from leadqual.local.stack_template import Resolver, StackTemplate, synthesize
+from tests.conftest import lead_body
+
+LOCAL_OVERRIDES = {"POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLICY_FILE"}
+
+
+def _stack(cloud: LocalCloud) -> tuple[StackTemplate, Resolver]:
+    assert cloud.stack is not None
+    physical = {}
+    from leadqual.local.stack_template import Physical
+
+    # Resolve the template again, from what moto now holds, independently of how it was provisioned.
+    for logical_id, resource in cloud.stack.resources.items():
+        name = cloud.stack.name_of(logical_id)
+        kind = resource["Type"]
+        if kind == "AWS::SQS::Queue":
+            physical[logical_id] = Physical(cloud.urls[name], {"Arn": cloud.arns[name]})
+        elif kind in ("AWS::DynamoDB::GlobalTable", "AWS::Lambda::Function"):
+            physical[logical_id] = Physical(name, {"Arn": cloud.arns[name]})
+        elif kind in ("AWS::SNS::Topic", "AWS::StepFunctions::StateMachine"):
+            physical[logical_id] = Physical(cloud.arns[name], {"Arn": cloud.arns[name]})
+        elif kind == "AWS::Events::EventBus":
+            physical[logical_id] = Physical(resource["Properties"]["Name"], {})
+    return cloud.stack, Resolver(physical)
+
+
+def test_every_function_runs_with_the_synthesized_handler_environment_memory_and_timeout(
+    cloud: LocalCloud,
+) -> None:
+    stack, resolve = _stack(cloud)
+    functions = list(stack.of_type("AWS::Lambda::Function"))
+    assert len(functions) == len(resources.ALL_FUNCTIONS)
+    for logical_id, properties in functions:
+        local = client("lambda").get_function_configuration(FunctionName=stack.name_of(logical_id))
+        assert local["Handler"] == properties["Handler"]
+        assert local["MemorySize"] == properties["MemorySize"] and local["Timeout"] == properties["Timeout"]
+        deployed = {k: str(v) for k, v in resolve(properties["Environment"]["Variables"]).items()}
+        running = local["Environment"]["Variables"]
+        assert {k: v for k, v in running.items() if k not in LOCAL_OVERRIDES} == {
+            k: v for k, v in deployed.items() if k not in LOCAL_OVERRIDES
+        }, stack.name_of(logical_id)
+
+
+def test_queues_tables_event_sources_and_the_state_machine_are_the_synthesized_ones(
+    cloud: LocalCloud,
+) -> None:
+    stack, resolve = _stack(cloud)
+    sqs = client("sqs")
+    for logical_id, properties in stack.of_type("AWS::SQS::Queue"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=cloud.urls[stack.name_of(logical_id)], AttributeNames=["All"]
+        )["Attributes"]
+        assert attributes["MessageRetentionPeriod"] == str(properties["MessageRetentionPeriod"])
+        if "RedrivePolicy" in properties:
+            assert json.loads(attributes["RedrivePolicy"]) == resolve(properties["RedrivePolicy"])
+    for logical_id, properties in stack.of_type("AWS::DynamoDB::GlobalTable"):
+        table = client("dynamodb").describe_table(TableName=stack.name_of(logical_id))["Table"]
+        assert table["KeySchema"] == properties["KeySchema"]
+        assert [i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])] == [
+            i["IndexName"] for i in properties.get("GlobalSecondaryIndexes", [])
+        ]
+    pollers = {(p.queue_arn, p.function, p.batch_size) for p in cloud._pollers}
+    assert pollers == {
+        (resolve(p["EventSourceArn"]), resolve(p["FunctionName"]), p["BatchSize"])
+        for _, p in stack.of_type("AWS::Lambda::EventSourceMapping")
+    }
+    ((_, machine),) = stack.of_type("AWS::StepFunctions::StateMachine")
+    deployed = str(resolve(machine["DefinitionString"]))
+    for placeholder, value in resolve(machine["DefinitionSubstitutions"]).items():
+        deployed = deployed.replace(f"${{{placeholder}}}", value)
+    local = client("stepfunctions").describe_state_machine(
+        stateMachineArn=cloud.arns[resources.STATE_MACHINE]
+    )
+    assert json.loads(local["definition"]) == json.loads(deployed)
+
+
+def _without_signal_writes_for(template: dict[str, Any], function: str) -> dict[str, Any]:
+    """The template with the grant that lets `function` write the signals table taken out."""
+    changed = copy.deepcopy(template)
+    stack = StackTemplate(changed)
+    role = stack.resources[stack.logical_id(function)]["Properties"]["Role"]["Fn::GetAtt"][0]
+    signals = stack.logical_id(resources.SIGNALS_TABLE)
+    removed = 0
+    for _, policy in stack.of_type("AWS::IAM::Policy"):
+        if {"Ref": role} not in policy["Roles"]:
+            continue
+        statements = policy["PolicyDocument"]["Statement"]
+        kept = [
+            s
+            for s in statements
+            if not ("dynamodb:BatchWriteItem" in s["Action"] and signals in json.dumps(s["Resource"]))
+        ]
+        removed += len(statements) - len(kept)
+        policy["PolicyDocument"]["Statement"] = kept
+    assert removed == 1
+    return changed
+
+
+def test_a_grant_missing_from_the_stack_fails_the_call_and_names_the_function() -> None:
+    # GIVEN the stack as synthesized, but without the grant that lets Route record a touch
+    route = resources.function_name(resources.ROUTE_FUNCTION.name)
+    probe = LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1)
+    template = _without_signal_writes_for(synthesize(probe.synth_context()), route)
+    with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1, template=template) as cloud:
+        # WHEN a lead goes through the flow
+        lead_id = call_api("POST", "/leads", lead_body(email="ana@gmail.com", form="newsletter")).json()[
+            "lead_id"
+        ]
+
+        def failed() -> dict[str, Any] | None:
+            cloud.pump()
+            lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+            return lead if lead["status"] == "failed" else None
+
+        lead = wait_until(failed, what="the lead to fail")
+        # THEN the call failed as AccessDenied would in AWS, and the denial names the function and the call
+        assert "AccessDenied" in (lead["failure"] or "")
+        denied = {(d.principal, d.permission.action) for d in cloud.iam.denials}
+        assert (route, "dynamodb:BatchWriteItem") in denied
+        assert f"{route} called dynamodb.BatchWriteItem" in cloud.iam.report()
