@@ -54,8 +54,9 @@ LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
 # Template metadata key that carries a resource's name above (see infra/leadqual_infra/naming.py).
 TEMPLATE_NAME_KEY = "leadqual:name"
 
-# A message that fails this many receives goes to its DLQ (which has an alarm).
-MAX_RECEIVES = 3
+# A message that fails this many receives goes to its DLQ (which has an alarm). AWS advises at least
+# 5 for a queue feeding Lambda, so throttled or briefly failing batches are not dead-lettered.
+MAX_RECEIVES = 5
 SCORING_BATCH_SIZE = 10
 REVIEW_BATCH_SIZE = 10
 DEFAULT_REVIEW_TIMEOUT_SECONDS = 24 * 3600

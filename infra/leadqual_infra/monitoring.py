@@ -1,14 +1,27 @@
-"""Alarms for the promise that no lead is lost: any message in a DLQ, any failed workflow."""
+"""Alarms for the promise that no lead is lost and none waits unseen.
+
+Every alarm notifies the alarm topic: a message in a DLQ, a lead waiting too long to be scored, a
+function failing or throttled, the API answering 5xx, a workflow failing, timing out, aborted or
+throttled, an SDR notification SNS could not deliver, and a review escalated for lack of a decision.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+
+from leadqual import resources
+
+# Leads lose value by the minute: a lead unscored for this long means scoring has stalled.
+OLDEST_UNSCORED_LEAD_SECONDS = 300
+PERIOD = Duration.minutes(1)
 
 
 class Monitoring(Construct):
@@ -18,39 +31,71 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         dead_letter_queues: list[sqs.Queue],
+        scoring_queue: sqs.Queue,
+        functions: list[lambda_.Function],
+        rest_api: apigw.RestApi,
         state_machine: sfn.StateMachine,
+        sdr_topic: sns.Topic,
         alarm_topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
-        action = actions.SnsAction(alarm_topic)
+        self._action = actions.SnsAction(alarm_topic)
         self.alarms: list[cloudwatch.Alarm] = []
         for index, dlq in enumerate(dead_letter_queues):
-            alarm = dlq.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1)
-            ).create_alarm(
-                self,
+            self._alarm(
                 f"DlqNotEmpty{index}",
-                alarm_description="A message reached a dead-letter queue: a lead or review request needs attention",
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                dlq.metric_approximate_number_of_messages_visible(period=PERIOD),
+                "A message reached a dead-letter queue: a lead or review request needs attention",
             )
-            self.alarms.append(alarm)
+        self._alarm(
+            "ScoringBacklog",
+            scoring_queue.metric_approximate_age_of_oldest_message(period=PERIOD),
+            f"A lead has waited over {OLDEST_UNSCORED_LEAD_SECONDS} s to be scored",
+            threshold=OLDEST_UNSCORED_LEAD_SECONDS,
+        )
+        for index, function in enumerate(functions):
+            self._alarm(f"FunctionErrors{index}", function.metric_errors(period=PERIOD), "A function failed")
+            self._alarm(
+                f"FunctionThrottles{index}",
+                function.metric_throttles(period=PERIOD),
+                "A function was throttled",
+            )
+        self._alarm("Api5xx", rest_api.metric_server_error(period=PERIOD), "The API answered 5xx")
         for name, metric in (
-            ("WorkflowFailed", state_machine.metric_failed(period=Duration.minutes(1))),
-            ("WorkflowTimedOut", state_machine.metric_timed_out(period=Duration.minutes(1))),
+            ("WorkflowFailed", state_machine.metric_failed(period=PERIOD)),
+            ("WorkflowTimedOut", state_machine.metric_timed_out(period=PERIOD)),
+            ("WorkflowAborted", state_machine.metric_aborted(period=PERIOD)),
+            ("WorkflowThrottled", state_machine.metric_throttled(period=PERIOD)),
         ):
-            self.alarms.append(
-                metric.create_alarm(
-                    self,
-                    name,
-                    alarm_description="A lead workflow ended without routing the lead; the lead records why",
-                    threshold=0,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=1,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
-            )
-        for alarm in self.alarms:
-            alarm.add_alarm_action(action)
+            self._alarm(name, metric, "A lead workflow ended without routing the lead, or was throttled")
+        self._alarm(
+            "SdrNotificationsFailed",
+            sdr_topic.metric_number_of_notifications_failed(period=PERIOD),
+            "SNS could not deliver an SDR notification",
+        )
+        self._alarm(
+            "ReviewsEscalated",
+            cloudwatch.Metric(
+                namespace=resources.METRICS_NAMESPACE,
+                metric_name="ReviewsEscalated",
+                dimensions_map={"service": resources.POWERTOOLS_SERVICE},
+                statistic="Sum",
+                period=Duration.minutes(5),
+            ),
+            "A review waited past its deadline and was escalated to an AE",
+        )
+
+    def _alarm(
+        self, construct_id: str, metric: cloudwatch.IMetric, description: str, threshold: float = 0
+    ) -> None:
+        alarm = metric.create_alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)

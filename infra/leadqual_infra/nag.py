@@ -80,6 +80,10 @@ def acknowledge_findings(
         workflow.state_machine,
         {
             "AwsSolutions-IAM5[Resource::*]": XRAY,
+            "AwsSolutions-SF1": (
+                "Logs errors only, without execution data: a TaskScheduled event carries the review's task "
+                "token and the lead's data, which must not reach CloudWatch Logs (failures are also alarmed)"
+            ),
             **{
                 f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, task)}.Arn>:*]": "Invoke on the task function's versions and aliases only"
                 for task in workflow.functions

@@ -106,17 +106,22 @@ class LeadqualStack(cdk.Stack):
             *targets.dead_letter_queues,
             hold_sweep.dead_letter_queue,
         ]
+        all_functions = [api_function, hold_sweep.function, *pipeline.functions, *workflow.functions]
         Monitoring(
             self,
             "Monitoring",
             dead_letter_queues=monitoring_dlqs,
+            scoring_queue=queues.scoring,
+            functions=all_functions,
+            rest_api=api.rest_api,
             state_machine=workflow.state_machine,
+            sdr_topic=notifications.sdr_topic,
             alarm_topic=notifications.alarm_topic,
         )
         acknowledge_findings(
             self,
             api=api,
-            functions=[api_function, hold_sweep.function, *pipeline.functions, *workflow.functions],
+            functions=all_functions,
             workflow=workflow,
             leads_table=storage.leads,
             dead_letter_queues=monitoring_dlqs,

@@ -75,7 +75,11 @@ class LeadWorkflow(Construct):
             ),
             definition_substitutions=substitutions,
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            # Errors only, and never execution data: a TaskScheduled event carries the review's task
+            # token, and inputs are kept 90 days in the execution history besides.
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ERROR, include_execution_data=False
+            ),
         )
         name_resource(self.state_machine, resources.STATE_MACHINE)
         for function in self.task_functions.values():

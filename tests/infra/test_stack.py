@@ -1,6 +1,7 @@
 """Synthesises the stack once (bundling skipped), with cdk-nag: any unacknowledged finding fails here."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from aws_cdk.assertions import Match, Template
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
 
 from app import build_app
+from leadqual import resources
+from leadqual_infra import monitoring
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,8 @@ def test_state_machine_waits_for_the_sdr_with_the_configured_timeout(template: T
         "AWS::StepFunctions::StateMachine",
         {
             "TracingConfiguration": {"Enabled": True},
-            "LoggingConfiguration": Match.object_like({"Level": "ALL"}),
+            # a TaskScheduled event carries the review's task token and the lead: never logged
+            "LoggingConfiguration": Match.object_like({"Level": "ERROR", "IncludeExecutionData": False}),
         },
     )
 
@@ -61,9 +65,86 @@ def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: T
     template.all_resources_properties("AWS::Lambda::Function", {"TracingConfig": {"Mode": "Active"}})
 
 
-def test_dlqs_and_failed_workflows_are_alarmed(template: Template) -> None:
-    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ, and failed / timed-out workflows
-    template.resource_count_is("AWS::CloudWatch::Alarm", 7 + 2)
+def test_every_queue_that_feeds_lambda_retries_at_least_five_times_before_its_dlq(template: Template) -> None:
+    queues = template.find_resources("AWS::SQS::Queue")
+    sources = template.find_resources("AWS::Lambda::EventSourceMapping")
+    assert len(sources) == 2
+    for source in sources.values():
+        queue_id = source["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        assert queues[queue_id]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5
+    assert all(
+        q["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    )
+
+
+def _role_actions(template: Template, function_name: str) -> dict[str, set[str]]:
+    """Actions the function's role allows, by the logical id of the resource they are on."""
+    functions = template.find_resources("AWS::Lambda::Function")
+    (role,) = [
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in functions.values()
+        if f.get("Metadata", {}).get(resources.TEMPLATE_NAME_KEY) == function_name
+    ]
+    allowed: dict[str, set[str]] = {}
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            for target in targets:
+                for logical_id in re.findall(r"'(?:Ref|Fn::GetAtt)': \[?'(\w+)'", str(target)):
+                    allowed.setdefault(logical_id, set()).update(actions)
+    return allowed
+
+
+def _table_id(template: Template, name: str) -> str:
+    tables = template.find_resources("AWS::DynamoDB::GlobalTable")
+    (found,) = [k for k, t in tables.items() if t["Metadata"][resources.TEMPLATE_NAME_KEY] == name]
+    return found
+
+
+def test_route_and_dispatch_may_write_the_touches_they_record(template: Template) -> None:
+    signals = _table_id(template, resources.SIGNALS_TABLE)
+    for spec in (resources.ROUTE_FUNCTION, resources.DISPATCH_FUNCTION):
+        allowed = _role_actions(template, resources.function_name(spec.name))
+        assert {"dynamodb:BatchWriteItem", "dynamodb:PutItem"} <= allowed[signals], spec.name
+    # and the functions that only read signals cannot write them
+    escalate = _role_actions(template, resources.function_name(resources.ESCALATE_FUNCTION.name))
+    assert "dynamodb:BatchWriteItem" not in escalate[signals]
+
+
+def _alarmed_metrics(template: Template) -> list[tuple[str, str]]:
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"], "every alarm notifies"
+        assert "AlarmTopic" in json.dumps(alarm["Properties"]["AlarmActions"])
+    return [(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()]
+
+
+def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Template) -> None:
+    watched = _alarmed_metrics(template)
+    count = {metric: watched.count(metric) for metric in set(watched)}
+    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ
+    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 7
+    assert count[("AWS/SQS", "ApproximateAgeOfOldestMessage")] == 1
+    # errors and throttles of every function
+    assert (
+        count[("AWS/Lambda", "Errors")] == count[("AWS/Lambda", "Throttles")] == len(resources.ALL_FUNCTIONS)
+    )
+    assert count[("AWS/ApiGateway", "5XXError")] == 1
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", "ExecutionThrottled"):
+        assert count[("AWS/States", metric)] == 1, metric
+    assert count[("AWS/SNS", "NumberOfNotificationsFailed")] == 1
+    assert count[(resources.METRICS_NAMESPACE, "ReviewsEscalated")] == 1
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "ApproximateAgeOfOldestMessage", "Threshold": monitoring.OLDEST_UNSCORED_LEAD_SECONDS},
+    )
 
 
 def test_holds_are_swept_on_a_schedule_with_a_dlq(template: Template) -> None:
