@@ -26,7 +26,9 @@ class ApiResponse:
         return json.loads(self.body) if self.body else None
 
 
-def proxy_event(method: str, target: str, headers: dict[str, str], body: str | None) -> dict[str, Any]:
+def proxy_event(
+    method: str, target: str, headers: dict[str, str], body: str | None, base64_body: bool = False
+) -> dict[str, Any]:
     url = urlsplit(target)
     query = dict(parse_qsl(url.query, keep_blank_values=True))
     return {
@@ -48,17 +50,22 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: str | N
             "identity": {"sourceIp": "127.0.0.1"},
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": base64_body,
     }
 
 
 def call_api(
-    method: str, target: str, body: Any = None, headers: dict[str, str] | None = None
+    method: str,
+    target: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    base64_body: bool = False,
 ) -> ApiResponse:
     """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text."""
     all_headers = {"content-type": "application/json", **(headers or {})}
     text = body if body is None or isinstance(body, str) else json.dumps(body)
-    result, errored = invoke_in_process(API_FUNCTION, proxy_event(method, target, all_headers, text))
+    event = proxy_event(method, target, all_headers, text, base64_body)
+    result, errored = invoke_in_process(API_FUNCTION, event)
     payload = json.loads(result)
     if errored:
         # What API Gateway answers when the integration itself fails.

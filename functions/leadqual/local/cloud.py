@@ -29,7 +29,7 @@ from leadqual.local.sqs_poller import SqsPoller
 from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
 from leadqual.observability import logger
 from leadqual.resources import Env
-from leadqual.settings import ExecutionEnvironment, enter_environment, leave_environment
+from leadqual.settings import enter_environment, leave_environment
 
 T = TypeVar("T")
 LOCAL_ENVIRONMENT = {
@@ -237,7 +237,7 @@ class LocalCloud:
                 handler=properties["Handler"],
                 memory_mb=properties["MemorySize"],
                 timeout_seconds=properties["Timeout"],
-                environment=ExecutionEnvironment(name, {**os.environ, **variables}),
+                variables={**os.environ, **variables},
             )
         self._deployment.functions = functions
 
@@ -307,11 +307,14 @@ class LocalCloud:
     @contextmanager
     def inside(self, function: str) -> Iterator[None]:
         """Runs the block in `function`'s execution environment (its settings and what it has built)."""
-        token = enter_environment(self._deployment.functions[function].environment)
+        local = self._deployment.functions[function]
+        environment = local.acquire()
+        token = enter_environment(environment)
         try:
             yield
         finally:
             leave_environment(token)
+            local.release(environment)
 
     @property
     def iam(self) -> IamEnforcer:
@@ -322,9 +325,7 @@ class LocalCloud:
         """Every function's settings together: the operator's own view (tests, demo, CLI in-process)."""
         merged: dict[str, str] = {}
         for function in self._deployment.functions.values():
-            merged.update(
-                {k: v for k, v in function.environment.variables.items() if k.startswith("LEADQUAL_")}
-            )
+            merged.update({k: v for k, v in function.variables.items() if k.startswith("LEADQUAL_")})
         return merged
 
     # ----- running -----

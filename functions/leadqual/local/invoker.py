@@ -9,6 +9,9 @@ DynamoDB's are (see `_atomic_dynamodb_call`). Pinned to moto 5.2.5 (see pyprojec
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import itertools
+import sys
 import json
 import threading
 import traceback
@@ -44,16 +47,42 @@ class LocalLambdaContext:
         return 30_000
 
 
-@dataclass(frozen=True)
+@dataclass
 class LocalFunction:
-    """A function as the synthesized template defines it."""
+    """A function as the synthesized template defines it, with its warm execution environments.
+
+    Lambda runs as many environments of a function as there are concurrent invocations, each one
+    invocation at a time, each with its own module state. Locally an environment is an
+    `ExecutionEnvironment` (settings and services built once) plus its own copy of the handler
+    module, so that module-level state such as the API's resolver is not shared between threads.
+    """
 
     name: str
     arn: str
     handler: str
     memory_mb: int
     timeout_seconds: int
-    environment: ExecutionEnvironment
+    variables: dict[str, str]
+    _idle: list[ExecutionEnvironment] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    cold_starts: int = 0
+
+    def acquire(self) -> ExecutionEnvironment:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            self.cold_starts += 1
+        return ExecutionEnvironment(self.name, dict(self.variables))
+
+    def release(self, environment: ExecutionEnvironment) -> None:
+        with self._lock:
+            self._idle.append(environment)
+
+    @property
+    def environments(self) -> list[ExecutionEnvironment]:
+        """The idle ones (all of them, between invocations)."""
+        with self._lock:
+            return list(self._idle)
 
 
 @dataclass
@@ -67,36 +96,43 @@ class Deployment:
 
 DEPLOYED = Deployment()
 __all__ = ["DEPLOYED", "LocalFunction", "function_name", "install", "invoke_in_process", "uninstall"]
+_HANDLER = "leadqual.local.handler"
+_ENVIRONMENT_NUMBERS = itertools.count(1)
 
 
-def load_handler(path: str) -> Handler:
-    module, attribute = path.rsplit(".", 1)
-    handler: Handler = getattr(importlib.import_module(module), attribute)
+def load_handler(environment: ExecutionEnvironment, path: str) -> Handler:
+    """The handler, from this environment's own copy of its module (loaded at its cold start)."""
+    if _HANDLER not in environment.built:
+        module_name, attribute = path.rsplit(".", 1)
+        source = importlib.util.find_spec(module_name)
+        assert source is not None and source.origin is not None, module_name
+        # Registered under a name of its own: pydantic resolves a model's annotations through
+        # sys.modules[its module], which must be this copy.
+        copy_name = f"{module_name}__environment_{next(_ENVIRONMENT_NUMBERS)}"
+        spec = importlib.util.spec_from_file_location(copy_name, source.origin)
+        assert spec is not None and spec.loader is not None, module_name
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[copy_name] = module
+        spec.loader.exec_module(module)
+        environment.built[_HANDLER] = getattr(module, attribute)
+    handler: Handler = environment.built[_HANDLER]
     return handler
 
 
-# A Lambda execution environment runs one invocation at a time, and Powertools' Logger and
-# Metrics rely on that; in one local process the same holds only if invocations take turns.
-_ONE_AT_A_TIME = threading.Lock()
-
-
 def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
-    """(JSON result, errored). Errors come back as Lambda reports them, so Catch matches by name."""
+    """(JSON result, errored). Errors come back as Lambda reports them, so Catch matches by name.
+
+    Invocations run concurrently, each in an execution environment of its own, as in Lambda.
+    """
     payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
     function = DEPLOYED.functions[name]
     context = LocalLambdaContext(
         function_name=name, memory_limit_in_mb=function.memory_mb, invoked_function_arn=function.arn
     )
+    environment = function.acquire()
+    entered, principal = enter_environment(environment), calling_function.set(name)
     try:
-        with _ONE_AT_A_TIME:
-            environment, principal = enter_environment(function.environment), calling_function.set(name)
-            try:
-                result = load_handler(function.handler)(payload, context)
-            finally:
-                calling_function.reset(principal)
-                leave_environment(environment)
-                # Nothing publishes EMF locally; without this Powertools flushes to stdout at 100 values.
-                metrics.clear_metrics()
+        result = load_handler(environment, function.handler)(payload, context)
         return json.dumps(result, default=str), False
     except Exception as error:
         return json.dumps(
@@ -106,6 +142,12 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
                 "stackTrace": traceback.format_exception(error)[-3:],
             }
         ), True
+    finally:
+        calling_function.reset(principal)
+        leave_environment(entered)
+        function.release(environment)
+        # Nothing publishes EMF locally; without this Powertools flushes to stdout at 100 values.
+        metrics.clear_metrics()
 
 
 def _patched_invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:

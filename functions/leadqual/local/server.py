@@ -1,29 +1,63 @@
-"""`leadqual serve`: the API of api.md over HTTP, on the local cloud."""
+"""`leadqual serve`: the API over HTTP, on the local cloud."""
 
 from __future__ import annotations
 
+import base64
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from leadqual.handlers.http_errors import MAX_BODY_BYTES
 from leadqual.local.api_gateway import call_api
 
+# Connections the listening socket queues before the server accepts them (Python's default is 5,
+# which resets clients as soon as a few more than that arrive at once).
+LISTEN_BACKLOG = 128
+# An oversized body is read and dropped up to this size before answering 413, so the client sees
+# the answer instead of a connection reset; beyond it the connection is closed.
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
+TOO_LARGE = b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": [{"field": "body", "message": "at most 1 MB"}]}'
+
 
 class ApiRequestHandler(BaseHTTPRequestHandler):
     server_version = "leadqual-local"
+    protocol_version = "HTTP/1.1"
 
     def _handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_BODY_BYTES:
-            # Refuse before reading: API Gateway also rejects oversized payloads up front.
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
             self._send(
-                413,
-                b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": []}',
+                400,
+                b'{"error": "invalid_header", "message": "Content-Length is not a number", "details": [{"field": "Content-Length", "message": "not a number"}]}',
             )
+            self.close_connection = True
             return
-        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
+        if length > MAX_BODY_BYTES:
+            # Refused without looking at it, as API Gateway refuses payloads over its limit.
+            self._drain(length)
+            self._send(413, TOO_LARGE)
+            return
+        raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        response = call_api(self.command, self.path, body, headers)
+        try:
+            response = call_api(self.command, self.path, raw.decode("utf-8") if length else None, headers)
+        except UnicodeDecodeError:
+            # Bytes that are not text reach the function base64-encoded; the handler answers 400.
+            response = call_api(
+                self.command, self.path, base64.b64encode(raw).decode(), headers, base64_body=True
+            )
         self._send(response.status, response.body.encode("utf-8"))
+
+    def _drain(self, length: int) -> None:
+        remaining = min(length, DRAIN_LIMIT_BYTES)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+        if length > DRAIN_LIMIT_BYTES:
+            self.close_connection = True
 
     def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -38,5 +72,10 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         print(f"http {self.address_string()} {format % args}", flush=True)
 
 
-def serve(host: str, port: int) -> ThreadingHTTPServer:
-    return ThreadingHTTPServer((host, port), ApiRequestHandler)
+class LocalApiServer(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
+def serve(host: str, port: int) -> LocalApiServer:
+    return LocalApiServer((host, port), ApiRequestHandler)
