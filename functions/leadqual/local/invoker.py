@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import itertools
-import sys
 import json
+import sys
 import threading
 import traceback
 import uuid
