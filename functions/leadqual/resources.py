@@ -62,11 +62,17 @@ REVIEW_BATCH_SIZE = 10
 DEFAULT_REVIEW_TIMEOUT_SECONDS = 24 * 3600
 
 
+FIFO_SUFFIX = ".fifo"
+
+
 def action_queue_name(action: RouteAction) -> str:
-    return f"leadqual-route-{action.value.replace('_', '-')}"
+    # FIFO: SQS drops a resend of a routed lead (same deduplication id) within five minutes.
+    return f"leadqual-route-{action.value.replace('_', '-')}{FIFO_SUFFIX}"
 
 
 def dlq_name(queue_name: str) -> str:
+    if queue_name.endswith(FIFO_SUFFIX):  # a FIFO queue's DLQ is FIFO too, and named so
+        return f"{queue_name.removesuffix(FIFO_SUFFIX)}-dlq{FIFO_SUFFIX}"
     return f"{queue_name}-dlq"
 
 

@@ -10,6 +10,10 @@ from leadqual import resources
 from leadqual_infra.naming import name_resource
 
 
+def _fifo(name: str) -> bool | None:
+    return True if name.endswith(resources.FIFO_SUFFIX) else None
+
+
 def dead_letter_queue(scope: Construct, construct_id: str, *, name: str) -> sqs.Queue:
     dlq = sqs.Queue(
         scope,
@@ -17,6 +21,7 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, name: str) -> sqs.
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         retention_period=Duration.days(14),
+        fifo=_fifo(name),
     )
     name_resource(dlq, name)
     return dlq
@@ -34,6 +39,7 @@ def queue_with_dlq(
         visibility_timeout=visibility_timeout,
         retention_period=Duration.days(4),
         dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=resources.MAX_RECEIVES),
+        fifo=_fifo(name),
     )
     name_resource(queue, name)
     return queue, dlq

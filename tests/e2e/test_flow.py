@@ -72,8 +72,16 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
             assert route["assignment"] == "round robin in territory na (country US)"
         # Speed to lead is recorded per lead: the time to route includes the time the SDR took.
         assert 0 < lead["sla"]["seconds_in_review"] <= lead["sla"]["seconds_to_route"]
+    # The same decision sent again (a retry) is answered the same; another one is a conflict naming it.
     again = call_api("POST", f"/reviews/{by_lead[leads['approve']]}/decision", bodies["approve"])
-    assert again.status == 409
+    assert again.status == 200 and again.json()["decision"] == "approve"
+    other = call_api(
+        "POST", f"/reviews/{by_lead[leads['approve']]}/decision", {"decision": "reject", "reviewer": "kim"}
+    )
+    assert other.status == 409 and "approve -> ae_notify by sam" in other.json()["message"]
+    # and nothing went downstream twice
+    sent = cloud.drain_queue(resources.action_queue_name(resources.RouteAction.AE_NOTIFY))
+    assert [m["lead_id"] for m in sent] == [leads["approve"]]
 
 
 def test_review_timeout_escalates_instead_of_failing(cloud: LocalCloud) -> None:

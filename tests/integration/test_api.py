@@ -53,14 +53,12 @@ def test_an_idempotency_key_older_than_24_hours_is_not_replayed(cloud: LocalClou
     from datetime import timedelta
 
     from leadqual.adapters.dynamo_leads import DynamoLeadStore
-    from leadqual.domain.models import FormType, Lead, LeadStatus, utc_now
+    from leadqual.domain.models import utc_now
 
-    # GIVEN a key recorded 25 hours ago (DynamoDB's TTL may not have deleted it yet)
-    then = utc_now() - timedelta(hours=25)
-    old = Lead(lead_id="ld_old", status=LeadStatus.ROUTED, email="old@x.io", account="x.io", form=FormType.OTHER,
-               submitted_at=then, received_at=then)  # fmt: skip
+    # GIVEN a key answered 25 hours ago (DynamoDB's TTL may not have deleted it yet)
     store = DynamoLeadStore(resources.LEADS_TABLE)
-    store.create_lead(old, "k-old", {"lead_id": "ld_old", "status": "received"})
+    assert store.claim_idempotency_key("k-old", utc_now() - timedelta(hours=25)).claimed
+    store.complete_idempotency_key("k-old", {"lead_id": "ld_old", "status": "received"})
     # WHEN the key is reused THEN a new lead is made, not the old answer replayed
     response = call_api("POST", "/leads", lead_body(), headers={"Idempotency-Key": "k-old"})
     assert response.status == 202 and response.json()["lead_id"] != "ld_old"

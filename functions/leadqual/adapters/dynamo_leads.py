@@ -7,6 +7,7 @@ conditional on the version read, so two writers can never silently overwrite eac
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,16 +17,25 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
-from leadqual.domain.models import Lead, Review, ReviewStatus, utc_now
-from leadqual.domain.ports import ConflictError
+from leadqual.domain.models import HistoryEntry, Lead, Review, ReviewStatus, RoutingDecision, utc_now
+from leadqual.domain.ports import ConflictError, IdempotencyClaim
 
 DEDUPE_WINDOW = timedelta(hours=24)
+# A request that claimed an Idempotency-Key and died gives it up after this long.
+IN_PROGRESS_SECONDS = 60
+# Touch entries are kept this long (the count on the lead is kept for good).
+TOUCH_RETENTION = timedelta(days=400)
+TOUCH_COUNT = "touch_count"
 PENDING = "pending"
 OUTCOME_COUNT = "outcome_count"
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:
     return {"pk": _s(f"LEAD#{lead_id}"), "sk": _s("LEAD")}
+
+
+def _idempotency_key(key: str) -> dict[str, Any]:
+    return {"pk": _s(f"IDEMPOTENCY#{key}"), "sk": _s("KEY")}
 
 
 def _review_key(review_id: str) -> dict[str, Any]:
@@ -51,20 +61,28 @@ class DynamoLeadStore:
         )
         if not item:
             return None
-        return Lead.model_validate_json(item["doc"]["S"]), int(item["version"]["N"])
+        lead = Lead.model_validate_json(item["doc"]["S"])
+        if TOUCH_COUNT in item:
+            lead.touches = int(item[TOUCH_COUNT]["N"])
+        return lead, int(item["version"]["N"])
 
     def get_lead(self, lead_id: str) -> Lead | None:
         found = self.get_lead_versioned(lead_id)
         return found[0] if found else None
 
-    def create_lead(self, lead: Lead, idempotency_key: str | None, response: dict[str, Any]) -> None:
-        """Lead, e-mail marker and idempotency record in one transaction: all stored or none."""
+    def create_lead(self, lead: Lead) -> None:
+        """Lead and e-mail marker in one transaction: both stored or neither."""
         dedupe_until = int((lead.submitted_at + DEDUPE_WINDOW).timestamp())
         items: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": {**_lead_key(lead.lead_id), "doc": _s(lead.model_dump_json()), "version": _n(1)},
+                    "Item": {
+                        **_lead_key(lead.lead_id),
+                        "doc": _s(lead.model_dump_json()),
+                        "version": _n(1),
+                        TOUCH_COUNT: _n(1),
+                    },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
@@ -84,36 +102,102 @@ class DynamoLeadStore:
                 }
             },
         ]
-        if idempotency_key:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": {
-                            "pk": _s(f"IDEMPOTENCY#{idempotency_key}"),
-                            "sk": _s("KEY"),
-                            "response": _s(json.dumps(response)),
-                            "expires_at": _n(int((lead.received_at + DEDUPE_WINDOW).timestamp())),
-                        },
-                        "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
-                        "ExpressionAttributeValues": {":now": _n(int(lead.received_at.timestamp()))},
-                    }
-                }
-            )
         try:
             self.ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             if _is_conditional_failure(error):
-                raise ConflictError("a lead for this e-mail or idempotency key was just created") from error
+                raise ConflictError("a lead for this e-mail was just created") from error
             raise
 
-    def delete_new_lead(self, lead: Lead, idempotency_key: str | None) -> None:
+    def delete_new_lead(self, lead: Lead) -> None:
         keys = [_lead_key(lead.lead_id), {"pk": _s(f"EMAIL#{lead.email}"), "sk": _s("RECENT")}]
-        if idempotency_key:
-            keys.append({"pk": _s(f"IDEMPOTENCY#{idempotency_key}"), "sk": _s("KEY")})
         self.ddb.transact_write_items(
             TransactItems=[{"Delete": {"TableName": self.table, "Key": k}} for k in keys]
         )
+
+    def add_touch(self, lead_id: str, entry: HistoryEntry) -> int:
+        # The entry is an item of its own (the lead item would outgrow DynamoDB's 400 KB after a few
+        # thousand), and the count is one atomic ADD, which never conflicts with a versioned save.
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={
+                "pk": _s(f"LEAD#{lead_id}"),
+                "sk": _s(f"TOUCH#{entry.at.isoformat()}#{secrets.token_hex(4)}"),
+                "doc": _s(entry.model_dump_json()),
+                "expires_at": _n(int((entry.at + TOUCH_RETENTION).timestamp())),
+            },
+        )
+        try:
+            updated = self.ddb.update_item(
+                TableName=self.table,
+                Key=_lead_key(lead_id),
+                UpdateExpression="ADD #touches :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#touches": TOUCH_COUNT},
+                ExpressionAttributeValues={":one": _n(1)},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                raise LookupError(f"lead {lead_id} does not exist") from error
+            raise
+        return int(updated["Attributes"][TOUCH_COUNT]["N"])
+
+    def recent_touches(self, lead_id: str, limit: int) -> list[HistoryEntry]:
+        items = self.ddb.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :touch)",
+            ExpressionAttributeValues={":pk": _s(f"LEAD#{lead_id}"), ":touch": _s("TOUCH#")},
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        ).get("Items", [])
+        return [HistoryEntry.model_validate_json(item["doc"]["S"]) for item in reversed(items)]
+
+    # ----- idempotency keys -----
+    def claim_idempotency_key(self, key: str, now: datetime) -> IdempotencyClaim:
+        """Ours if no live request holds the key; a request that died holds it only for a minute."""
+        at = int(now.timestamp())
+        try:
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={
+                    **_idempotency_key(key),
+                    "in_progress_until": _n(at + IN_PROGRESS_SECONDS),
+                    "expires_at": _n(int((now + DEDUPE_WINDOW).timestamp())),
+                },
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR expires_at <= :now "
+                    "OR (attribute_not_exists(#response) AND in_progress_until <= :now)"
+                ),
+                ExpressionAttributeNames={"#response": "response"},
+                ExpressionAttributeValues={":now": _n(at)},
+            )
+            return IdempotencyClaim(claimed=True)
+        except ClientError as error:
+            if not _is_conditional_failure(error):
+                raise
+        return IdempotencyClaim(claimed=False, response=self.idempotent_response(key))
+
+    def complete_idempotency_key(self, key: str, response: dict[str, Any]) -> None:
+        self.ddb.update_item(
+            TableName=self.table,
+            Key=_idempotency_key(key),
+            UpdateExpression="SET #response = :response REMOVE in_progress_until",
+            ExpressionAttributeNames={"#response": "response"},
+            ExpressionAttributeValues={":response": _s(json.dumps(response))},
+        )
+
+    def release_idempotency_key(self, key: str) -> None:
+        """The request failed before it answered: a retry with the key may start over."""
+        try:
+            self.ddb.delete_item(
+                TableName=self.table, Key=_idempotency_key(key), ConditionExpression="attribute_not_exists(#response)",
+                ExpressionAttributeNames={"#response": "response"},
+            )  # fmt: skip
+        except ClientError as error:
+            if not _is_conditional_failure(error):
+                raise
 
     def save_lead(self, lead: Lead, expected_version: int) -> int:
         # Beside the document: how many outcomes it holds, so retraining reads only labelled leads.
@@ -147,13 +231,32 @@ class DynamoLeadStore:
 
     def idempotent_response(self, key: str) -> dict[str, Any] | None:
         """The first response for this key while it is under 24 h old; DynamoDB's TTL deletes lazily."""
-        item = self.ddb.get_item(
-            TableName=self.table, Key={"pk": _s(f"IDEMPOTENCY#{key}"), "sk": _s("KEY")}, ConsistentRead=True
-        ).get("Item")
-        if not item or int(item["expires_at"]["N"]) <= int(utc_now().timestamp()):
+        item = self.ddb.get_item(TableName=self.table, Key=_idempotency_key(key), ConsistentRead=True).get(
+            "Item"
+        )
+        if not item or "response" not in item or int(item["expires_at"]["N"]) <= int(utc_now().timestamp()):
             return None
         response: dict[str, Any] = json.loads(item["response"]["S"])
         return response
+
+    # ----- routing decisions -----
+    def save_decision(self, decision: RoutingDecision) -> None:
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={
+                "pk": _s(f"LEAD#{decision.lead_id}"),
+                "sk": _s(f"DECISION#{decision.evaluation:05d}"),
+                "doc": _s(decision.model_dump_json()),
+            },
+        )
+
+    def get_decision(self, lead_id: str, evaluation: int) -> RoutingDecision | None:
+        item = self.ddb.get_item(
+            TableName=self.table,
+            Key={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(f"DECISION#{evaluation:05d}")},
+            ConsistentRead=True,
+        ).get("Item")
+        return RoutingDecision.model_validate_json(item["doc"]["S"]) if item else None
 
     # ----- reviews -----
     def create_review(self, review: Review, task_token: str) -> bool:

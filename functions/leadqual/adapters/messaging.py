@@ -65,24 +65,32 @@ class SnsNotifier:
 
 
 class QueueDispatcher:
-    """One SQS queue per action, and a `lead.routed` event on the bus for everyone else."""
+    """One FIFO queue per action, and a `lead.routed` event on the bus for everyone else.
+
+    The queues deduplicate by `dedupe_id` (SQS drops a resend within five minutes); the event
+    carries it too, for consumers to drop a resend themselves (EventBridge has no such id).
+    """
 
     def __init__(self, queue_urls: dict[RouteAction, str], event_bus_name: str):
         self.queue_urls = queue_urls
         self.event_bus_name = event_bus_name
 
-    def send(self, action: RouteAction, message: dict[str, Any]) -> None:
+    def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None:
         client("sqs").send_message(
-            QueueUrl=self.queue_urls[action], MessageBody=json.dumps(message, default=str)
+            QueueUrl=self.queue_urls[action],
+            MessageBody=json.dumps(message, default=str),
+            MessageGroupId=str(message["lead_id"]),
+            MessageDeduplicationId=dedupe_id,
+            MessageAttributes={"dedupe_id": {"DataType": "String", "StringValue": dedupe_id}},
         )
 
-    def publish_routed(self, detail: dict[str, Any]) -> None:
+    def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None:
         response = client("events").put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE,
                     "DetailType": "lead.routed",
-                    "Detail": json.dumps(detail, default=str),
+                    "Detail": json.dumps({**detail, "dedupe_id": dedupe_id}, default=str),
                     "EventBusName": self.event_bus_name,
                 }
             ]

@@ -268,6 +268,10 @@ class Route(BaseModel):
     decided_by: str
     routed_at: datetime
     assignment: str | None = None  # how the owner was chosen, when it was not the rule's own
+    # Lead and evaluation: every message about this route carries it, so none is acted on twice.
+    dispatch_id: str | None = None
+    sent_to_queue: bool = False
+    announced: bool = False
 
 
 class ReviewStatus(StrEnum):
@@ -403,13 +407,18 @@ class Review(BuiltOnFirstUse):
     decision: DecisionKind | None = None
     final_route: RouteAction | None = None
     note: str = ""
+    notified: bool = False  # the SDRs were told (once)
+    delivered: bool = False  # the decision reached the workflow (or its deadline settled it)
 
 
 class ReviewOutcome(BuiltOnFirstUse):
-    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation."""
+    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation.
+
+    Ids and the route only: Step Functions keeps it in the execution history for 90 days, so who
+    decided and their note stay on the stored review.
+    """
 
     review_id: str
     action: RouteAction
-    decided_by: str
     status: ReviewStatus
-    note: str = ""
+    escalated: bool = False

@@ -22,9 +22,9 @@ from leadqual.domain.models import (
 )
 from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
 from leadqual.observability import lambda_entry, logger, metrics
-from leadqual.services.leads import IngestUnavailable
+from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
 from leadqual.services.outcomes import UnknownLeadForOutcome
-from leadqual.services.reviews import ReviewClosed, ReviewNotFound
+from leadqual.services.reviews import DecisionNotDelivered, ReviewClosed, ReviewNotFound
 from leadqual.services.signals import UnknownLead
 
 app = APIGatewayRestResolver()
@@ -184,18 +184,47 @@ def list_reviews() -> Response:
 def decide_review(review_id: str) -> Response:
     request = parse_model(ReviewDecisionRequest, _body())
     try:
-        view = wiring.review_service().decide(review_id, request)
+        view = wiring.review_service().decide(review_id, request, _reviewer(request))
     except ReviewNotFound:
         raise HttpError(404, "not_found", f"No review {review_id}") from None
     except ReviewClosed as error:
         raise HttpError(409, "conflict", str(error)) from None
+    except DecisionNotDelivered as error:
+        logger.exception("review decision saved but not delivered", review_id=review_id)
+        return Response(
+            status_code=503,
+            content_type=content_types.APPLICATION_JSON,
+            body={"error": "unavailable", "message": str(error), "details": []},
+            headers={"Retry-After": "2"},
+        )
     metrics.add_metric(name=f"Review{request.decision.value.title()}", unit=MetricUnit.Count, value=1)
     return _json(200, view)
+
+
+def _reviewer(request: ReviewDecisionRequest) -> str:
+    """Who decides: in AWS the caller API Gateway authenticated (IAM), never what the body claims.
+
+    `leadqual serve` does no authentication, so there the body's `reviewer` names the SDR.
+    """
+    identity = app.current_event.request_context.identity
+    return identity.user_arn or identity.user or request.reviewer
 
 
 @app.exception_handler(HttpError)
 def http_error(error: HttpError) -> Response:
     return _json(error.status, error.body())
+
+
+@app.exception_handler(IdempotencyKeyInUse)
+def key_in_use(error: IdempotencyKeyInUse) -> Response:
+    return _json(
+        409,
+        {
+            "error": "conflict",
+            "message": str(error),
+            "details": [{"field": "Idempotency-Key", "message": "in use"}],
+        },
+    )
 
 
 @app.exception_handler(IngestUnavailable)

@@ -15,14 +15,13 @@ from leadqual.observability import lambda_entry, logger, metrics
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DispatchInput.model_validate(event)
-    dispatched = wiring.routing_service().dispatch(request.decision, request.review)
+    dispatched = wiring.routing_service().dispatch(request.lead_id, request.evaluation, request.review)
     route, sla = dispatched.route, dispatched.sla
     logger.info(
         "lead dispatched",
-        lead_id=request.decision.lead_id,
+        lead_id=request.lead_id,
         action=route.action,
-        owner=route.owner,
-        decided_by=route.decided_by,
+        rule=route.rule,
         sla=sla.model_dump() if sla else None,
     )
     if dispatched.first_time and sla is not None:
@@ -31,4 +30,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="TimeToRoute", unit=MetricUnit.Seconds, value=sla.seconds_to_route)
         if sla.seconds_in_review is not None:
             metrics.add_metric(name="TimeInReview", unit=MetricUnit.Seconds, value=sla.seconds_in_review)
-    return route.model_dump(mode="json")
+    # Ids and the route only: this lands in the execution history (owner and reviewer stay on the lead).
+    return {"lead_id": request.lead_id, "action": route.action.value, "rule": route.rule}

@@ -8,14 +8,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
-from leadqual.handlers.workflow_io import DecisionInput
+from leadqual.handlers.workflow_io import EvaluationInput
 from leadqual.observability import lambda_entry, logger, metrics
 
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = DecisionInput.model_validate(event)
-    outcome = wiring.routing_service().escalate(request.decision)
-    logger.warning("review escalated", lead_id=request.decision.lead_id)
-    metrics.add_metric(name="ReviewsEscalated", unit=MetricUnit.Count, value=1)
+    request = EvaluationInput.model_validate(event)
+    outcome = wiring.routing_service().escalate(request.lead_id, request.evaluation)
+    if outcome.escalated:
+        logger.warning("review escalated", lead_id=request.lead_id)
+        metrics.add_metric(name="ReviewsEscalated", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("saved review decision applied at the deadline", lead_id=request.lead_id)
     return outcome.model_dump(mode="json")

@@ -9,18 +9,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import wiring
-from leadqual.domain.models import RoutingDecision
 from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 
 
 class ReviewRequestMessage(BaseModel):
     task_token: str
-    decision: RoutingDecision
+    lead_id: str
+    evaluation: int = 0
 
 
 def request_review(message: ReviewRequestMessage) -> None:
-    review = wiring.review_service().request(message.decision, message.task_token)
+    review = wiring.review_service().request(message.lead_id, message.evaluation, message.task_token)
     logger.info(
         "review requested", lead_id=review.lead_id, review_id=review.review_id, triggers=review.triggers
     )

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
-from leadqual.handlers.workflow_io import RouteInput
+from leadqual.handlers.workflow_io import RoutedLead, RouteInput
 from leadqual.observability import lambda_entry, logger, metrics
 
 
@@ -26,4 +26,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(
         name="ReviewsNeeded" if decision.needs_review else "AutoRouted", unit=MetricUnit.Count, value=1
     )
-    return decision.model_dump(mode="json")
+    return RoutedLead(
+        lead_id=decision.lead_id, evaluation=decision.evaluation, needs_review=decision.needs_review
+    ).model_dump(mode="json")

@@ -1,4 +1,9 @@
-"""The state machine's payloads, validated at every task boundary."""
+"""The state machine's payloads, validated at every task boundary.
+
+Ids, the route and flags only: Step Functions keeps every state's input and output in the
+execution history for 90 days, so nothing personal travels through the workflow. The routing
+decision itself (reasons, triggers, owner) is stored with the lead and read by id.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,27 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from leadqual.domain.models import ReviewOutcome, RoutingDecision
+from leadqual.domain.models import ReviewOutcome
 
 
 class RouteInput(BaseModel):
     lead_id: str
 
 
-class DecisionInput(BaseModel):
-    decision: RoutingDecision
+class RoutedLead(BaseModel):
+    """What Route hands the rest of the workflow."""
+
+    lead_id: str
+    evaluation: int
+    needs_review: bool
 
 
-class DispatchInput(BaseModel):
-    decision: RoutingDecision
+class EvaluationInput(BaseModel):
+    lead_id: str
+    evaluation: int = 0
+
+
+class DispatchInput(EvaluationInput):
     review: ReviewOutcome | None = None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,11 @@ from leadqual.domain.models import HistoryEntry, Lead, LeadStatus, LeadSubmissio
 from leadqual.domain.ports import ConflictError, LeadStore, ScoringQueue
 
 MAX_SAVE_ATTEMPTS = 5
+IDEMPOTENCY_POLL_SECONDS = 0.05
+# Re-submissions shown in a lead's history; all of them are counted in `touches`.
+SHOWN_TOUCHES = 20
+# A lead's own history (status changes, re-evaluations) keeps its first entry and the latest ones.
+MAX_HISTORY = 200
 
 
 def new_lead_id() -> str:
@@ -42,38 +48,64 @@ def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead], bool | 
 
 def add_history(lead: Lead, event: str, detail: str | None = None, at: datetime | None = None) -> None:
     lead.history.append(HistoryEntry(at=at or utc_now(), event=event, detail=detail))
+    if len(lead.history) > MAX_HISTORY:
+        # Bounded, so the lead item stays far below DynamoDB's 400 KB whatever happens to it.
+        del lead.history[1 : len(lead.history) - MAX_HISTORY + 1]
+
+
+class IdempotencyKeyInUse(RuntimeError):
+    """Another request with this Idempotency-Key is still being answered (HTTP 409, retry)."""
 
 
 @dataclass
 class LeadService:
     store: LeadStore
     scoring_queue: ScoringQueue
+    # How long a request waits for a concurrent one with the same Idempotency-Key to answer.
+    idempotency_wait_seconds: float = 10.0
 
     def ingest(self, submission: LeadSubmission, idempotency_key: str | None) -> dict[str, Any]:
-        if idempotency_key:
-            previous = self.store.idempotent_response(idempotency_key)
-            if previous is not None:
-                return previous
+        if not idempotency_key:
+            return self._ingest(submission)
+        # The key is claimed before anything is stored: of concurrent requests with one key, exactly
+        # one creates or touches the lead; the others answer with its response once it is there.
+        deadline = time.monotonic() + self.idempotency_wait_seconds
+        while True:
+            claim = self.store.claim_idempotency_key(idempotency_key, utc_now())
+            if claim.response is not None:
+                return claim.response
+            if claim.claimed:
+                break
+            if time.monotonic() > deadline:
+                raise IdempotencyKeyInUse(
+                    "a request with this Idempotency-Key is still in progress; retry shortly"
+                )
+            time.sleep(IDEMPOTENCY_POLL_SECONDS)
+        try:
+            response = self._ingest(submission)
+        except BaseException:
+            self.store.release_idempotency_key(idempotency_key)
+            raise
+        self.store.complete_idempotency_key(idempotency_key, response)
+        return response
+
+    def _ingest(self, submission: LeadSubmission) -> dict[str, Any]:
         for _ in range(MAX_SAVE_ATTEMPTS):
             existing = self.store.recent_lead_for_email(submission.email, submission.submitted_at)
             if existing:
                 return self._record_touch(existing, submission)
             lead = self._new_lead(submission)
-            response = {"lead_id": lead.lead_id, "status": LeadStatus.RECEIVED.value}
             try:
-                self.store.create_lead(lead, idempotency_key, response)
+                self.store.create_lead(lead)
             except ConflictError:
-                # A concurrent request with the same key or e-mail won; answer as it did.
-                if idempotency_key and (previous := self.store.idempotent_response(idempotency_key)):
-                    return previous
-                continue
+                continue  # a concurrent request for this e-mail created the lead: touch it instead
             try:
                 self.scoring_queue.enqueue(lead.lead_id)
             except Exception as error:
                 # Never leave a stored lead that nothing will score: undo, and let the caller retry.
-                self.store.delete_new_lead(lead, idempotency_key)
+                self.store.delete_new_lead(lead)
                 raise IngestUnavailable("the scoring queue is unavailable; nothing was stored") from error
-            return response
+            return {"lead_id": lead.lead_id, "status": LeadStatus.RECEIVED.value}
         raise IngestUnavailable("could not record the lead after repeated conflicts")
 
     def _new_lead(self, submission: LeadSubmission) -> Lead:
@@ -103,28 +135,30 @@ class LeadService:
         return lead
 
     def _record_touch(self, lead_id: str, submission: LeadSubmission) -> dict[str, Any]:
-        def touch(lead: Lead) -> None:
-            lead.touches += 1
-            add_history(
-                lead,
-                "touch",
-                f"submitted {submission.form.value} again at {submission.submitted_at.isoformat()}",
-            )
-
-        lead = update_lead(self.store, lead_id, touch)
+        touches = self.store.add_touch(
+            lead_id,
+            HistoryEntry(
+                at=utc_now(),
+                event="touch",
+                detail=f"submitted {submission.form.value} again at {submission.submitted_at.isoformat()}",
+            ),
+        )
+        lead = self.store.get_lead(lead_id)
         return {
-            "lead_id": lead.lead_id,
-            "status": lead.status.value,
+            "lead_id": lead_id,
+            "status": lead.status.value if lead else LeadStatus.RECEIVED.value,
             "duplicate": True,
-            "touches": lead.touches,
+            "touches": touches,
         }
 
     def read(self, lead_id: str) -> dict[str, Any] | None:
         lead = self.store.get_lead(lead_id)
-        return None if lead is None else lead_view(lead)
+        if lead is None:
+            return None
+        return lead_view(lead, self.store.recent_touches(lead_id, SHOWN_TOUCHES))
 
 
-def lead_view(lead: Lead) -> dict[str, Any]:
+def lead_view(lead: Lead, recent_touches: list[HistoryEntry] | None = None) -> dict[str, Any]:
     """GET /leads/{id}: the api.md shape, with the per-lead reasons behind the score."""
     scores = lead.scores
     return {
@@ -145,5 +179,9 @@ def lead_view(lead: Lead) -> dict[str, Any]:
         "sla": lead.sla.model_dump() if lead.sla else None,
         "failure": lead.failure,
         "outcomes": [o.model_dump(mode="json") for o in lead.outcomes],
-        "history": [h.model_dump(mode="json", exclude_none=True) for h in lead.history],
+        # The lead's own events, and its latest re-submissions (`touches` counts them all).
+        "history": [
+            h.model_dump(mode="json", exclude_none=True)
+            for h in sorted([*lead.history, *(recent_touches or [])], key=lambda h: h.at)
+        ],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from leadqual.domain.models import (
 )
 from leadqual.domain.ports import ConflictError, LeadStore, Notifier, TaskTokenExpired, Workflow
 from leadqual.resources import RouteAction
-from leadqual.services.leads import add_history, update_lead
+from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead
 
 STATUS_BY_DECISION = {
     DecisionKind.APPROVE: ReviewStatus.APPROVED,
@@ -75,12 +76,18 @@ def review_view(review: Review) -> dict[str, Any]:
             {
                 "decision": review.decision.value if review.decision else None,
                 "decided_by": review.decided_by,
+                "decided_at": review.decided_at.isoformat() if review.decided_at else None,
+                "delivered": review.delivered,
                 "final_route": review.final_route.value if review.final_route else None,
             }
             if review.status is not ReviewStatus.PENDING
             else {}
         ),  # fmt: skip
     }
+
+
+class DecisionNotDelivered(RuntimeError):
+    """The decision is saved, but resuming the workflow failed: the same request delivers it (503)."""
 
 
 @dataclass
@@ -90,10 +97,16 @@ class ReviewService:
     workflow: Workflow
     timeout_seconds: int
 
-    def request(self, decision: RoutingDecision, task_token: str) -> Review:
-        lead = self.leads.get_lead(decision.lead_id)
-        if lead is None:
-            raise LookupError(f"lead {decision.lead_id} does not exist")
+    def request(self, lead_id: str, evaluation: int, task_token: str) -> Review:
+        """Records the review the workflow waits on and notifies the SDRs, exactly once each.
+
+        SQS may deliver the request again (after a crash, or a failed notification): the review is
+        then found, the lead is not marked twice, and the notification goes out only if it has not.
+        """
+        decision = self.leads.get_decision(lead_id, evaluation)
+        lead = self.leads.get_lead(lead_id)
+        if lead is None or decision is None:
+            raise LookupError(f"lead {lead_id} (evaluation {evaluation}) has no stored routing decision")
         now = utc_now()
         review = Review(
             review_id=review_id_for(lead.lead_id, decision.evaluation),
@@ -115,9 +128,18 @@ class ReviewService:
         if not self.leads.create_review(review, task_token):
             existing = self.leads.get_review(review.review_id)
             assert existing is not None
-            return existing[0]
+            review = existing[0]
+        if review.status is ReviewStatus.PENDING:
+            self._mark_pending(review)
+        if not review.notified:
+            self.notifier.notify(*self._notification(lead, decision, review))
+            review = self._update(review.review_id, lambda r: _set(r, notified=True))
+        return review
 
-        def mark_pending(current: Lead) -> None:
+    def _mark_pending(self, review: Review) -> None:
+        def mark_pending(current: Lead) -> bool:
+            if current.review is not None and current.review.review_id == review.review_id:
+                return False  # a redelivered request: marked already
             current.status = LeadStatus.PENDING_REVIEW
             current.review = ReviewSummary(
                 review_id=review.review_id,
@@ -126,91 +148,163 @@ class ReviewService:
                 due_at=review.due_at,
             )
             add_history(current, "review_requested", ", ".join(review.triggers))
+            return True
 
-        update_lead(self.leads, lead.lead_id, mark_pending)
-        self.notifier.notify(
-            f"Review needed: {lead.email} ({', '.join(review.triggers) or decision.rule})",
-            "\n".join(
+        update_lead(self.leads, review.lead_id, mark_pending)
+
+    @staticmethod
+    def _notification(
+        lead: Lead, decision: RoutingDecision, review: Review
+    ) -> tuple[str, str, dict[str, str]]:
+        body = [
+            f"Lead {lead.lead_id} ({lead.email}, account {lead.account or 'none'}) needs an SDR decision "
+            f"before {review.due_at.isoformat()}.",
+            f"Suggested route: {decision.action.value} to {decision.owner}.",
+            "Why a human: " + "; ".join(review.review_reasons),
+            *(
                 [
-                    f"Lead {lead.lead_id} ({lead.email}, account {lead.account or 'none'}) needs an SDR decision "
-                    f"before {review.due_at.isoformat()}.",
-                    f"Suggested route: {decision.action.value} to {decision.owner}.",
-                    "Why a human: " + "; ".join(review.review_reasons),
-                    *(
-                        [
-                            f"Scores: fit {lead.scores.fit}, engagement {lead.scores.engagement}, "
-                            f"intent {lead.scores.intent}, grade {lead.scores.grade}"
-                        ]
-                        if lead.scores
-                        else []
-                    ),
-                    *[f"Recent behaviour: {b}" for b in review.recent_behaviour],
-                    *[f"Intent topic: {t}" for t in review.intent_topics],
-                    *review.reasons,
+                    f"Scores: fit {lead.scores.fit}, engagement {lead.scores.engagement}, "
+                    f"intent {lead.scores.intent}, grade {lead.scores.grade}"
                 ]
+                if lead.scores
+                else []
             ),
+            *[f"Recent behaviour: {b}" for b in review.recent_behaviour],
+            *[f"Intent topic: {t}" for t in review.intent_topics],
+            *review.reasons,
+        ]
+        return (
+            f"Review needed: {lead.email} ({', '.join(review.triggers) or decision.rule})",
+            "\n".join(body),
             {"kind": "review_requested", "lead_id": lead.lead_id, "review_id": review.review_id},
         )
-        return review
 
     def pending(self, account: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
         reviews, next_cursor = self.leads.pending_reviews(account, limit, cursor)
         return {"reviews": [review_view(r) for r in reviews], "next": next_cursor}
 
-    def decide(self, review_id: str, request: ReviewDecisionRequest) -> dict[str, Any]:
+    def decide(self, review_id: str, request: ReviewDecisionRequest, reviewer: str) -> dict[str, Any]:
+        """Saves the reviewer's decision, then resumes the workflow with it.
+
+        The decision is saved first, so it is never lost: if resuming fails, the reviewer gets a
+        retryable error and the same request delivers it; if the review's deadline passes first,
+        escalation finds the saved decision and routes by it. The same decision sent twice by the
+        same reviewer answers 200 both times; any other decision on a decided review is a 409.
+        """
         found = self.leads.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
-        review, version, token = found
-        if review.status is not ReviewStatus.PENDING:
-            raise ReviewClosed(f"review {review_id} is already {review.status.value}")
-        action = final_action(review, request)
-        review.status = STATUS_BY_DECISION[request.decision]
-        review.decision = request.decision
-        review.decided_by = request.reviewer
-        review.decided_at = utc_now()
-        review.final_route = action
-        review.note = request.note
-        try:
-            # Claim the decision first: of two SDRs deciding at once, one gets 409.
-            self.leads.save_review(review, version)
-        except ConflictError as error:
-            raise ReviewClosed(f"review {review_id} was decided by someone else") from error
-        outcome = ReviewOutcome(
-            review_id=review_id,
-            action=action,
-            decided_by=request.reviewer,
-            status=review.status,
-            note=request.note,
-        )
-        try:
-            self.workflow.resume(token, outcome.model_dump(mode="json"))
-        except TaskTokenExpired as error:
-            review.status = ReviewStatus.EXPIRED
-            self.leads.save_review(review, version + 1)
-            raise ReviewClosed(f"review {review_id} expired before the decision arrived") from error
-        self._mark_lead(review)
+        token = found[2]
+
+        def decide_once(review: Review) -> Review | None:
+            if review.status is ReviewStatus.PENDING:
+                return _set(
+                    review,
+                    status=STATUS_BY_DECISION[request.decision],
+                    decision=request.decision,
+                    decided_by=reviewer,
+                    decided_at=utc_now(),
+                    final_route=final_action(review, request),
+                    note=request.note,
+                )
+            if _is_same_decision(review, request, reviewer):
+                return None  # a retry: deliver below if it was not delivered
+            raise ReviewClosed(_closed_message(review))
+
+        review = self._update(review_id, decide_once)
+        if not review.delivered:
+            outcome = ReviewOutcome(review_id=review_id, action=review.final_route or review.suggested_route,
+                                    status=review.status)  # fmt: skip
+            try:
+                self.workflow.resume(token, outcome.model_dump(mode="json"))
+            except TaskTokenExpired:
+                # The workflow stopped waiting (its deadline passed, or an earlier attempt got
+                # through): escalation routes by the saved decision, so it is delivered either way.
+                pass
+            except Exception as error:
+                raise DecisionNotDelivered(
+                    f"The decision on {review_id} is saved, but the workflow could not be resumed; "
+                    "send the same decision again to deliver it"
+                ) from error
+            review = self._settle_delivery(review_id)
         return review_view(review)
 
-    def expire(self, lead_id: str, evaluation: int = 0) -> str | None:
+    def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
+        """At the review's deadline: a saved decision stands; a review nobody decided expires."""
         review_id = review_id_for(lead_id, evaluation)
-        found = self.leads.get_review(review_id)
-        if found is None:
+        if self.leads.get_review(review_id) is None:
             return None
-        review, version, _ = found
-        if review.status is ReviewStatus.PENDING:
-            review.status = ReviewStatus.EXPIRED
-            self.leads.save_review(review, version)
-            self._mark_lead(review)
-        return review_id
 
-    def _mark_lead(self, review: Review) -> None:
+        def expire(review: Review) -> Review | None:
+            return (
+                _set(review, status=ReviewStatus.EXPIRED) if review.status is ReviewStatus.PENDING else None
+            )
+
+        review = self._update(review_id, expire)
+        if review.status is ReviewStatus.EXPIRED:
+            self._mark_lead(review, "review_expired", "no SDR decision before the deadline")
+            return review
+        return self._settle_delivery(review_id)
+
+    def _settle_delivery(self, review_id: str) -> Review:
+        """Marks the decision delivered (once) and tells the lead."""
+        delivered_now: list[Review] = []
+
+        def deliver(review: Review) -> Review | None:
+            if review.delivered:
+                return None
+            delivered_now.append(review)
+            return _set(review, delivered=True)
+
+        review = self._update(review_id, deliver)
+        if delivered_now:
+            assert review.decision is not None and review.final_route is not None
+            self._mark_lead(review, "review_decided",
+                            f"{review.decision.value} by {review.decided_by} -> {review.final_route.value}")  # fmt: skip
+        return review
+
+    def _update(self, review_id: str, change: Callable[[Review], Review | None]) -> Review:
+        """Read-modify-write of a review, conditional on its version; `change` returns None to keep it."""
+        for _ in range(MAX_SAVE_ATTEMPTS):
+            found = self.leads.get_review(review_id)
+            if found is None:
+                raise ReviewNotFound(review_id)
+            review, version, _ = found
+            changed = change(review)
+            if changed is None:
+                return review
+            try:
+                self.leads.save_review(changed, version)
+                return changed
+            except ConflictError:
+                continue
+        raise ConflictError(f"review {review_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")
+
+    def _mark_lead(self, review: Review, event: str, detail: str) -> None:
         def mark(current: Lead) -> None:
-            if current.review is not None:
+            if current.review is not None and current.review.review_id == review.review_id:
                 current.review.status = review.status
-            detail = f"{review.decision.value if review.decision else review.status.value} by {review.decided_by or 'timeout'}"
-            if review.final_route:
-                detail += f" -> {review.final_route.value}"
-            add_history(current, "review_decided" if review.decision else "review_expired", detail)
+            add_history(current, event, detail)
 
         update_lead(self.leads, review.lead_id, mark)
+
+
+def _set(review: Review, **changes: Any) -> Review:
+    return review.model_copy(update=changes)
+
+
+def _is_same_decision(review: Review, request: ReviewDecisionRequest, reviewer: str) -> bool:
+    return (
+        review.decided_by == reviewer
+        and review.decision is request.decision
+        and review.final_route is final_action(review, request)
+        and review.note == request.note
+    )
+
+
+def _closed_message(review: Review) -> str:
+    if review.decision is None:
+        return f"review {review.review_id} expired at its deadline and was escalated"
+    at = review.decided_at.isoformat() if review.decided_at else "an earlier time"
+    route = review.final_route.value if review.final_route else "?"
+    return f"review {review.review_id} was already decided: {review.decision.value} -> {route} by {review.decided_by} at {at}"

@@ -84,6 +84,8 @@ class RoutingService:
             add_history(current, "rules_evaluated", detail)
 
         update_lead(self.leads, lead_id, store_decision)
+        # Kept beside the lead: the workflow carries only ids, so its history holds no personal data.
+        self.leads.save_decision(decision)
         return decision
 
     def _end_hold(self, lead: Lead, decision: RoutingDecision) -> RoutingDecision:
@@ -103,12 +105,24 @@ class RoutingService:
             }
         )
 
-    def dispatch(self, decision: RoutingDecision, review: ReviewOutcome | None) -> Dispatched:
+    def dispatch(self, lead_id: str, evaluation: int, review: ReviewOutcome | None) -> Dispatched:
+        """Stores the route, then sends it: once, whatever is retried.
+
+        The route is stored (conditionally) before anything is sent, with a dispatch id (lead and
+        evaluation). Each send is then marked on the route; a retried task sends only what is not
+        marked, and every message carries the dispatch id, so consumers can drop a resend of one
+        that was sent but not yet marked.
+        """
+        decision = self._decision(lead_id, evaluation)
+        dispatch_id = f"{lead_id}-e{evaluation}"
+        lead = self._lead(lead_id)
+        if lead.route is not None and lead.route.dispatch_id == dispatch_id:
+            self._send(lead, decision)  # a retry: finish what was not sent, never send twice
+            return Dispatched(lead.route, lead.sla, first_time=False)
         action = review.action if review else decision.action
-        lead = self._lead(decision.lead_id)
         held = lead.route is not None and lead.route.action is RouteAction.HOLD
         if lead.route is not None and not held:
-            return Dispatched(lead.route, lead.sla, first_time=False)  # a retry: never route twice
+            return Dispatched(lead.route, lead.sla, first_time=False)  # routed already: never route twice
         if held and action is RouteAction.HOLD:
             assert lead.route is not None
             self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
@@ -121,26 +135,15 @@ class RoutingService:
             action=action,
             owner=owner,
             rule=decision.rule,
-            decided_by=review.decided_by if review else "rules",
+            decided_by=self._decided_by(review),
             routed_at=utc_now(),
             assignment=assignment,
+            dispatch_id=dispatch_id,
         )
         sla = Sla(
             seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
             seconds_in_review=self._seconds_in_review(review, route.routed_at),
         )
-        message = {
-            "lead_id": lead.lead_id,
-            "email": lead.email,
-            "account": lead.account,
-            "tier": decision.tier,
-            "flags": decision.flags,
-            "reasons": decision.reasons,
-            "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
-            "route": route.model_dump(mode="json"),
-        }
-        self.dispatcher.send(action, message)
-        self.dispatcher.publish_routed(message)
 
         def store_route(current: Lead) -> bool:
             if current.route is not None and current.route.action is not RouteAction.HOLD:
@@ -156,6 +159,8 @@ class RoutingService:
             return True
 
         stored = update_lead(self.leads, decision.lead_id, store_route)
+        if stored.route is None or stored.route.dispatch_id != dispatch_id:
+            return Dispatched(stored.route or route, stored.sla, first_time=False)  # another won the race
         # The lead's touch now says where it went: a later lead judges "long in nurture" by it.
         record_touch(stored, self.signals, route=action)
         if held:
@@ -166,7 +171,52 @@ class RoutingService:
             self.holds.add(
                 lead.lead_id, person_keys(lead), lead.account, stored.held_since or route.routed_at
             )
+        self._send(stored, decision)
         return Dispatched(route, sla, first_time=True)
+
+    def _send(self, lead: Lead, decision: RoutingDecision) -> None:
+        route = lead.route
+        assert route is not None and route.dispatch_id is not None
+        message = {
+            "dispatch_id": route.dispatch_id,
+            "lead_id": lead.lead_id,
+            "email": lead.email,
+            "account": lead.account,
+            "tier": decision.tier,
+            "flags": decision.flags,
+            "reasons": decision.reasons,
+            "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
+            "route": route.model_dump(mode="json", exclude={"dispatch_id", "sent_to_queue", "announced"}),
+        }
+        if not route.sent_to_queue:
+            self.dispatcher.send(route.action, message, route.dispatch_id)
+            self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue")
+        if not route.announced:
+            self.dispatcher.publish_routed(message, route.dispatch_id)
+            self._mark_sent(lead.lead_id, route.dispatch_id, "announced")
+
+    def _mark_sent(self, lead_id: str, dispatch_id: str, step: str) -> None:
+        def mark(current: Lead) -> bool:
+            if current.route is None or current.route.dispatch_id != dispatch_id:
+                return False
+            setattr(current.route, step, True)
+            return True
+
+        update_lead(self.leads, lead_id, mark)
+
+    def _decided_by(self, review: ReviewOutcome | None) -> str:
+        if review is None:
+            return "rules"
+        if review.escalated:
+            return "escalation"
+        found = self.leads.get_review(review.review_id)
+        return (found[0].decided_by if found else None) or "escalation"
+
+    def _decision(self, lead_id: str, evaluation: int) -> RoutingDecision:
+        decision = self.leads.get_decision(lead_id, evaluation)
+        if decision is None:
+            raise LookupError(f"lead {lead_id} has no routing decision for evaluation {evaluation}")
+        return decision
 
     def _stay_held(self, lead_id: str) -> None:
         def settle(current: Lead) -> None:
@@ -200,30 +250,31 @@ class RoutingService:
         stored = found[0]
         return ((stored.decided_at or until) - stored.created_at).total_seconds()
 
-    def escalate(self, decision: RoutingDecision) -> ReviewOutcome:
-        """The SDR did not decide in time: notify an AE instead of failing, and say so on the lead."""
-        review_id = self.reviews.expire(decision.lead_id, decision.evaluation)
+    def escalate(self, lead_id: str, evaluation: int) -> ReviewOutcome:
+        """The review's deadline passed. A decision the SDR saved stands (its delivery may have
+        failed); with none, an AE is notified instead of failing, and the lead says so."""
+        decision = self._decision(lead_id, evaluation)
+        review = self.reviews.settle_at_deadline(lead_id, evaluation)
+        if review is not None and review.decision is not None and review.final_route is not None:
+            return ReviewOutcome(review_id=review.review_id, action=review.final_route, status=review.status)
         self.notifier.notify(
-            f"Escalated: review for lead {decision.lead_id} timed out",
+            f"Escalated: review for lead {lead_id} timed out",
             "\n".join(
-                [
-                    f"Lead {decision.lead_id} waited past its review deadline; routed to an AE.",
-                    *decision.reasons,
-                ]
+                [f"Lead {lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]
             ),
-            {"kind": "review_escalated", "lead_id": decision.lead_id},
+            {"kind": "review_escalated", "lead_id": lead_id},
         )
 
         def mark(current: Lead) -> None:
             current.escalated = True
             add_history(current, "review_escalated", "no SDR decision before the deadline; AE notified")
 
-        update_lead(self.leads, decision.lead_id, mark)
+        update_lead(self.leads, lead_id, mark)
         return ReviewOutcome(
-            review_id=review_id or "",
+            review_id=review.review_id if review else "",
             action=RouteAction.AE_NOTIFY,
-            decided_by="escalation",
             status=ReviewStatus.EXPIRED,
+            escalated=True,
         )
 
     def record_failure(self, lead_id: str, error: dict[str, Any]) -> None:

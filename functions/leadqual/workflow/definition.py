@@ -25,6 +25,8 @@ _LAMBDA_RETRY = [
     },
     {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1, "BackoffRate": 2.0},
 ]  # fmt: skip
+# Which decision a task is about: the lead and its evaluation (the decision is stored with the lead).
+_EVALUATION = {"lead_id.$": "$.lead_id", "evaluation.$": "$.routing.value.evaluation"}
 _TO_FAILURE = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
 
 
@@ -73,7 +75,11 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
                 "Parameters": {
                     "QueueUrl": f"${{{REVIEW_QUEUE_URL}}}",
-                    "MessageBody": {"task_token.$": "$$.Task.Token", "decision.$": "$.routing.value"},
+                    "MessageBody": {
+                        "task_token.$": "$$.Task.Token",
+                        "lead_id.$": "$.lead_id",
+                        "evaluation.$": "$.routing.value.evaluation",
+                    },
                 },
                 "TimeoutSeconds": review_timeout_seconds,
                 "ResultPath": "$.review",
@@ -83,9 +89,7 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 ],
                 "Next": "Dispatch",
             },
-            "Escalate": _invoke(
-                "EscalateFunctionArn", {"decision.$": "$.routing.value"}, "escalation", "UseEscalation"
-            ),
+            "Escalate": _invoke("EscalateFunctionArn", _EVALUATION, "escalation", "UseEscalation"),
             "UseEscalation": {
                 "Type": "Pass",
                 "Parameters": {
@@ -96,10 +100,7 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 "Next": "Dispatch",
             },
             "Dispatch": _invoke(
-                "DispatchFunctionArn",
-                {"decision.$": "$.routing.value", "review.$": "$.review"},
-                "route",
-                None,
+                "DispatchFunctionArn", {**_EVALUATION, "review.$": "$.review"}, "route", None
             ),
             "RecordFailure": {
                 "Type": "Task",
