@@ -353,6 +353,7 @@ class Lead(BaseModel):
     reevaluation: Reevaluation | None = None
     sla: Sla | None = None
     failure: str | None = None
+    dead_letter_queue: str | None = None  # where a message about this lead went after its last attempt
     outcomes: list[OutcomeRecord] = []
     history: list[HistoryEntry] = []
 

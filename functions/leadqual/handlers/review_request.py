@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from leadqual import wiring
+from leadqual import resources, wiring
 from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 
@@ -29,4 +29,9 @@ def request_review(message: ReviewRequestMessage) -> None:
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_messages(event, ReviewRequestMessage, request_review)
+    def dead_lettered(message: ReviewRequestMessage, error: Exception) -> None:
+        wiring.lead_service().record_dead_letter(
+            message.lead_id, resources.REVIEW_DLQ, error, still="the review escalates at its deadline"
+        )
+
+    return process_messages(event, ReviewRequestMessage, request_review, dead_lettered)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from leadqual import wiring
+from leadqual import resources, wiring
 from leadqual.domain.models import Reevaluation
 from leadqual.handlers.sqs_batch import message_bodies, process_messages
 from leadqual.observability import lambda_entry, logger, metrics
@@ -45,4 +45,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             )
             metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
 
-    return process_messages(event, ScoringMessage, score)
+    def dead_lettered(message: ScoringMessage, error: Exception) -> None:
+        wiring.lead_service().record_dead_letter(message.lead_id, resources.SCORING_DLQ, error)
+        metrics.add_metric(name="LeadsDeadLettered", unit=MetricUnit.Count, value=1)
+
+    return process_messages(event, ScoringMessage, score, dead_lettered)

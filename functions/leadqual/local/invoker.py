@@ -24,7 +24,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.responses import DynamoHandler
 
 from leadqual.local.iam import IamEnforcer, Permission, calling_function
-from leadqual.observability import metrics
+from leadqual.observability import logger, metrics
 from leadqual.resources import function_name
 from leadqual.settings import ExecutionEnvironment, enter_environment, leave_environment
 
@@ -131,6 +131,12 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     )
     environment = function.acquire()
     entered, principal = enter_environment(environment), calling_function.set(name)
+    # Powertools' Lambda-context keys are process-wide; here several functions share the process,
+    # so this thread's own keys (which win when a line is formatted) say which one is logging.
+    logger.thread_safe_append_keys(
+        function_name=name, function_arn=function.arn, function_memory_size=function.memory_mb,
+        function_request_id=context.aws_request_id,
+    )  # fmt: skip
     try:
         result = load_handler(environment, function.handler)(payload, context)
         return json.dumps(result, default=str), False
@@ -143,6 +149,7 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
             }
         ), True
     finally:
+        logger.thread_safe_clear_keys()
         calling_function.reset(principal)
         leave_environment(entered)
         function.release(environment)

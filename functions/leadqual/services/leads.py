@@ -12,6 +12,7 @@ from typing import Any
 from leadqual.domain.identity import account_domain_for
 from leadqual.domain.models import HistoryEntry, Lead, LeadStatus, LeadSubmission, utc_now
 from leadqual.domain.ports import ConflictError, LeadStore, ScoringQueue
+from leadqual.resources import MAX_RECEIVES
 
 MAX_SAVE_ATTEMPTS = 5
 IDEMPOTENCY_POLL_SECONDS = 0.05
@@ -151,6 +152,27 @@ class LeadService:
             "touches": touches,
         }
 
+    def record_dead_letter(
+        self, lead_id: str, queue: str, error: Exception, still: str | None = None
+    ) -> None:
+        """A message about this lead failed its last attempt and is moving to `queue` (alarmed).
+
+        The lead says so: `failed` with the reason, or, where the flow still ends it (`still`),
+        a history entry; either way `dead_letter_queue` names where the message is.
+        """
+        reason = f"its message is in {queue} after {MAX_RECEIVES} attempts: {type(error).__name__}: {error}"[
+            :500
+        ]
+
+        def mark(current: Lead) -> None:
+            current.dead_letter_queue = queue
+            if still is None:
+                current.status = LeadStatus.FAILED
+                current.failure = reason
+            add_history(current, "dead_lettered", reason + (f"; {still}" if still else ""))
+
+        update_lead(self.store, lead_id, mark)
+
     def read(self, lead_id: str) -> dict[str, Any] | None:
         lead = self.store.get_lead(lead_id)
         if lead is None:
@@ -178,6 +200,7 @@ def lead_view(lead: Lead, recent_touches: list[HistoryEntry] | None = None) -> d
         "escalated": lead.escalated,
         "sla": lead.sla.model_dump() if lead.sla else None,
         "failure": lead.failure,
+        "dead_letter_queue": lead.dead_letter_queue,
         "outcomes": [o.model_dump(mode="json") for o in lead.outcomes],
         # The lead's own events, and its latest re-submissions (`touches` counts them all).
         "history": [
