@@ -6,6 +6,7 @@ conditional on the version read, so two writers can never silently overwrite eac
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Iterator
@@ -40,6 +41,26 @@ def _idempotency_key(key: str) -> dict[str, Any]:
 
 def _review_key(review_id: str) -> dict[str, Any]:
     return {"pk": _s(f"REVIEW#{review_id}"), "sk": _s("REVIEW")}
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    """The page key a cursor this API returned stands for; ValueError for anything else."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, UnicodeError, RecursionError) as error:
+        raise ValueError("not a cursor this API returned") from error
+    if not (
+        isinstance(key, dict)
+        and set(key) <= {"pk", "sk", "review_queue", "review_created"}
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and len(v["S"]) < 1024
+                for v in key.values())
+    ):  # fmt: skip
+        raise ValueError("not a cursor this API returned")
+    return key
 
 
 def _is_conditional_failure(error: ClientError) -> bool:
@@ -301,7 +322,7 @@ class DynamoLeadStore:
         self, account: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Review], str | None]:
         reviews: list[Review] = []
-        start: dict[str, Any] | None = json.loads(cursor) if cursor else None
+        start = _decode_cursor(cursor) if cursor else None
         while len(reviews) < limit:
             params: dict[str, Any] = {
                 "TableName": self.table,
@@ -321,7 +342,7 @@ class DynamoLeadStore:
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
-        return reviews, json.dumps(start) if start else None
+        return reviews, _encode_cursor(start) if start else None
 
     @staticmethod
     def _pending_index(review: Review) -> dict[str, Any]:

@@ -34,7 +34,8 @@ def normalize_domain(raw: str) -> str:
     domain = raw.strip().lower()
     domain = re.sub(r"^[a-z][a-z0-9+.-]*://", "", domain).split("/")[0].split(":")[0]
     domain = domain.removeprefix("www.")
-    if not _DOMAIN.match(domain):
+    # 253 characters is DNS's limit (and keeps keys built from it far below DynamoDB's 2 KB).
+    if len(domain) > 253 or not _DOMAIN.match(domain):
         raise ValueError("is not a valid domain such as example.com")
     return domain
 

@@ -202,7 +202,7 @@ class OutcomeKind(StrEnum):
 
 class OutcomeReport(StrictModel):
     outcome: OutcomeKind
-    amount: Annotated[float, Field(ge=0)] | None = None
+    amount: Annotated[float, Field(ge=0, le=1e12)] | None = None
     misrouted: bool = False
     correct_route: RouteAction | None = None
     note: Annotated[str, Field(max_length=2000)] = ""

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
+from leadqual.domain.identity import normalize_domain
 from leadqual.domain.models import (
     AccountProfile,
     BehaviourEvent,
@@ -20,7 +21,7 @@ from leadqual.domain.models import (
     ReportWindow,
     ReviewDecisionRequest,
 )
-from leadqual.handlers.http_errors import HttpError, parse_json_body, parse_model
+from leadqual.handlers.http_errors import HttpError, known_id, parse_json_body, parse_model
 from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
 from leadqual.services.outcomes import UnknownLeadForOutcome
@@ -73,6 +74,7 @@ def submit_lead() -> Response:
 
 @app.get("/leads/<lead_id>")
 def get_lead(lead_id: str) -> Response:
+    known_id(lead_id, "lead")
     view = wiring.lead_service().read(lead_id)
     if view is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
@@ -81,6 +83,7 @@ def get_lead(lead_id: str) -> Response:
 
 @app.get("/leads/<lead_id>/rules")
 def explain_lead_rules(lead_id: str) -> Response:
+    known_id(lead_id, "lead")
     # Imported here: the rules and their YAML stay off the cold start of every other request.
     from leadqual.services.routing import explain_rules
 
@@ -92,6 +95,7 @@ def explain_lead_rules(lead_id: str) -> Response:
 
 @app.post("/leads/<lead_id>/outcome")
 def report_outcome(lead_id: str) -> Response:
+    known_id(lead_id, "lead")
     report = parse_model(OutcomeReport, _body())
     try:
         result = wiring.outcome_service().record(lead_id, report)
@@ -168,8 +172,15 @@ def list_reviews() -> Response:
             f"limit must be 1-{MAX_PAGE}",
             [{"field": "limit", "message": f"integer 1-{MAX_PAGE}"}],
         )
+    account = query.get("account")
+    if account is not None:
+        try:
+            account = normalize_domain(account)
+        except ValueError as error:
+            raise HttpError(422, "validation_failed", "account is not a domain",
+                            [{"field": "account", "message": str(error)}]) from None  # fmt: skip
     try:
-        page = wiring.review_service().pending(query.get("account"), limit, query.get("cursor"))
+        page = wiring.review_service().pending(account, limit, query.get("cursor"))
     except ValueError:
         raise HttpError(
             422,
@@ -182,6 +193,7 @@ def list_reviews() -> Response:
 
 @app.post("/reviews/<review_id>/decision")
 def decide_review(review_id: str) -> Response:
+    known_id(review_id, "review")
     request = parse_model(ReviewDecisionRequest, _body())
     try:
         view = wiring.review_service().decide(review_id, request, _reviewer(request))

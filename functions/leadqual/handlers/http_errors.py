@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -62,6 +63,12 @@ def parse_json_body(body: str | None, content_type: str | None) -> Any:
             400, "invalid_json", f"The body is not valid JSON: {error.msg} at position {error.pos}",
             [{"field": "body", "message": "not valid JSON"}],
         ) from None  # fmt: skip
+    except (RecursionError, ValueError):
+        # Nested deeper than the parser goes, or an integer longer than Python converts (4,300 digits).
+        raise HttpError(
+            400, "invalid_json", "The body is JSON nested too deeply or with a number too long to read",
+            [{"field": "body", "message": "nesting or number too large"}],
+        ) from None  # fmt: skip
 
 
 def parse_model(model: type[M], data: Any) -> M:
@@ -76,3 +83,14 @@ def parse_model(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as error:
         raise validation_error(error) from None
+
+
+# Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
+_ID = re.compile(r"^[a-z]{2}_[0-9a-f]{1,64}(?:-e[0-9]{1,6})?$")
+
+
+def known_id(value: str, what: str) -> str:
+    """A path id that could exist; others get 404 before they reach a key (DynamoDB caps keys at 2 KB)."""
+    if not _ID.match(value):
+        raise HttpError(404, "not_found", f"No {what} {value[:80]}")
+    return value
