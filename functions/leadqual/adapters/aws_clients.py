@@ -9,7 +9,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+# Each call is tried this many times in all (standard mode: throttling and 5xx, with backoff).
+ATTEMPTS_PER_CALL = 6
+_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS_PER_CALL}, connect_timeout=3, read_timeout=10
+)
 # botocore event hooks put on every client made here (the local mode checks IAM with one).
 CLIENT_HOOKS: list[tuple[str, Callable[..., Any]]] = []
 

@@ -95,8 +95,8 @@ def explain_lead_rules(lead_id: str) -> Response:
 
 @app.post("/leads/<lead_id>/outcome")
 def report_outcome(lead_id: str) -> Response:
-    known_id(lead_id, "lead")
     report = parse_model(OutcomeReport, _body())
+    known_id(lead_id, "lead")
     try:
         result = wiring.outcome_service().record(lead_id, report)
     except UnknownLeadForOutcome:
@@ -193,8 +193,8 @@ def list_reviews() -> Response:
 
 @app.post("/reviews/<review_id>/decision")
 def decide_review(review_id: str) -> Response:
-    known_id(review_id, "review")
     request = parse_model(ReviewDecisionRequest, _body())
+    known_id(review_id, "review")
     try:
         view = wiring.review_service().decide(review_id, request, _reviewer(request))
     except ReviewNotFound:

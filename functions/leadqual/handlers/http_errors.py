@@ -86,7 +86,7 @@ def parse_model(model: type[M], data: Any) -> M:
 
 
 # Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
-_ID = re.compile(r"^[a-z]{2}_[0-9a-f]{1,64}(?:-e[0-9]{1,6})?$")
+_ID = re.compile(r"^[a-z]{2}_[A-Za-z0-9]{1,64}(?:-e[0-9]{1,6})?$")
 
 
 def known_id(value: str, what: str) -> str:

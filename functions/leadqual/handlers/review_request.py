@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from leadqual import resources, wiring
 from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
+from leadqual.services.reviews import ReviewTooLate
 
 
 class ReviewRequestMessage(BaseModel):
@@ -20,7 +21,13 @@ class ReviewRequestMessage(BaseModel):
 
 
 def request_review(message: ReviewRequestMessage) -> None:
-    review = wiring.review_service().request(message.lead_id, message.evaluation, message.task_token)
+    try:
+        review = wiring.review_service().request(message.lead_id, message.evaluation, message.task_token)
+    except ReviewTooLate as late:
+        logger.warning(
+            "review request dropped: the workflow already moved on", lead_id=message.lead_id, why=str(late)
+        )
+        return
     logger.info(
         "review requested", lead_id=review.lead_id, review_id=review.review_id, triggers=review.triggers
     )

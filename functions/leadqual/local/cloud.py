@@ -23,7 +23,7 @@ from moto import mock_aws
 from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
-from leadqual.local import invoker
+from leadqual.local import faults, invoker
 from leadqual.local.iam import ArnBook, IamEnforcer, Statement
 from leadqual.local.sqs_poller import SqsPoller
 from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
@@ -99,6 +99,7 @@ class LocalCloud:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         invoker.install()
+        faults.install()
         aws_clients.reset_clients()
         # Optional settings of an earlier LocalCloud in this process must not leak into this one.
         for optional in (Env.MODEL_DIR, Env.POLICY_FILE):
@@ -115,6 +116,7 @@ class LocalCloud:
         if self._thread:
             self._thread.join(timeout=10)
         invoker.uninstall()
+        faults.uninstall()
         if self._mock:
             self._mock.stop()
         aws_clients.CLIENT_HOOKS.clear()
@@ -315,6 +317,11 @@ class LocalCloud:
         finally:
             leave_environment(token)
             local.release(environment)
+
+    @property
+    def faults(self) -> faults.FaultInjector:
+        """AWS errors on demand, answered where moto answers botocore (see leadqual.local.faults)."""
+        return faults.INJECTOR
 
     @property
     def iam(self) -> IamEnforcer:

@@ -86,6 +86,15 @@ def review_view(review: Review) -> dict[str, Any]:
     }
 
 
+class ReviewTooLate(Exception):
+    """The workflow stopped waiting for this review before it was recorded; nothing to ask."""
+
+
+def _moved_on(lead: Lead, evaluation: int) -> bool:
+    dispatched = lead.route is not None and lead.route.dispatch_id == f"{lead.lead_id}-e{evaluation}"
+    return dispatched or lead.escalated or lead.evaluations > evaluation
+
+
 class DecisionNotDelivered(RuntimeError):
     """The decision is saved, but resuming the workflow failed: the same request delivers it (503)."""
 
@@ -107,6 +116,10 @@ class ReviewService:
         lead = self.leads.get_lead(lead_id)
         if lead is None or decision is None:
             raise LookupError(f"lead {lead_id} (evaluation {evaluation}) has no stored routing decision")
+        if _moved_on(lead, evaluation) and self.leads.get_review(review_id_for(lead_id, evaluation)) is None:
+            # A request that arrives after its deadline (retried past it): the workflow escalated and
+            # routed the lead; a review now would ask an SDR about a lead already sent on.
+            raise ReviewTooLate(f"lead {lead_id} was routed before its review request could be recorded")
         now = utc_now()
         review = Review(
             review_id=review_id_for(lead.lead_id, decision.evaluation),
