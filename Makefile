@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: venv demo test lint typecheck unit integration e2e infra synth model bench serve clean
+.PHONY: venv demo test lint typecheck unit integration e2e infra synth model bench loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/scoring_compute.py
+
+# 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
+loadtest: $(STAMP)
+	$(BIN)/python bench/loadtest.py
 
 model: $(STAMP)
 	$(BIN)/leadqual train --version 2026-11-27-2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -23,17 +25,25 @@ def _serve(args: argparse.Namespace) -> int:
     cloud.run_pollers()
     server = serve(args.host, args.port)
     print(
-        f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); Ctrl-C stops",
+        f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); "
+        "everything is kept in memory and gone when it stops; Ctrl-C stops",
         flush=True,
     )
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if args.report_on_exit:
+            args.report_on_exit.write_text(json.dumps(cloud.inventory(), indent=2), encoding="utf-8")
         cloud.stop()
     return 0
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -257,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--review-timeout", type=int, default=24 * 3600, help="seconds an SDR has to decide (default 24 h)"
     )
     serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--report-on-exit", type=Path, default=None,
+        help="write what the local cloud holds (queue depths, executions by status) to this JSON file on exit",
+    )  # fmt: skip
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="run 200+ synthetic leads through the local flow and summarise")

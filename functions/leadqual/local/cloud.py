@@ -23,7 +23,7 @@ from moto import mock_aws
 from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
-from leadqual.local import faults, invoker
+from leadqual.local import faults, invoker, moto_fixes
 from leadqual.local.iam import ArnBook, IamEnforcer, Statement
 from leadqual.local.sqs_poller import SqsPoller
 from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
@@ -100,6 +100,7 @@ class LocalCloud:
         self._mock.start()
         invoker.install()
         faults.install()
+        moto_fixes.install()
         aws_clients.reset_clients()
         # Optional settings of an earlier LocalCloud in this process must not leak into this one.
         for optional in (Env.MODEL_DIR, Env.POLICY_FILE):
@@ -117,6 +118,7 @@ class LocalCloud:
             self._thread.join(timeout=10)
         invoker.uninstall()
         faults.uninstall()
+        moto_fixes.uninstall()
         if self._mock:
             self._mock.stop()
         aws_clients.CLIENT_HOOKS.clear()
@@ -380,6 +382,17 @@ class LocalCloud:
             if not page.get("nextToken"):
                 return found
             params["nextToken"] = page["nextToken"]
+
+    def inventory(self) -> dict[str, Any]:
+        """What the local cloud holds: every queue's depth and the executions by status."""
+        statuses: dict[str, int] = {}
+        for execution in self.executions():
+            statuses[execution["status"]] = statuses.get(execution["status"], 0) + 1
+        return {
+            "queues": {name: self.queue_depth(name) for name in sorted(self.urls)},
+            "executions": statuses,
+            "cold_starts": {name: f.cold_starts for name, f in self._deployment.functions.items()},
+        }
 
     def queue_depth(self, name: str) -> int:
         attributes = client("sqs").get_queue_attributes(

@@ -2,8 +2,8 @@
 
 moto routes every Lambda invocation (the Invoke API and Step Functions' lambda:invoke) through
 `LambdaFunction._invoke_lambda`; replacing that one method with a call into the real handler
-makes every path run the code that ships. It also makes each DynamoDB request atomic, as
-DynamoDB's are (see `_atomic_dynamodb_call`). Pinned to moto 5.2.5 (see pyproject.toml).
+makes every path run the code that ships. Pinned to moto 5.2.5 (see pyproject.toml); the other
+fixes to moto are in `leadqual.local.moto_fixes`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
-from moto.dynamodb.responses import DynamoHandler
 
 from leadqual.local.iam import IamEnforcer, Permission, calling_function
 from leadqual.observability import logger, metrics
@@ -170,23 +169,11 @@ def _patched_invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool,
 
 
 _original_invoke = LambdaFunction._invoke_lambda
-_original_dynamodb_call = DynamoHandler.call_action
-_dynamodb_lock = threading.RLock()
-
-
-def _atomic_dynamodb_call(self: DynamoHandler) -> Any:
-    # DynamoDB applies each request atomically; moto 5.2.5 does not across threads (a transaction
-    # deep-copies a table another thread is writing). One request at a time restores what
-    # DynamoDB guarantees, while leadqual's own multi-request logic still interleaves freely.
-    with _dynamodb_lock:
-        return _original_dynamodb_call(self)
 
 
 def install() -> None:
     LambdaFunction._invoke_lambda = _patched_invoke  # type: ignore[method-assign]
-    DynamoHandler.call_action = _atomic_dynamodb_call  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
-    DynamoHandler.call_action = _original_dynamodb_call  # type: ignore[method-assign]

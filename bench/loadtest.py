@@ -1,0 +1,314 @@
+"""`make loadtest`: leads with behaviour events through a real `leadqual serve` process, from many
+clients at once, an SDR deciding reviews as they arrive, then a reconciliation of every lead.
+
+Prints, with its targets: leads lost and duplicated downstream, the server's peak RSS, ingest ->
+routed p50/p95 for auto-routed leads (the server's own SLA figures), and end-to-end throughput
+beside that of bare moto Step Functions executions of a same-sized state machine, measured in
+this run. Loopback only, bounded in count and time; stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+FINAL = {"routed", "hold", "failed"}
+TARGETS = {"peak_rss_gb": 1.5, "auto_routed_p95_s": 5.0, "throughput_ratio": 0.5}
+FORMS = ["demo_request", "pricing_request", "contact_sales", "content_download", "webinar_registration",
+         "newsletter", "trial_signup"]  # fmt: skip
+INDUSTRIES = ["Logistics", "Software", "Retail", "Manufacturing", "Healthcare", "Finance"]
+
+
+class Api:
+    """One keep-alive connection per client thread."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.local = threading.local()
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        for attempt in range(5):
+            connection = getattr(self.local, "connection", None)
+            if connection is None:
+                connection = self.local.connection = http.client.HTTPConnection(
+                    "127.0.0.1", self.port, timeout=120
+                )
+            try:
+                payload = None if body is None else json.dumps(body)
+                connection.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                data = response.read()
+                return response.status, json.loads(data) if data else None
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                self.local.connection = None
+                time.sleep(0.2 * (attempt + 1))
+        raise RuntimeError(f"{method} {path}: the server did not answer")
+
+
+def lead(number: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    email = f"person{number}@company{number % 2500}.io"
+    now = datetime.now(UTC)
+    submission = {
+        "email": email,
+        "form": FORMS[number % len(FORMS)],
+        "first_name": f"P{number}",
+        "title": ["VP of Operations", "Analyst", "Head of Sales", "Student", "CTO"][number % 5],
+        "company": {"name": f"Company {number % 2500}", "employees": [15, 120, 900, 4000, 25000][number % 5],
+                    "industry": INDUSTRIES[number % len(INDUSTRIES)], "country": ["US", "DE", "GB", "FR"][number % 4]},
+        "submitted_at": now.isoformat(),
+    }  # fmt: skip
+    events = [
+        {"email": email, "type": "page_view", "page_category": category,
+         "occurred_at": (now - timedelta(minutes=minutes)).isoformat()}
+        for minutes, category in ((30, "blog"), (5, "pricing" if number % 3 == 0 else "product"))
+    ]  # fmt: skip
+    return submission, events
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def peak_rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+class Sdr(threading.Thread):
+    """Works the review inbox as it fills: approve, reject, reroute in turn."""
+
+    def __init__(self, api: Api):
+        super().__init__(daemon=True)
+        self.api, self.stop, self.decided = api, threading.Event(), 0
+
+    def run(self) -> None:
+        kinds = [
+            {"decision": "approve"},
+            {"decision": "reject"},
+            {"decision": "reroute", "route": "sdr_outreach"},
+        ]
+        while not self.stop.is_set():
+            status, page = self.api.call("GET", "/reviews?status=pending&limit=200")
+            reviews = page["reviews"] if status == 200 else []
+            for review in reviews:
+                body = {**kinds[self.decided % 3], "reviewer": "load.sdr"}
+                status, _ = self.api.call("POST", f"/reviews/{review['review_id']}/decision", body)
+                if status in (200, 409):
+                    self.decided += 1
+            if not reviews:
+                self.stop.wait(0.5)
+
+
+def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
+    port, report = free_port(), Path(tempfile.mkdtemp()) / "inventory.json"
+    server = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "leadqual"), "serve", "--port", str(port), "--review-timeout", "900",
+         "--log-level", "ERROR", "--report-on-exit", str(report)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO,
+    )  # fmt: skip
+    api = Api(port)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if api.call("GET", "/reviews?status=pending")[0] == 200:
+                break
+        except RuntimeError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError(
+                f"leadqual serve did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
+            )
+        time.sleep(0.5)
+    sdr = Sdr(api)
+    sdr.start()
+    errors: list[str] = []
+    started = time.monotonic()
+
+    def submit(number: int) -> str | None:
+        submission, events = lead(number)
+        status, _ = api.call("POST", "/events", {"events": events})
+        if status != 202:
+            errors.append(f"events {status}")
+        status, body = api.call("POST", "/leads", submission)
+        if status != 202:
+            errors.append(f"lead {status}: {body}")
+            return None
+        return str(body["lead_id"])
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        ids = [i for i in pool.map(submit, range(leads)) if i]
+    submitted_s = time.monotonic() - started
+    print(f"  submitted {len(ids)} leads in {submitted_s:.0f} s ({len(ids) / submitted_s:.1f}/s)", flush=True)
+
+    views: dict[str, dict[str, Any]] = {}
+    pending = list(ids)
+    while pending and time.monotonic() - started < timeout_s:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            found = list(pool.map(lambda lead_id: api.call("GET", f"/leads/{lead_id}"), pending))
+        for lead_id, (status, view) in zip(pending, found, strict=True):
+            if status == 200:
+                views[lead_id] = view
+        pending = [i for i in pending if views.get(i, {}).get("status") not in FINAL]
+        if pending:
+            time.sleep(2)
+    elapsed = time.monotonic() - started
+    sdr.stop.set()
+    sdr.join(timeout=30)
+    rss = peak_rss_bytes(server.pid)
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=300)
+    inventory = json.loads(report.read_text()) if report.exists() else {}
+
+    statuses: dict[str, int] = {}
+    for view in views.values():
+        statuses[view["status"]] = statuses.get(view["status"], 0) + 1
+    auto = [
+        v["sla"]["seconds_to_route"]
+        for v in views.values()
+        if v.get("route") and v["route"]["decided_by"] == "rules" and v.get("sla")
+    ]
+    routed = [v for v in views.values() if v.get("route")]
+    first = min(datetime.fromisoformat(v["history"][0]["at"]) for v in views.values())
+    last = max(datetime.fromisoformat(v["route"]["routed_at"]) for v in routed) if routed else first
+    queues = inventory.get("queues", {})
+    downstream = sum(
+        depth for name, depth in queues.items() if name.startswith("leadqual-route-") and "-dlq" not in name
+    )
+    return {
+        "leads": leads,
+        "submitted": len(ids),
+        "errors": errors[:10],
+        "error_count": len(errors),
+        "statuses": statuses,
+        "lost": leads - sum(statuses.get(s, 0) for s in FINAL),
+        "duplicated": downstream - len(routed),
+        "dlq_messages": sum(depth for name, depth in queues.items() if "-dlq" in name),
+        "executions": inventory.get("executions", {}),
+        "reviews_decided": sdr.decided,
+        "peak_rss_gb": rss / 1e9,
+        "auto_routed": len(auto),
+        "auto_routed_p50_s": percentile(auto, 0.5),
+        "auto_routed_p95_s": percentile(auto, 0.95),
+        "throughput_per_s": len(routed) / max((last - first).total_seconds(), 1e-9),
+        "elapsed_s": elapsed,
+    }
+
+
+def bare_stepfunctions_rate(executions: int) -> float:
+    """Executions per second of unpatched moto running a state machine of leadqual's size, with
+    Pass states where leadqual has Lambda tasks (so no function code runs at all)."""
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(REPO / "functions")!r})
+from moto import mock_aws
+import boto3
+from leadqual.workflow.definition import build_definition
+definition = build_definition(60)
+for name, state in definition["States"].items():
+    if state["Type"] == "Task" and name != "AwaitReview":
+        definition["States"][name] = {{"Type": "Pass", "Result": {{"value": {{"needs_review": False, "evaluation": 0}}}},
+            "ResultPath": state.get("ResultPath", "$.result"), **({{"Next": state["Next"]}} if "Next" in state else {{"End": True}})}}
+with mock_aws(config={{"stepfunctions": {{"execute_state_machine": True}}}}):
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    arn = sfn.create_state_machine(name="bare", definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/bare")["stateMachineArn"]
+    start = time.monotonic()
+    for i in range({executions}):
+        sfn.start_execution(stateMachineArn=arn, name=f"e{{i}}", input=json.dumps({{"lead_id": f"ld_{{i}}"}}))
+    while True:
+        done = sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED", maxResults=1000)
+        count = len(done["executions"])
+        while done.get("nextToken"):
+            done = sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED", maxResults=1000, nextToken=done["nextToken"])
+            count += len(done["executions"])
+        if count >= {executions}:
+            break
+        time.sleep(0.2)
+    print({executions} / (time.monotonic() - start))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--bare-executions", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    print(
+        f"bare moto Step Functions: {args.bare_executions} executions of a same-sized state machine ...",
+        flush=True,
+    )
+    bare = bare_stepfunctions_rate(args.bare_executions)
+    print(f"  {bare:.1f} executions/s", flush=True)
+    print(
+        f"leadqual serve: {args.leads} leads with behaviour events from {args.clients} clients ...",
+        flush=True,
+    )
+    result = run_load(args.leads, args.clients, args.timeout)
+    result["bare_executions_per_s"] = bare
+    result["throughput_ratio"] = result["throughput_per_s"] / bare
+    checks = {
+        "0 lost": result["lost"] == 0,
+        "0 duplicated": result["duplicated"] == 0,
+        f"peak RSS <= {TARGETS['peak_rss_gb']} GB": result["peak_rss_gb"] <= TARGETS["peak_rss_gb"],
+        f"auto-routed p95 <= {TARGETS['auto_routed_p95_s']} s": result["auto_routed_p95_s"]
+        <= TARGETS["auto_routed_p95_s"],
+        f"throughput >= {TARGETS['throughput_ratio']}x bare": result["throughput_ratio"]
+        >= TARGETS["throughput_ratio"],
+    }
+    print(json.dumps(result, indent=2, default=str))
+    print(
+        f"statuses {result['statuses']}; executions {result['executions']}; {result['reviews_decided']} reviews decided"
+    )
+    print(
+        f"lost {result['lost']}, duplicated downstream {result['duplicated']}, in DLQs {result['dlq_messages']}"
+    )
+    print(
+        f"peak RSS {result['peak_rss_gb']:.2f} GB; auto-routed (n={result['auto_routed']}) ingest -> routed "
+        f"p50 {result['auto_routed_p50_s']:.2f} s, p95 {result['auto_routed_p95_s']:.2f} s"
+    )
+    print(
+        f"throughput {result['throughput_per_s']:.1f} leads/s = {result['throughput_ratio']:.2f}x bare moto "
+        f"Step Functions ({bare:.1f} executions/s)"
+    )
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""Where moto 5.2.5 departs from AWS in ways that matter to a local mode under load, put right.
+
+Only the emulator changes here; leadqual's code runs as it ships. Each fix names what it fixes:
+
+- DynamoDB applies each request atomically; moto does not across threads (a transaction
+  deep-copies a table another thread writes). One request at a time restores what DynamoDB
+  guarantees, while leadqual's own multi-request logic still interleaves freely.
+- moto's TransactWriteItems deep-copies every table it touches, once per item, to roll back on
+  failure: each ingest cost time and memory in proportion to the table (ingest fell from 386 to
+  46 leads a minute, 14 GB after 1,457 leads). Here only the items the transaction names are saved.
+- moto parses the state machine's ASL with ANTLR for every execution; the parse tree of one
+  definition is the same every time, so it is parsed once (the evaluation components are still
+  built afresh for each execution, as they hold no shared state then).
+- moto's Step Functions builds a new boto3 client for every Lambda and SQS task; one per service is
+  enough (boto3 clients are thread-safe once made).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sqs
+from moto.stepfunctions.parser.asl.parse import asl_parser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+_dynamodb_lock = threading.RLock()
+_originals: dict[str, Any] = {}
+
+
+# ----- DynamoDB: one request at a time -----
+def _atomic_dynamodb_call(self: DynamoHandler) -> Any:
+    with _dynamodb_lock:
+        return _originals["call_action"](self)
+
+
+# ----- DynamoDB: transactions roll back the items they name, not whole tables -----
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB models: a Table is not deep-copied
+    (the journal below restores its items); everything else is copied as before."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _item_key(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    key = op["Item"] if op_type == "Put" else op["Key"]
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_value, range_value
+
+
+def _journaled_transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    journal: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+    for item in transact_items:
+        op_type, op = next(iter(item.items()))
+        table = self.tables.get(op.get("TableName", ""))
+        if table is None or op_type not in {"Put", "Update", "Delete", "ConditionCheck"}:
+            continue
+        try:
+            hash_value, range_value = _item_key(table, op_type, op)
+        except KeyError:
+            continue  # moto refuses the request itself, before changing anything
+        current = table.get_item(hash_value, range_value)
+        journal.append((table, hash_value, range_value, copy.deepcopy(current)))
+    try:
+        _originals["transact_write_items"](self, transact_items)
+    except Exception:
+        for table, hash_value, range_value, saved in reversed(journal):
+            table.delete_item(hash_value, range_value)
+            if saved is not None:
+                if range_value is not None:
+                    table.items[hash_value][range_value] = saved
+                else:
+                    table.items[hash_value] = saved
+        raise
+
+
+# ----- Step Functions: one ANTLR parse per definition -----
+_parse_trees: dict[str, Any] = {}
+_parse_lock = threading.Lock()
+
+
+def _parse_once(definition: str) -> tuple[Any, Any]:
+    with _parse_lock:
+        tree = _parse_trees.get(definition)
+    if tree is None:
+        _, tree = _originals["parse"](definition)  # raises on a bad definition, as before
+        with _parse_lock:
+            _parse_trees[definition] = tree
+    return Preprocessor().visit(tree), tree
+
+
+# ----- Step Functions: one boto3 client per service -----
+_clients: dict[tuple[str, str], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with _clients_lock:
+            if (region, service) not in _clients:
+                _clients[(region, service)] = original(
+                    region=region, service=service, state_credentials=state_credentials
+                )
+            return _clients[(region, service)]
+
+    return client_for
+
+
+def install() -> None:
+    if _originals:
+        return
+    _originals["call_action"] = DynamoHandler.call_action
+    _originals["transact_write_items"] = DynamoDBBackend.transact_write_items
+    _originals["copy"] = dynamodb_models.copy
+    _originals["parse"] = asl_parser.AmazonStateLanguageParser.parse
+    _originals["lambda_client"] = lambda_eval_utils.boto_client_for
+    _originals["sqs_client"] = state_task_service_sqs.boto_client_for
+    DynamoHandler.call_action = _atomic_dynamodb_call  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = _journaled_transact_write_items  # type: ignore[method-assign]
+    dynamodb_models.copy = _TablesNotCopied()  # type: ignore[assignment]
+    asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse_once)  # type: ignore[method-assign]
+    lambda_eval_utils.boto_client_for = _shared_client(_originals["lambda_client"])
+    state_task_service_sqs.boto_client_for = _shared_client(_originals["sqs_client"])
+
+
+def uninstall() -> None:
+    if not _originals:
+        return
+    DynamoHandler.call_action = _originals.pop("call_action")  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")  # type: ignore[method-assign]
+    dynamodb_models.copy = _originals.pop("copy")
+    asl_parser.AmazonStateLanguageParser.parse = staticmethod(_originals.pop("parse"))  # type: ignore[method-assign]
+    lambda_eval_utils.boto_client_for = _originals.pop("lambda_client")
+    state_task_service_sqs.boto_client_for = _originals.pop("sqs_client")
+    _originals.clear()
+    with _clients_lock:
+        _clients.clear()  # made inside this moto mock; the next one makes its own
