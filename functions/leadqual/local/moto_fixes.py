@@ -5,6 +5,8 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
 - DynamoDB applies each request atomically; moto does not across threads (a transaction
   deep-copies a table another thread writes). One request at a time restores what DynamoDB
   guarantees, while leadqual's own multi-request logic still interleaves freely.
+- moto's Query lists and sorts every item of a table, so each query cost grew with the table;
+  a base-table query here reads only its partition, as DynamoDB does.
 - moto's TransactWriteItems deep-copies every table it touches, once per item, to roll back on
   failure: each ingest cost time and memory in proportion to the table (ingest fell from 386 to
   46 leads a minute, 14 GB after 1,457 leads). Here only the items the transaction names are saved.
@@ -88,6 +90,27 @@ def _journaled_transact_write_items(self: DynamoDBBackend, transact_items: list[
         raise
 
 
+# ----- DynamoDB: a query reads its partition, not the whole table -----
+def _partition_query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    # moto 5.2.5 lists and sorts every item of the table for each query, even on the base table's
+    # partition key; DynamoDB reads one partition (args[6] is index_name). Queries run under the
+    # request lock, so shadowing all_items here is safe.
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if not self.range_key_attr or hash_key is None:
+        return _originals["query"](self, hash_key, *args, **kwargs)
+    if index_name:
+        # An index query must look at every item (moto keeps no index), but moto sorts its results
+        # itself: the table-wide sort beforehand, in Python comparisons, is what cost the time.
+        items = [item for partition in self.items.values() for item in partition.values()]
+    else:
+        items = list(self.items.get(hash_key, {}).values())
+    self.all_items = lambda: items  # type: ignore[method-assign]
+    try:
+        return _originals["query"](self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
 # ----- Step Functions: one ANTLR parse per definition -----
 _parse_trees: dict[str, Any] = {}
 _parse_lock = threading.Lock()
@@ -125,12 +148,14 @@ def install() -> None:
         return
     _originals["call_action"] = DynamoHandler.call_action
     _originals["transact_write_items"] = DynamoDBBackend.transact_write_items
+    _originals["query"] = Table.query
     _originals["copy"] = dynamodb_models.copy
     _originals["parse"] = asl_parser.AmazonStateLanguageParser.parse
     _originals["lambda_client"] = lambda_eval_utils.boto_client_for
     _originals["sqs_client"] = state_task_service_sqs.boto_client_for
     DynamoHandler.call_action = _atomic_dynamodb_call  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _journaled_transact_write_items  # type: ignore[method-assign]
+    Table.query = _partition_query  # type: ignore[method-assign]
     dynamodb_models.copy = _TablesNotCopied()  # type: ignore[assignment]
     asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse_once)  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = _shared_client(_originals["lambda_client"])
@@ -142,6 +167,7 @@ def uninstall() -> None:
         return
     DynamoHandler.call_action = _originals.pop("call_action")  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")  # type: ignore[method-assign]
+    Table.query = _originals.pop("query")  # type: ignore[method-assign]
     dynamodb_models.copy = _originals.pop("copy")
     asl_parser.AmazonStateLanguageParser.parse = staticmethod(_originals.pop("parse"))  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = _originals.pop("lambda_client")
