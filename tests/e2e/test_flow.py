@@ -117,3 +117,29 @@ def test_poison_message_ends_in_the_dlq(cloud: LocalCloud) -> None:
         return cloud.queue_depth(resources.SCORING_DLQ) == 1
 
     wait_until(in_dlq, timeout=30, what="the poison message to reach the scoring DLQ")
+
+
+def test_in_aws_the_reviewer_is_the_authenticated_caller_not_the_body(cloud: LocalCloud) -> None:
+    import json
+
+    from leadqual.local.api_gateway import API_FUNCTION, proxy_event
+    from leadqual.local.invoker import invoke_in_process
+
+    call_api("PUT", "/accounts/hooli.io", {"named_account": True, "owner": "maria.lopez"})
+    lead_id = _submit(email="gavin@hooli.io")
+    _settle(cloud, lead_id, {"pending_review"})
+    (review,) = call_api("GET", "/reviews?status=pending&account=hooli.io").json()["reviews"]
+    # GIVEN a decision signed by an SDR's IAM identity, whose body claims to be someone else
+    caller = "arn:aws:sts::123456789012:assumed-role/sdr-console/sam"
+    event = proxy_event(
+        "POST",
+        f"/reviews/{review['review_id']}/decision",
+        {"content-type": "application/json"},
+        json.dumps({"decision": "approve", "reviewer": "the-ceo"}),
+    )
+    event["requestContext"]["identity"]["userArn"] = caller
+    result, errored = invoke_in_process(API_FUNCTION, event)
+    # THEN the decision, and the route it makes, name the caller API Gateway authenticated
+    assert not errored and json.loads(result)["statusCode"] == 200
+    assert json.loads(json.loads(result)["body"])["decided_by"] == caller
+    assert _settle(cloud, lead_id, {"routed"})["route"]["decided_by"] == caller

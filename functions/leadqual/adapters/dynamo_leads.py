@@ -139,14 +139,11 @@ class DynamoLeadStore:
     def add_touch(self, lead_id: str, entry: HistoryEntry) -> int:
         # The entry is an item of its own (the lead item would outgrow DynamoDB's 400 KB after a few
         # thousand), and the count is one atomic ADD, which never conflicts with a versioned save.
-        self.ddb.put_item(
-            TableName=self.table,
-            Item={
-                "pk": _s(f"LEAD#{lead_id}"),
-                "sk": _s(f"TOUCH#{entry.at.isoformat()}#{secrets.token_hex(4)}"),
-                "doc": _s(entry.model_dump_json()),
-                "expires_at": _n(int((entry.at + TOUCH_RETENTION).timestamp())),
-            },
+        self._put_beside_lead(
+            lead_id,
+            f"TOUCH#{entry.at.isoformat()}#{secrets.token_hex(4)}",
+            entry.model_dump_json(),
+            {"expires_at": _n(int((entry.at + TOUCH_RETENTION).timestamp()))},
         )
         try:
             updated = self.ddb.update_item(
@@ -262,13 +259,17 @@ class DynamoLeadStore:
 
     # ----- routing decisions -----
     def save_decision(self, decision: RoutingDecision) -> None:
+        self._put_beside_lead(
+            decision.lead_id, f"DECISION#{decision.evaluation:05d}", decision.model_dump_json()
+        )
+
+    def _put_beside_lead(
+        self, lead_id: str, sort_key: str, doc: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        """An item in the lead's own partition (its touches, its decisions), beside the lead item."""
         self.ddb.put_item(
             TableName=self.table,
-            Item={
-                "pk": _s(f"LEAD#{decision.lead_id}"),
-                "sk": _s(f"DECISION#{decision.evaluation:05d}"),
-                "doc": _s(decision.model_dump_json()),
-            },
+            Item={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(sort_key), "doc": _s(doc), **(extra or {})},
         )
 
     def get_decision(self, lead_id: str, evaluation: int) -> RoutingDecision | None:
