@@ -18,7 +18,17 @@ def _settle(cloud: LocalCloud, lead_id: str, statuses: set[str], timeout: float 
     def reached() -> dict[str, Any] | None:
         cloud.pump()
         lead = _lead(lead_id)
-        return lead if lead["status"] in statuses else None
+        if lead["status"] not in statuses:
+            return None
+        # A route is stored before it is sent: routed means sent once both sends are marked.
+        route = lead.get("route")
+        if (
+            lead["status"] in ("routed", "hold")
+            and route
+            and not (route["sent_to_queue"] and route["announced"])
+        ):
+            return None
+        return lead
 
     return wait_until(reached, timeout=timeout, what=f"lead {lead_id} to reach {statuses}")
 
