@@ -11,6 +11,7 @@ from leadqual.domain.models import (
     Lead,
     LeadStatus,
     Reevaluation,
+    Review,
     ReviewOutcome,
     ReviewStatus,
     Route,
@@ -127,6 +128,8 @@ class RoutingService:
             assert lead.route is not None
             self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
             return Dispatched(lead.route, lead.sla, first_time=False)
+        found = self.leads.get_review(review.review_id) if review and review.review_id else None
+        reviewed = found[0] if found else None  # who decided, and when: read once
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None
         if owner == ROUND_ROBIN:
@@ -135,14 +138,14 @@ class RoutingService:
             action=action,
             owner=owner,
             rule=decision.rule,
-            decided_by=self._decided_by(review),
+            decided_by=_decided_by(review, reviewed),
             routed_at=utc_now(),
             assignment=assignment,
             dispatch_id=dispatch_id,
         )
         sla = Sla(
             seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
-            seconds_in_review=self._seconds_in_review(review, route.routed_at),
+            seconds_in_review=_seconds_in_review(reviewed, route.routed_at),
         )
 
         def store_route(current: Lead) -> bool:
@@ -204,14 +207,6 @@ class RoutingService:
 
         update_lead(self.leads, lead_id, mark)
 
-    def _decided_by(self, review: ReviewOutcome | None) -> str:
-        if review is None:
-            return "rules"
-        if review.escalated:
-            return "escalation"
-        found = self.leads.get_review(review.review_id)
-        return (found[0].decided_by if found else None) or "escalation"
-
     def _decision(self, lead_id: str, evaluation: int) -> RoutingDecision:
         decision = self.leads.get_decision(lead_id, evaluation)
         if decision is None:
@@ -242,13 +237,6 @@ class RoutingService:
                 f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
             )
         return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"
-
-    def _seconds_in_review(self, review: ReviewOutcome | None, until: datetime) -> float | None:
-        found = self.leads.get_review(review.review_id) if review and review.review_id else None
-        if found is None:
-            return None
-        stored = found[0]
-        return ((stored.decided_at or until) - stored.created_at).total_seconds()
 
     def escalate(self, lead_id: str, evaluation: int) -> ReviewOutcome:
         """The review's deadline passed. A decision the SDR saved stands (its delivery may have
@@ -292,6 +280,20 @@ class RoutingService:
         if lead is None:
             raise LookupError(f"lead {lead_id} does not exist")
         return lead
+
+
+def _decided_by(review: ReviewOutcome | None, reviewed: Review | None) -> str:
+    if review is None:
+        return "rules"
+    if review.escalated:
+        return "escalation"
+    return (reviewed.decided_by if reviewed else None) or "escalation"
+
+
+def _seconds_in_review(reviewed: Review | None, until: datetime) -> float | None:
+    if reviewed is None:
+        return None
+    return ((reviewed.decided_at or until) - reviewed.created_at).total_seconds()
 
 
 def explain_rules(lead: Lead, policy: Policy) -> dict[str, Any]:
