@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from leadqual import resources
+from leadqual.adapters.aws_clients import client
 from leadqual.local.cloud import LocalCloud
 from leadqual.local.server import serve
 
@@ -25,6 +27,16 @@ def lead_body(
     }
     body.update(extra)
     return body
+
+
+def lead_items() -> list[dict[str, Any]]:
+    """Every lead item in the leads table (not its touches, decisions, reviews or markers)."""
+    items: list[dict[str, Any]] = client("dynamodb").scan(
+        TableName=resources.LEADS_TABLE,
+        FilterExpression="sk = :lead",
+        ExpressionAttributeValues={":lead": {"S": "LEAD"}},
+    )["Items"]
+    return items
 
 
 @pytest.fixture

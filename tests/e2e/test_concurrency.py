@@ -6,21 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from leadqual import resources
-from leadqual.adapters.aws_clients import client
 from leadqual.local.api_gateway import ApiResponse, call_api
 from leadqual.local.cloud import LocalCloud
-from tests.conftest import lead_body
+from tests.conftest import lead_body, lead_items
 
 CONCURRENT = 20
-
-
-def _lead_items() -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = client("dynamodb").scan(
-        TableName=resources.LEADS_TABLE,
-        FilterExpression="sk = :lead",
-        ExpressionAttributeValues={":lead": {"S": "LEAD"}},
-    )["Items"]
-    return items
 
 
 def _at_once(send: Any, times: int = CONCURRENT) -> list[ApiResponse]:
@@ -35,7 +25,7 @@ def test_concurrent_submissions_with_one_idempotency_key_give_one_answer_and_one
     responses = _at_once(lambda: call_api("POST", "/leads", body, headers={"Idempotency-Key": "form-7f3a"}))
     assert {r.status for r in responses} == {202}
     assert len({r.body for r in responses}) == 1, "every request gets the first response"
-    (lead,) = _lead_items()
+    (lead,) = lead_items()
     lead_id = responses[0].json()["lead_id"]
     assert lead["pk"]["S"] == f"LEAD#{lead_id}"
     view = call_api("GET", f"/leads/{lead_id}").json()
@@ -50,7 +40,7 @@ def test_concurrent_submissions_of_one_email_make_one_lead_with_every_touch(clou
     responses = _at_once(lambda: call_api("POST", "/leads", body))
     assert [r.status for r in responses] == [202] * CONCURRENT
     assert len({r.json()["lead_id"] for r in responses}) == 1
-    assert len(_lead_items()) == 1
+    assert len(lead_items()) == 1
     lead = call_api("GET", f"/leads/{responses[0].json()['lead_id']}").json()
     assert lead["touches"] == CONCURRENT
     assert sorted(r.json().get("touches", 1) for r in responses) == list(range(1, CONCURRENT + 1))
@@ -63,7 +53,7 @@ def test_five_thousand_submissions_of_one_email_are_counted_and_the_lead_still_t
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda _: call_api("POST", "/leads", body).status, range(5000)))
     assert statuses == [202] * 5000
-    (item,) = _lead_items()
+    (item,) = lead_items()
     lead_id = item["pk"]["S"].removeprefix("LEAD#")
     assert len(item["doc"]["S"]) < 50_000, "the lead item stays far below DynamoDB's 400 KB"
     view = call_api("GET", f"/leads/{lead_id}").json()

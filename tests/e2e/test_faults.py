@@ -18,19 +18,8 @@ from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud, wait_until
 from leadqual.local.faults import FOREVER, Fault
 from leadqual.resources import RouteAction
-from tests.conftest import lead_body
+from tests.conftest import lead_body, lead_items
 from tests.e2e.test_flow import _lead, _settle, _submit
-
-
-def _lead_items() -> int:
-    return int(
-        client("dynamodb").scan(
-            TableName=resources.LEADS_TABLE,
-            Select="COUNT",
-            FilterExpression="sk = :lead",
-            ExpressionAttributeValues={":lead": {"S": "LEAD"}},
-        )["Count"]
-    )
 
 
 def _queued(cloud: LocalCloud, action: RouteAction) -> list[str]:
@@ -86,7 +75,7 @@ def test_sqs_unavailable_at_ingest_answers_503_and_stores_nothing(cloud: LocalCl
     refused = call_api("POST", "/leads", lead_body(email="ana@northwind.io"))
     assert refused.status == 503 and "nothing was stored" in refused.json()["message"]
     assert fault.injected == ATTEMPTS_PER_CALL, "the SDK retried before giving up"
-    assert _lead_items() == 0
+    assert not lead_items()
     cloud.faults.clear()
     # the form handler's retry is a new lead, scored and routed as usual
     lead_id = _submit(email="ana@northwind.io")

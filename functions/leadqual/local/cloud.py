@@ -29,7 +29,6 @@ from leadqual.local.sqs_poller import SqsPoller
 from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
 from leadqual.observability import logger
 from leadqual.resources import Env
-from leadqual.settings import enter_environment, leave_environment
 
 T = TypeVar("T")
 LOCAL_ENVIRONMENT = {
@@ -311,14 +310,8 @@ class LocalCloud:
     @contextmanager
     def inside(self, function: str) -> Iterator[None]:
         """Runs the block in `function`'s execution environment (its settings and what it has built)."""
-        local = self._deployment.functions[function]
-        environment = local.acquire()
-        token = enter_environment(environment)
-        try:
+        with self._deployment.functions[function].environment():
             yield
-        finally:
-            leave_environment(token)
-            local.release(environment)
 
     @property
     def faults(self) -> faults.FaultInjector:

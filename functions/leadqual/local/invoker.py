@@ -16,7 +16,8 @@ import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,22 +67,21 @@ class LocalFunction:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cold_starts: int = 0
 
-    def acquire(self) -> ExecutionEnvironment:
+    @contextmanager
+    def environment(self) -> Iterator[ExecutionEnvironment]:
+        """A warm execution environment (or a cold start), current in this thread for the block."""
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            self.cold_starts += 1
-        return ExecutionEnvironment(self.name, dict(self.variables))
-
-    def release(self, environment: ExecutionEnvironment) -> None:
-        with self._lock:
-            self._idle.append(environment)
-
-    @property
-    def environments(self) -> list[ExecutionEnvironment]:
-        """The idle ones (all of them, between invocations)."""
-        with self._lock:
-            return list(self._idle)
+            warm = self._idle.pop() if self._idle else None
+            if warm is None:
+                self.cold_starts += 1
+        environment = warm or ExecutionEnvironment(self.name, dict(self.variables))
+        token = enter_environment(environment)
+        try:
+            yield environment
+        finally:
+            leave_environment(token)
+            with self._lock:
+                self._idle.append(environment)
 
 
 @dataclass
@@ -128,8 +128,7 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     context = LocalLambdaContext(
         function_name=name, memory_limit_in_mb=function.memory_mb, invoked_function_arn=function.arn
     )
-    environment = function.acquire()
-    entered, principal = enter_environment(environment), calling_function.set(name)
+    principal = calling_function.set(name)
     # Powertools' Lambda-context keys are process-wide; here several functions share the process,
     # so this thread's own keys (which win when a line is formatted) say which one is logging.
     logger.thread_safe_append_keys(
@@ -137,7 +136,8 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
         function_request_id=context.aws_request_id,
     )  # fmt: skip
     try:
-        result = load_handler(environment, function.handler)(payload, context)
+        with function.environment() as environment:
+            result = load_handler(environment, function.handler)(payload, context)
         return json.dumps(result, default=str), False
     except Exception as error:
         return json.dumps(
@@ -150,8 +150,6 @@ def invoke_in_process(name: str, event: Any) -> tuple[str, bool]:
     finally:
         logger.thread_safe_clear_keys()
         calling_function.reset(principal)
-        leave_environment(entered)
-        function.release(environment)
         # Nothing publishes EMF locally; without this Powertools flushes to stdout at 100 values.
         metrics.clear_metrics()
 

@@ -71,7 +71,7 @@ def synthesize(context: dict[str, Any] | None = None) -> dict[str, Any]:
         capture_output=True,
         text=True,
         cwd=REPO,
-        env=_node_quiet_environment(),
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
         check=False,
     )
     if done.returncode != 0:
@@ -82,10 +82,6 @@ def synthesize(context: dict[str, Any] | None = None) -> dict[str, Any]:
     partial.replace(cached)  # readers never see half a template
     template = json.loads(done.stdout)
     return template
-
-
-def _node_quiet_environment() -> dict[str, str]:
-    return {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
 
 
 def _synthesize_here(context: dict[str, Any]) -> dict[str, Any]:
