@@ -17,13 +17,19 @@ DEFAULT_DATA = REPO / "training" / "data" / "synthetic_leads.csv"
 DEFAULT_ARTIFACTS = REPO / "model_artifacts"
 
 
+# Pipeline work (queued messages, running invocations) beyond which `leadqual serve` holds new leads.
+DEFAULT_BACKLOG = 12
+
+
 def _serve(args: argparse.Namespace) -> int:
     from leadqual.local.cloud import LocalCloud
     from leadqual.local.server import serve
 
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
-    server = serve(args.host, args.port)
+    server = serve(
+        args.host, args.port, admit_lead=lambda: cloud.wait_for_room(args.backlog) if args.backlog else None
+    )
     print(
         f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); "
         "everything is kept in memory and gone when it stops; Ctrl-C stops",
@@ -270,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--report-on-exit", type=Path, default=None,
         help="write what the local cloud holds (queue depths, executions by status) to this JSON file on exit",
+    )  # fmt: skip
+    serve.add_argument(
+        "--backlog", type=int, default=DEFAULT_BACKLOG,
+        help="hold a new POST /leads while this much pipeline work is waiting (0: never hold); one "
+        "process runs every stage, so without it a burst queues behind itself",
     )  # fmt: skip
     serve.set_defaults(run=_serve)
 

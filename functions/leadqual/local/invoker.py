@@ -66,6 +66,8 @@ class LocalFunction:
     _idle: list[ExecutionEnvironment] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cold_starts: int = 0
+    # Invocations running now (one per busy environment).
+    running: int = 0
 
     @contextmanager
     def environment(self) -> Iterator[ExecutionEnvironment]:
@@ -74,6 +76,7 @@ class LocalFunction:
             warm = self._idle.pop() if self._idle else None
             if warm is None:
                 self.cold_starts += 1
+            self.running += 1
         environment = warm or ExecutionEnvironment(self.name, dict(self.variables))
         token = enter_environment(environment)
         try:
@@ -82,6 +85,7 @@ class LocalFunction:
             leave_environment(token)
             with self._lock:
                 self._idle.append(environment)
+                self.running -= 1
 
 
 @dataclass

@@ -15,24 +15,36 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
   built afresh for each execution, as they hold no shared state then).
 - moto's Step Functions builds a new boto3 client for every Lambda and SQS task; one per service is
   enough (boto3 clients are thread-safe once made).
+- moto's SQS computes every attribute of a queue, its message counts included, to read one of them:
+  each SendMessage (four reads) and each message received (one) walked every message in the queue.
+  The action queues have no consumer locally, so every send cost more than the one before (at
+  1,500 leads, a third of the process's time). Sending and receiving now skip the counts, which
+  they never read; GetQueueAttributes still counts.
+- moto lists the methods of a service's response class (`inspect.getmembers`) on every request, and
+  its Step Functions builds a JSONPath parser (a PLY grammar) for every path it reads. Both are the
+  same each time, so each is worked out once.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from moto.core import responses as core_responses
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sqs
 from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.asl.utils import json_path
 
 _dynamodb_lock = threading.RLock()
 _originals: dict[str, Any] = {}
@@ -143,9 +155,51 @@ def _shared_client(original: Callable[..., Any]) -> Callable[..., Any]:
     return client_for
 
 
+# ----- SQS: sending and receiving do not count the queue's messages -----
+_QUEUE_COUNTS = (
+    "approximate_number_of_messages",
+    "approximate_number_of_messages_delayed",
+    "approximate_number_of_messages_not_visible",
+)
+_SQS_CALLS_THAT_NEVER_COUNT = ("send_message", "receive_message")
+_not_counting = threading.local()
+
+
+def _count_when_asked(count: property) -> property:
+    def counted(self: Queue) -> int:
+        if getattr(_not_counting, "depth", 0):
+            return 0  # read only by Queue.attributes on behalf of a caller that ignores it
+        value: int = count.fget(self)  # type: ignore[misc]
+        return value
+
+    return property(counted)
+
+
+def _without_counting(call: Callable[..., Any]) -> Callable[..., Any]:
+    def uncounted(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
+        _not_counting.depth = getattr(_not_counting, "depth", 0) + 1
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            _not_counting.depth -= 1
+
+    return uncounted
+
+
 def install() -> None:
     if _originals:
         return
+    _originals["method_names"] = core_responses.method_names_from_class
+    _originals["json_path_parse"] = json_path.parse
+    # A class's methods and a path's parse tree never change; the parsed path is only read (find).
+    core_responses.method_names_from_class = functools.cache(_originals["method_names"])
+    json_path.parse = functools.lru_cache(maxsize=4096)(_originals["json_path_parse"])
+    for name in _QUEUE_COUNTS:
+        _originals[f"Queue.{name}"] = vars(Queue)[name]
+        setattr(Queue, name, _count_when_asked(vars(Queue)[name]))
+    for name in _SQS_CALLS_THAT_NEVER_COUNT:
+        _originals[f"SQSBackend.{name}"] = vars(SQSBackend)[name]
+        setattr(SQSBackend, name, _without_counting(vars(SQSBackend)[name]))
     _originals["call_action"] = DynamoHandler.call_action
     _originals["transact_write_items"] = DynamoDBBackend.transact_write_items
     _originals["query"] = Table.query
@@ -165,6 +219,12 @@ def install() -> None:
 def uninstall() -> None:
     if not _originals:
         return
+    core_responses.method_names_from_class = _originals.pop("method_names")
+    json_path.parse = _originals.pop("json_path_parse")
+    for name in _QUEUE_COUNTS:
+        setattr(Queue, name, _originals.pop(f"Queue.{name}"))
+    for name in _SQS_CALLS_THAT_NEVER_COUNT:
+        setattr(SQSBackend, name, _originals.pop(f"SQSBackend.{name}"))
     DynamoHandler.call_action = _originals.pop("call_action")  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")  # type: ignore[method-assign]
     Table.query = _originals.pop("query")  # type: ignore[method-assign]

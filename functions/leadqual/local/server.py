@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from leadqual.handlers.http_errors import MAX_BODY_BYTES
@@ -39,6 +40,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             self._send(413, TOO_LARGE)
             return
         raw = self.rfile.read(length) if length else b""
+        admit = getattr(self.server, "admit_lead", None)
+        if admit is not None and self.command == "POST" and self.path.split("?", 1)[0] == "/leads":
+            admit()
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             response = call_api(self.command, self.path, raw.decode("utf-8") if length else None, headers)
@@ -75,7 +79,11 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 class LocalApiServer(ThreadingHTTPServer):
     request_queue_size = LISTEN_BACKLOG
     daemon_threads = True
+    # Called before a new lead is taken; it may hold the request until the pipeline has room.
+    admit_lead: Callable[[], None] | None = None
 
 
-def serve(host: str, port: int) -> LocalApiServer:
-    return LocalApiServer((host, port), ApiRequestHandler)
+def serve(host: str, port: int, admit_lead: Callable[[], None] | None = None) -> LocalApiServer:
+    server = LocalApiServer((host, port), ApiRequestHandler)
+    server.admit_lead = admit_lead
+    return server
