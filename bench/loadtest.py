@@ -108,6 +108,7 @@ class Sdr(threading.Thread):
     def __init__(self, api: Api):
         super().__init__(daemon=True)
         self.api, self.stop, self.decided = api, threading.Event(), 0
+        self.unexpected: list[str] = []
 
     def run(self) -> None:
         kinds = [
@@ -120,21 +121,33 @@ class Sdr(threading.Thread):
             reviews = page["reviews"] if status == 200 else []
             for review in reviews:
                 body = {**kinds[self.decided % 3], "reviewer": "load.sdr"}
-                status, _ = self.api.call("POST", f"/reviews/{review['review_id']}/decision", body)
+                path = f"/reviews/{review['review_id']}/decision"
+                status, answer = self.api.call("POST", path, body)
+                for _ in range(5):
+                    if status != 503:
+                        break
+                    # Saved, not yet delivered: the contract says to send the same decision again.
+                    self.unexpected.append(f"503 {review['review_id']}: {answer}")
+                    self.stop.wait(1.0)
+                    status, answer = self.api.call("POST", path, body)
                 if status in (200, 409):
                     self.decided += 1
+                else:
+                    self.unexpected.append(f"{status} {review['review_id']}: {answer}")
             # moto answers an index query by reading the whole table, so the inbox is read
             # every few seconds, as a console would refresh it, not in a tight loop.
             self.stop.wait(INBOX_REFRESH_SECONDS)
 
 
 def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
-    port, report = free_port(), Path(tempfile.mkdtemp()) / "inventory.json"
-    server = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "leadqual"), "serve", "--port", str(port), "--review-timeout", "900",
-         "--log-level", "ERROR", "--report-on-exit", str(report)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO,
-    )  # fmt: skip
+    work = Path(tempfile.mkdtemp())
+    port, report, log = free_port(), work / "inventory.json", work / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "leadqual"), "serve", "--port", str(port), "--review-timeout", "900",
+             "--log-level", "ERROR", "--report-on-exit", str(report)],
+            stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO,
+        )  # fmt: skip
     api = Api(port)
     deadline = time.monotonic() + 120
     while True:
@@ -144,9 +157,7 @@ def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
         except RuntimeError:
             pass
         if time.monotonic() > deadline or server.poll() is not None:
-            raise RuntimeError(
-                f"leadqual serve did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
-            )
+            raise RuntimeError(f"leadqual serve did not start: {log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.5)
     sdr = Sdr(api)
     sdr.start()
@@ -202,6 +213,9 @@ def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=300)
     inventory = json.loads(report.read_text()) if report.exists() else {}
+    logged_errors = [
+        line for line in log.read_text(errors="replace").splitlines() if '"level":"ERROR"' in line
+    ]
 
     statuses: dict[str, int] = {}
     for view in views.values():
@@ -233,6 +247,10 @@ def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
         "dlq_messages": sum(depth for name, depth in queues.items() if "-dlq" in name),
         "executions": inventory.get("executions", {}),
         "reviews_decided": sdr.decided,
+        "decision_answers_not_200": sdr.unexpected[:10],
+        "server_log": str(log),
+        "server_errors_logged": len(logged_errors),
+        "server_errors_first": [line[:2000] for line in logged_errors[:3]],
         "peak_rss_gb": rss / 1e9,
         "auto_routed": len(auto),
         "auto_routed_p50_s": percentile(auto, 0.5),

@@ -92,6 +92,7 @@ class LocalCloud:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _pump_lock: threading.Lock = field(default_factory=threading.Lock)
+    _admission_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ----- lifecycle -----
     def start(self) -> LocalCloud:
@@ -359,8 +360,10 @@ class LocalCloud:
         accepted is one the pipeline gets to at once.
         """
         deadline = time.monotonic() + longest_wait_seconds
-        while self.backlog() >= backlog_limit and time.monotonic() < deadline:
-            self._stop.wait(BACKLOG_POLL_SECONDS)
+        # One held request looks at the backlog at a time; the others queue behind it, in turn.
+        with self._admission_lock:
+            while self.backlog() >= backlog_limit and time.monotonic() < deadline:
+                self._stop.wait(BACKLOG_POLL_SECONDS)
 
     def pump(self) -> int:
         """One pass of every queue poller; returns how many messages were handled."""

@@ -20,9 +20,14 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
   The action queues have no consumer locally, so every send cost more than the one before (at
   1,500 leads, a third of the process's time). Sending and receiving now skip the counts, which
   they never read; GetQueueAttributes still counts.
-- moto lists the methods of a service's response class (`inspect.getmembers`) on every request, and
-  its Step Functions builds a JSONPath parser (a PLY grammar) for every path it reads. Both are the
-  same each time, so each is worked out once.
+- moto's SendTaskSuccess looks for the token in every running execution's environment, and fails
+  (500) on an execution that has just started and has no environment yet. Under load one SDR
+  decision in about a thousand hit one and was answered 503 after every retry. An execution without
+  an environment holds no token, so it is passed over.
+- moto lists the methods of a service's response class (`inspect.getmembers`) on every request, its
+  Step Functions builds a JSONPath parser (a PLY grammar) for every path it reads, and its DynamoDB
+  parses an UpdateExpression two or three times per update. Each is the same every time, so each
+  is worked out once (moto validates and applies a deep copy of the parsed update expression).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -45,6 +51,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 _dynamodb_lock = threading.RLock()
 _originals: dict[str, Any] = {}
@@ -155,6 +162,14 @@ def _shared_client(original: Callable[..., Any]) -> Callable[..., Any]:
     return client_for
 
 
+# ----- Step Functions: a just-started execution holds no task token yet -----
+def _executions_with_environments(self: StepFunctionsParserBackend, *args: Any, **kwargs: Any) -> list[Any]:
+    executions: list[Any] = _originals["executions"](self, *args, **kwargs)
+    # Every caller reads execution.exec_worker.env (callbacks, map runs); until the execution's
+    # thread has made them, it has neither a token nor a map run to find.
+    return [e for e in executions if e.exec_worker is not None and e.exec_worker.env is not None]
+
+
 # ----- SQS: sending and receiving do not count the queue's messages -----
 _QUEUE_COUNTS = (
     "approximate_number_of_messages",
@@ -189,11 +204,16 @@ def _without_counting(call: Callable[..., Any]) -> Callable[..., Any]:
 def install() -> None:
     if _originals:
         return
+    _originals["executions"] = StepFunctionsParserBackend._get_executions
+    StepFunctionsParserBackend._get_executions = _executions_with_environments  # type: ignore[method-assign]
     _originals["method_names"] = core_responses.method_names_from_class
     _originals["json_path_parse"] = json_path.parse
     # A class's methods and a path's parse tree never change; the parsed path is only read (find).
     core_responses.method_names_from_class = functools.cache(_originals["method_names"])
     json_path.parse = functools.lru_cache(maxsize=4096)(_originals["json_path_parse"])
+    _originals["update_expression"] = vars(UpdateExpressionParser)["make"]
+    parse_once: Any = functools.lru_cache(maxsize=1024)(_originals["update_expression"].__func__)
+    UpdateExpressionParser.make = classmethod(parse_once)
     for name in _QUEUE_COUNTS:
         _originals[f"Queue.{name}"] = vars(Queue)[name]
         setattr(Queue, name, _count_when_asked(vars(Queue)[name]))
@@ -219,8 +239,10 @@ def install() -> None:
 def uninstall() -> None:
     if not _originals:
         return
+    StepFunctionsParserBackend._get_executions = _originals.pop("executions")  # type: ignore[method-assign]
     core_responses.method_names_from_class = _originals.pop("method_names")
     json_path.parse = _originals.pop("json_path_parse")
+    UpdateExpressionParser.make = _originals.pop("update_expression")
     for name in _QUEUE_COUNTS:
         setattr(Queue, name, _originals.pop(f"Queue.{name}"))
     for name in _SQS_CALLS_THAT_NEVER_COUNT:

@@ -32,16 +32,27 @@ class IngestUnavailable(RuntimeError):
 
 def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead], bool | None]) -> Lead:
     """Read-modify-write with optimistic locking; `change` returns False to skip saving."""
-    for _ in range(MAX_SAVE_ATTEMPTS):
-        found = store.get_lead_versioned(lead_id)
+    return update_lead_versioned(store, lead_id, change)[0]
+
+
+def update_lead_versioned(
+    store: LeadStore,
+    lead_id: str,
+    change: Callable[[Lead], bool | None],
+    read: tuple[Lead, int] | None = None,
+) -> tuple[Lead, int]:
+    """`update_lead`, returning the lead and its version as saved. `read` is the lead as the caller
+    last saved or read it, tried first instead of reading it again (`change` may modify it); if
+    the lead changed since, the save conflicts and the lead is read afresh."""
+    for attempt in range(MAX_SAVE_ATTEMPTS):
+        found = read if attempt == 0 and read is not None else store.get_lead_versioned(lead_id)
         if found is None:
             raise LookupError(f"lead {lead_id} does not exist")
         lead, version = found
         if change(lead) is False:
-            return lead
+            return lead, version
         try:
-            store.save_lead(lead, version)
-            return lead
+            return lead, store.save_lead(lead, version)
         except ConflictError:
             continue
     raise ConflictError(f"lead {lead_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")

@@ -146,7 +146,7 @@ class ReviewService:
             self._mark_pending(review)
         if not review.notified:
             self.notifier.notify(*self._notification(lead, decision, review))
-            review = self._update(review.review_id, lambda r: _set(r, notified=True))
+            review, _ = self._update(review.review_id, lambda r: _set(r, notified=True))
         return review
 
     def _mark_pending(self, review: Review) -> None:
@@ -207,7 +207,7 @@ class ReviewService:
         found = self.leads.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
-        token = found[2]
+        review, version, token = found
 
         def decide_once(review: Review) -> Review | None:
             if review.status is ReviewStatus.PENDING:
@@ -224,7 +224,7 @@ class ReviewService:
                 return None  # a retry: deliver below if it was not delivered
             raise ReviewClosed(_closed_message(review))
 
-        review = self._update(review_id, decide_once)
+        review, version = self._update(review_id, decide_once, read=(review, version))
         if not review.delivered:
             outcome = ReviewOutcome(review_id=review_id, action=review.final_route or review.suggested_route,
                                     status=review.status)  # fmt: skip
@@ -239,13 +239,14 @@ class ReviewService:
                     f"The decision on {review_id} is saved, but the workflow could not be resumed; "
                     "send the same decision again to deliver it"
                 ) from error
-            review = self._settle_delivery(review_id)
+            review = self._settle_delivery(review_id, read=(review, version))
         return review_view(review)
 
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
         """At the review's deadline: a saved decision stands; a review nobody decided expires."""
         review_id = review_id_for(lead_id, evaluation)
-        if self.leads.get_review(review_id) is None:
+        found = self.leads.get_review(review_id)
+        if found is None:
             return None
 
         def expire(review: Review) -> Review | None:
@@ -253,13 +254,13 @@ class ReviewService:
                 _set(review, status=ReviewStatus.EXPIRED) if review.status is ReviewStatus.PENDING else None
             )
 
-        review = self._update(review_id, expire)
+        review, version = self._update(review_id, expire, read=(found[0], found[1]))
         if review.status is ReviewStatus.EXPIRED:
             self._mark_lead(review, "review_expired", "no SDR decision before the deadline")
             return review
-        return self._settle_delivery(review_id)
+        return self._settle_delivery(review_id, read=(review, version))
 
-    def _settle_delivery(self, review_id: str) -> Review:
+    def _settle_delivery(self, review_id: str, read: tuple[Review, int] | None = None) -> Review:
         """Marks the decision delivered (once) and tells the lead."""
         delivered_now: list[Review] = []
 
@@ -269,29 +270,41 @@ class ReviewService:
             delivered_now.append(review)
             return _set(review, delivered=True)
 
-        review = self._update(review_id, deliver)
+        review, _ = self._update(review_id, deliver, read)
         if delivered_now:
             assert review.decision is not None and review.final_route is not None
             self._mark_lead(review, "review_decided",
                             f"{review.decision.value} by {review.decided_by} -> {review.final_route.value}")  # fmt: skip
         return review
 
-    def _update(self, review_id: str, change: Callable[[Review], Review | None]) -> Review:
-        """Read-modify-write of a review, conditional on its version; `change` returns None to keep it."""
-        for _ in range(MAX_SAVE_ATTEMPTS):
-            found = self.leads.get_review(review_id)
-            if found is None:
-                raise ReviewNotFound(review_id)
-            review, version, _ = found
+    def _update(
+        self,
+        review_id: str,
+        change: Callable[[Review], Review | None],
+        read: tuple[Review, int] | None = None,
+    ) -> tuple[Review, int]:
+        """Read-modify-write of a review, conditional on its version; `change` returns None to keep it.
+
+        Returns the review and its version as saved. `read` is the review as the caller last read or
+        saved it, tried first; if it changed since, the save conflicts and it is read afresh.
+        """
+        for attempt in range(MAX_SAVE_ATTEMPTS):
+            found = read if attempt == 0 and read is not None else self._read(review_id)
+            review, version = found
             changed = change(review)
             if changed is None:
-                return review
+                return review, version
             try:
-                self.leads.save_review(changed, version)
-                return changed
+                return changed, self.leads.save_review(changed, version)
             except ConflictError:
                 continue
         raise ConflictError(f"review {review_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")
+
+    def _read(self, review_id: str) -> tuple[Review, int]:
+        found = self.leads.get_review(review_id)
+        if found is None:
+            raise ReviewNotFound(review_id)
+        return found[0], found[1]
 
     def _mark_lead(self, review: Review, event: str, detail: str) -> None:
         def mark(current: Lead) -> None:

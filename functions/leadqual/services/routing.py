@@ -24,7 +24,7 @@ from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, Notifier, Sd
 from leadqual.domain.routing import QualificationContext, RuleFacts, decide, trace_rules
 from leadqual.resources import RouteAction
 from leadqual.services.context import gather_signals, past_touches, person_keys, record_touch
-from leadqual.services.leads import add_history, update_lead
+from leadqual.services.leads import add_history, update_lead, update_lead_versioned
 from leadqual.services.reviews import ReviewService
 
 
@@ -118,7 +118,7 @@ class RoutingService:
         dispatch_id = f"{lead_id}-e{evaluation}"
         lead = self._lead(lead_id)
         if lead.route is not None and lead.route.dispatch_id == dispatch_id:
-            self._send(lead, decision)  # a retry: finish what was not sent, never send twice
+            self._send(lead, None, decision)  # a retry: finish what was not sent, never send twice
             return Dispatched(lead.route, lead.sla, first_time=False)
         action = review.action if review else decision.action
         held = lead.route is not None and lead.route.action is RouteAction.HOLD
@@ -161,7 +161,7 @@ class RoutingService:
             )
             return True
 
-        stored = update_lead(self.leads, decision.lead_id, store_route)
+        stored, version = update_lead_versioned(self.leads, decision.lead_id, store_route)
         if stored.route is None or stored.route.dispatch_id != dispatch_id:
             return Dispatched(stored.route or route, stored.sla, first_time=False)  # another won the race
         # The lead's touch now says where it went: a later lead judges "long in nurture" by it.
@@ -174,10 +174,12 @@ class RoutingService:
             self.holds.add(
                 lead.lead_id, person_keys(lead), lead.account, stored.held_since or route.routed_at
             )
-        self._send(stored, decision)
+        self._send(stored, version, decision)
         return Dispatched(route, sla, first_time=True)
 
-    def _send(self, lead: Lead, decision: RoutingDecision) -> None:
+    def _send(self, lead: Lead, version: int | None, decision: RoutingDecision) -> None:
+        """Sends what is not marked sent, marking each send; `version` is the lead's as saved (each
+        mark then saves without reading the lead again), or None to read it."""
         route = lead.route
         assert route is not None and route.dispatch_id is not None
         message = {
@@ -191,21 +193,24 @@ class RoutingService:
             "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
             "route": route.model_dump(mode="json", exclude={"dispatch_id", "sent_to_queue", "announced"}),
         }
+        saved = (lead, version) if version is not None else None
         if not route.sent_to_queue:
             self.dispatcher.send(route.action, message, route.dispatch_id)
-            self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue")
+            saved = self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue", saved)
         if not route.announced:
             self.dispatcher.publish_routed(message, route.dispatch_id)
-            self._mark_sent(lead.lead_id, route.dispatch_id, "announced")
+            self._mark_sent(lead.lead_id, route.dispatch_id, "announced", saved)
 
-    def _mark_sent(self, lead_id: str, dispatch_id: str, step: str) -> None:
+    def _mark_sent(
+        self, lead_id: str, dispatch_id: str, step: str, saved: tuple[Lead, int] | None
+    ) -> tuple[Lead, int]:
         def mark(current: Lead) -> bool:
             if current.route is None or current.route.dispatch_id != dispatch_id:
                 return False
             setattr(current.route, step, True)
             return True
 
-        update_lead(self.leads, lead_id, mark)
+        return update_lead_versioned(self.leads, lead_id, mark, read=saved)
 
     def _decision(self, lead_id: str, evaluation: int) -> RoutingDecision:
         decision = self.leads.get_decision(lead_id, evaluation)

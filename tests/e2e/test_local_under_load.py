@@ -1,0 +1,67 @@
+"""What local mode does so that it holds load: each fix to moto keeps AWS's behaviour, and the
+server holds new leads while its one process is busy (measured by `make loadtest`, not here)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+from leadqual import resources
+from leadqual.adapters.aws_clients import client
+from leadqual.local.api_gateway import call_api
+from leadqual.local.cloud import LocalCloud
+from leadqual.local.stack_template import ACCOUNT, REGION
+from tests.conftest import lead_body
+from tests.e2e.test_faults import _pending_review
+from tests.e2e.test_flow import _settle
+
+
+def test_a_decision_is_delivered_while_another_workflow_is_just_starting(cloud: LocalCloud) -> None:
+    lead_id, review = _pending_review(cloud, "kim@northwind.io")
+    # An execution moto has listed as running but whose thread has not built its environment yet,
+    # as happens under load between StartExecution and the execution's first step.
+    (machine,) = stepfunctions_parser_backends[ACCOUNT][REGION].state_machines
+    starting = copy.copy(machine.executions[0])
+    starting.exec_worker = None
+    assert starting.status == "RUNNING"  # the copy of the one waiting for this review
+    machine.executions.insert(0, starting)
+    try:
+        decision = {"decision": "approve", "reviewer": "sam"}
+        answer = call_api("POST", f"/reviews/{review['review_id']}/decision", decision)
+    finally:
+        machine.executions.remove(starting)
+    assert answer.status == 200, answer.body
+    lead = _settle(cloud, lead_id, {"routed"})
+    assert (lead["route"]["decided_by"], lead["escalated"]) == ("sam", False)
+
+
+def test_a_queue_still_counts_its_messages_though_sending_no_longer_counts_them(cloud: LocalCloud) -> None:
+    queue = cloud.urls[resources.action_queue_name(resources.RouteAction.NURTURE)]
+    sqs = client("sqs")
+    for number in range(30):
+        sqs.send_message(
+            QueueUrl=queue, MessageBody="{}", MessageGroupId=f"g{number % 3}", MessageDeduplicationId=f"d{number}"
+        )
+    # A resend with the same deduplication id is still dropped, as SQS does within five minutes.
+    sqs.send_message(QueueUrl=queue, MessageBody="{}", MessageGroupId="g0", MessageDeduplicationId="d0")
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == len(received) > 0
+    assert int(attributes["ApproximateNumberOfMessages"]) == 30 - len(received)
+
+
+def test_a_new_lead_waits_for_room_while_the_pipeline_is_busy(cloud: LocalCloud) -> None:
+    for number in range(3):
+        assert call_api("POST", "/leads", lead_body(email=f"p{number}@initech.io")).status == 202
+    assert cloud.backlog() == 3  # three scoring messages, nothing polled yet
+    admitted = threading.Event()
+    waiting = threading.Thread(target=lambda: (cloud.wait_for_room(3), admitted.set()))
+    waiting.start()
+    assert not admitted.wait(0.3), "admitted while the backlog was at its limit"
+    cloud.pump()  # scores them; their workflows run on moto's threads
+    assert admitted.wait(10), "still held once the backlog went down"
+    waiting.join()
+    # A backlog that never drains holds a request for at most the longest wait, never for ever.
+    cloud.wait_for_room(0, longest_wait_seconds=0.1)
