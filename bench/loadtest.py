@@ -28,6 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 FINAL = {"routed", "hold", "failed"}
 WATCHED = 50
+SERVE_OPTIONS = os.environ.get("LOADTEST_SERVE_OPTIONS", "").split()
 PAGE = 500
 INBOX_REFRESH_SECONDS = 3.0
 TARGETS = {"peak_rss_gb": 1.5, "auto_routed_p95_s": 5.0, "throughput_ratio": 0.5}
@@ -145,7 +146,7 @@ def run_load(leads: int, clients: int, timeout_s: float) -> dict[str, Any]:
     with log.open("wb") as log_file:
         server = subprocess.Popen(
             [str(REPO / ".venv" / "bin" / "leadqual"), "serve", "--port", str(port), "--review-timeout", "900",
-             "--log-level", "ERROR", "--report-on-exit", str(report)],
+             "--log-level", "ERROR", "--report-on-exit", str(report), *SERVE_OPTIONS],
             stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO,
         )  # fmt: skip
     api = Api(port)
