@@ -1,4 +1,5 @@
-"""The REST API of api.md: API keys for form handlers, IAM for RevOps, SDR tools and CRM sync."""
+"""The HTTP API (docs/api.md): its routes from the one table in `leadqual.api_routes`, each with its
+auth: API keys for form handlers, IAM for RevOps, SDR tools and CRM sync."""
 
 from __future__ import annotations
 
@@ -8,21 +9,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from leadqual.api_routes import ROUTES, Auth
 from leadqual_infra.functions import LOG_RETENTION
-
-# (path, method, auth) for every route; form handlers use an API key, everyone else IAM.
-ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("leads", "POST", "api_key"),
-    ("events", "POST", "api_key"),
-    ("leads/{lead_id}", "GET", "iam"),
-    ("intent", "POST", "iam"),
-    ("accounts/{domain}", "PUT", "iam"),
-    ("reviews", "GET", "iam"),
-    ("reviews/{review_id}/decision", "POST", "iam"),
-    ("leads/{lead_id}/outcome", "POST", "iam"),
-    ("leads/{lead_id}/rules", "GET", "iam"),
-    ("reports/retrospective", "GET", "iam"),
-)
 
 
 class LeadApi(Construct):
@@ -53,14 +41,14 @@ class LeadApi(Construct):
             "BodyValidator", validate_request_body=False, validate_request_parameters=True
         )
         integration = apigw.LambdaIntegration(handler)
-        for path, method, auth in ROUTES:
-            resource = self.rest_api.root.resource_for_path(path)
+        for route in ROUTES:
+            resource = self.rest_api.root.resource_for_path(route.path.lstrip("/"))
             resource.add_method(
-                method,
+                route.method,
                 integration,
-                api_key_required=auth == "api_key",
+                api_key_required=route.auth is Auth.API_KEY,
                 authorization_type=apigw.AuthorizationType.IAM
-                if auth == "iam"
+                if route.auth is Auth.IAM
                 else apigw.AuthorizationType.NONE,
                 request_validator=validator,
             )

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
 
 from app import build_app
-from leadqual import resources
+from leadqual import api_routes, resources
 from leadqual_infra import monitoring
 
 
@@ -169,3 +169,36 @@ def test_a_bad_policy_file_fails_the_synth_naming_the_rule_and_field(tmp_path: P
     app = cdk.App(context={"aws:cdk:bundling-stacks": [], "leadqual:policyFile": str(bad)})
     with pytest.raises(PolicyError, match=r"rules\[6\] \(id 'high-band-sdr'\)\.when\.bands"):
         build_app(app)
+
+
+def _api_methods(template: Template) -> dict[tuple[str, str], dict[str, object]]:
+    """(method, path) -> the Method's properties, with each path rebuilt from its Resource chain."""
+    resources_by_id = template.find_resources("AWS::ApiGateway::Resource")
+
+    def path_of(reference: dict[str, object]) -> str:
+        if "Ref" not in reference:
+            return ""  # GetAtt RestApi.RootResourceId: the root
+        properties = resources_by_id[str(reference["Ref"])]["Properties"]
+        return f"{path_of(properties['ParentId'])}/{properties['PathPart']}"
+
+    return {
+        (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"])): m["Properties"]
+        for m in template.find_resources("AWS::ApiGateway::Method").values()
+    }
+
+
+def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template: Template) -> None:
+    # docs/api.md: form handlers post leads and events with an API key; everything else is IAM.
+    with_api_key = {("POST", "/leads"), ("POST", "/events")}
+    methods = _api_methods(template)
+    assert set(methods) == {(r.method, r.path) for r in api_routes.ROUTES}
+    for route, properties in methods.items():
+        if route in with_api_key:
+            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired")) == ("NONE", True), (
+                route
+            )
+        else:
+            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired", False)) == (
+                "AWS_IAM",
+                False,
+            ), route

@@ -1,7 +1,8 @@
-"""The REST API (api.md, version 1) behind API Gateway; `leadqual serve` feeds it the same events."""
+"""The HTTP API, version 1 (docs/api.md), behind API Gateway; `leadqual serve` feeds it the same events."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -9,7 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadqual import wiring
+from leadqual import api_routes, wiring
+from leadqual.api_routes import ApiRoute
 from leadqual.domain.identity import normalize_domain
 from leadqual.domain.models import (
     AccountProfile,
@@ -32,6 +34,14 @@ app = APIGatewayRestResolver()
 MAX_PAGE = 500
 
 
+def api_route(route: ApiRoute) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers a handler for a route of the table API Gateway is also made from."""
+    register: Callable[[Callable[..., Any]], Callable[..., Any]] = app.route(
+        route.resolver_path, method=[route.method], summary=route.summary
+    )
+    return register
+
+
 def _header(name: str) -> str | None:
     headers = app.current_event.headers or {}
     return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
@@ -51,7 +61,7 @@ def _json(status: int, body: dict[str, Any]) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@app.post("/leads")
+@api_route(api_routes.SUBMIT_LEAD)
 def submit_lead() -> Response:
     submission = parse_model(LeadSubmission, _body())
     key = _header("idempotency-key")
@@ -72,7 +82,7 @@ def submit_lead() -> Response:
     return _json(202, result)
 
 
-@app.get("/leads/<lead_id>")
+@api_route(api_routes.GET_LEAD)
 def get_lead(lead_id: str) -> Response:
     known_id(lead_id, "lead")
     view = wiring.lead_service().read(lead_id)
@@ -81,7 +91,7 @@ def get_lead(lead_id: str) -> Response:
     return _json(200, view)
 
 
-@app.get("/leads/<lead_id>/rules")
+@api_route(api_routes.EXPLAIN_RULES)
 def explain_lead_rules(lead_id: str) -> Response:
     known_id(lead_id, "lead")
     # Imported here: the rules and their YAML stay off the cold start of every other request.
@@ -93,7 +103,7 @@ def explain_lead_rules(lead_id: str) -> Response:
     return _json(200, explain_rules(lead, wiring.policy()))
 
 
-@app.post("/leads/<lead_id>/outcome")
+@api_route(api_routes.REPORT_OUTCOME)
 def report_outcome(lead_id: str) -> Response:
     report = parse_model(OutcomeReport, _body())
     known_id(lead_id, "lead")
@@ -108,7 +118,7 @@ def report_outcome(lead_id: str) -> Response:
     return _json(202, result)
 
 
-@app.post("/events")
+@api_route(api_routes.POST_EVENTS)
 def post_events() -> Response:
     data = _body()
     batch = parse_model(EventBatch, data) if isinstance(data, dict) and "events" in data else None
@@ -122,13 +132,13 @@ def post_events() -> Response:
     return _json(202, {"accepted": accepted})
 
 
-@app.post("/intent")
+@api_route(api_routes.POST_INTENT)
 def post_intent() -> Response:
     batch = parse_model(IntentBatch, _body())
     return _json(202, {"accepted": wiring.signal_service().record_intent(batch.signals)})
 
 
-@app.put("/accounts/<domain>")
+@api_route(api_routes.PUT_ACCOUNT)
 def put_account(domain: str) -> Response:
     profile = parse_model(AccountProfile, _body())
     try:
@@ -143,14 +153,14 @@ def put_account(domain: str) -> Response:
     return _json(200, account.model_dump(mode="json"))
 
 
-@app.get("/reports/retrospective")
+@api_route(api_routes.RETROSPECTIVE)
 def retrospective_report() -> Response:
     """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
     window = parse_model(ReportWindow, dict(app.current_event.query_string_parameters or {}))
     return _json(200, wiring.feedback_service().retrospective(window.since, window.until))
 
 
-@app.get("/reviews")
+@api_route(api_routes.LIST_REVIEWS)
 def list_reviews() -> Response:
     query = app.current_event.query_string_parameters or {}
     status = query.get("status", "pending")
@@ -191,7 +201,7 @@ def list_reviews() -> Response:
     return _json(200, page)
 
 
-@app.post("/reviews/<review_id>/decision")
+@api_route(api_routes.DECIDE_REVIEW)
 def decide_review(review_id: str) -> Response:
     request = parse_model(ReviewDecisionRequest, _body())
     known_id(review_id, "review")

@@ -1,4 +1,4 @@
-"""Every 4xx in one shape: {"error", "message", "details": [{"field", "message"}]} (api.md)."""
+"""Every 4xx in one shape: {"error", "message", "details": [{"field", "message"}]} (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -163,11 +163,22 @@ def _shared_client(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ----- Step Functions: a just-started execution holds no task token yet -----
-def _executions_with_environments(self: StepFunctionsParserBackend, *args: Any, **kwargs: Any) -> list[Any]:
-    executions: list[Any] = _originals["executions"](self, *args, **kwargs)
-    # Every caller reads execution.exec_worker.env (callbacks, map runs); until the execution's
-    # thread has made them, it has neither a token nor a map run to find.
-    return [e for e in executions if e.exec_worker is not None and e.exec_worker.env is not None]
+def _executions_with_environments(
+    self: StepFunctionsParserBackend, execution_status: Any = None
+) -> list[Any]:
+    # moto's own loop reads every execution's status, which a just-created one has not yet; every
+    # caller then reads execution.exec_worker.env (callbacks, map runs). Until the execution's
+    # thread has made them, it has neither a token nor a map run to find, so it is passed over.
+    found = []
+    for machine in list(self.state_machines):
+        executions: list[Any] = list(machine.executions)  # the parser's executions
+        for execution in executions:
+            worker = execution.exec_worker
+            if worker is None or worker.env is None or execution.exec_status is None:
+                continue
+            if execution_status is None or execution_status == execution.status:
+                found.append(execution)
+    return found
 
 
 # ----- SQS: sending and receiving do not count the queue's messages -----

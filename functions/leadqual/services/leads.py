@@ -192,7 +192,7 @@ class LeadService:
 
 
 def lead_view(lead: Lead, recent_touches: list[HistoryEntry] | None = None) -> dict[str, Any]:
-    """GET /leads/{id}: the api.md shape, with the per-lead reasons behind the score."""
+    """GET /leads/{id}: the shape docs/api.md describes, with the per-lead reasons behind the score."""
     scores = lead.scores
     return {
         "lead_id": lead.lead_id,

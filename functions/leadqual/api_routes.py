@@ -1,0 +1,71 @@
+"""Every route of the HTTP API, written once.
+
+The API function registers each handler from this table (`handlers/api.py`), and CDK makes API
+Gateway's resources and methods, each with its auth, from the same table
+(`infra/leadqual_infra/api.py`): a route cannot exist in one and not in the other. Pure data, so
+the CDK app imports it without the handler's libraries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Auth(StrEnum):
+    # Form handlers on websites: an API key, on a throttled usage plan.
+    API_KEY = "api_key"
+    # RevOps, SDR tools and CRM sync: requests signed (SigV4) as an IAM principal, who is then
+    # the reviewer of record for a decision.
+    IAM = "iam"
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    # API Gateway's form, with {name} for a path parameter.
+    path: str
+    auth: Auth
+    summary: str
+
+    @property
+    def resolver_path(self) -> str:
+        """The path as Powertools' resolver writes it (<name> for a path parameter)."""
+        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+
+
+SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form")
+POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events")
+GET_LEAD = ApiRoute("GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history")
+EXPLAIN_RULES = ApiRoute(
+    "GET",
+    "/leads/{lead_id}/rules",
+    Auth.IAM,
+    "Every routing rule tried on a lead, each condition against its value",
+)
+REPORT_OUTCOME = ApiRoute(
+    "POST", "/leads/{lead_id}/outcome", Auth.IAM, "Report what became of a lead, or that it was misrouted"
+)
+POST_INTENT = ApiRoute("POST", "/intent", Auth.IAM, "Record third-party account intent")
+PUT_ACCOUNT = ApiRoute("PUT", "/accounts/{domain}", Auth.IAM, "Create or replace an account's profile")
+LIST_REVIEWS = ApiRoute("GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first")
+DECIDE_REVIEW = ApiRoute(
+    "POST", "/reviews/{review_id}/decision", Auth.IAM, "Decide a review: approve, reject or reroute"
+)
+RETROSPECTIVE = ApiRoute(
+    "GET", "/reports/retrospective", Auth.IAM, "Do high scores convert: conversion and calibration by grade"
+)
+
+ROUTES: tuple[ApiRoute, ...] = (
+    SUBMIT_LEAD,
+    POST_EVENTS,
+    GET_LEAD,
+    EXPLAIN_RULES,
+    REPORT_OUTCOME,
+    POST_INTENT,
+    PUT_ACCOUNT,
+    LIST_REVIEWS,
+    DECIDE_REVIEW,
+    RETROSPECTIVE,
+)

@@ -1,0 +1,32 @@
+"""The API function serves exactly the routes of the table API Gateway is made from, and the API
+document lists them with their auth."""
+
+import re
+from pathlib import Path
+
+from leadqual.api_routes import ROUTES, Auth
+from leadqual.handlers.api import app
+
+
+def test_the_resolver_serves_every_route_of_the_table_and_no_other() -> None:
+    registered = {(r.method, r.path) for r in app._static_routes + app._dynamic_routes}
+    assert registered == {(r.method, r.resolver_path) for r in ROUTES}
+
+
+def test_each_route_is_registered_with_its_summary_for_the_openapi_document() -> None:
+    summaries = {(r.method, r.path): r.summary for r in app._static_routes + app._dynamic_routes}
+    assert all(summaries[(r.method, r.resolver_path)] == r.summary for r in ROUTES)
+
+
+def test_the_api_document_lists_every_route_with_its_auth() -> None:
+    document = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    table = document.split("## Who calls what", 1)[1].split("\n## ", 1)[0]
+    listed: dict[tuple[str, str], Auth] = {}
+    for row in table.splitlines():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) != 3 or not cells[1].startswith("`"):
+            continue
+        auth = Auth.API_KEY if cells[2].startswith("API key") else Auth.IAM
+        for method, path in re.findall(r"`([A-Z]+) (/[^`?]*)`", cells[1]):
+            listed[(method, path)] = auth
+    assert listed == {(r.method, r.path): r.auth for r in ROUTES}
