@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
     server = serve(
-        args.host, args.port, admit_lead=lambda: cloud.wait_for_room(args.backlog) if args.backlog else None
+        args.host, args.port, admit_lead=(lambda: cloud.wait_for_room(args.backlog)) if args.backlog else None
     )
     print(
         f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); "

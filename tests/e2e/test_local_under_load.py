@@ -4,6 +4,7 @@ server holds new leads while its one process is busy (measured by `make loadtest
 from __future__ import annotations
 
 import copy
+import json
 import threading
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -12,10 +13,12 @@ from leadqual import resources
 from leadqual.adapters.aws_clients import client
 from leadqual.local.api_gateway import call_api
 from leadqual.local.cloud import LocalCloud
+from leadqual.local.server import serve
 from leadqual.local.stack_template import ACCOUNT, REGION
 from tests.conftest import lead_body
 from tests.e2e.test_faults import _pending_review
 from tests.e2e.test_flow import _settle
+from tests.e2e.test_local_server import _raw_post
 
 
 def test_a_decision_is_delivered_while_another_workflow_is_just_starting(cloud: LocalCloud) -> None:
@@ -67,3 +70,23 @@ def test_a_new_lead_waits_for_room_while_the_pipeline_is_busy(cloud: LocalCloud)
     waiting.join()
     # A backlog that never drains holds a request for at most the longest wait, never for ever.
     cloud.wait_for_room(0, longest_wait_seconds=0.1)
+
+
+def test_leadqual_serve_asks_for_room_before_it_takes_a_new_lead_and_only_then(cloud: LocalCloud) -> None:
+    asked: list[int] = []
+    server = serve("127.0.0.1", 0, admit_lead=lambda: asked.append(cloud.backlog()))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        api_url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert _raw_post(api_url, "/leads", json.dumps(lead_body(email="lee@initech.io")).encode())[0] == 202
+        assert (
+            _raw_post(
+                api_url, "/events", json.dumps({"email": "lee@initech.io", "type": "page_view"}).encode()
+            )[0]
+            == 202
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == [0]  # once, for the lead, with nothing in the pipeline yet

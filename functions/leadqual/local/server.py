@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from leadqual.api_routes import SUBMIT_LEAD
 from leadqual.handlers.http_errors import MAX_BODY_BYTES
 from leadqual.local.api_gateway import call_api
 
@@ -41,7 +42,10 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             return
         raw = self.rfile.read(length) if length else b""
         admit = getattr(self.server, "admit_lead", None)
-        if admit is not None and self.command == "POST" and self.path.split("?", 1)[0] == "/leads":
+        if admit is not None and (self.command, self.path.split("?", 1)[0]) == (
+            SUBMIT_LEAD.method,
+            SUBMIT_LEAD.path,
+        ):
             admit()
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
