@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO / "training" / "specs" / "leadqual_default.yaml"
 DEFAULT_DATA = REPO / "training" / "data" / "synthetic_leads.csv"
@@ -270,7 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--review-timeout", type=int, default=24 * 3600, help="seconds an SDR has to decide (default 24 h)"
+        "--review-timeout",
+        type=int,
+        default=DEFAULT_REVIEW_TIMEOUT_SECONDS,
+        help="seconds an SDR has to decide (default as deployed: 24 h)",
     )
     serve.add_argument("--log-level", default="INFO")
     serve.add_argument(
