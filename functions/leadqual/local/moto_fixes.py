@@ -212,59 +212,56 @@ def _without_counting(call: Callable[..., Any]) -> Callable[..., Any]:
     return uncounted
 
 
+_ABSENT = object()
+# (owner, attribute, what its own __dict__ held before): undone in reverse by `uninstall`.
+_replaced: list[tuple[Any, str, Any]] = []
+
+
+def _replace(owner: Any, name: str, make: Callable[[Any], Any], keep_as: str | None = None) -> None:
+    """Sets owner.name to make(original); `keep_as` names the original for the fixes that call it."""
+    original = getattr(owner, name)
+    _replaced.append((owner, name, vars(owner).get(name, _ABSENT)))
+    if keep_as:
+        _originals[keep_as] = original
+    setattr(owner, name, make(original))
+
+
+def _parsed_once(make: Any) -> Any:
+    cached: Any = functools.lru_cache(maxsize=1024)(make.__func__)
+    return classmethod(cached)
+
+
 def install() -> None:
-    if _originals:
+    if _replaced:
         return
-    _originals["executions"] = StepFunctionsParserBackend._get_executions
-    StepFunctionsParserBackend._get_executions = _executions_with_environments  # type: ignore[method-assign]
-    _originals["method_names"] = core_responses.method_names_from_class
-    _originals["json_path_parse"] = json_path.parse
+    _replace(StepFunctionsParserBackend, "_get_executions", lambda _: _executions_with_environments)
     # A class's methods and a path's parse tree never change; the parsed path is only read (find).
-    core_responses.method_names_from_class = functools.cache(_originals["method_names"])
-    json_path.parse = functools.lru_cache(maxsize=4096)(_originals["json_path_parse"])
-    _originals["update_expression"] = vars(UpdateExpressionParser)["make"]
-    parse_once: Any = functools.lru_cache(maxsize=1024)(_originals["update_expression"].__func__)
-    UpdateExpressionParser.make = classmethod(parse_once)
+    _replace(core_responses, "method_names_from_class", functools.cache)
+    _replace(json_path, "parse", functools.lru_cache(maxsize=4096))
+    _replace(UpdateExpressionParser, "make", _parsed_once)
     for name in _QUEUE_COUNTS:
-        _originals[f"Queue.{name}"] = vars(Queue)[name]
-        setattr(Queue, name, _count_when_asked(vars(Queue)[name]))
+        _replace(Queue, name, _count_when_asked)
     for name in _SQS_CALLS_THAT_NEVER_COUNT:
-        _originals[f"SQSBackend.{name}"] = vars(SQSBackend)[name]
-        setattr(SQSBackend, name, _without_counting(vars(SQSBackend)[name]))
-    _originals["call_action"] = DynamoHandler.call_action
-    _originals["transact_write_items"] = DynamoDBBackend.transact_write_items
-    _originals["query"] = Table.query
-    _originals["copy"] = dynamodb_models.copy
-    _originals["parse"] = asl_parser.AmazonStateLanguageParser.parse
-    _originals["lambda_client"] = lambda_eval_utils.boto_client_for
-    _originals["sqs_client"] = state_task_service_sqs.boto_client_for
-    DynamoHandler.call_action = _atomic_dynamodb_call  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _journaled_transact_write_items  # type: ignore[method-assign]
-    Table.query = _partition_query  # type: ignore[method-assign]
-    dynamodb_models.copy = _TablesNotCopied()  # type: ignore[assignment]
-    asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse_once)  # type: ignore[method-assign]
-    lambda_eval_utils.boto_client_for = _shared_client(_originals["lambda_client"])
-    state_task_service_sqs.boto_client_for = _shared_client(_originals["sqs_client"])
+        _replace(SQSBackend, name, _without_counting)
+    _replace(DynamoHandler, "call_action", lambda _: _atomic_dynamodb_call, keep_as="call_action")
+    _replace(DynamoDBBackend, "transact_write_items", lambda _: _journaled_transact_write_items,
+             keep_as="transact_write_items")  # fmt: skip
+    _replace(Table, "query", lambda _: _partition_query, keep_as="query")
+    _replace(dynamodb_models, "copy", lambda _: _TablesNotCopied())
+    _replace(
+        asl_parser.AmazonStateLanguageParser, "parse", lambda _: staticmethod(_parse_once), keep_as="parse"
+    )
+    _replace(lambda_eval_utils, "boto_client_for", _shared_client)
+    _replace(state_task_service_sqs, "boto_client_for", _shared_client)
 
 
 def uninstall() -> None:
-    if not _originals:
-        return
-    StepFunctionsParserBackend._get_executions = _originals.pop("executions")  # type: ignore[method-assign]
-    core_responses.method_names_from_class = _originals.pop("method_names")
-    json_path.parse = _originals.pop("json_path_parse")
-    UpdateExpressionParser.make = _originals.pop("update_expression")
-    for name in _QUEUE_COUNTS:
-        setattr(Queue, name, _originals.pop(f"Queue.{name}"))
-    for name in _SQS_CALLS_THAT_NEVER_COUNT:
-        setattr(SQSBackend, name, _originals.pop(f"SQSBackend.{name}"))
-    DynamoHandler.call_action = _originals.pop("call_action")  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")  # type: ignore[method-assign]
-    Table.query = _originals.pop("query")  # type: ignore[method-assign]
-    dynamodb_models.copy = _originals.pop("copy")
-    asl_parser.AmazonStateLanguageParser.parse = staticmethod(_originals.pop("parse"))  # type: ignore[method-assign]
-    lambda_eval_utils.boto_client_for = _originals.pop("lambda_client")
-    state_task_service_sqs.boto_client_for = _originals.pop("sqs_client")
+    while _replaced:
+        owner, name, before = _replaced.pop()
+        if before is _ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, before)
     _originals.clear()
     with _clients_lock:
         _clients.clear()  # made inside this moto mock; the next one makes its own
