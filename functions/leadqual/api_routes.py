@@ -28,6 +28,8 @@ class ApiRoute:
     path: str
     auth: Auth
     summary: str
+    # The status of a success: 202 where the work goes on after the answer.
+    success: int = 200
 
     @property
     def resolver_path(self) -> str:
@@ -35,8 +37,8 @@ class ApiRoute:
         return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
 
 
-SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form")
-POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events")
+SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form", success=202)
+POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events", success=202)
 GET_LEAD = ApiRoute("GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history")
 EXPLAIN_RULES = ApiRoute(
     "GET",
@@ -45,9 +47,13 @@ EXPLAIN_RULES = ApiRoute(
     "Every routing rule tried on a lead, each condition against its value",
 )
 REPORT_OUTCOME = ApiRoute(
-    "POST", "/leads/{lead_id}/outcome", Auth.IAM, "Report what became of a lead, or that it was misrouted"
+    "POST",
+    "/leads/{lead_id}/outcome",
+    Auth.IAM,
+    "Report what became of a lead, or that it was misrouted",
+    success=202,
 )
-POST_INTENT = ApiRoute("POST", "/intent", Auth.IAM, "Record third-party account intent")
+POST_INTENT = ApiRoute("POST", "/intent", Auth.IAM, "Record third-party account intent", success=202)
 PUT_ACCOUNT = ApiRoute("PUT", "/accounts/{domain}", Auth.IAM, "Create or replace an account's profile")
 LIST_REVIEWS = ApiRoute("GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first")
 DECIDE_REVIEW = ApiRoute(

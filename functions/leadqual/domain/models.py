@@ -9,7 +9,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    RootModel,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -137,6 +140,25 @@ class BehaviourEvent(StrictModel):
 
 class EventBatch(StrictModel):
     events: Annotated[list[BehaviourEvent], Field(min_length=1, max_length=500)]
+
+
+def _batch_or_one(value: Any) -> str:
+    return "<batch>" if isinstance(value, dict) and "events" in value else "<event>"
+
+
+class EventsPosted(
+    RootModel[
+        Annotated[
+            Annotated[EventBatch, Tag("<batch>")] | Annotated[BehaviourEvent, Tag("<event>")],
+            Discriminator(_batch_or_one),
+        ]
+    ]
+):
+    """POST /events takes one event or a batch; a body with `events` is read as a batch only, so a
+    refusal names the fields of the form the caller sent."""
+
+    def all_events(self) -> list[BehaviourEvent]:
+        return self.root.events if isinstance(self.root, EventBatch) else [self.root]
 
 
 class IntentSignal(StrictModel):

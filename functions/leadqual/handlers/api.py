@@ -1,114 +1,164 @@
-"""The HTTP API, version 1 (docs/api.md), behind API Gateway; `leadqual serve` feeds it the same events."""
+"""The HTTP API, version 1 (docs/api.md), behind API Gateway; `leadqual serve` feeds it the same events.
+
+Powertools' resolver validates every path, query, header and body against the typed parameters
+below and each answer against its model; `docs/openapi.json` is generated from the same routes
+(`leadqual openapi`). Services are injected (`Depends`), so tests can hand the routes fakes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime, BaseModel
 
 from leadqual import api_routes, wiring
 from leadqual.api_routes import ApiRoute
-from leadqual.domain.identity import normalize_domain
 from leadqual.domain.models import (
+    Account,
     AccountProfile,
-    BehaviourEvent,
-    EventBatch,
+    Domain,
+    EventsPosted,
     IntentBatch,
     LeadSubmission,
     OutcomeReport,
-    ReportWindow,
     ReviewDecisionRequest,
 )
-from leadqual.handlers.http_errors import HttpError, known_id, parse_json_body, parse_model
+from leadqual.domain.views import (
+    Accepted,
+    ErrorBody,
+    LeadAccepted,
+    LeadView,
+    OutcomeAccepted,
+    Retrospective,
+    ReviewPage,
+    ReviewView,
+    RulesExplained,
+)
+from leadqual.handlers.http_errors import (
+    ID_PATTERN,
+    HttpError,
+    body_refused,
+    proxy_response,
+    read_json,
+    validation_failed,
+)
 from leadqual.observability import lambda_entry, logger, metrics
-from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
-from leadqual.services.outcomes import UnknownLeadForOutcome
-from leadqual.services.reviews import DecisionNotDelivered, ReviewClosed, ReviewNotFound
-from leadqual.services.signals import UnknownLead
+from leadqual.services.feedback import FeedbackService
+from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable, LeadService
+from leadqual.services.outcomes import OutcomeService, UnknownLeadForOutcome
+from leadqual.services.reviews import DecisionNotDelivered, ReviewClosed, ReviewNotFound, ReviewService
+from leadqual.services.signals import SignalService, UnknownLead
 
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(
+    enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500
+)
 MAX_PAGE = 500
 
+Leads = Annotated[LeadService, Depends(wiring.lead_service)]
+Signals = Annotated[SignalService, Depends(wiring.signal_service)]
+Outcomes = Annotated[OutcomeService, Depends(wiring.outcome_service)]
+Reviews = Annotated[ReviewService, Depends(wiring.review_service)]
+Feedback = Annotated[FeedbackService, Depends(wiring.feedback_service)]
+LeadId = Annotated[str, Path(pattern=ID_PATTERN, description="ld_... as POST /leads answered it")]
+ReviewId = Annotated[str, Path(pattern=ID_PATTERN, description="rv_... as GET /reviews lists it")]
 
-def api_route(route: ApiRoute) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Registers a handler for a route of the table API Gateway is also made from."""
+_ERROR = {"application/json": {"model": ErrorBody}}
+# What every route may answer besides its success (docs/api.md, "Bodies, times and errors").
+_REFUSALS: dict[int, Any] = {
+    400: {"description": "Not JSON, not UTF-8, empty, too deep to read, or a bad header", "content": _ERROR},
+    404: {"description": "An unknown id or route", "content": _ERROR},
+    413: {"description": "A body over 1 MB", "content": _ERROR},
+    415: {"description": "A Content-Type that is not JSON", "content": _ERROR},
+    422: {"description": "A field or query parameter that fails validation", "content": _ERROR},
+}
+
+
+def api_route(
+    route: ApiRoute, answer: type[BaseModel], *, also: dict[int, str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers a handler for a route of the table API Gateway is also made from; `answer` is its
+    success body and `also` any other answers it gives (409, 503), for the OpenAPI document."""
+    responses: dict[int, Any] = {
+        route.success: {"description": route.summary, "content": {"application/json": {"model": answer}}},
+        **_REFUSALS,
+        **{status: {"description": text, "content": _ERROR} for status, text in (also or {}).items()},
+    }
     register: Callable[[Callable[..., Any]], Callable[..., Any]] = app.route(
-        route.resolver_path, method=[route.method], summary=route.summary
+        route.resolver_path,
+        method=[route.method],
+        summary=route.summary,
+        responses=responses,
     )
     return register
 
 
-def _header(name: str) -> str | None:
-    headers = app.current_event.headers or {}
-    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-
-
-def _body() -> Any:
-    try:
-        raw = app.current_event.decoded_body
-    except (UnicodeDecodeError, ValueError):
-        raise HttpError(
-            400, "invalid_body", "The body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]
-        ) from None
-    return parse_json_body(raw, _header("content-type"))
-
-
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-@api_route(api_routes.SUBMIT_LEAD)
-def submit_lead() -> Response:
-    submission = parse_model(LeadSubmission, _body())
-    key = _header("idempotency-key")
-    if key is not None and not (0 < len(key) <= 255):
-        raise HttpError(
-            400,
-            "invalid_header",
-            "Idempotency-Key must be 1-255 characters",
-            [{"field": "Idempotency-Key", "message": "1-255 characters"}],
-        )
-    result = wiring.lead_service().ingest(submission, key)
-    logger.info(
-        "lead received" if not result.get("duplicate") else "lead touched again", lead_id=result["lead_id"]
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
-    metrics.add_metric(
-        name="LeadsReceived" if not result.get("duplicate") else "LeadTouches", unit=MetricUnit.Count, value=1
-    )
+
+
+@api_route(
+    api_routes.SUBMIT_LEAD,
+    LeadAccepted,
+    also={409: "The Idempotency-Key's first request is still being answered", 503: "Not stored: resend"},
+)
+def submit_lead(
+    submission: Annotated[LeadSubmission, Body()],
+    leads: Leads,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="The same key within 24 hours answers the first response",
+        ),
+    ] = None,  # fmt: skip
+) -> Response[LeadAccepted]:
+    result = leads.ingest(submission, idempotency_key)
+    duplicate = bool(result.get("duplicate"))
+    logger.info("lead touched again" if duplicate else "lead received", lead_id=result["lead_id"])
+    metrics.add_metric(name="LeadTouches" if duplicate else "LeadsReceived", unit=MetricUnit.Count, value=1)
     return _json(202, result)
 
 
-@api_route(api_routes.GET_LEAD)
-def get_lead(lead_id: str) -> Response:
-    known_id(lead_id, "lead")
-    view = wiring.lead_service().read(lead_id)
+@api_route(api_routes.GET_LEAD, LeadView)
+def get_lead(lead_id: LeadId, leads: Leads) -> Response[LeadView]:
+    view = leads.read(lead_id)
     if view is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
     return _json(200, view)
 
 
-@api_route(api_routes.EXPLAIN_RULES)
-def explain_lead_rules(lead_id: str) -> Response:
-    known_id(lead_id, "lead")
+@api_route(api_routes.EXPLAIN_RULES, RulesExplained)
+def explain_lead_rules(lead_id: LeadId, leads: Leads) -> Response[RulesExplained]:
     # Imported here: the rules and their YAML stay off the cold start of every other request.
     from leadqual.services.routing import explain_rules
 
-    lead = wiring.lead_service().store.get_lead(lead_id)
+    lead = leads.store.get_lead(lead_id)
     if lead is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
     return _json(200, explain_rules(lead, wiring.policy()))
 
 
-@api_route(api_routes.REPORT_OUTCOME)
-def report_outcome(lead_id: str) -> Response:
-    report = parse_model(OutcomeReport, _body())
-    known_id(lead_id, "lead")
+@api_route(api_routes.REPORT_OUTCOME, OutcomeAccepted)
+def report_outcome(
+    lead_id: LeadId, report: Annotated[OutcomeReport, Body()], outcomes: Outcomes
+) -> Response[OutcomeAccepted]:
     try:
-        result = wiring.outcome_service().record(lead_id, report)
+        result = outcomes.record(lead_id, report)
     except UnknownLeadForOutcome:
         raise HttpError(404, "not_found", f"No lead {lead_id}") from None
     logger.info("outcome reported", lead_id=lead_id, outcome=report.outcome.value, misrouted=report.misrouted)
@@ -118,13 +168,10 @@ def report_outcome(lead_id: str) -> Response:
     return _json(202, result)
 
 
-@api_route(api_routes.POST_EVENTS)
-def post_events() -> Response:
-    data = _body()
-    batch = parse_model(EventBatch, data) if isinstance(data, dict) and "events" in data else None
-    events = batch.events if batch else [parse_model(BehaviourEvent, data)]
+@api_route(api_routes.POST_EVENTS, Accepted)
+def post_events(posted: Annotated[EventsPosted, Body()], signals: Signals) -> Response[Accepted]:
     try:
-        accepted = wiring.signal_service().record_events(events)
+        accepted = signals.record_events(posted.all_events())
     except UnknownLead as error:
         raise HttpError(
             404, "not_found", f"No lead {error}", [{"field": "lead_id", "message": "unknown lead"}]
@@ -132,93 +179,74 @@ def post_events() -> Response:
     return _json(202, {"accepted": accepted})
 
 
-@api_route(api_routes.POST_INTENT)
-def post_intent() -> Response:
-    batch = parse_model(IntentBatch, _body())
-    return _json(202, {"accepted": wiring.signal_service().record_intent(batch.signals)})
+@api_route(api_routes.POST_INTENT, Accepted)
+def post_intent(batch: Annotated[IntentBatch, Body()], signals: Signals) -> Response[Accepted]:
+    return _json(202, {"accepted": signals.record_intent(batch.signals)})
 
 
-@api_route(api_routes.PUT_ACCOUNT)
-def put_account(domain: str) -> Response:
-    profile = parse_model(AccountProfile, _body())
+@api_route(api_routes.PUT_ACCOUNT, Account)
+def put_account(
+    domain: Annotated[str, Path(description="The account's web domain")],
+    profile: Annotated[AccountProfile, Body()],
+    signals: Signals,
+) -> Response[Account]:
     try:
-        account = wiring.signal_service().put_account(domain, profile)
+        account = signals.put_account(domain, profile)
     except ValueError as error:
         raise HttpError(
-            422,
-            "validation_failed",
-            f"Invalid domain {domain!r}",
+            422, "validation_failed", f"Invalid domain {domain[:80]!r}",
             [{"field": "domain", "message": str(error)}],
-        ) from None
+        ) from None  # fmt: skip
     return _json(200, account.model_dump(mode="json"))
 
 
-@api_route(api_routes.RETROSPECTIVE)
-def retrospective_report() -> Response:
+@api_route(api_routes.RETROSPECTIVE, Retrospective)
+def retrospective_report(
+    feedback: Feedback,
+    since: Annotated[AwareDatetime | None, Query(description="Leads submitted from (ISO 8601)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Leads submitted before (ISO 8601)")] = None,
+) -> Response[Retrospective]:
     """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
-    window = parse_model(ReportWindow, dict(app.current_event.query_string_parameters or {}))
-    return _json(200, wiring.feedback_service().retrospective(window.since, window.until))
+    if since is not None and until is not None and until <= since:
+        raise HttpError(
+            422, "validation_failed", "The request has invalid fields: until",
+            [{"field": "until", "message": "must be after since"}],
+        )  # fmt: skip
+    return _json(200, feedback.retrospective(since, until))
 
 
-@api_route(api_routes.LIST_REVIEWS)
-def list_reviews() -> Response:
-    query = app.current_event.query_string_parameters or {}
-    status = query.get("status", "pending")
-    if status != "pending":
-        raise HttpError(
-            422,
-            "validation_failed",
-            "Only status=pending can be listed",
-            [{"field": "status", "message": "must be pending"}],
-        )
+@api_route(api_routes.LIST_REVIEWS, ReviewPage)
+def list_reviews(
+    reviews: Reviews,
+    status: Annotated[Literal["pending"], Query(description="Only pending reviews are listed")] = "pending",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Reviews a page")] = 100,
+    account: Annotated[Domain | None, Query(description="Only this account's reviews")] = None,
+    cursor: Annotated[str | None, Query(max_length=2000, description="`next` of the page before")] = None,
+) -> Response[ReviewPage]:
     try:
-        limit = int(query.get("limit", "100"))
-    except ValueError:
-        limit = -1
-    if not 1 <= limit <= MAX_PAGE:
-        raise HttpError(
-            422,
-            "validation_failed",
-            f"limit must be 1-{MAX_PAGE}",
-            [{"field": "limit", "message": f"integer 1-{MAX_PAGE}"}],
-        )
-    account = query.get("account")
-    if account is not None:
-        try:
-            account = normalize_domain(account)
-        except ValueError as error:
-            raise HttpError(422, "validation_failed", "account is not a domain",
-                            [{"field": "account", "message": str(error)}]) from None  # fmt: skip
-    try:
-        page = wiring.review_service().pending(account, limit, query.get("cursor"))
+        page = reviews.pending(account, limit, cursor)
     except ValueError:
         raise HttpError(
-            422,
-            "validation_failed",
-            "cursor is not one this API returned",
+            422, "validation_failed", "cursor is not one this API returned",
             [{"field": "cursor", "message": "invalid"}],
-        ) from None
+        ) from None  # fmt: skip
     return _json(200, page)
 
 
-@api_route(api_routes.DECIDE_REVIEW)
-def decide_review(review_id: str) -> Response:
-    request = parse_model(ReviewDecisionRequest, _body())
-    known_id(review_id, "review")
+@api_route(
+    api_routes.DECIDE_REVIEW,
+    ReviewView,
+    also={409: "Decided differently before, or escalated", 503: "Saved, not yet delivered: resend"},
+)
+def decide_review(
+    review_id: ReviewId, request: Annotated[ReviewDecisionRequest, Body()], reviews: Reviews
+) -> Response[ReviewView]:
     try:
-        view = wiring.review_service().decide(review_id, request, _reviewer(request))
+        view = reviews.decide(review_id, request, _reviewer(request))
     except ReviewNotFound:
         raise HttpError(404, "not_found", f"No review {review_id}") from None
     except ReviewClosed as error:
         raise HttpError(409, "conflict", str(error)) from None
-    except DecisionNotDelivered as error:
-        logger.exception("review decision saved but not delivered", review_id=review_id)
-        return Response(
-            status_code=503,
-            content_type=content_types.APPLICATION_JSON,
-            body={"error": "unavailable", "message": str(error), "details": []},
-            headers={"Retry-After": "2"},
-        )
     metrics.add_metric(name=f"Review{request.decision.value.title()}", unit=MetricUnit.Count, value=1)
     return _json(200, view)
 
@@ -233,40 +261,54 @@ def _reviewer(request: ReviewDecisionRequest) -> str:
 
 
 @app.exception_handler(HttpError)
-def http_error(error: HttpError) -> Response:
+def http_error(error: HttpError) -> Response[Any]:
     return _json(error.status, error.body())
 
 
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response[Any]:
+    refused = validation_failed(error.errors())
+    return _json(refused.status, refused.body())
+
+
+@app.exception_handler(ResponseValidationError)
+def answer_off_contract(error: ResponseValidationError) -> Response[Any]:
+    # An answer that does not match its own model is leadqual's bug, not the caller's: a 5xx, logged.
+    logger.error("an answer failed its response model", errors=str(error.errors())[:2000])
+    return _json(500, HttpError(500, "internal", "The answer did not match the contract").body())
+
+
+@app.exception_handler(DecisionNotDelivered)
+def decision_not_delivered(error: DecisionNotDelivered) -> Response[Any]:
+    logger.exception("review decision saved but not delivered")
+    return _json(503, HttpError(503, "unavailable", str(error)).body(), {"Retry-After": "2"})
+
+
 @app.exception_handler(IdempotencyKeyInUse)
-def key_in_use(error: IdempotencyKeyInUse) -> Response:
+def key_in_use(error: IdempotencyKeyInUse) -> Response[Any]:
     return _json(
         409,
-        {
-            "error": "conflict",
-            "message": str(error),
-            "details": [{"field": "Idempotency-Key", "message": "in use"}],
-        },
+        HttpError(409, "conflict", str(error), [{"field": "Idempotency-Key", "message": "in use"}]).body(),
     )
 
 
 @app.exception_handler(IngestUnavailable)
-def unavailable(error: IngestUnavailable) -> Response:
+def unavailable(error: IngestUnavailable) -> Response[Any]:
     logger.exception("ingest unavailable")
-    return _json(503, {"error": "unavailable", "message": str(error), "details": []})
+    return _json(503, HttpError(503, "unavailable", str(error)).body())
 
 
 @app.not_found
-def not_found(_: Exception) -> Response:
-    return _json(
-        404,
-        {
-            "error": "not_found",
-            "message": f"No route {app.current_event.http_method} {app.current_event.path}",
-            "details": [],
-        },
-    )
+def not_found(_: Exception) -> Response[Any]:
+    event = app.current_event
+    return _json(404, HttpError(404, "not_found", f"No route {event.http_method} {event.path[:200]}").body())
 
 
 @lambda_entry(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # What the resolver would take for a body it cannot read (a form post, an empty body, one
+    # over 1 MB or not UTF-8) is refused before it: docs/api.md answers those 415, 400 and 413.
+    refused = body_refused(event)
+    if refused is not None:
+        return proxy_response(refused)
     return app.resolve(event, context)

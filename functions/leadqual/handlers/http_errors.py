@@ -1,15 +1,24 @@
-"""Every 4xx in one shape: {"error", "message", "details": [{"field", "message"}]} (docs/api.md)."""
+"""Every refusal in one shape: {"error", "message", "details": [{"field", "message"}]} (docs/api.md).
+
+What Powertools' validation finds is turned into that shape here, with each field named as the
+caller wrote it (`company.country`, `events[0].type`, `Idempotency-Key`); what the resolver cannot
+read at all (a body that is not JSON, too deep or too large) is refused here before it.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-import re
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 MAX_BODY_BYTES = 1_000_000
-M = TypeVar("M", bound=BaseModel)
+# Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
+ID_PATTERN = r"^[a-z]{2}_[A-Za-z0-9]{1,64}(?:-e[0-9]{1,6})?$"
+_METHODS_WITH_BODIES = {"POST", "PUT"}
+# Where Powertools says a value was: a refusal's status follows from it (docs/api.md).
+_STATUS_BY_PLACE = {"header": 400, "path": 404}
 
 
 class HttpError(Exception):
@@ -24,40 +33,50 @@ class HttpError(Exception):
         return {"error": self.code, "message": self.message, "details": self.details}
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
+def proxy_response(error: HttpError) -> dict[str, Any]:
+    """The API Gateway proxy answer for a refusal made before the resolver runs."""
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
+def _field_path(location: Sequence[Any]) -> str:
     path = ""
     for part in location:
+        if isinstance(part, str) and part.startswith("<"):
+            continue  # a tagged union's member (`<batch>`): not something the caller wrote
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "body"
 
 
-def validation_error(error: ValidationError, prefix: str = "") -> HttpError:
-    details = []
-    for item in error.errors():
+def validation_failed(errors: Sequence[Mapping[str, Any]]) -> HttpError:
+    """Powertools' validation errors (loc = (place, field, ...)) as one refusal naming each field.
+
+    A bad header is a 400, a path that names nothing this API hands out a 404, the rest 422.
+    """
+    details, places = [], set()
+    for item in errors:
+        place, *location = item.get("loc") or ("body",)
+        places.add(place)
         # Pydantic prefixes a validator's message with "Value error, "; the field says what it is about.
-        message = str(item["msg"]).removeprefix("Value error, ")
-        field = _field_path(tuple(item["loc"]))
-        details.append({"field": f"{prefix}{field}" if prefix else field, "message": message})
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        details.append({"field": _field_path(location) if location else str(place), "message": message})
+    status = min((_STATUS_BY_PLACE.get(place, 422) for place in places), default=422)
+    if status == 404:
+        return HttpError(404, "not_found", "No such resource", details)
     named = ", ".join(sorted({d["field"] for d in details}))
-    return HttpError(422, "validation_failed", f"The request has invalid fields: {named}", details)
+    code = "invalid_header" if status == 400 else "validation_failed"
+    return HttpError(status, code, f"The request has invalid fields: {named}", details)
 
 
-def parse_json_body(body: str | None, content_type: str | None) -> Any:
-    if content_type and "json" not in content_type.lower():
-        raise HttpError(
-            415, "unsupported_media_type", f"Send JSON (Content-Type: application/json), not {content_type}"
-        )
-    if body is None or not body.strip():
-        raise HttpError(
-            400,
-            "empty_body",
-            "The request body is empty; send a JSON object",
-            [{"field": "body", "message": "required"}],
-        )
-    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        raise HttpError(413, "body_too_large", "The request body is over 1 MB; nothing was stored")
+def read_json(text: str) -> dict[str, Any]:
+    """The resolver's JSON reader: anything unreadable is a 400 naming the body, never a 5xx, and
+    anything but an object a 422 (the resolver would read a list as its first item)."""
     try:
-        return json.loads(body)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise HttpError(
             400, "invalid_json", f"The body is not valid JSON: {error.msg} at position {error.pos}",
@@ -69,28 +88,44 @@ def parse_json_body(body: str | None, content_type: str | None) -> Any:
             400, "invalid_json", "The body is JSON nested too deeply or with a number too long to read",
             [{"field": "body", "message": "nesting or number too large"}],
         ) from None  # fmt: skip
-
-
-def parse_model(model: type[M], data: Any) -> M:
-    if not isinstance(data, dict):
+    if not isinstance(value, dict):
         raise HttpError(
-            422,
-            "validation_failed",
-            "The body must be a JSON object",
+            422, "validation_failed", "The body must be a JSON object",
             [{"field": "body", "message": "must be an object"}],
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise validation_error(error) from None
-
-
-# Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
-_ID = re.compile(r"^[a-z]{2}_[A-Za-z0-9]{1,64}(?:-e[0-9]{1,6})?$")
-
-
-def known_id(value: str, what: str) -> str:
-    """A path id that could exist; others get 404 before they reach a key (DynamoDB caps keys at 2 KB)."""
-    if not _ID.match(value):
-        raise HttpError(404, "not_found", f"No {what} {value[:80]}")
+        )  # fmt: skip
     return value
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    headers = event.get("headers") or {}
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def body_refused(event: Mapping[str, Any]) -> HttpError | None:
+    """415, 400 or 413 for a body the resolver would misread (a form post parsed as fields, an empty
+    body reported as a missing one) or should never read (over 1 MB, not UTF-8); else None."""
+    if str(event.get("httpMethod", "")).upper() not in _METHODS_WITH_BODIES:
+        return None
+    content_type = _header(event, "content-type")
+    if content_type and "json" not in content_type.lower():
+        return HttpError(
+            415,
+            "unsupported_media_type",
+            f"Send JSON (Content-Type: application/json), not {content_type[:100]}",
+        )
+    body = event.get("body")
+    if body is not None and event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return HttpError(
+                400, "invalid_body", "The body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]
+            )
+    if not isinstance(body, str) or not body.strip():
+        return HttpError(
+            400, "empty_body", "The request body is empty; send a JSON object",
+            [{"field": "body", "message": "required"}],
+        )  # fmt: skip
+    if len(body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
+        return HttpError(413, "body_too_large", "The request body is over 1 MB; nothing was stored")
+    return None

@@ -1,0 +1,165 @@
+"""What the API answers: one model per response body (docs/api.md), so that the OpenAPI document
+(docs/openapi.json) describes every answer and the API function checks each one against it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from leadqual.domain.models import (
+    HistoryEntry,
+    LeadStatus,
+    OutcomeKind,
+    OutcomeRecord,
+    ReviewStatus,
+    ReviewSummary,
+    Route,
+    Scores,
+    Sla,
+)
+from leadqual.resources import RouteAction
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="The field, header, query or path parameter refused, or `body`")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 503 in one shape."""
+
+    error: str = Field(description="A code: validation_failed, invalid_json, not_found, conflict, ...")
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class LeadAccepted(BaseModel):
+    lead_id: str
+    status: LeadStatus
+    duplicate: bool = Field(default=False, description="The same e-mail within 24 hours: the lead it is")
+    touches: int = Field(default=1, description="Submissions of this lead in all, this one included")
+
+
+class Accepted(BaseModel):
+    accepted: int = Field(description="How many were stored")
+
+
+class LeadView(BaseModel):
+    lead_id: str
+    status: LeadStatus
+    email: str
+    account: str | None
+    form: str
+    submitted_at: datetime
+    touches: int
+    scores: Scores | None
+    tier: str | None
+    flags: list[str]
+    reasons: list[str]
+    review: ReviewSummary | None
+    route: Route | None
+    escalated: bool
+    sla: Sla | None
+    failure: str | None
+    dead_letter_queue: str | None
+    outcomes: list[OutcomeRecord]
+    history: list[HistoryEntry]
+
+
+class RuleCheck(BaseModel):
+    condition: str = Field(description="How the rule reads, e.g. 'score band is one of high'")
+    holds: bool
+    actual: str = Field(description="What the lead had")
+
+
+class RuleTried(BaseModel):
+    rule: str
+    description: str
+    matched: bool
+    checks: list[RuleCheck]
+
+
+class RulesExplained(BaseModel):
+    lead_id: str
+    explained: bool = Field(description="False until the rules have routed the lead")
+    message: str | None = None
+    policy_version: int | None = None
+    routed_with_policy_version: int | None = None
+    tier: str | None = None
+    band: str | None = None
+    flags: list[str] = []
+    rule: str | None = Field(default=None, description="The rule that fired")
+    rules: list[RuleTried] = []
+
+
+class OutcomeAccepted(BaseModel):
+    lead_id: str
+    outcome: OutcomeKind
+    misrouted: bool
+    outcomes: int = Field(description="Outcomes the lead has now")
+
+
+class ReviewView(BaseModel):
+    """What an SDR sees of a review; never the task token."""
+
+    review_id: str
+    lead_id: str
+    account: str | None
+    status: ReviewStatus
+    triggers: list[str]
+    why_review: list[str]
+    reasons: list[str]
+    recent_behaviour: list[str]
+    intent_topics: list[str]
+    scores: Scores | None
+    suggested_route: RouteAction
+    suggested_owner: str
+    rule: str
+    created_at: datetime
+    due_at: datetime
+    # Once decided (or escalated):
+    decision: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    delivered: bool | None = None
+    final_route: RouteAction | None = None
+
+
+class ReviewPage(BaseModel):
+    reviews: list[ReviewView]
+    next: str | None = Field(description="The cursor of the next page, or null on the last")
+
+
+class GroupFigures(BaseModel):
+    """One grade, tier, route or rule: the key is named for what it groups by."""
+
+    model_config = {"extra": "allow"}
+
+    reported: int
+    decided: int
+    won: int
+    conversion_rate: float | None
+    mean_predicted: float | None
+    misrouted: int
+    misroute_rate: float | None
+    too_few: bool
+
+
+class ReportWindowView(BaseModel):
+    since: datetime | None
+    until: datetime | None
+
+
+class Retrospective(BaseModel):
+    window: ReportWindowView
+    reported: int
+    decided: int
+    won: int
+    open: int
+    verdict: str
+    by_grade: list[GroupFigures]
+    by_tier: list[GroupFigures]
+    by_route: list[GroupFigures]
+    by_rule: list[GroupFigures]
+    corrections: dict[str, int] = Field(description="How often sales corrected one route to another")
