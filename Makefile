@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: venv demo test lint typecheck unit integration e2e infra synth model bench loadtest serve clean
+.PHONY: venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 # 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
 loadtest: $(STAMP)
 	$(BIN)/python bench/loadtest.py
+
+# The API contract, generated from the routes; `make test` fails while docs/openapi.json is stale.
+openapi: $(STAMP)
+	$(BIN)/leadqual openapi --out docs/openapi.json
 
 model: $(STAMP)
 	$(BIN)/leadqual train --version 2026-11-27-2

@@ -36,6 +36,10 @@ class ApiRoute:
         """The path as Powertools' resolver writes it (<name> for a path parameter)."""
         return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
 
+    def serves(self, path: str) -> bool:
+        """Whether a request path is this route's (any value in each path parameter)."""
+        return re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", self.path), path) is not None
+
 
 SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form", success=202)
 POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events", success=202)
@@ -75,3 +79,13 @@ ROUTES: tuple[ApiRoute, ...] = (
     DECIDE_REVIEW,
     RETROSPECTIVE,
 )
+
+
+def takes_body(method: str, path: str) -> bool:
+    """Whether a route answers this method at this path and reads a body (every POST and PUT does)."""
+    return method in {"POST", "PUT"} and method in methods_at(path)
+
+
+def methods_at(path: str) -> list[str]:
+    """The methods some route takes at this path: a request with another one gets 405, not 404."""
+    return sorted({route.method for route in ROUTES if route.serves(path)})

@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | demo | session | train | evaluate | score | feedback | retrain | report | rules."""
+"""The `leadqual` command: serve | openapi | demo | session | train | evaluate | score | feedback | retrain | report | rules."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ def _serve(args: argparse.Namespace) -> int:
         if args.report_on_exit:
             args.report_on_exit.write_text(json.dumps(cloud.inventory(), indent=2), encoding="utf-8")
         cloud.stop()
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from leadqual.handlers.api import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -288,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
         "process runs every stage, so without it a burst queues behind itself",
     )  # fmt: skip
     serve.set_defaults(run=_serve)
+
+    openapi = commands.add_parser(
+        "openapi", help="print the API's OpenAPI document, generated from its routes (docs/openapi.json)"
+    )
+    openapi.add_argument("--out", type=Path, default=None, help="write it to this file instead")
+    openapi.set_defaults(run=_openapi)
 
     demo = commands.add_parser("demo", help="run 200+ synthetic leads through the local flow and summarise")
     demo.add_argument("--leads", type=int, default=220)

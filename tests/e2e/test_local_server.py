@@ -42,3 +42,16 @@ def test_leadqual_serve_answers_a_hundred_clients_arriving_at_once(api_url: str)
 
     with ThreadPoolExecutor(max_workers=100) as pool:
         assert list(pool.map(get, range(100))) == [200] * 100
+
+
+def test_leadqual_serve_serves_the_openapi_document_of_docs(api_url: str) -> None:
+    from pathlib import Path
+
+    url = urlsplit(api_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.request("GET", "/openapi.json")
+    response = connection.getresponse()
+    served = json.loads(response.read())
+    connection.close()
+    committed = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+    assert response.status == 200 and served == json.loads(committed.read_text(encoding="utf-8"))

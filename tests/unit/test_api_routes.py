@@ -1,11 +1,14 @@
-"""The API function serves exactly the routes of the table API Gateway is made from, and the API
-document lists them with their auth."""
+"""The API function serves exactly the routes of the table API Gateway is made from; docs/api.md and
+the generated docs/openapi.json list them with their auth."""
 
+import json
 import re
 from pathlib import Path
 
 from leadqual.api_routes import ROUTES, Auth
-from leadqual.handlers.api import app
+from leadqual.handlers.api import app, openapi_document
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_resolver_serves_every_route_of_the_table_and_no_other() -> None:
@@ -19,7 +22,7 @@ def test_each_route_is_registered_with_its_summary_for_the_openapi_document() ->
 
 
 def test_the_api_document_lists_every_route_with_its_auth() -> None:
-    document = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    document = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
     table = document.split("## Who calls what", 1)[1].split("\n## ", 1)[0]
     listed: dict[tuple[str, str], Auth] = {}
     for row in table.splitlines():
@@ -30,3 +33,18 @@ def test_the_api_document_lists_every_route_with_its_auth() -> None:
         for method, path in re.findall(r"`([A-Z]+) (/[^`?]*)`", cells[1]):
             listed[(method, path)] = auth
     assert listed == {(r.method, r.path): r.auth for r in ROUTES}
+
+
+def test_docs_openapi_json_is_the_document_the_routes_generate() -> None:
+    committed = json.loads((REPO / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == openapi_document(), "docs/openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_the_openapi_document_gives_each_route_its_auth_success_and_error_shape() -> None:
+    paths = openapi_document()["paths"]
+    for route in ROUTES:
+        operation = paths[route.path][route.method.lower()]
+        assert operation["security"] == [{route.auth.value: []}]
+        assert str(route.success) in operation["responses"]
+        refused = operation["responses"]["422"]["content"]["application/json"]["schema"]
+        assert refused == {"$ref": "#/components/schemas/ErrorBody"}

@@ -15,29 +15,32 @@ FREE_MAIL_DOMAINS = frozenset(
     }
 )  # fmt: skip
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-_DOMAIN = re.compile(r"^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# What the API accepts, exactly: the OpenAPI document states these same patterns and lengths
+# (docs/openapi.json), so a caller can check an address or a domain before sending it.
+_LABELS = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABELS + "$"
+EMAIL_MAX_LENGTH = 254
+DOMAIN_PATTERN = "^" + _LABELS + "$"
+# DNS's limit (and it keeps keys built from a domain far below DynamoDB's 2 KB).
+DOMAIN_MAX_LENGTH = 253
+_EMAIL = re.compile(EMAIL_PATTERN)
+_DOMAIN = re.compile(DOMAIN_PATTERN)
 
 
 def normalize_email(raw: str) -> str:
-    """Lower-cased, trimmed address; raises ValueError when it is not an email address."""
-    email = raw.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    """The address lower-cased; raises ValueError when it is not an email address."""
+    if len(raw) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(raw):
         raise ValueError("is not a valid email address")
-    return email
+    return raw.lower()
 
 
 def normalize_domain(raw: str) -> str:
-    """A bare registrable-looking domain: no scheme, no path, no leading www."""
-    domain = raw.strip().lower()
-    domain = re.sub(r"^[a-z][a-z0-9+.-]*://", "", domain).split("/")[0].split(":")[0]
-    domain = domain.removeprefix("www.")
-    # 253 characters is DNS's limit (and keeps keys built from it far below DynamoDB's 2 KB).
-    if len(domain) > 253 or not _DOMAIN.match(domain):
+    """The domain lower-cased, without a leading `www.` (www.northwind.io is northwind.io's)."""
+    if len(raw) > DOMAIN_MAX_LENGTH or not _DOMAIN.fullmatch(raw):
         raise ValueError("is not a valid domain such as example.com")
-    return domain
+    domain = raw.lower()
+    bare = domain.removeprefix("www.")
+    return bare if _DOMAIN.fullmatch(bare) else domain
 
 
 def email_domain(email: str) -> str:

@@ -1,5 +1,6 @@
 """Pydantic models for everything that crosses a boundary: API bodies, stored records, messages."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
@@ -8,17 +9,26 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     RootModel,
     Tag,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from leadqual.domain.identity import normalize_domain, normalize_email
+from leadqual.domain.identity import (
+    DOMAIN_MAX_LENGTH,
+    DOMAIN_PATTERN,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    normalize_domain,
+    normalize_email,
+)
 from leadqual.resources import RouteAction
 
 MAX_BACKFILL = timedelta(days=3 * 365)
@@ -38,18 +48,40 @@ def _within_accepted_window(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _iso_8601_text(value: Any) -> Any:
+    # Pydantic would also read a number (or a numeric string, as every query value is) as Unix
+    # time; the contract says ISO 8601 text, so that is all that is read.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _NUMBER.fullmatch(value.strip()):
+        raise ValueError("must be ISO 8601 text with a time zone, e.g. 2026-12-01T09:30:00Z")
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# A time as ISO 8601 text with a zone.
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text)]
 # A caller-given time: ISO 8601 with a zone, at most 3 years back, not in the future.
-CallerTimestamp = Annotated[AwareDatetime, AfterValidator(_within_accepted_window)]
-EmailAddress = Annotated[str, AfterValidator(normalize_email)]
-Domain = Annotated[str, AfterValidator(normalize_domain)]
+CallerTimestamp = Annotated[IsoTime, AfterValidator(_within_accepted_window)]
+EmailAddress = Annotated[
+    str,
+    AfterValidator(normalize_email),
+    WithJsonSchema({"type": "string", "pattern": EMAIL_PATTERN, "maxLength": EMAIL_MAX_LENGTH}),
+]
+Domain = Annotated[
+    str,
+    AfterValidator(normalize_domain),
+    WithJsonSchema({"type": "string", "pattern": DOMAIN_PATTERN, "maxLength": DOMAIN_MAX_LENGTH}),
+]
 ShortText = Annotated[str, Field(max_length=500)]
 
 
 class StrictModel(BaseModel):
-    """What callers send. Validators are built on first use, not at import: most functions never
-    see a request body, and building these schemas up front cost ~20-40 ms of every cold start."""
+    """What callers send, accepted exactly as the OpenAPI document describes it (so no silent
+    trimming). Validators are built on first use, not at import: most functions never see a
+    request body, and building these schemas up front cost ~20-40 ms of every cold start."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class FormType(StrEnum):
@@ -200,6 +232,14 @@ class DecisionKind(StrEnum):
 
 
 class ReviewDecisionRequest(StrictModel):
+    # The rule below, in the OpenAPI document's terms: a reroute names its route.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"decision": {"const": "reroute"}}, "required": ["decision"]},
+            "then": {"required": ["route"], "properties": {"route": {"type": "string"}}},
+        }
+    )
+
     """Body of POST /reviews/{review_id}/decision."""
 
     decision: DecisionKind
@@ -223,6 +263,14 @@ class OutcomeKind(StrEnum):
 
 
 class OutcomeReport(StrictModel):
+    # The rule below, in the OpenAPI document's terms: a correct route only with misrouted true.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"correct_route": {"type": "string"}}, "required": ["correct_route"]},
+            "then": {"properties": {"misrouted": {"const": True}}, "required": ["misrouted"]},
+        }
+    )
+
     outcome: OutcomeKind
     amount: Annotated[float, Field(ge=0, le=1e12)] | None = None
     misrouted: bool = False
@@ -243,8 +291,8 @@ class OutcomeReport(StrictModel):
 class ReportWindow(StrictModel):
     """Which leads a report covers, by when they were submitted: [since, until)."""
 
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: IsoTime | None = None
+    until: IsoTime | None = None
 
     @field_validator("until")
     @classmethod

@@ -7,6 +7,7 @@ below and each answer against its model; `docs/openapi.json` is generated from t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -16,20 +17,22 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from leadqual import api_routes, wiring
-from leadqual.api_routes import ApiRoute
+from leadqual.api_routes import ApiRoute, Auth
 from leadqual.domain.models import (
     Account,
     AccountProfile,
     Domain,
     EventsPosted,
     IntentBatch,
+    IsoTime,
     LeadSubmission,
     OutcomeReport,
     ReviewDecisionRequest,
@@ -64,6 +67,7 @@ app = APIGatewayRestResolver(
     enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500
 )
 MAX_PAGE = 500
+API_VERSION = "1"
 
 Leads = Annotated[LeadService, Depends(wiring.lead_service)]
 Signals = Annotated[SignalService, Depends(wiring.signal_service)]
@@ -84,22 +88,72 @@ _REFUSALS: dict[int, Any] = {
 }
 
 
+# How each kind of caller authenticates in AWS (docs/api.md, "Who calls what"); `leadqual serve`
+# authenticates no one.
+SECURITY_SCHEMES = {
+    Auth.API_KEY.value: APIKey(
+        name="x-api-key", in_=APIKeyIn.header, description="Web form handlers: an API key on a usage plan"
+    ),
+    Auth.IAM.value: APIKey(
+        name="Authorization",
+        in_=APIKeyIn.header,
+        description="AWS Signature Version 4: the IAM principal who signs is the caller of record",
+        openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+    ),
+}
+
+
+def _link(operation: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation, "parameters": parameters}
+
+
+# Where an answer leads next (OpenAPI links): the ids a caller reads from one answer to call the
+# next route. Named by the handlers' names, which are the operations' ids.
+_LEAD_LINKS = {
+    "ReadTheLead": _link("get_lead", lead_id="$response.body#/lead_id"),
+    "ExplainItsRouting": _link("explain_lead_rules", lead_id="$response.body#/lead_id"),
+    "ReportItsOutcome": _link("report_outcome", lead_id="$response.body#/lead_id"),
+}
+_LINKS: dict[ApiRoute, dict[str, Any]] = {
+    api_routes.SUBMIT_LEAD: _LEAD_LINKS,
+    api_routes.REPORT_OUTCOME: {"ReadTheLead": _LEAD_LINKS["ReadTheLead"]},
+    api_routes.LIST_REVIEWS: {
+        "DecideTheFirstReview": _link("decide_review", review_id="$response.body#/reviews/0/review_id"),
+        "ReadItsLead": _link("get_lead", lead_id="$response.body#/reviews/0/lead_id"),
+    },
+    api_routes.DECIDE_REVIEW: {"ReadTheLead": _LEAD_LINKS["ReadTheLead"]},
+}
+
+
 def api_route(
     route: ApiRoute, answer: type[BaseModel], *, also: dict[int, str] | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a handler for a route of the table API Gateway is also made from; `answer` is its
-    success body and `also` any other answers it gives (409, 503), for the OpenAPI document."""
+    success body and `also` any other answers it gives (409, 503), for the OpenAPI document, where
+    the handler's name is the operation's id."""
+    success: dict[str, Any] = {
+        "description": route.summary,
+        "content": {"application/json": {"model": answer}},
+    }
+    if route in _LINKS:
+        success["links"] = _LINKS[route]
     responses: dict[int, Any] = {
-        route.success: {"description": route.summary, "content": {"application/json": {"model": answer}}},
+        route.success: success,
         **_REFUSALS,
         **{status: {"description": text, "content": _ERROR} for status, text in (also or {}).items()},
     }
-    register: Callable[[Callable[..., Any]], Callable[..., Any]] = app.route(
-        route.resolver_path,
-        method=[route.method],
-        summary=route.summary,
-        responses=responses,
-    )
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        registered: Callable[..., Any] = app.route(
+            route.resolver_path,
+            method=[route.method],
+            summary=route.summary,
+            responses=responses,
+            security=[{route.auth.value: []}],
+            operation_id=handler.__name__,
+        )(handler)
+        return registered
+
     return register
 
 
@@ -203,8 +257,8 @@ def put_account(
 @api_route(api_routes.RETROSPECTIVE, Retrospective)
 def retrospective_report(
     feedback: Feedback,
-    since: Annotated[AwareDatetime | None, Query(description="Leads submitted from (ISO 8601)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Leads submitted before (ISO 8601)")] = None,
+    since: Annotated[IsoTime | None, Query(description="Leads submitted from (ISO 8601)")] = None,
+    until: Annotated[IsoTime | None, Query(description="Leads submitted before (ISO 8601)")] = None,
 ) -> Response[Retrospective]:
     """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
     if since is not None and until is not None and until <= since:
@@ -301,7 +355,28 @@ def unavailable(error: IngestUnavailable) -> Response[Any]:
 @app.not_found
 def not_found(_: Exception) -> Response[Any]:
     event = app.current_event
+    allowed = api_routes.methods_at(event.path)
+    if allowed:
+        # API Gateway never forwards a method it has no integration for (it answers 403); under
+        # `leadqual serve` the path exists, so the answer says which methods it takes.
+        refused = HttpError(405, "method_not_allowed", f"{event.path[:200]} takes {', '.join(allowed)}")
+        return _json(405, refused.body(), {"Allow": ", ".join(allowed)})
     return _json(404, HttpError(404, "not_found", f"No route {event.http_method} {event.path[:200]}").body())
+
+
+def openapi_document() -> dict[str, Any]:
+    """The contract as OpenAPI 3.1, generated from the routes above (docs/openapi.json holds it)."""
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="leadqual",
+            version=API_VERSION,
+            description="Lead qualification: submit leads and signals, read scores and routes, decide "
+            "reviews, report outcomes. The rules every route follows are in docs/api.md.",
+            servers=[Server(url="http://127.0.0.1:8000", description="leadqual serve (no authentication)")],
+            security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+        )
+    )
+    return document
 
 
 @lambda_entry(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -13,10 +13,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from leadqual.api_routes import takes_body
+
 MAX_BODY_BYTES = 1_000_000
 # Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
 ID_PATTERN = r"^[a-z]{2}_[A-Za-z0-9]{1,64}(?:-e[0-9]{1,6})?$"
-_METHODS_WITH_BODIES = {"POST", "PUT"}
 # Where Powertools says a value was: a refusal's status follows from it (docs/api.md).
 _STATUS_BY_PLACE = {"header": 400, "path": 404}
 
@@ -104,8 +105,8 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
 def body_refused(event: Mapping[str, Any]) -> HttpError | None:
     """415, 400 or 413 for a body the resolver would misread (a form post parsed as fields, an empty
     body reported as a missing one) or should never read (over 1 MB, not UTF-8); else None."""
-    if str(event.get("httpMethod", "")).upper() not in _METHODS_WITH_BODIES:
-        return None
+    if not takes_body(str(event.get("httpMethod", "")).upper(), str(event.get("path", ""))):
+        return None  # no body to read: the resolver answers (404, 405, or the route itself)
     content_type = _header(event, "content-type")
     if content_type and "json" not in content_type.lower():
         return HttpError(

@@ -74,4 +74,7 @@ def call_api(
             {"content-type": "application/json"},
             json.dumps({"error": "internal", "message": payload.get("errorMessage", "")}),
         )
-    return ApiResponse(payload["statusCode"], payload.get("headers") or {}, payload.get("body") or "")
+    # API Gateway sends both forms of a proxy answer's headers to the client.
+    headers = {k: ", ".join(v) for k, v in (payload.get("multiValueHeaders") or {}).items()}
+    headers.update(payload.get("headers") or {})
+    return ApiResponse(payload["statusCode"], headers, payload.get("body") or "")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
+import json
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from leadqual.api_routes import SUBMIT_LEAD
 from leadqual.handlers.http_errors import MAX_BODY_BYTES
@@ -19,11 +22,26 @@ DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 TOO_LARGE = b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": [{"field": "body", "message": "at most 1 MB"}]}'
 
 
+_HEADERS_SET_HERE = {"content-type", "content-length"}
+# The contract, generated from the routes (docs/openapi.json is the same document); local only.
+OPENAPI_PATH = "/openapi.json"
+
+
+@functools.cache
+def _openapi_json() -> bytes:
+    from leadqual.handlers.api import openapi_document
+
+    return json.dumps(openapi_document()).encode("utf-8")
+
+
 class ApiRequestHandler(BaseHTTPRequestHandler):
     server_version = "leadqual-local"
     protocol_version = "HTTP/1.1"
 
     def _handle(self) -> None:
+        if (self.command, self.path) == ("GET", OPENAPI_PATH):
+            self._send(200, _openapi_json())
+            return
         try:
             length = int(self.headers.get("content-length") or 0)
         except ValueError:
@@ -55,7 +73,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             response = call_api(
                 self.command, self.path, base64.b64encode(raw).decode(), headers, base64_body=True
             )
-        self._send(response.status, response.body.encode("utf-8"))
+        self._send(response.status, response.body.encode("utf-8"), response.headers)
 
     def _drain(self, length: int) -> None:
         remaining = min(length, DRAIN_LIMIT_BYTES)
@@ -67,14 +85,23 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         if length > DRAIN_LIMIT_BYTES:
             self.close_connection = True
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _HEADERS_SET_HERE}
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+    def __getattr__(self, name: str) -> Any:
+        # Every method (`do_GET`, `do_TRACE`, `do_QUERY`, ...) reaches the API, which answers 405 for
+        # one a path does not take, as http.server would otherwise answer 501 for those it lacks.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: object) -> None:
         print(f"http {self.address_string()} {format % args}", flush=True)
