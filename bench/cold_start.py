@@ -11,6 +11,7 @@ that interpreter, with its bytecode and without it, next to a bare import from t
 
 from __future__ import annotations
 
+import argparse
 import compileall
 import json
 import os
@@ -47,6 +48,16 @@ with open("/proc/self/status") as status:
 print(json.dumps({{"ms": elapsed * 1000, "rss_mb": peak_kb / 1024}}))
 """
 
+API_FIRST_REQUEST = "ingest function: imports + first request (a 422)"
+FIRST_REQUEST = (
+    "import leadqual.handlers.api as api\n"
+    "from leadqual.local.api_gateway import proxy_event\n"
+    "event = proxy_event('POST', '/leads', {'content-type': 'application/json'}, '{\"email\": \"x\"}')\n"
+    "class Context:\n"
+    "    function_name, memory_limit_in_mb, aws_request_id = 'leadqual-bench', 256, 'bench'\n"
+    "    invoked_function_arn = 'arn:aws:lambda:us-east-1:000000000000:function:leadqual-bench'\n"
+    "assert api.handler(event, Context())['statusCode'] == 422"
+)
 CASES = {
     "bare: import boto3, onnxruntime": "import boto3, onnxruntime",
     "scoring function: imports + model load": (
@@ -69,8 +80,11 @@ CASES = {
     "ingest function: + boto3 clients (whole init)": (
         "import leadqual.handlers.api\nfrom leadqual import wiring\nwiring.lead_service()"
     ),
+    # Powertools builds a route's validation on its first request: a refused lead (no AWS call).
+    API_FIRST_REQUEST: FIRST_REQUEST,
 }
 BASELINES = {
+    API_FIRST_REQUEST: "bare: import boto3",
     FLOOR: "bare: import boto3, onnxruntime",
     "scoring function: imports + model load": "bare: import boto3, onnxruntime",
     "scoring function: + boto3 clients (whole init)": "bare: import boto3, onnxruntime",
@@ -166,11 +180,31 @@ def on_the_lambda_runtime(work: Path) -> None:
     print_table(medians, dict.fromkeys(cases, bare))
 
 
+def earlier_api(revision: str, work: Path) -> dict[str, tuple[str, str, dict[str, str]]]:
+    """The API function's first request as an earlier revision of leadqual serves it, beside today's."""
+    archive = subprocess.run(
+        ["git", "archive", revision, "functions/leadqual"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+    compileall.compile_dir(work / "functions" / "leadqual", quiet=1)
+    environment = {**ENVIRONMENT, "PYTHONPATH": str(work / "functions")}
+    name = f"{API_FIRST_REQUEST}, at {revision}"
+    BASELINES[name] = "bare: import boto3"
+    return {name: (FIRST_REQUEST.replace("== 422", "in (400, 422)"), sys.executable, environment)}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api-at", help="also time the API function's first request at this git revision")
+    args = parser.parse_args()
     # Libraries come with bytecode from pip; leadqual's own modules must too, as in a built bundle,
     # or every sample would time compiling them (this workplace sets PYTHONDONTWRITEBYTECODE).
     compileall.compile_dir(REPO / "functions" / "leadqual", quiet=1)
-    medians = medians_of({name: (body, sys.executable, ENVIRONMENT) for name, body in CASES.items()})
+    cases = {name: (body, sys.executable, ENVIRONMENT) for name, body in CASES.items()}
+    with tempfile.TemporaryDirectory() as earlier:
+        if args.api_at:
+            cases.update(earlier_api(args.api_at, Path(earlier)))
+        medians = medians_of(cases)
     print(
         f"cold start, median of {SAMPLES} fresh processes ({sys.version.split()[0]}, {os.cpu_count()} cores)"
     )

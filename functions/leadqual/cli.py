@@ -25,8 +25,9 @@ DEFAULT_BACKLOG = 12
 
 def _serve(args: argparse.Namespace) -> int:
     from leadqual.local.cloud import LocalCloud
-    from leadqual.local.server import serve
+    from leadqual.local.server import serve, share_malloc_arenas
 
+    share_malloc_arenas()
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
     server = serve(

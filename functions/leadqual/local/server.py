@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ctypes
 import functools
 import json
 from collections.abc import Callable
@@ -112,6 +113,25 @@ class LocalApiServer(ThreadingHTTPServer):
     daemon_threads = True
     # Called before a new lead is taken; it may hold the request until the pipeline has room.
     admit_lead: Callable[[], None] | None = None
+
+
+# glibc's M_ARENA_MAX: how many malloc arenas threads share (mallopt(3)).
+_M_ARENA_MAX = -8
+
+
+def share_malloc_arenas(arenas: int = 2) -> bool:
+    """Has the threads of this process share `arenas` malloc arenas; call before they start.
+
+    `leadqual serve` runs every function, moto and the HTTP server on dozens of threads. By default
+    glibc gives threads up to 8 arenas a core, and each keeps the memory freed in it (MEASURED).
+    Returns whether
+    the C library took the setting (glibc only; elsewhere nothing changes).
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False
 
 
 def serve(host: str, port: int, admit_lead: Callable[[], None] | None = None) -> LocalApiServer:
