@@ -15,9 +15,7 @@ from pydantic import (
     Field,
     RootModel,
     Tag,
-    ValidationInfo,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -48,6 +46,9 @@ def _within_accepted_window(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _iso_8601_text(value: Any) -> Any:
     # Pydantic would also read a number (or a numeric string, as every query value is) as Unix
     # time; the contract says ISO 8601 text, so that is all that is read.
@@ -58,7 +59,6 @@ def _iso_8601_text(value: Any) -> Any:
     return value
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # A time as ISO 8601 text with a zone.
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text)]
 # A caller-given time: ISO 8601 with a zone, at most 3 years back, not in the future.
@@ -232,6 +232,8 @@ class DecisionKind(StrEnum):
 
 
 class ReviewDecisionRequest(StrictModel):
+    """Body of POST /reviews/{review_id}/decision."""
+
     # The rule below, in the OpenAPI document's terms: a reroute names its route.
     model_config = ConfigDict(
         json_schema_extra={
@@ -239,8 +241,6 @@ class ReviewDecisionRequest(StrictModel):
             "then": {"required": ["route"], "properties": {"route": {"type": "string"}}},
         }
     )
-
-    """Body of POST /reviews/{review_id}/decision."""
 
     decision: DecisionKind
     reviewer: Annotated[str, Field(min_length=1, max_length=200)]
@@ -286,21 +286,6 @@ class OutcomeReport(StrictModel):
 
 
 # ----- stored state -----------------------------------------------------------------------------
-
-
-class ReportWindow(StrictModel):
-    """Which leads a report covers, by when they were submitted: [since, until)."""
-
-    since: IsoTime | None = None
-    until: IsoTime | None = None
-
-    @field_validator("until")
-    @classmethod
-    def _after_since(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
-        since = info.data.get("since")
-        if until is not None and since is not None and until <= since:
-            raise ValueError("must be after since")
-        return until
 
 
 class LeadStatus(StrEnum):

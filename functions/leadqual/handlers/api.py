@@ -240,18 +240,11 @@ def post_intent(batch: Annotated[IntentBatch, Body()], signals: Signals) -> Resp
 
 @api_route(api_routes.PUT_ACCOUNT, Account)
 def put_account(
-    domain: Annotated[str, Path(description="The account's web domain")],
+    domain: Annotated[Domain, Path(description="The account's web domain, e.g. northwind.io")],
     profile: Annotated[AccountProfile, Body()],
     signals: Signals,
 ) -> Response[Account]:
-    try:
-        account = signals.put_account(domain, profile)
-    except ValueError as error:
-        raise HttpError(
-            422, "validation_failed", f"Invalid domain {domain[:80]!r}",
-            [{"field": "domain", "message": str(error)}],
-        ) from None  # fmt: skip
-    return _json(200, account.model_dump(mode="json"))
+    return _json(200, signals.put_account(domain, profile).model_dump(mode="json"))
 
 
 @api_route(api_routes.RETROSPECTIVE, Retrospective)

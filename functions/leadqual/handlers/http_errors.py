@@ -18,8 +18,6 @@ from leadqual.api_routes import takes_body
 MAX_BODY_BYTES = 1_000_000
 # Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
 ID_PATTERN = r"^[a-z]{2}_[A-Za-z0-9]{1,64}(?:-e[0-9]{1,6})?$"
-# Where Powertools says a value was: a refusal's status follows from it (docs/api.md).
-_STATUS_BY_PLACE = {"header": 400, "path": 404}
 
 
 class HttpError(Exception):
@@ -53,19 +51,26 @@ def _field_path(location: Sequence[Any]) -> str:
     return path or "body"
 
 
-def validation_failed(errors: Sequence[Mapping[str, Any]]) -> HttpError:
-    """Powertools' validation errors (loc = (place, field, ...)) as one refusal naming each field.
+def _status_for(place: str, location: Sequence[Any]) -> int:
+    """docs/api.md: a bad header is a 400; a path id this API never hands out names nothing, 404;
+    any other field (a body's, a query's, a domain in a path) that fails validation, 422."""
+    if place == "header":
+        return 400
+    if place == "path" and location and str(location[0]).endswith("_id"):
+        return 404
+    return 422
 
-    A bad header is a 400, a path that names nothing this API hands out a 404, the rest 422.
-    """
-    details, places = [], set()
+
+def validation_failed(errors: Sequence[Mapping[str, Any]]) -> HttpError:
+    """Powertools' validation errors (loc = (place, field, ...)) as one refusal naming each field."""
+    details, statuses = [], set()
     for item in errors:
         place, *location = item.get("loc") or ("body",)
-        places.add(place)
+        statuses.add(_status_for(str(place), location))
         # Pydantic prefixes a validator's message with "Value error, "; the field says what it is about.
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         details.append({"field": _field_path(location) if location else str(place), "message": message})
-    status = min((_STATUS_BY_PLACE.get(place, 422) for place in places), default=422)
+    status = min(statuses, default=422)
     if status == 404:
         return HttpError(404, "not_found", "No such resource", details)
     named = ", ".join(sorted({d["field"] for d in details}))
