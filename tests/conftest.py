@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,13 +49,21 @@ def cloud() -> Iterator[LocalCloud]:
         assert not local.iam.denials, "AccessDenied in AWS:\n" + local.iam.report()
 
 
-@pytest.fixture
-def api_url(cloud: LocalCloud) -> Iterator[str]:
-    """`leadqual serve` on a free loopback port, with its queues polled in the background."""
+@contextmanager
+def serving(cloud: LocalCloud) -> Iterator[str]:
+    """`leadqual serve` on a free loopback port, with the cloud's queues polled in the background."""
     cloud.run_pollers()
     server = serve("127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def api_url(cloud: LocalCloud) -> Iterator[str]:
+    with serving(cloud) as url:
+        yield url

@@ -4,7 +4,6 @@ and stateful sequences along the document's links (a lead created, then read).""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from leadqual.handlers.api import openapi_document
 from leadqual.local.cloud import LocalCloud
-from leadqual.local.server import serve
+from tests.conftest import serving
 
 # Bounded: about a minute and a half in all on 2 cores (make test stays well under 20 minutes).
 EXAMPLES_PER_OPERATION = 30
@@ -32,13 +31,8 @@ NOT_CHECKED = [positive_data_acceptance]
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1) as cloud:
-        cloud.run_pollers()
-        server = serve("127.0.0.1", 0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
-        server.server_close()
+        with serving(cloud) as url:
+            yield url
         assert not cloud.iam.denials, cloud.iam.report()
 
 

@@ -14,6 +14,8 @@ from pydantic import (
     Discriminator,
     Field,
     RootModel,
+    Strict,
+    StrictBool,
     Tag,
     WithJsonSchema,
     model_validator,
@@ -78,7 +80,7 @@ ShortText = Annotated[str, Field(max_length=500)]
 
 class StrictModel(BaseModel):
     """What callers send, accepted exactly as the OpenAPI document describes it (so no silent
-    trimming). Validators are built on first use, not at import: most functions never see a
+    trimming, and numbers and booleans are JSON's own: "5" is not 5, nor 0 false). Validators are built on first use, not at import: most functions never see a
     request body, and building these schemas up front cost ~20-40 ms of every cold start."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -98,8 +100,8 @@ class FormType(StrEnum):
 class Company(StrictModel):
     name: ShortText | None = None
     domain: Domain | None = None
-    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    annual_revenue: Annotated[float, Field(ge=0, le=1e13)] | None = None
+    employees: Annotated[int, Strict(), Field(ge=0, le=10_000_000)] | None = None
+    annual_revenue: Annotated[float, Strict(), Field(ge=0, le=1e13)] | None = None
     industry: ShortText | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
 
@@ -196,7 +198,7 @@ class EventsPosted(
 class IntentSignal(StrictModel):
     domain: Domain
     topic: ShortText
-    score: Annotated[float, Field(ge=0, le=100)]
+    score: Annotated[float, Strict(), Field(ge=0, le=100)]
     competitor: ShortText | None = None
     observed_at: CallerTimestamp = Field(default_factory=utc_now)
 
@@ -209,15 +211,15 @@ class AccountProfile(StrictModel):
     """Body of PUT /accounts/{domain}: firmographics and strategy RevOps owns."""
 
     name: ShortText | None = None
-    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    annual_revenue: Annotated[float, Field(ge=0, le=1e13)] | None = None
+    employees: Annotated[int, Strict(), Field(ge=0, le=10_000_000)] | None = None
+    annual_revenue: Annotated[float, Strict(), Field(ge=0, le=1e13)] | None = None
     industry: ShortText | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     technologies: Annotated[list[ShortText], Field(max_length=200)] = []
-    named_account: bool = False
+    named_account: StrictBool = False
     owner: Annotated[str, Field(max_length=200)] | None = None
     tier: Annotated[str, Field(max_length=50)] | None = None
-    strategic: bool = Field(default=False, description="RevOps marks strategically important accounts")
+    strategic: StrictBool = Field(default=False, description="RevOps marks strategically important accounts")
 
 
 class Account(AccountProfile):
@@ -272,8 +274,8 @@ class OutcomeReport(StrictModel):
     )
 
     outcome: OutcomeKind
-    amount: Annotated[float, Field(ge=0, le=1e12)] | None = None
-    misrouted: bool = False
+    amount: Annotated[float, Strict(), Field(ge=0, le=1e12)] | None = None
+    misrouted: StrictBool = False
     correct_route: RouteAction | None = None
     note: Annotated[str, Field(max_length=2000)] = ""
     occurred_at: CallerTimestamp = Field(default_factory=utc_now)

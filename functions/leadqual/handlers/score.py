@@ -1,19 +1,16 @@
 """Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import resources, wiring
-from leadqual.domain.models import Reevaluation
-from leadqual.handlers.sqs_batch import message_bodies, process_messages
+from leadqual.domain.models import Reevaluation, Scores
+from leadqual.handlers.sqs_batch import process_batch
 from leadqual.observability import lambda_entry, logger, metrics
-
-if TYPE_CHECKING:  # the service module is imported when the function first scores (see wiring)
-    from leadqual.services.scoring import ScoredLead
 
 
 class ScoringMessage(BaseModel):
@@ -21,32 +18,34 @@ class ScoringMessage(BaseModel):
     reevaluation: Reevaluation | None = None  # set for a held lead that new signals or time woke up
 
 
-def _score_batch(messages: list[ScoringMessage]) -> Mapping[str, "ScoredLead"]:
-    try:
-        return wiring.scoring_service().score_batch([m.lead_id for m in messages if m.reevaluation is None])
-    except Exception:
-        # Each message is then scored on its own, and only a message that fails alone fails.
-        logger.exception("batch scoring failed; scoring message by message")
-        return {}
+def score_all(messages: list[ScoringMessage]) -> Sequence[Exception | Scores | None]:
+    from leadqual.services.scoring import ScoringRequest  # with the service, on the first batch (wiring)
+
+    batch = wiring.scoring_service().score([ScoringRequest(m.lead_id, m.reevaluation) for m in messages])
+    if batch.inference_error is not None:
+        logger.error(
+            "batch scoring failed; scored message by message",
+            exc_info=(
+                type(batch.inference_error),
+                batch.inference_error,
+                batch.inference_error.__traceback__,
+            ),
+        )
+    for message, outcome in zip(messages, batch.outcomes, strict=True):
+        if isinstance(outcome, Scores):
+            logger.info(
+                "lead scored", lead_id=message.lead_id, probability=outcome.conversion_probability,
+                grade=outcome.grade,
+            )  # fmt: skip
+            metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
+    return batch.outcomes
+
+
+def dead_lettered(message: ScoringMessage, error: Exception) -> None:
+    wiring.lead_service().record_dead_letter(message.lead_id, resources.SCORING_DLQ, error)
+    metrics.add_metric(name="LeadsDeadLettered", unit=MetricUnit.Count, value=1)
 
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    computed = _score_batch(message_bodies(event, ScoringMessage))
-
-    def score(message: ScoringMessage) -> None:
-        scores = wiring.scoring_service().score_lead(message.lead_id, computed, message.reevaluation)
-        if scores is not None:
-            logger.info(
-                "lead scored",
-                lead_id=message.lead_id,
-                probability=scores.conversion_probability,
-                grade=scores.grade,
-            )
-            metrics.add_metric(name="LeadsScored", unit=MetricUnit.Count, value=1)
-
-    def dead_lettered(message: ScoringMessage, error: Exception) -> None:
-        wiring.lead_service().record_dead_letter(message.lead_id, resources.SCORING_DLQ, error)
-        metrics.add_metric(name="LeadsDeadLettered", unit=MetricUnit.Count, value=1)
-
-    return process_messages(event, ScoringMessage, score, dead_lettered)
+    return process_batch(event, ScoringMessage, score_all, dead_lettered)

@@ -5,7 +5,7 @@ after maxReceiveCount a message moves to its DLQ, which is alarmed. Written out 
 with Powertools' BatchProcessor, whose imports cost the scoring function ~50 ms of cold start.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,20 +16,46 @@ from leadqual.resources import MAX_RECEIVES
 Message = TypeVar("Message", bound=BaseModel)
 
 
-def message_bodies(event: dict[str, Any], model: type[Message]) -> list[Message]:
-    """The batch's messages that parse; the others fail on their own in `process_messages`."""
-    parsed = []
-    for record in event.get("Records", []):
-        try:
-            parsed.append(model.model_validate_json(record.get("body", "")))
-        except ValueError:
-            continue
-    return parsed
-
-
 def is_last_attempt(record: dict[str, Any]) -> bool:
     """This delivery is the last before SQS moves the message to its dead-letter queue."""
     return int(record.get("attributes", {}).get("ApproximateReceiveCount", "1")) >= MAX_RECEIVES
+
+
+def process_batch(
+    event: dict[str, Any],
+    model: type[Message],
+    handle_all: Callable[[list[Message]], Sequence[Exception | object]],
+    dead_lettered: Callable[[Message, Exception], None] | None = None,
+) -> dict[str, list[dict[str, str]]]:
+    """Parses each record once and hands the messages that parse to `handle_all` together, which
+    returns one outcome per message (an exception for one that failed); a record that does not
+    parse or failed goes back to its queue alone. `dead_lettered` is told of a message that failed
+    its last attempt, so the lead can say so."""
+    messages: list[tuple[dict[str, Any], Message]] = []
+    failed: list[tuple[dict[str, Any], Message | None, Exception]] = []
+    for record in event.get("Records", []):
+        try:
+            messages.append((record, model.model_validate_json(record["body"])))
+        except Exception as unreadable:
+            failed.append((record, None, unreadable))
+    outcomes = handle_all([message for _, message in messages])
+    for (record, message), outcome in zip(messages, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            failed.append((record, message, outcome))
+    position = {id(record): index for index, record in enumerate(event.get("Records", []))}
+    failed.sort(key=lambda failure: position[id(failure[0])])  # in the batch's order
+    for record, failed_message, error in failed:
+        logger.error(
+            "message failed; SQS will deliver it again",
+            message_id=record.get("messageId"),
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        if failed_message is not None and dead_lettered is not None and is_last_attempt(record):
+            try:
+                dead_lettered(failed_message, error)
+            except Exception:
+                logger.exception("could not record the dead-lettered message on its lead")
+    return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record, _, _ in failed]}
 
 
 def process_messages(
@@ -38,19 +64,16 @@ def process_messages(
     handle: Callable[[Message], None],
     dead_lettered: Callable[[Message, Exception], None] | None = None,
 ) -> dict[str, list[dict[str, str]]]:
-    """`dead_lettered` is told of a message that failed its last attempt, so the lead can say so."""
-    failures = []
-    for record in event.get("Records", []):
-        message = None
-        try:
-            message = model.model_validate_json(record["body"])
-            handle(message)
-        except Exception as error:
-            logger.exception("message failed; SQS will deliver it again", message_id=record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-            if message is not None and dead_lettered is not None and is_last_attempt(record):
-                try:
-                    dead_lettered(message, error)
-                except Exception:
-                    logger.exception("could not record the dead-lettered message on its lead")
-    return {"batchItemFailures": failures}
+    """`process_batch` for a handler of one message at a time."""
+
+    def one_by_one(messages: list[Message]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for message in messages:
+            try:
+                handle(message)
+                outcomes.append(None)
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    return process_batch(event, model, one_by_one, dead_lettered)
