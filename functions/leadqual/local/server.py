@@ -23,6 +23,7 @@ DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 TOO_LARGE = b'{"error": "body_too_large", "message": "The request body is over 1 MB; nothing was stored", "details": [{"field": "body", "message": "at most 1 MB"}]}'
 
 
+# Written by `_send` itself, for the bytes it sends; the API's other headers pass through.
 _HEADERS_SET_HERE = {"content-type", "content-length"}
 # The contract, generated from the routes (docs/openapi.json is the same document); local only.
 OPENAPI_PATH = "/openapi.json"
