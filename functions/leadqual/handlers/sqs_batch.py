@@ -31,20 +31,20 @@ def process_batch(
     returns one outcome per message (an exception for one that failed); a record that does not
     parse or failed goes back to its queue alone. `dead_lettered` is told of a message that failed
     its last attempt, so the lead can say so."""
-    messages: list[tuple[dict[str, Any], Message]] = []
-    failed: list[tuple[dict[str, Any], Message | None, Exception]] = []
-    for record in event.get("Records", []):
+    records: list[dict[str, Any]] = event.get("Records", [])
+    parsed: dict[int, Message] = {}
+    failed: dict[int, tuple[Message | None, Exception]] = {}  # by position in the batch
+    for position, record in enumerate(records):
         try:
-            messages.append((record, model.model_validate_json(record["body"])))
+            parsed[position] = model.model_validate_json(record["body"])
         except Exception as unreadable:
-            failed.append((record, None, unreadable))
-    outcomes = handle_all([message for _, message in messages])
-    for (record, message), outcome in zip(messages, outcomes, strict=True):
+            failed[position] = (None, unreadable)
+    outcomes = handle_all(list(parsed.values()))
+    for (position, message), outcome in zip(parsed.items(), outcomes, strict=True):
         if isinstance(outcome, Exception):
-            failed.append((record, message, outcome))
-    position = {id(record): index for index, record in enumerate(event.get("Records", []))}
-    failed.sort(key=lambda failure: position[id(failure[0])])  # in the batch's order
-    for record, failed_message, error in failed:
+            failed[position] = (message, outcome)
+    for position, (failed_message, error) in sorted(failed.items()):
+        record = records[position]
         logger.error(
             "message failed; SQS will deliver it again",
             message_id=record.get("messageId"),
@@ -55,7 +55,7 @@ def process_batch(
                 dead_lettered(failed_message, error)
             except Exception:
                 logger.exception("could not record the dead-lettered message on its lead")
-    return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record, _, _ in failed]}
+    return {"batchItemFailures": [{"itemIdentifier": records[p]["messageId"]} for p in sorted(failed)]}
 
 
 def process_messages(
