@@ -444,13 +444,14 @@ class RoutingDecision(BuiltOnFirstUse):
     intent_topics: list[str] = []
 
 
-class Review(BuiltOnFirstUse):
+class ReviewContent(BuiltOnFirstUse):
+    """What a review asks of the SDR: stored on the review and shown to the SDR (ReviewView)."""
+
     review_id: str
     lead_id: str
     account: str | None
     status: ReviewStatus
     triggers: list[str]
-    review_reasons: list[str] = []
     reasons: list[str]
     recent_behaviour: list[str] = []
     intent_topics: list[str] = []
@@ -460,6 +461,10 @@ class Review(BuiltOnFirstUse):
     rule: str
     created_at: datetime
     due_at: datetime
+
+
+class Review(ReviewContent):
+    review_reasons: list[str] = []
     decided_at: datetime | None = None
     decided_by: str | None = None
     decision: DecisionKind | None = None

@@ -12,7 +12,7 @@ from leadqual.domain.models import (
     LeadStatus,
     OutcomeKind,
     OutcomeRecord,
-    ReviewStatus,
+    ReviewContent,
     ReviewSummary,
     Route,
     Scores,
@@ -100,24 +100,10 @@ class OutcomeAccepted(BaseModel):
     outcomes: int = Field(description="Outcomes the lead has now")
 
 
-class ReviewView(BaseModel):
+class ReviewView(ReviewContent):
     """What an SDR sees of a review; never the task token."""
 
-    review_id: str
-    lead_id: str
-    account: str | None
-    status: ReviewStatus
-    triggers: list[str]
     why_review: list[str]
-    reasons: list[str]
-    recent_behaviour: list[str]
-    intent_topics: list[str]
-    scores: Scores | None
-    suggested_route: RouteAction
-    suggested_owner: str
-    rule: str
-    created_at: datetime
-    due_at: datetime
     # Once decided (or escalated):
     decision: str | None = None
     decided_by: str | None = None
