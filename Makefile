@@ -42,8 +42,9 @@ model: $(STAMP)
 	$(BIN)/leadqual train --version 2026-11-27-2
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions infra training tests bench
-	$(BIN)/ruff format --check functions infra training tests bench
+	$(BIN)/ruff check functions infra training tools tests bench
+	$(BIN)/ruff format --check functions infra training tools tests bench
+	$(BIN)/python -m leadqual_tools.import_cycles
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

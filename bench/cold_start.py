@@ -51,7 +51,7 @@ print(json.dumps({{"ms": elapsed * 1000, "rss_mb": peak_kb / 1024}}))
 API_FIRST_REQUEST = "ingest function: imports + first request (a 422)"
 FIRST_REQUEST = (
     "import leadqual.handlers.api as api\n"
-    "from leadqual.local.api_gateway import proxy_event\n"
+    "from leadqual_tools.local.api_gateway import proxy_event\n"
     "event = proxy_event('POST', '/leads', {'content-type': 'application/json'}, '{\"email\": \"x\"}')\n"
     "class Context:\n"
     "    function_name, memory_limit_in_mb, aws_request_id = 'leadqual-bench', 256, 'bench'\n"

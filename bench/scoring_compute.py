@@ -16,6 +16,7 @@ import itertools
 import os
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.scoring import Scorer
@@ -62,13 +63,11 @@ def main() -> None:
         outputs = [model.predict(matrix) for matrix in matrices]
         figures = best_per_lead_microseconds(
             {
-                "full": [lambda c=c: scorer.score(model, c) for c in chunks],
-                "bare": [lambda m=m: model.session.run(None, {"features": m}) for m in matrices],
-                "features": [lambda c=c: scorer.features.build(c) for c in chunks],
-                "inference": [lambda m=m: model.predict(m) for m in matrices],
-                "reasons": [
-                    lambda c=c, o=o: scorer.explain(c, o) for c, o in zip(chunks, outputs, strict=True)
-                ],
+                "full": [partial(scorer.score, model, c) for c in chunks],
+                "bare": [partial(model.session.run, None, {"features": m}) for m in matrices],
+                "features": [partial(scorer.features.build, c) for c in chunks],
+                "inference": [partial(model.predict, m) for m in matrices],
+                "reasons": [partial(scorer.explain, c, o) for c, o in zip(chunks, outputs, strict=True)],
             },
             batch,
         )

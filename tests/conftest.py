@@ -10,8 +10,8 @@ import pytest
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.cloud import LocalCloud
-from leadqual.local.server import serve
+from leadqual_tools.local.cloud import LocalCloud
+from leadqual_tools.local.server import serve
 
 
 def lead_body(

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadqual.domain.models import Account, FormType, Lead, LeadStatus
 from leadqual.domain.ports import ConflictError
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.inputs import FormType
+from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 

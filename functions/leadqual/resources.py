@@ -1,6 +1,6 @@
 """The one place that names leadqual's resources.
 
-CDK (infra/), the local mode (leadqual.local) and the tests read these names instead of
+CDK (infra/), the local mode (leadqual_tools.local) and the tests read these names instead of
 repeating strings, so a renamed queue cannot leave one of them behind.
 """
 
@@ -9,12 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class RouteAction(StrEnum):
-    SDR_OUTREACH = "sdr_outreach"
-    AE_NOTIFY = "ae_notify"
-    NURTURE = "nurture"
-    HOLD = "hold"
+from leadqual.domain.schemas.shared import RouteAction
 
 
 class Env(StrEnum):

@@ -24,6 +24,8 @@ from leadqual.settings import (
 
 if TYPE_CHECKING:
     from leadqual.domain.policy import Policy
+    from leadqual.services.dispatch import DispatchService
+    from leadqual.services.escalation import EscalationService
     from leadqual.services.feedback import FeedbackService
     from leadqual.services.holds import HoldSweeper
     from leadqual.services.leads import LeadService
@@ -109,19 +111,37 @@ def hold_sweeper() -> HoldSweeper:
 
 @once_per_environment
 def routing_service() -> RoutingService:
-    from leadqual.adapters.messaging import QueueDispatcher
     from leadqual.services.routing import RoutingService
 
     settings = current_settings()
     return RoutingService(
+        DynamoLeadStore(settings.leads_table), DynamoSignalStore(settings.signals_table), policy()
+    )
+
+
+@once_per_environment
+def dispatch_service() -> DispatchService:
+    from leadqual.adapters.messaging import QueueDispatcher
+    from leadqual.services.dispatch import DispatchService
+
+    settings = current_settings()
+    return DispatchService(
         DynamoLeadStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
         policy(),
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
-        SnsNotifier(settings.sdr_topic_arn),
-        review_service(),
         DynamoSdrRoster(settings.leads_table),
         DynamoHoldIndex(settings.leads_table),
+    )
+
+
+@once_per_environment
+def escalation_service() -> EscalationService:
+    from leadqual.services.escalation import EscalationService
+
+    settings = current_settings()
+    return EscalationService(
+        DynamoLeadStore(settings.leads_table), SnsNotifier(settings.sdr_topic_arn), review_service()
     )
 
 

@@ -24,8 +24,8 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
-from leadqual.domain.features import FeatureSpec
-from leadqual.domain.records import unservable_columns
+from leadqual.domain.features.model_input import unservable_columns
+from leadqual.domain.features.spec import FeatureSpec
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "functions" / "leadqual"
@@ -125,7 +125,7 @@ class PipBundling:
         shutil.copytree(
             PACKAGE,
             out / "leadqual",
-            ignore=shutil.ignore_patterns("__pycache__", "local", "cli.py"),
+            ignore=shutil.ignore_patterns("__pycache__"),
             dirs_exist_ok=True,
         )
         # The policy validated at synth is the one every function loads (the package's default path).

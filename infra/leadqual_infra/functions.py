@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -37,7 +38,7 @@ class FunctionFactory:
         return self._code[scoring]
 
     def create(
-        self, scope: Construct, spec: FunctionSpec, extra_environment: dict[str, str] | None = None
+        self, scope: Construct, spec: FunctionSpec, extra_environment: Mapping[str, str] | None = None
     ) -> lambda_.Function:
         construct_id = "".join(part.title() for part in spec.name.split("-")) + "Function"
         log_group = logs.LogGroup(

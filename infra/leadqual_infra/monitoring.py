@@ -86,7 +86,7 @@ class Monitoring(Construct):
         )
 
     def _alarm(
-        self, construct_id: str, metric: cloudwatch.IMetric, description: str, threshold: float = 0
+        self, construct_id: str, metric: cloudwatch.Metric, description: str, threshold: float = 0
     ) -> None:
         alarm = metric.create_alarm(
             self,

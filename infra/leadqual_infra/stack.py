@@ -68,7 +68,7 @@ class LeadqualStack(cdk.Stack):
             review_queue=queues.review_requests,
             review_timeout_seconds=review_timeout,
         )
-        state_machine_env = {Env.STATE_MACHINE_ARN: workflow.state_machine.state_machine_arn}
+        state_machine_env: dict[str, str] = {Env.STATE_MACHINE_ARN: workflow.state_machine.state_machine_arn}
         pipeline = ScoringPipeline(self, "Pipeline", queues=queues, factory=factory)
         pipeline.score_function.add_environment(
             Env.STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn

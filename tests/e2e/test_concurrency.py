@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from leadqual import resources
-from leadqual.local.api_gateway import ApiResponse, call_api
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.local.api_gateway import ApiResponse, call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.conftest import lead_body, lead_items
 
 CONCURRENT = 20

@@ -8,9 +8,9 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud, wait_until
-from leadqual.local.stack_template import Resolver, StackTemplate, synthesize
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.stack_template import Resolver, StackTemplate, synthesize
 from tests.conftest import lead_body
 
 LOCAL_OVERRIDES = {"POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLICY_FILE"}
@@ -19,7 +19,7 @@ LOCAL_OVERRIDES = {"POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLIC
 def _stack(cloud: LocalCloud) -> tuple[StackTemplate, Resolver]:
     assert cloud.stack is not None
     physical = {}
-    from leadqual.local.stack_template import Physical
+    from leadqual_tools.local.stack_template import Physical
 
     # Resolve the template again, from what moto now holds, independently of how it was provisioned.
     for logical_id, resource in cloud.stack.resources.items():

@@ -1,6 +1,6 @@
 """AWS calls fail and are retried: every lead still ends in a state it shows, nothing goes out twice.
 
-Faults are AWS errors that moto answers instead of running the call (leadqual.local.faults), so
+Faults are AWS errors that moto answers instead of running the call (leadqual_tools.local.faults), so
 botocore's retries, Step Functions' retries and SQS redeliveries all run as they would in AWS.
 """
 
@@ -14,10 +14,10 @@ import pytest
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import ATTEMPTS_PER_CALL, client
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud, wait_until
-from leadqual.local.faults import FOREVER, Fault
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.faults import FOREVER, Fault
 from tests.conftest import lead_body, lead_items
 from tests.e2e.test_flow import _lead, _settle, _submit
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from leadqual import wiring
-from leadqual.cli import main
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
 from leadqual.settings import current_settings
+from leadqual_tools.cli import main
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.e2e.test_flow import _settle, _submit
 
 SETTLED = {"routed", "hold", "pending_review"}

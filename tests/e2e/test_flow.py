@@ -4,8 +4,9 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud, wait_until
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
 from tests.conftest import lead_body
 
 
@@ -45,9 +46,9 @@ def test_low_intent_newsletter_is_auto_routed_to_nurture(cloud: LocalCloud) -> N
     lead = _settle(cloud, lead_id, {"routed"})
     assert lead["route"]["action"] == "nurture" and lead["route"]["decided_by"] == "rules"
     assert lead["sla"]["seconds_to_route"] > 0 and lead["sla"]["seconds_in_review"] is None
-    assert [
-        m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(resources.RouteAction.NURTURE))
-    ] == [lead_id]
+    assert [m["lead_id"] for m in cloud.drain_queue(resources.action_queue_name(RouteAction.NURTURE))] == [
+        lead_id
+    ]
 
 
 def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: LocalCloud) -> None:
@@ -57,7 +58,7 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
         lead = _settle(cloud, lead_id, {"pending_review"})
         assert lead["route"] is None and "named_account" in lead["review"]["triggers"]
     # Nothing is dispatched while the SDR has not decided.
-    assert cloud.queue_depth(resources.action_queue_name(resources.RouteAction.AE_NOTIFY)) == 0
+    assert cloud.queue_depth(resources.action_queue_name(RouteAction.AE_NOTIFY)) == 0
     reviews = call_api("GET", "/reviews?status=pending&account=northwind.io").json()["reviews"]
     assert len(reviews) == 3 and all("task_token" not in str(r) for r in reviews)
     by_lead = {r["lead_id"]: r["review_id"] for r in reviews}
@@ -90,7 +91,7 @@ def test_named_account_waits_for_review_then_approve_reject_reroute(cloud: Local
     )
     assert other.status == 409 and "approve -> ae_notify by sam" in other.json()["message"]
     # and nothing went downstream twice
-    sent = cloud.drain_queue(resources.action_queue_name(resources.RouteAction.AE_NOTIFY))
+    sent = cloud.drain_queue(resources.action_queue_name(RouteAction.AE_NOTIFY))
     assert [m["lead_id"] for m in sent] == [leads["approve"]]
 
 
@@ -132,8 +133,8 @@ def test_poison_message_ends_in_the_dlq(cloud: LocalCloud) -> None:
 def test_in_aws_the_reviewer_is_the_authenticated_caller_not_the_body(cloud: LocalCloud) -> None:
     import json
 
-    from leadqual.local.api_gateway import API_FUNCTION, proxy_event
-    from leadqual.local.invoker import invoke_in_process
+    from leadqual_tools.local.api_gateway import API_FUNCTION, proxy_event
+    from leadqual_tools.local.invoker import invoke_in_process
 
     call_api("PUT", "/accounts/hooli.io", {"named_account": True, "owner": "maria.lopez"})
     lead_id = _submit(email="gavin@hooli.io")

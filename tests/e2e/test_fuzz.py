@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.conftest import lead_body
 
 EXAMPLES = 120

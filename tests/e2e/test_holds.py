@@ -11,9 +11,9 @@ import yaml
 
 from leadqual import resources
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud, wait_until
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
 from tests.e2e.test_flow import _settle, _submit
 
 

@@ -7,12 +7,17 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from leadqual.local.server import LISTEN_BACKLOG
+from leadqual_tools.local.server import LISTEN_BACKLOG
+
+
+def _connect(api_url: str, timeout: float = 30) -> http.client.HTTPConnection:
+    url = urlsplit(api_url)
+    assert url.hostname is not None
+    return http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
 
 
 def _raw_post(api_url: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    url = urlsplit(api_url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection = _connect(api_url)
     connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     status, payload = response.status, json.loads(response.read())
@@ -30,11 +35,10 @@ def test_leadqual_serve_answers_an_oversized_body_413_and_bytes_that_are_not_utf
 def test_leadqual_serve_answers_a_hundred_clients_arriving_at_once(api_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    url = urlsplit(api_url)
     assert LISTEN_BACKLOG >= 64
 
     def get(_: int) -> int:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        connection = _connect(api_url, timeout=60)
         connection.request("GET", "/reviews?status=pending")
         status = connection.getresponse().status
         connection.close()
@@ -47,8 +51,7 @@ def test_leadqual_serve_answers_a_hundred_clients_arriving_at_once(api_url: str)
 def test_leadqual_serve_serves_the_openapi_document_of_docs(api_url: str) -> None:
     from pathlib import Path
 
-    url = urlsplit(api_url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection = _connect(api_url)
     connection.request("GET", "/openapi.json")
     response = connection.getresponse()
     served = json.loads(response.read())

@@ -11,10 +11,11 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
-from leadqual.local.server import serve
-from leadqual.local.stack_template import ACCOUNT, REGION
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
+from leadqual_tools.local.server import serve
+from leadqual_tools.local.stack_template import ACCOUNT, REGION
 from tests.conftest import lead_body
 from tests.e2e.test_faults import _pending_review
 from tests.e2e.test_flow import _settle
@@ -27,7 +28,7 @@ def test_a_decision_is_delivered_while_another_workflow_is_just_starting(cloud: 
     # as happens under load between StartExecution and the execution's first step.
     (machine,) = stepfunctions_parser_backends[ACCOUNT][REGION].state_machines
     starting = copy.copy(machine.executions[0])
-    starting.exec_worker, starting.exec_status = None, None
+    starting.exec_worker, starting.exec_status = None, None  # type: ignore[attr-defined]  # set by moto at run time
     machine.executions.insert(0, starting)
     try:
         decision = {"decision": "approve", "reviewer": "sam"}
@@ -40,7 +41,7 @@ def test_a_decision_is_delivered_while_another_workflow_is_just_starting(cloud: 
 
 
 def test_a_queue_still_counts_its_messages_though_sending_no_longer_counts_them(cloud: LocalCloud) -> None:
-    queue = cloud.urls[resources.action_queue_name(resources.RouteAction.NURTURE)]
+    queue = cloud.urls[resources.action_queue_name(RouteAction.NURTURE)]
     sqs = client("sqs")
     for number in range(30):
         sqs.send_message(
@@ -62,7 +63,12 @@ def test_a_new_lead_waits_for_room_while_the_pipeline_is_busy(cloud: LocalCloud)
         assert call_api("POST", "/leads", lead_body(email=f"p{number}@initech.io")).status == 202
     assert cloud.backlog() == 3  # three scoring messages, nothing polled yet
     admitted = threading.Event()
-    waiting = threading.Thread(target=lambda: (cloud.wait_for_room(3), admitted.set()))
+
+    def wait_then_say_so() -> None:
+        cloud.wait_for_room(3)
+        admitted.set()
+
+    waiting = threading.Thread(target=wait_then_say_so)
     waiting.start()
     assert not admitted.wait(0.3), "admitted while the backlog was at its limit"
     cloud.pump()  # scores them; their workflows run on moto's threads

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from leadqual.cli import main
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.cli import main
+from leadqual_tools.local.cloud import LocalCloud
 from tests.e2e.test_flow import _settle, _submit
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.local.api_gateway import ApiResponse, call_api
-from leadqual.local.cloud import LocalCloud, wait_until
-from leadqual.local.iam import Permission, allowed
+from leadqual_tools.local.api_gateway import ApiResponse, call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.iam import Permission, allowed
 from tests.conftest import lead_body
 
 EMAIL = "priya.raman@northwind.io"

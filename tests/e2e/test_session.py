@@ -1,6 +1,6 @@
 """The scripted `leadqual session`: five scenarios over HTTP against `leadqual serve`."""
 
-from leadqual.local.session import run_session
+from leadqual_tools.local.session import run_session
 
 
 def test_the_five_qualification_scenarios_behave_as_the_policy_says(api_url: str) -> None:

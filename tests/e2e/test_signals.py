@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.e2e.test_flow import _settle, _submit
 
 

@@ -8,8 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
 
-from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC
 from leadqual_infra.bundling import PYTHON_VERSION, compile_bytecode, model_directory, runtime_interpreter
+from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_SPEC
 from leadqual_training.train import load_spec
 
 INTERPRETER = runtime_interpreter()

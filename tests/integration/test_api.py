@@ -1,8 +1,8 @@
 """The api handler against moto: bad input gets a 4xx naming the field and stores nothing."""
 
 from leadqual import resources
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.conftest import lead_body
 
 
@@ -53,7 +53,7 @@ def test_an_idempotency_key_older_than_24_hours_is_not_replayed(cloud: LocalClou
     from datetime import timedelta
 
     from leadqual.adapters.dynamo_leads import DynamoLeadStore
-    from leadqual.domain.models import utc_now
+    from leadqual.domain.schemas.shared import utc_now
 
     # GIVEN a key answered 25 hours ago (DynamoDB's TTL may not have deleted it yet)
     store = DynamoLeadStore(resources.LEADS_TABLE)

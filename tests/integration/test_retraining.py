@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from leadqual.cli import DEFAULT_SPEC, main
-from leadqual.tabular import write_rows
+from leadqual_tools.cli import main
+from leadqual_tools.paths import DEFAULT_SPEC
 from leadqual_training.retrain import retrain
 from leadqual_training.synthetic import write_training_csv
+from leadqual_training.tabular import write_rows
 from leadqual_training.train import load_rows, load_spec, train
 
 FAST = ("logistic_regression",)  # the gate is what is tested here, not the model family

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from leadqual import resources, wiring
-from leadqual.local import invoker
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud
+from leadqual_tools.local import invoker
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud
 from tests.conftest import lead_body
 
 
@@ -29,7 +29,12 @@ def test_one_inference_for_the_batch_and_only_the_bad_messages_fail(
         model = wiring.scoring_service().model
     batches: list[int] = []
     predict = model.predict
-    monkeypatch.setattr(model, "predict", lambda vectors: batches.append(len(vectors)) or predict(vectors))
+
+    def counted(vectors: Any) -> Any:
+        batches.append(len(vectors))
+        return predict(vectors)
+
+    monkeypatch.setattr(model, "predict", counted)
     event = {"Records": [
         _record("m1", json.dumps({"lead_id": ids[0]})), _record("m2", json.dumps({"lead_id": "ld_missing"})),
         _record("m3", "{not json"), _record("m4", json.dumps({"lead_id": ids[1]})),

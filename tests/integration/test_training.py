@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC, main
-from leadqual.domain.feature_matrix import FeatureMatrix
+from leadqual.domain.features.matrix import FeatureMatrix
+from leadqual_tools.cli import main
+from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_SPEC
 from leadqual_training.synthetic import write_crm_export, write_training_csv
 from leadqual_training.train import TrainingDataError, load_spec, train
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from leadqual.cli import _sigv4_headers
+from leadqual_tools.cli import _sigv4_headers
 
 
 def test_rules_explain_signs_for_execute_api(monkeypatch: pytest.MonkeyPatch) -> None:

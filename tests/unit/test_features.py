@@ -1,10 +1,11 @@
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from leadqual.domain.feature_matrix import FeatureMatrix, vector_of
-from leadqual.domain.features import FeatureDef, FeatureSpec, LabelSpec
+from leadqual.domain.features.matrix import FeatureMatrix, vector_of
+from leadqual.domain.features.spec import FeatureDef, FeatureSpec, LabelSpec
 from leadqual_training.train import load_spec
 
 SPEC = Path(__file__).resolve().parents[2] / "training" / "specs" / "leadqual_default.yaml"
@@ -86,7 +87,7 @@ def test_a_batch_is_built_exactly_as_its_records_one_by_one() -> None:
     # GIVEN records as serving builds them and as exports give them: numbers, text numbers, gaps,
     # absent columns, labels as a list or as "a;b" text
     spec = load_spec(SPEC).fit([{"company_industry": "Software", "technologies": "salesforce;aws"}])
-    records = [
+    records: list[dict[str, Any]] = [
         {"email": "a@gmail.com", "title": "VP of Sales", "company_employees": 1200, "technologies": ["aws"]},
         {"email": "b@corp.io", "company_employees": "1,200", "pricing_views": "3", "technologies": "aws;salesforce"},
         {"email": "c@corp.io", "company_employees": None, "company_annual_revenue": float("nan")},

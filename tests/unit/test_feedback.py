@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 from leadqual.domain.feedback import final_outcome, retrospective
-from leadqual.domain.models import FormType, Lead, LeadStatus, OutcomeKind, OutcomeRecord
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.inputs import FormType, OutcomeKind
+from leadqual.domain.schemas.lead import Lead, LeadStatus, OutcomeRecord
+from leadqual.domain.schemas.shared import RouteAction
 
 
 def _on(kind: OutcomeKind, day: int) -> OutcomeRecord:

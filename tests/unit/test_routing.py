@@ -2,11 +2,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadqual.domain.models import Account, Company, FormType, Lead, LeadStatus, PageCategory, Scores
 from leadqual.domain.policy import PolicyError, load_policy, parse_policy
-from leadqual.domain.routing import QualificationContext, decide
+from leadqual.domain.qualification.context import QualificationContext
+from leadqual.domain.qualification.decision import decide
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.inputs import Company, FormType, PageCategory
+from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import RouteAction
 from leadqual.domain.signals import StoredEvent
-from leadqual.resources import RouteAction
 
 POLICY = load_policy()
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

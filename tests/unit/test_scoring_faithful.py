@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.domain.models import Company, FormType, Lead, LeadStatus
-from leadqual.domain.records import serving_record
-from leadqual.domain.scoring import ModelOutputs, Scorer
+from leadqual.domain.features.model_input import serving_record
+from leadqual.domain.ports import ModelOutputs
+from leadqual.domain.schemas.inputs import Company, FormType
+from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.scoring import Scorer
 from leadqual.domain.signals import StoredEvent
 from leadqual.settings import DEFAULT_MODEL_ROOT
 

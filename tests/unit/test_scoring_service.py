@@ -8,8 +8,9 @@ from typing import Any, cast
 import pytest
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.domain.models import LeadStatus, Reevaluation, Scores
 from leadqual.domain.ports import LeadStore, SignalStore
+from leadqual.domain.schemas.lead import LeadStatus, Reevaluation
+from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.scoring import Scorer
 from leadqual.services.scoring import ScoringRequest, ScoringService
 from leadqual.settings import DEFAULT_MODEL_ROOT

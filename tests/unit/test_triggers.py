@@ -5,10 +5,14 @@ from typing import Any
 
 import pytest
 
-from leadqual.domain.models import Account, Company, FormType, Lead, LeadStatus, OutcomeKind, Scores
+from leadqual.domain.features.model_input import behaviour_columns
 from leadqual.domain.policy import Policy, load_policy
-from leadqual.domain.records import behaviour_columns
-from leadqual.domain.routing import QualificationContext, decide
+from leadqual.domain.qualification.context import QualificationContext
+from leadqual.domain.qualification.decision import decide
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.inputs import Company, FormType, OutcomeKind
+from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.signals import BehaviourWindows, StoredEvent, StoredIntent
 
 POLICY = load_policy()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.domain.models import Reason, Scores
+from leadqual.domain.schemas.scores import Reason, Scores
 from leadqual.domain.scoring import Scorer
 from leadqual_training.metrics import evaluate, render_lift
 from leadqual_training.train import Progress, check_export, fingerprint, load_rows

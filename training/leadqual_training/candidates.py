@@ -38,7 +38,9 @@ class FittedModel(Protocol):
 
 class Candidate(Protocol):
     kind: str
-    grid: list[dict[str, Any]]
+
+    @property
+    def grid(self) -> list[dict[str, Any]]: ...
 
     def fit(self, x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> FittedModel: ...
 
@@ -59,8 +61,8 @@ class FittedLogistic:
 
 
 class LogisticCandidate:
-    kind = "logistic_regression"
-    grid = [{"C": c} for c in (0.01, 0.1, 1.0, 10.0)]
+    kind: str = "logistic_regression"
+    grid: list[dict[str, Any]] = [{"C": c} for c in (0.01, 0.1, 1.0, 10.0)]
 
     def fit(self, x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> FittedLogistic:
         mean = x.mean(axis=0)

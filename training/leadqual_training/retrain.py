@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.domain.records import unservable_columns
+from leadqual.domain.features.model_input import unservable_columns
 from leadqual.domain.scoring import Scorer
-from leadqual.tabular import write_rows
 from leadqual_training.backtest import in_chunks
 from leadqual_training.metrics import evaluate
+from leadqual_training.tabular import write_rows
 from leadqual_training.train import KINDS, Progress, fingerprint, load_rows, train
 
 DEFAULT_MIN_GAIN = 0.002

@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from leadqual.domain.features import FeatureSpec
+from leadqual.domain.features.model_input import serving_record
+from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.identity import account_domain_for
-from leadqual.domain.models import Account, Company, FormType, Lead, LeadStatus
-from leadqual.domain.records import serving_record
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.inputs import Company, FormType
+from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.signals import StoredEvent, StoredIntent
 
 INDUSTRIES = {  # name: (weight, conversion effect, revenue per employee)

@@ -26,9 +26,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from leadqual.domain.feature_matrix import FeatureMatrix
-from leadqual.domain.features import FeatureSpec
-from leadqual.domain.records import unservable_columns
+from leadqual.domain.features.matrix import FeatureMatrix
+from leadqual.domain.features.model_input import unservable_columns
+from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
 from leadqual_training.candidates import (
     SEED,
@@ -244,39 +244,60 @@ def _comparison(chosen: TrainedCandidate, baseline: TrainedCandidate, cv: dict[s
     return summary
 
 
-def train(
-    data: Path,
-    spec_path: Path,
-    out_root: Path,
-    version: str | None = None,
-    progress: Progress = print,
-    make_current: bool = True,
-    kinds: tuple[str, ...] = KINDS,
-) -> TrainingResult:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class OrderedData:
+    """The export's labelled rows in time order (or a seeded shuffle), and where they are cut."""
 
-    def step(message: str) -> None:
-        progress(f"[{time.perf_counter() - started:6.1f}s] {message}")
+    rows: list[dict[str, Any]]
+    labels: np.ndarray
+    split: Split
 
-    spec = load_spec(spec_path)
+
+@dataclass(frozen=True)
+class Selection:
+    """The fitted feature specification, the model matrix, and the candidate cross-validation chose."""
+
+    fitted: FeatureSpec
+    x: np.ndarray
+    candidates: list[Candidate]
+    best_params: dict[str, dict[str, Any]]
+    cv: dict[str, dict[str, float]]
+    chosen_kind: str
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Every candidate fitted, calibrated and exported, with its holdout figures."""
+
+    trained: dict[str, TrainedCandidate]
+    metrics: dict[str, dict[str, Any]]
+    chosen: TrainedCandidate
+    baseline: TrainedCandidate
+
+
+def read_data(data: Path, spec: FeatureSpec, step: Progress) -> OrderedData:
+    """Step 1, data: read and check the export, put it in time order, cut it."""
     step(f"reading {data}")
     labelled = check_export(load_rows(data), spec, step)
     step(
         f"{len(labelled.rows)} rows, {int(labelled.labels.sum())} conversions ({labelled.labels.mean():.1%})"
     )
-
+    time_column = spec.time_column
     order = (
-        sorted(range(len(labelled.rows)), key=lambda i: _time_key(labelled.rows[i][spec.time_column]))
-        if spec.time_column
+        sorted(range(len(labelled.rows)), key=lambda i: _time_key(labelled.rows[i][time_column]))
+        if time_column
         else list(np.random.default_rng(SEED).permutation(len(labelled.rows)))
     )
     rows = [labelled.rows[i] for i in order]
-    y = labelled.labels[order]
-    split = Split.of(len(rows))
+    return OrderedData(rows, labelled.labels[order], Split.of(len(rows)))
 
+
+def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], step: Progress) -> Selection:
+    """Step 2, selection: fit the features on the training slice, warn of leaks, cross-validate."""
+    rows, y, split = data.rows, data.labels, data.split
     fitted = spec.fit(rows[: split.calibration_start])
     columns = fitted.output_columns()
-    owners = fitted.column_owners()
     step(f"{len(fitted.features)} features -> {len(columns)} model columns")
     x = FeatureMatrix(fitted).build(rows)
     warnings = _leak_warnings(x[: split.holdout_start], y[: split.holdout_start], columns)
@@ -289,9 +310,9 @@ def train(
     for warning in warnings:
         step(f"WARNING: {warning}")
 
-    candidates: list[Candidate] = [
-        c for c in (LogisticCandidate(), AdditiveBoostingCandidate(owners)) if c.kind in kinds
-    ]
+    owners = fitted.column_owners()
+    offered: tuple[Candidate, ...] = (LogisticCandidate(), AdditiveBoostingCandidate(owners))
+    candidates = [c for c in offered if c.kind in kinds]
     step(f"choosing among {', '.join(c.kind for c in candidates)} by {CV_FOLDS}-fold cross-validation")
     best_params: dict[str, dict[str, Any]] = {}
     cv: dict[str, dict[str, float]] = {}
@@ -301,23 +322,37 @@ def train(
         )
     chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
     step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
+    return Selection(fitted, x, candidates, best_params, cv, chosen_kind, warnings)
 
-    version = version or next_version(out_root, datetime.now().date().isoformat())
-    info = GraphInfo(version, chosen_kind, columns, [f.name for f in fitted.features], owners)
-    holdout = slice(split.holdout_start, None)
+
+def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, step: Progress) -> Fitted:
+    """Step 3, fit and calibrate: every candidate on the training slice, calibrated, measured on the holdout."""
+    fitted = selection.fitted
+    info = GraphInfo(
+        version, selection.chosen_kind, fitted.output_columns(), [f.name for f in fitted.features],
+        fitted.column_owners(),
+    )  # fmt: skip
+    holdout = slice(data.split.holdout_start, None)
     trained: dict[str, TrainedCandidate] = {}
     metrics: dict[str, dict[str, Any]] = {}
-    for candidate in candidates:
-        result = fit_and_export(candidate, best_params[candidate.kind], x, y, split, info)
+    for candidate in selection.candidates:
+        result = fit_and_export(
+            candidate, selection.best_params[candidate.kind], selection.x, data.labels, data.split, info
+        )
         trained[candidate.kind] = result
-        metrics[candidate.kind] = evaluate(y[holdout], result.probability[holdout])
+        metrics[candidate.kind] = evaluate(data.labels[holdout], result.probability[holdout])
         step(
             f"{candidate.kind}: holdout ROC AUC {metrics[candidate.kind]['roc_auc']:.4f}, "
             f"ONNX parity {result.parity:.1e}"
         )
-    chosen = trained[chosen_kind]
-    baseline = trained.get(LogisticCandidate.kind, chosen)
+    chosen = trained[selection.chosen_kind]
+    return Fitted(trained, metrics, chosen, trained.get(LogisticCandidate.kind, chosen))
 
+
+def scoring_profile(
+    fitted: FeatureSpec, chosen: TrainedCandidate, split: Split, version: str
+) -> ScoringProfile:
+    """Step 4, export: grade thresholds and sub-score scales, from the rows before the holdout."""
     before_holdout = slice(None, split.holdout_start)
     grades = GradeThresholds(
         A=float(np.quantile(chosen.probability[before_holdout], 0.90)),
@@ -333,7 +368,7 @@ def train(
     intercept = float(onnx.numpy_helper.to_array(
         next(t for t in chosen.graph.graph.initializer if t.name == "intercept")
     )[0])  # fmt: skip
-    profile = ScoringProfile(
+    return ScoringProfile(
         model_version=version,
         base_logit=intercept,
         group_quantiles={
@@ -342,13 +377,24 @@ def train(
         },
         grades=grades,
     )
+
+
+def model_card(
+    data_file: Path, spec: FeatureSpec, data: OrderedData, selection: Selection, fitted: Fitted,
+    profile: ScoringProfile, version: str,
+) -> dict[str, Any]:  # fmt: skip
+    """Step 5, card: what was trained on what, how it did against the baseline, what it leans on."""
+    rows, y, split = data.rows, data.labels, data.split
+    chosen, baseline, metrics = fitted.chosen, fitted.baseline, fitted.metrics
+    features = selection.fitted.features
+    before_holdout = slice(None, split.holdout_start)
     importance = np.abs(chosen.contributions[before_holdout]).mean(axis=0)
-    card = {
+    return {
         "model_version": version,
         "trained_at": datetime.now().isoformat(timespec="seconds"),
         "data": {
-            "file": data.name,
-            "sha256": fingerprint(data),
+            "file": data_file.name,
+            "sha256": fingerprint(data_file),
             "rows": len(rows),
             "positives": int(y.sum()),
             "training_rows": split.calibration_start,
@@ -365,27 +411,35 @@ def train(
                 "slope": round(chosen.calibration.slope, 6),
                 "offset": round(chosen.calibration.offset, 6),
             },
-            "features": len(fitted.features),
-            "columns": len(columns),
-            "cv_roc_auc": cv,
+            "features": len(features),
+            "columns": len(selection.fitted.output_columns()),
+            "cv_roc_auc": selection.cv,
         },  # fmt: skip
         "holdout": metrics[chosen.kind],
         "baseline": {"kind": baseline.kind, "params": baseline.params, "holdout": metrics[baseline.kind]},
-        "comparison": _comparison(chosen, baseline, cv, metrics),
+        "comparison": _comparison(chosen, baseline, selection.cv, metrics),
         "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
-        "grades": grades.model_dump(),
+        "grades": profile.grades.model_dump(),
         "onnx_parity_max_abs_diff": chosen.parity,
-        "warnings": warnings,
+        "warnings": selection.warnings,
         "feature_importance": sorted(
             (
                 {"feature": f.name, "mean_abs_contribution": round(float(v), 4)}
-                for f, v in zip(fitted.features, importance, strict=True)
+                for f, v in zip(features, importance, strict=True)
             ),
             key=lambda item: -item["mean_abs_contribution"],
         ),  # fmt: skip
     }
-    step(card["comparison"])
-    directory = out_root / version
+
+
+def write_artifacts(
+    directory: Path,
+    chosen: TrainedCandidate,
+    fitted: FeatureSpec,
+    profile: ScoringProfile,
+    card: dict[str, Any],
+) -> None:
+    """The model folder serving loads: graph, fitted specification, scoring profile and card."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.onnx").write_bytes(chosen.graph.SerializeToString())
     (directory / "feature_spec.json").write_text(fitted.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -394,10 +448,37 @@ def train(
     )
     (directory / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (directory / "model_card.md").write_text(render_card(card), encoding="utf-8")
+
+
+def train(
+    data: Path,
+    spec_path: Path,
+    out_root: Path,
+    version: str | None = None,
+    progress: Progress = print,
+    make_current: bool = True,
+    kinds: tuple[str, ...] = KINDS,
+) -> TrainingResult:
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        progress(f"[{time.perf_counter() - started:6.1f}s] {message}")
+
+    spec = load_spec(spec_path)
+    ordered = read_data(data, spec, step)
+    selection = select_model(spec, ordered, kinds, step)
+    version = version or next_version(out_root, datetime.now().date().isoformat())
+    fitted = fit_and_calibrate(ordered, selection, version, step)
+    profile = scoring_profile(selection.fitted, fitted.chosen, ordered.split, version)
+    card = model_card(data, spec, ordered, selection, fitted, profile, version)
+    step(card["comparison"])
+    directory = out_root / version
+    write_artifacts(directory, fitted.chosen, selection.fitted, profile, card)
     if make_current:
         (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
     step(f"model {version} written to {directory}")
-    return TrainingResult(version, directory, card, rows[split.holdout_start :], y[split.holdout_start :])
+    holdout = ordered.split.holdout_start
+    return TrainingResult(version, directory, card, ordered.rows[holdout:], ordered.labels[holdout:])
 
 
 def render_card(card: dict[str, Any]) -> str:

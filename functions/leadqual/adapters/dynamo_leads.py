@@ -18,8 +18,10 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
-from leadqual.domain.models import HistoryEntry, Lead, Review, ReviewStatus, RoutingDecision, utc_now
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
+from leadqual.domain.schemas.lead import HistoryEntry, Lead, RoutingDecision
+from leadqual.domain.schemas.review import Review, ReviewStatus
+from leadqual.domain.schemas.shared import utc_now
 
 DEDUPE_WINDOW = timedelta(hours=24)
 # A request that claimed an Idempotency-Key and died gives it up after this long.

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
-from leadqual.domain.models import utc_now
+from leadqual.domain.schemas.shared import utc_now
 
 
 def _assignment_key(lead_id: str) -> dict[str, Any]:

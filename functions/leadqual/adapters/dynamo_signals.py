@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import batch_write, query_all
 from leadqual.adapters.dynamo_items import s as _s
-from leadqual.domain.models import Account
+from leadqual.domain.schemas.account import Account
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
-from leadqual.domain.models import Reevaluation
 from leadqual.domain.ports import TaskTokenExpired
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.lead import Reevaluation
+from leadqual.domain.schemas.shared import RouteAction
 
 EVENT_SOURCE = "leadqual"
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from leadqual.domain.features import FeatureSpec
-from leadqual.domain.scoring import ModelOutputs, ScoringProfile
+from leadqual.domain.features.spec import FeatureSpec
+from leadqual.domain.ports import ModelOutputs
+from leadqual.domain.scoring import ScoringProfile
 
 OUTPUTS = ["probability", "contributions"]
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.models import Lead, OutcomeKind, OutcomeRecord
+from leadqual.domain.schemas.inputs import OutcomeKind
+from leadqual.domain.schemas.lead import Lead, OutcomeRecord
 
 LABEL_COLUMN = "outcome"
 STILL_OPEN = "open"

@@ -11,8 +11,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from leadqual.domain.models import FormType
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.inputs import FormType
+from leadqual.domain.schemas.shared import RouteAction
 
 KNOWN_FLAGS = frozenset(
     {

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from leadqual.domain.models import Account, HistoryEntry, Lead, Reevaluation, Review, RoutingDecision
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation, RoutingDecision
+from leadqual.domain.schemas.review import Review
+from leadqual.domain.schemas.shared import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
-from leadqual.resources import RouteAction
 
 if TYPE_CHECKING:  # the ingest function uses these ports too, and must not import numpy
     import numpy as np
-
-    from leadqual.domain.scoring import ModelOutputs
 
 
 class ConflictError(Exception):
@@ -109,6 +109,14 @@ class Dispatcher(Protocol):
 
     def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None: ...
     def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOutputs:
+    """One batch's graph outputs: calibrated probability [n] and log-odds contributions [n, features]."""
+
+    probability: np.ndarray
+    contributions: np.ndarray
 
 
 class Model(Protocol):

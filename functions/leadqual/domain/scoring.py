@@ -9,16 +9,15 @@ Sub-scores and reasons are computed from those contributions, so they say what t
 
 import bisect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
-from leadqual.domain.feature_matrix import FeatureMatrix
-from leadqual.domain.features import FeatureDef, FeatureSpec, memoised
-from leadqual.domain.models import Scores
-from leadqual.domain.ports import Model
+from leadqual.domain.features.matrix import FeatureMatrix
+from leadqual.domain.features.spec import FeatureDef, FeatureSpec, memoised
+from leadqual.domain.ports import Model, ModelOutputs
+from leadqual.domain.schemas.scores import Scores
 
 GROUPS: tuple[Literal["fit", "engagement", "intent"], ...] = ("fit", "engagement", "intent")
 # By how many grade thresholds a probability clears: 0 -> D ... 3 -> A.
@@ -50,14 +49,6 @@ class ScoringProfile(BaseModel):
     # 101 quantiles (0th..100th percentile) of each group's summed contribution on training data.
     group_quantiles: dict[str, list[float]] = Field(min_length=1)
     grades: GradeThresholds
-
-
-@dataclass(frozen=True, slots=True)
-class ModelOutputs:
-    """One batch's graph outputs: calibrated probability [n] and log-odds contributions [n, features]."""
-
-    probability: np.ndarray
-    contributions: np.ndarray
 
 
 class PercentileScale:

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.models import EventType, OutcomeKind, PageCategory
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.inputs import EventType, OutcomeKind, PageCategory
+from leadqual.domain.schemas.shared import RouteAction
 
 
 class StoredEvent(BaseModel):

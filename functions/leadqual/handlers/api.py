@@ -26,18 +26,16 @@ from pydantic import BaseModel
 
 from leadqual import api_routes, wiring
 from leadqual.api_routes import ApiRoute, Auth
-from leadqual.domain.models import (
-    Account,
-    AccountProfile,
-    Domain,
+from leadqual.domain.schemas.account import Account, AccountProfile
+from leadqual.domain.schemas.inputs import (
     EventsPosted,
     IntentBatch,
-    IsoTime,
     LeadSubmission,
     OutcomeReport,
     ReviewDecisionRequest,
 )
-from leadqual.domain.views import (
+from leadqual.domain.schemas.shared import Domain, IsoTime
+from leadqual.domain.schemas.views import (
     Accepted,
     ErrorBody,
     LeadAccepted,

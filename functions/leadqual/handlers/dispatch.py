@@ -15,7 +15,7 @@ from leadqual.observability import lambda_entry, logger, metrics
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DispatchInput.model_validate(event)
-    dispatched = wiring.routing_service().dispatch(request.lead_id, request.evaluation, request.review)
+    dispatched = wiring.dispatch_service().dispatch(request.lead_id, request.evaluation, request.review)
     route, sla = dispatched.route, dispatched.sla
     logger.info(
         "lead dispatched",

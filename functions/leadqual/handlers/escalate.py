@@ -15,7 +15,7 @@ from leadqual.observability import lambda_entry, logger, metrics
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = EvaluationInput.model_validate(event)
-    outcome = wiring.routing_service().escalate(request.lead_id, request.evaluation)
+    outcome = wiring.escalation_service().escalate(request.lead_id, request.evaluation)
     if outcome.escalated:
         logger.warning("review escalated", lead_id=request.lead_id)
         metrics.add_metric(name="ReviewsEscalated", unit=MetricUnit.Count, value=1)

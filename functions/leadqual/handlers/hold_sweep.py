@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
-from leadqual.domain.models import utc_now
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.observability import lambda_entry, logger, metrics
 
 

@@ -15,7 +15,7 @@ from leadqual.observability import lambda_entry, logger, metrics
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = FailureInput.model_validate(event)
-    wiring.routing_service().record_failure(request.lead_id, request.error)
+    wiring.lead_service().record_failure(request.lead_id, request.error)
     logger.error("lead workflow failed", lead_id=request.lead_id, error=request.error)
     metrics.add_metric(name="WorkflowFailures", unit=MetricUnit.Count, value=1)
     return {"lead_id": request.lead_id, "recorded": True}

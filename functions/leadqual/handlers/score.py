@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import resources, wiring
-from leadqual.domain.models import Reevaluation, Scores
+from leadqual.domain.schemas.lead import Reevaluation
+from leadqual.domain.schemas.scores import Scores
 from leadqual.handlers.sqs_batch import process_batch
 from leadqual.observability import lambda_entry, logger, metrics
 

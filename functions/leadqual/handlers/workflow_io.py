@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from leadqual.domain.models import ReviewOutcome
+from leadqual.domain.schemas.review import ReviewOutcome
 
 
 class RouteInput(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadqual.domain.models import Account, Lead
 from leadqual.domain.ports import SignalStore
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.shared import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
-from leadqual.resources import RouteAction
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from leadqual.domain.models import Reevaluation
 from leadqual.domain.policy import Policy
 from leadqual.domain.ports import HoldIndex, ScoringQueue
+from leadqual.domain.schemas.lead import Reevaluation
 
 
 @dataclass

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.identity import account_domain_for
-from leadqual.domain.models import HistoryEntry, Lead, LeadStatus, LeadSubmission, utc_now
 from leadqual.domain.ports import ConflictError, LeadStore, ScoringQueue
+from leadqual.domain.schemas.inputs import LeadSubmission
+from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, RoutingDecision
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.resources import MAX_RECEIVES
 
 MAX_SAVE_ATTEMPTS = 5
@@ -56,6 +58,20 @@ def update_lead_versioned(
         except ConflictError:
             continue
     raise ConflictError(f"lead {lead_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")
+
+
+def read_lead(store: LeadStore, lead_id: str) -> Lead:
+    lead = store.get_lead(lead_id)
+    if lead is None:
+        raise LookupError(f"lead {lead_id} does not exist")
+    return lead
+
+
+def read_decision(store: LeadStore, lead_id: str, evaluation: int) -> RoutingDecision:
+    decision = store.get_decision(lead_id, evaluation)
+    if decision is None:
+        raise LookupError(f"lead {lead_id} has no routing decision for evaluation {evaluation}")
+    return decision
 
 
 def add_history(lead: Lead, event: str, detail: str | None = None, at: datetime | None = None) -> None:
@@ -181,6 +197,16 @@ class LeadService:
                 current.status = LeadStatus.FAILED
                 current.failure = reason
             add_history(current, "dead_lettered", reason + (f"; {still}" if still else ""))
+
+        update_lead(self.store, lead_id, mark)
+
+    def record_failure(self, lead_id: str, error: dict[str, Any]) -> None:
+        reason = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"
+
+        def mark(current: Lead) -> None:
+            current.status = LeadStatus.FAILED
+            current.failure = reason
+            add_history(current, "failed", reason)
 
         update_lead(self.store, lead_id, mark)
 

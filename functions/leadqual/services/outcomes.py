@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from leadqual.domain.models import Lead, OutcomeRecord, OutcomeReport, utc_now
 from leadqual.domain.ports import LeadStore, SdrRoster, SignalStore
+from leadqual.domain.schemas.inputs import OutcomeReport
+from leadqual.domain.schemas.lead import Lead, OutcomeRecord
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.signals import PastTouch
 from leadqual.services.context import person_keys
 from leadqual.services.leads import add_history, update_lead

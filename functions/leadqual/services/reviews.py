@@ -7,20 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from leadqual.domain.models import (
-    DecisionKind,
-    Lead,
-    LeadStatus,
-    Review,
-    ReviewDecisionRequest,
-    ReviewOutcome,
-    ReviewStatus,
-    ReviewSummary,
-    RoutingDecision,
-    utc_now,
-)
 from leadqual.domain.ports import ConflictError, LeadStore, Notifier, TaskTokenExpired, Workflow
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.inputs import DecisionKind, ReviewDecisionRequest
+from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
+from leadqual.domain.schemas.review import Review, ReviewOutcome, ReviewStatus, ReviewSummary
+from leadqual.domain.schemas.shared import RouteAction, utc_now
 from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead
 
 STATUS_BY_DECISION = {

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.models import Lead, LeadStatus, Reevaluation, Scores, utc_now
+from leadqual.domain.features.model_input import serving_record
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
-from leadqual.domain.records import serving_record
+from leadqual.domain.schemas.lead import Lead, LeadStatus, Reevaluation
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.scoring import Scorer
 from leadqual.services.context import gather_signals
 from leadqual.services.leads import add_history, update_lead_versioned

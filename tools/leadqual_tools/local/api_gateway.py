@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadqual import resources
-from leadqual.local.invoker import invoke_in_process
 from leadqual.resources import function_name
+from leadqual_tools.local.invoker import invoke_in_process
 
 API_FUNCTION = function_name(resources.API_FUNCTION.name)
 

@@ -25,12 +25,20 @@ from moto.sqs.models import sqs_backends
 from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
-from leadqual.local import faults, invoker, moto_fixes
-from leadqual.local.iam import ArnBook, IamEnforcer, Statement
-from leadqual.local.sqs_poller import SqsPoller
-from leadqual.local.stack_template import ACCOUNT, REGION, REPO, Physical, Resolver, StackTemplate, synthesize
 from leadqual.observability import logger
 from leadqual.resources import Env
+from leadqual_tools.local import faults, invoker, moto_fixes
+from leadqual_tools.local.iam import ArnBook, IamEnforcer, Statement
+from leadqual_tools.local.sqs_poller import SqsPoller
+from leadqual_tools.local.stack_template import (
+    ACCOUNT,
+    REGION,
+    REPO,
+    Physical,
+    Resolver,
+    StackTemplate,
+    synthesize,
+)
 
 T = TypeVar("T")
 LOCAL_ENVIRONMENT = {
@@ -327,7 +335,7 @@ class LocalCloud:
 
     @property
     def faults(self) -> faults.FaultInjector:
-        """AWS errors on demand, answered where moto answers botocore (see leadqual.local.faults)."""
+        """AWS errors on demand, answered where moto answers botocore (see leadqual_tools.local.faults)."""
         return faults.INJECTOR
 
     @property
@@ -373,7 +381,7 @@ class LocalCloud:
     def sweep_holds(self) -> list[str]:
         """Runs the hold-sweep function once, as its EventBridge schedule does in AWS."""
         result, errored = invoker.invoke_in_process(
-            resources.function_name(resources.HOLD_SWEEP_FUNCTION.name), {"source": "leadqual.local"}
+            resources.function_name(resources.HOLD_SWEEP_FUNCTION.name), {"source": "leadqual_tools.local"}
         )
         if errored:
             raise RuntimeError(f"hold sweep failed: {result}")

@@ -22,10 +22,10 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
-from leadqual.domain.models import OutcomeKind
-from leadqual.local.api_gateway import call_api
-from leadqual.local.cloud import LocalCloud, wait_until
-from leadqual.resources import RouteAction
+from leadqual.domain.schemas.inputs import OutcomeKind
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
 
 FINAL = {"routed", "hold", "failed"}
 
@@ -124,10 +124,10 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
 def retrain_on_feedback() -> dict[str, Any]:
     """Reported outcomes, each with the record the model scored, retrain a challenger beside the history."""
     from leadqual import wiring
-    from leadqual.cli import DEFAULT_ARTIFACTS, DEFAULT_SPEC
-    from leadqual.tabular import write_rows
+    from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_SPEC
     from leadqual_training.retrain import retrain
     from leadqual_training.synthetic import write_training_csv
+    from leadqual_training.tabular import write_rows
     from leadqual_training.train import load_spec
 
     export = wiring.feedback_service().export()

@@ -67,7 +67,7 @@ def synthesize(context: dict[str, Any] | None = None) -> dict[str, Any]:
         template: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
         return template
     done = subprocess.run(
-        [sys.executable, "-m", "leadqual.local.stack_template", json.dumps(context)],
+        [sys.executable, "-m", "leadqual_tools.local.stack_template", json.dumps(context)],
         capture_output=True,
         text=True,
         cwd=REPO,

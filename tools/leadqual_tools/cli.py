@@ -12,20 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPO / "training" / "specs" / "leadqual_default.yaml"
-DEFAULT_DATA = REPO / "training" / "data" / "synthetic_leads.csv"
-DEFAULT_ARTIFACTS = REPO / "model_artifacts"
-
+from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_DATA, DEFAULT_SPEC
 
 # Pipeline work (queued messages, running invocations) beyond which `leadqual serve` holds new leads.
 DEFAULT_BACKLOG = 12
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from leadqual.local.cloud import LocalCloud
-    from leadqual.local.server import serve, share_malloc_arenas
+    from leadqual_tools.local.cloud import LocalCloud
+    from leadqual_tools.local.server import serve, share_malloc_arenas
 
     share_malloc_arenas()
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
@@ -67,7 +62,7 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from leadqual.local.demo import run_demo
+    from leadqual_tools.local.demo import run_demo
 
     summary = run_demo(leads=args.leads, seed=args.seed, review_timeout_seconds=args.review_timeout)
     missing = summary["leads"] - sum(summary["by_status"].values())
@@ -75,7 +70,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace) -> int:
-    from leadqual.local.session import run_session
+    from leadqual_tools.local.session import run_session
 
     return run_session(args.api)
 
@@ -87,11 +82,12 @@ def _training_command(
     try:
         from leadqual_training.train import TrainingDataError
 
+        refused: tuple[type[Exception], ...] = (TrainingDataError, *refusals)
         work()
     except ImportError as error:
         print(f"this command needs the [train] extras ({error}); run `make venv`", file=sys.stderr)
         return 2
-    except (TrainingDataError, *refusals) as error:
+    except refused as error:
         print(f"cannot {verb}: {error}", file=sys.stderr)
         return 2
     return 0
@@ -133,7 +129,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 def _rules_check(args: argparse.Namespace) -> int:
     from leadqual.domain.policy import PolicyError, load_policy
-    from leadqual.domain.routing import REVIEW_FLAGS_ALWAYS, rule_in_words
+    from leadqual.domain.qualification.rules import rule_in_words
+    from leadqual.domain.qualification.triggers import REVIEW_FLAGS_ALWAYS
 
     try:
         policy = load_policy(args.file)
@@ -233,7 +230,7 @@ def _feedback_export(args: argparse.Namespace) -> int:
     from leadqual.adapters.dynamo_leads import DynamoLeadStore
     from leadqual.domain.feedback import LABEL_COLUMN
     from leadqual.services.feedback import FeedbackService
-    from leadqual.tabular import write_rows
+    from leadqual_training.tabular import write_rows
 
     if args.aws_region:
         os.environ["AWS_DEFAULT_REGION"] = args.aws_region

@@ -3,7 +3,7 @@
 moto routes every Lambda invocation (the Invoke API and Step Functions' lambda:invoke) through
 `LambdaFunction._invoke_lambda`; replacing that one method with a call into the real handler
 makes every path run the code that ships. Pinned to moto 5.2.5 (see pyproject.toml); the other
-fixes to moto are in `leadqual.local.moto_fixes`.
+fixes to moto are in `leadqual_tools.local.moto_fixes`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
-from leadqual.local.iam import IamEnforcer, Permission, calling_function
 from leadqual.observability import logger, metrics
 from leadqual.resources import function_name
 from leadqual.settings import ExecutionEnvironment, enter_environment, leave_environment
+from leadqual_tools.local.iam import IamEnforcer, Permission, calling_function
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -99,7 +99,7 @@ class Deployment:
 
 DEPLOYED = Deployment()
 __all__ = ["DEPLOYED", "LocalFunction", "function_name", "install", "invoke_in_process", "uninstall"]
-_HANDLER = "leadqual.local.handler"
+_HANDLER = "leadqual_tools.local.handler"
 _ENVIRONMENT_NUMBERS = itertools.count(1)
 
 

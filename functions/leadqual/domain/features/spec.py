@@ -1,10 +1,10 @@
 """The one feature specification: which raw columns make the model's inputs, and how a rep reads them.
 
 Training (leadqual_training) and serving (the scoring function) both build the model's input with
-`leadqual.domain.feature_matrix.FeatureMatrix` compiled from this specification, so the model can
+`leadqual.domain.features.matrix.FeatureMatrix` compiled from this specification, so the model can
 never see features built differently from how it was trained. A raw record is a flat mapping of
 column -> value: a row of a CRM export at training time, or the record that
-`leadqual.domain.records.serving_record` builds from stored state at serving time.
+`leadqual.domain.features.model_input.serving_record` builds from stored state at serving time.
 """
 
 import bisect

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadqual.adapters.aws_clients import client
-from leadqual.local.iam import IamEnforcer, Permission
-from leadqual.local.invoker import invoke_in_process
-from leadqual.local.stack_template import REGION
+from leadqual_tools.local.iam import IamEnforcer, Permission
+from leadqual_tools.local.invoker import invoke_in_process
+from leadqual_tools.local.stack_template import REGION
 
 CONSUMER_ACTIONS = ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes")
 

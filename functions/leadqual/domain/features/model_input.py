@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from leadqual.domain.models import Account, EventType, FormType, Lead, LeadStatus, PageCategory
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.inputs import EventType, FormType, PageCategory
+from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.signals import BehaviourWindows, StoredEvent, StoredIntent
 
 if TYPE_CHECKING:  # the ingest function builds records but never reads a specification
-    from leadqual.domain.features import FeatureSpec
+    from leadqual.domain.features.spec import FeatureSpec
 
 SECONDS_PER_DAY = 86400.0
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from leadqual.local.stack_template import ACCOUNT, REGION
+from leadqual_tools.local.stack_template import ACCOUNT, REGION
 
 # boto3 service name -> IAM service prefix
 IAM_PREFIX = {"stepfunctions": "states"}

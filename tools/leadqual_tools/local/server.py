@@ -12,7 +12,7 @@ from typing import Any
 
 from leadqual.api_routes import SUBMIT_LEAD
 from leadqual.handlers.http_errors import MAX_BODY_BYTES
-from leadqual.local.api_gateway import call_api
+from leadqual_tools.local.api_gateway import call_api
 
 # Connections the listening socket queues before the server accepts them (Python's default is 5,
 # which resets clients as soon as a few more than that arrive at once).

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from leadqual.domain.features import (
+from leadqual.domain.features.spec import (
     OTHER,
     FeatureDef,
     FeatureSpec,

@@ -1,0 +1,128 @@
+"""A lead as stored: its state, route, history and outcomes, and the routing decision the workflow carries."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    Field,
+)
+
+from leadqual.domain.schemas.inputs import Company, FormType, OutcomeKind, Utm
+from leadqual.domain.schemas.review import ReviewSummary
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import BuiltOnFirstUse, RouteAction
+
+
+class LeadStatus(StrEnum):
+    RECEIVED = "received"
+    SCORED = "scored"
+    PENDING_REVIEW = "pending_review"
+    ROUTED = "routed"
+    HOLD = "hold"
+    FAILED = "failed"
+
+
+class Route(BaseModel):
+    action: RouteAction
+    owner: str
+    rule: str
+    decided_by: str
+    routed_at: datetime
+    assignment: str | None = None  # how the owner was chosen, when it was not the rule's own
+    # Lead and evaluation: every message about this route carries it, so none is acted on twice.
+    dispatch_id: str | None = None
+    sent_to_queue: bool = False
+    announced: bool = False
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    event: str
+    detail: str | None = None
+
+
+class Reevaluation(StrEnum):
+    NEW_SIGNALS = "new_signals"
+    HOLD_EXPIRED = "hold_expired"
+
+
+class Sla(BaseModel):
+    """Speed to lead, per lead: what the first-hour promise is measured by."""
+
+    seconds_to_route: float
+    seconds_in_review: float | None = None
+
+
+class OutcomeRecord(BaseModel):
+    """What sales reported after the route: the feedback that retraining and the reports read."""
+
+    outcome: OutcomeKind
+    amount: float | None = None
+    misrouted: bool = False
+    correct_route: RouteAction | None = None
+    note: str = ""
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+class Lead(BaseModel):
+    lead_id: str
+    status: LeadStatus
+    email: str
+    account: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    company: Company = Field(default_factory=Company)
+    form: FormType
+    source: str | None = None
+    utm: Utm | None = None
+    anonymous_id: str | None = None
+    submitted_at: datetime
+    received_at: datetime
+    touches: int = 1
+    scores: Scores | None = None
+    # The raw record the model scored (the feature specification's columns): what retraining
+    # learns from once sales reports the outcome, exactly as serving saw it then.
+    model_input: dict[str, Any] | None = None
+    tier: str | None = None
+    policy_version: int | None = None
+    flags: list[str] = []
+    reasons: list[str] = []
+    review: ReviewSummary | None = None
+    route: Route | None = None
+    escalated: bool = False
+    # Re-evaluations of a held lead: how many, since when it is held, and why one is in flight.
+    evaluations: int = 0
+    held_since: datetime | None = None
+    reevaluation: Reevaluation | None = None
+    sla: Sla | None = None
+    failure: str | None = None
+    dead_letter_queue: str | None = None  # where a message about this lead went after its last attempt
+    outcomes: list[OutcomeRecord] = []
+    history: list[HistoryEntry] = []
+
+
+class RoutingDecision(BuiltOnFirstUse):
+    """What the rules decided for one lead, with every reason; the workflow carries it."""
+
+    lead_id: str
+    tier: str
+    tier_reason: str
+    action: RouteAction
+    owner: str
+    rule: str
+    needs_review: bool
+    triggers: list[str]
+    flags: list[str]
+    reasons: list[str]
+    evaluation: int = 0  # 0 for the lead's first decision, n for its n-th re-evaluation while held
+    country: str | None = None  # the account's, else the form's
+    territory: str | None = None  # whose SDRs take it by round robin (policies with `assignment`)
+    # For the SDR: why a human is asked, and what the person and the account have been doing.
+    review_reasons: list[str] = []
+    recent_behaviour: list[str] = []
+    intent_topics: list[str] = []

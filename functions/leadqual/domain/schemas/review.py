@@ -1,0 +1,70 @@
+"""A human review: what it asks of the SDR, the SDR's decision, and what resumes the workflow."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import (
+    BaseModel,
+)
+
+from leadqual.domain.schemas.inputs import DecisionKind
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import BuiltOnFirstUse, RouteAction
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REROUTED = "rerouted"
+    EXPIRED = "expired"
+
+
+class ReviewSummary(BaseModel):
+    review_id: str
+    status: ReviewStatus
+    triggers: list[str]
+    due_at: datetime | None = None
+
+
+class ReviewContent(BuiltOnFirstUse):
+    """What a review asks of the SDR: stored on the review and shown to the SDR (ReviewView)."""
+
+    review_id: str
+    lead_id: str
+    account: str | None
+    status: ReviewStatus
+    triggers: list[str]
+    reasons: list[str]
+    recent_behaviour: list[str] = []
+    intent_topics: list[str] = []
+    scores: Scores | None
+    suggested_route: RouteAction
+    suggested_owner: str
+    rule: str
+    created_at: datetime
+    due_at: datetime
+
+
+class Review(ReviewContent):
+    review_reasons: list[str] = []
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision: DecisionKind | None = None
+    final_route: RouteAction | None = None
+    note: str = ""
+    notified: bool = False  # the SDRs were told (once)
+    delivered: bool = False  # the decision reached the workflow (or its deadline settled it)
+
+
+class ReviewOutcome(BuiltOnFirstUse):
+    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation.
+
+    Ids and the route only: Step Functions keeps it in the execution history for 90 days, so who
+    decided and their note stay on the stored review.
+    """
+
+    review_id: str
+    action: RouteAction
+    status: ReviewStatus
+    escalated: bool = False

@@ -1,0 +1,176 @@
+"""The Dispatch task: store the route once, then send it to its action queue and announce it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadqual.domain.policy import ROUND_ROBIN, Policy
+from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, RoutingDecision, Sla
+from leadqual.domain.schemas.review import Review, ReviewOutcome
+from leadqual.domain.schemas.shared import RouteAction, utc_now
+from leadqual.services.context import person_keys, record_touch
+from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    route: Route
+    sla: Sla | None
+    first_time: bool  # False when a retried task found the lead already routed
+
+
+@dataclass
+class DispatchService:
+    leads: LeadStore
+    signals: SignalStore
+    policy: Policy
+    dispatcher: Dispatcher
+    roster: SdrRoster
+    holds: HoldIndex
+
+    def dispatch(self, lead_id: str, evaluation: int, review: ReviewOutcome | None) -> Dispatched:
+        """Stores the route, then sends it: once, whatever is retried.
+
+        The route is stored (conditionally) before anything is sent, with a dispatch id (lead and
+        evaluation). Each send is then marked on the route; a retried task sends only what is not
+        marked, and every message carries the dispatch id, so consumers can drop a resend of one
+        that was sent but not yet marked.
+        """
+        decision = read_decision(self.leads, lead_id, evaluation)
+        dispatch_id = f"{lead_id}-e{evaluation}"
+        lead = read_lead(self.leads, lead_id)
+        if lead.route is not None and lead.route.dispatch_id == dispatch_id:
+            self._send(lead, None, decision)  # a retry: finish what was not sent, never send twice
+            return Dispatched(lead.route, lead.sla, first_time=False)
+        action = review.action if review else decision.action
+        held = lead.route is not None and lead.route.action is RouteAction.HOLD
+        if lead.route is not None and not held:
+            return Dispatched(lead.route, lead.sla, first_time=False)  # routed already: never route twice
+        if held and action is RouteAction.HOLD:
+            assert lead.route is not None
+            self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
+            return Dispatched(lead.route, lead.sla, first_time=False)
+        found = self.leads.get_review(review.review_id) if review and review.review_id else None
+        reviewed = found[0] if found else None  # who decided, and when: read once
+        owner = decision.owner if action is decision.action else self.policy.owners[action]
+        assignment = None
+        if owner == ROUND_ROBIN:
+            owner, assignment = self._round_robin(lead.lead_id, decision)
+        route = Route(
+            action=action,
+            owner=owner,
+            rule=decision.rule,
+            decided_by=_decided_by(review, reviewed),
+            routed_at=utc_now(),
+            assignment=assignment,
+            dispatch_id=dispatch_id,
+        )
+        sla = Sla(
+            seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
+            seconds_in_review=_seconds_in_review(reviewed, route.routed_at),
+        )
+
+        def store_route(current: Lead) -> bool:
+            if current.route is not None and current.route.action is not RouteAction.HOLD:
+                return False
+            current.route = route
+            current.sla = sla
+            current.reevaluation = None
+            current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
+            current.held_since = route.routed_at if action is RouteAction.HOLD else None
+            add_history(
+                current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})"
+            )
+            return True
+
+        stored, version = update_lead_versioned(self.leads, decision.lead_id, store_route)
+        if stored.route is None or stored.route.dispatch_id != dispatch_id:
+            return Dispatched(stored.route or route, stored.sla, first_time=False)  # another won the race
+        # The lead's touch now says where it went: a later lead judges "long in nurture" by it.
+        record_touch(stored, self.signals, route=action)
+        if held:
+            self.holds.remove(
+                lead.lead_id, person_keys(lead), lead.account, lead.held_since or lead.received_at
+            )
+        if action is RouteAction.HOLD:
+            self.holds.add(
+                lead.lead_id, person_keys(lead), lead.account, stored.held_since or route.routed_at
+            )
+        self._send(stored, version, decision)
+        return Dispatched(route, sla, first_time=True)
+
+    def _send(self, lead: Lead, version: int | None, decision: RoutingDecision) -> None:
+        """Sends what is not marked sent, marking each send; `version` is the lead's as saved (each
+        mark then saves without reading the lead again), or None to read it."""
+        route = lead.route
+        assert route is not None and route.dispatch_id is not None
+        message = {
+            "dispatch_id": route.dispatch_id,
+            "lead_id": lead.lead_id,
+            "email": lead.email,
+            "account": lead.account,
+            "tier": decision.tier,
+            "flags": decision.flags,
+            "reasons": decision.reasons,
+            "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
+            "route": route.model_dump(mode="json", exclude={"dispatch_id", "sent_to_queue", "announced"}),
+        }
+        saved = (lead, version) if version is not None else None
+        if not route.sent_to_queue:
+            self.dispatcher.send(route.action, message, route.dispatch_id)
+            saved = self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue", saved)
+        if not route.announced:
+            self.dispatcher.publish_routed(message, route.dispatch_id)
+            self._mark_sent(lead.lead_id, route.dispatch_id, "announced", saved)
+
+    def _mark_sent(
+        self, lead_id: str, dispatch_id: str, step: str, saved: tuple[Lead, int] | None
+    ) -> tuple[Lead, int]:
+        def mark(current: Lead) -> bool:
+            if current.route is None or current.route.dispatch_id != dispatch_id:
+                return False
+            setattr(current.route, step, True)
+            return True
+
+        return update_lead_versioned(self.leads, lead_id, mark, read=saved)
+
+    def _stay_held(self, lead_id: str) -> None:
+        def settle(current: Lead) -> None:
+            current.reevaluation = None
+            current.status = LeadStatus.HOLD
+            add_history(current, "still_held", "re-evaluated: the rules still say hold")
+
+        update_lead(self.leads, lead_id, settle)
+
+    def _round_robin(self, lead_id: str, decision: RoutingDecision) -> tuple[str, str]:
+        """The next SDR of the lead's territory with room; the territory's queue if all are full."""
+        assignment = self.policy.assignment
+        assert assignment is not None, "the policy validator requires it for round_robin"
+        # The decision named the territory; if the policy changed since, the catch-all takes it.
+        territory = next(
+            (t for t in assignment.territories if t.id == decision.territory), assignment.territories[-1]
+        )
+        capacity = assignment.capacity_per_sdr
+        sdr = self.roster.claim(lead_id, territory.id, territory.sdrs, capacity)
+        if sdr is None:
+            return (
+                f"{territory.id}-sdr-queue",
+                f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
+            )
+        return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"
+
+
+def _decided_by(review: ReviewOutcome | None, reviewed: Review | None) -> str:
+    if review is None:
+        return "rules"
+    if review.escalated:
+        return "escalation"
+    return (reviewed.decided_by if reviewed else None) or "escalation"
+
+
+def _seconds_in_review(reviewed: Review | None, until: datetime) -> float | None:
+    if reviewed is None:
+        return None
+    return ((reviewed.decided_at or until) - reviewed.created_at).total_seconds()

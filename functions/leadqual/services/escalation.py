@@ -1,0 +1,46 @@
+"""The Escalate task: a review passed its deadline; a saved decision stands, else an AE is told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadqual.domain.ports import LeadStore, Notifier
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.review import ReviewOutcome, ReviewStatus
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual.services.leads import add_history, read_decision, update_lead
+from leadqual.services.reviews import ReviewService
+
+
+@dataclass
+class EscalationService:
+    leads: LeadStore
+    notifier: Notifier
+    reviews: ReviewService
+
+    def escalate(self, lead_id: str, evaluation: int) -> ReviewOutcome:
+        """The review's deadline passed. A decision the SDR saved stands (its delivery may have
+        failed); with none, an AE is notified instead of failing, and the lead says so."""
+        decision = read_decision(self.leads, lead_id, evaluation)
+        review = self.reviews.settle_at_deadline(lead_id, evaluation)
+        if review is not None and review.decision is not None and review.final_route is not None:
+            return ReviewOutcome(review_id=review.review_id, action=review.final_route, status=review.status)
+        self.notifier.notify(
+            f"Escalated: review for lead {lead_id} timed out",
+            "\n".join(
+                [f"Lead {lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]
+            ),
+            {"kind": "review_escalated", "lead_id": lead_id},
+        )
+
+        def mark(current: Lead) -> None:
+            current.escalated = True
+            add_history(current, "review_escalated", "no SDR decision before the deadline; AE notified")
+
+        update_lead(self.leads, lead_id, mark)
+        return ReviewOutcome(
+            review_id=review.review_id if review else "",
+            action=RouteAction.AE_NOTIFY,
+            status=ReviewStatus.EXPIRED,
+            escalated=True,
+        )
