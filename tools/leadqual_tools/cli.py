@@ -129,8 +129,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 def _rules_check(args: argparse.Namespace) -> int:
     from leadqual.domain.policy import PolicyError, load_policy
+    from leadqual.domain.qualification.flags import ALWAYS_REVIEWED
     from leadqual.domain.qualification.rules import rule_in_words
-    from leadqual.domain.qualification.triggers import REVIEW_FLAGS_ALWAYS
 
     try:
         policy = load_policy(args.file)
@@ -142,7 +142,7 @@ def _rules_check(args: argparse.Namespace) -> int:
     for index, tier in enumerate(policy.tiers, start=1):
         print(f"  {index}. {tier.id}: {tier.description}")
     print("\nRules (the first that matches decides):")
-    print(f"  Whatever rule fires, a lead flagged {', '.join(REVIEW_FLAGS_ALWAYS)} goes to an SDR first.")
+    print(f"  Whatever rule fires, a lead flagged {', '.join(ALWAYS_REVIEWED)} goes to an SDR first.")
     for index, rule in enumerate(policy.rules, start=1):
         print(f"  {index}. {rule.id}: {rule_in_words(rule)}")
         print(f"     ({rule.description})")

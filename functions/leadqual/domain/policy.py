@@ -11,15 +11,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from leadqual.domain.qualification.flags import Flag
 from leadqual.domain.schemas.inputs import FormType
 from leadqual.domain.schemas.shared import RouteAction
 
-KNOWN_FLAGS = frozenset(
-    {
-        "named_account", "pricing_page_visit", "competitor_research", "repeat_engagement",
-        "demo_request", "reactivated", "ambiguous_intent", "intent_surge", "enterprise", "free_mail",
-    }
-)  # fmt: skip
+KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
 BANDS = ("high", "medium", "low")
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "config" / "policy.yaml"
 

@@ -15,7 +15,8 @@ import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from leadqual.domain.features.matrix import FeatureMatrix
-from leadqual.domain.features.spec import FeatureDef, FeatureSpec, memoised
+from leadqual.domain.features.spec import FeatureDef, FeatureSpec
+from leadqual.domain.features.values import memoised
 from leadqual.domain.ports import Model, ModelOutputs
 from leadqual.domain.schemas.scores import Scores
 
@@ -91,9 +92,9 @@ class Scorer:
 
     def _words_for(self, feature: FeatureDef) -> Callable[[Any, Mapping[str, Any]], str]:
         describe = feature.describer()
-        if feature.kind == "date":  # "n days before": depends on the record's own moment
+        if feature.behaviour.reads_moment:  # "n days before": depends on the record's own moment
             return lambda raw, record: describe(raw, self.spec.as_of(record))
-        if feature.kind in ("categorical", "multi_label", "title"):
+        if feature.behaviour.repeats:
             # A few distinct values across all leads (forms, countries, titles): each put into words once.
             text_of = memoised(lambda raw: describe(raw, None))
             return lambda raw, record: text_of(raw)

@@ -16,23 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from leadqual.domain.features.spec import (
-    OTHER,
-    FeatureDef,
-    FeatureSpec,
-    category_of,
-    days_before,
-    is_free_mail_value,
-    is_missing,
-    labels_of,
-    memoised,
-    to_bool,
-    to_float,
-)
-from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seniority_of
-
-# The positions set to 1.0 for one raw value, relative to the matrix's first column.
-HotPositions = tuple[int, ...]
+from leadqual.domain.features.kinds.base import HotPositions
+from leadqual.domain.features.spec import FeatureDef, FeatureSpec
+from leadqual.domain.features.values import days_before, memoised, to_float
 
 
 class FeatureMatrix:
@@ -52,13 +38,14 @@ class FeatureMatrix:
         self._hot: list[Callable[[Any], HotPositions]] = []
         start = 0
         for feature in spec.features:
-            if feature.kind in ("numeric", "date"):
+            kind = feature.behaviour
+            if kind.numeric:
                 numbers.append((feature, start))
             else:
                 hot_columns.append(feature.column)
-                positions_of = _hot_positions(feature, start)
+                positions_of = kind.hot_positions(feature, start)
                 # Categories and titles repeat across leads; an email address hardly ever does.
-                self._hot.append(positions_of if feature.kind == "email" else memoised(positions_of))
+                self._hot.append(memoised(positions_of) if kind.repeats else positions_of)
             start += len(feature.output_columns())
         # Numbers and dates: one block, parsed and transformed for all leads at once. Logged columns
         # come first, so that log1p works on one slice of the block in place.
@@ -69,7 +56,7 @@ class FeatureMatrix:
             [np.inf if f.clip_max is None else f.clip_max for f, _ in numbers], dtype=np.float64
         )
         # (index into the block, age in days when there is no date)
-        self._dates = [(i, f.missing_days) for i, (f, _) in enumerate(numbers) if f.kind == "date"]
+        self._dates = [(i, f.missing_days) for i, (f, _) in enumerate(numbers) if f.behaviour.reads_moment]
         self._pick_numbers = _picker([feature.column for feature, _ in numbers])
         self._pick_hot = _picker(hot_columns)
 
@@ -116,31 +103,6 @@ class FeatureMatrix:
             np.maximum(logged, 0.0, out=logged)
             np.log1p(logged, out=logged)
         return block
-
-
-def _hot_positions(feature: FeatureDef, start: int) -> Callable[[Any], HotPositions]:
-    """Which columns one raw value sets, for a feature whose columns begin at `start`."""
-    if feature.kind == "boolean":
-        return lambda raw: (start,) if to_bool(raw) else ()
-    if feature.kind == "email":
-        return lambda raw: (start,) if is_free_mail_value(raw) else ()
-    if feature.kind == "title":
-        seniority_at = {s: start + i for i, s in enumerate(SENIORITIES)}
-        department_at = {d: start + len(SENIORITIES) + i for i, d in enumerate(DEPARTMENTS)}
-
-        def title(raw: Any) -> HotPositions:
-            text = None if is_missing(raw) else str(raw)
-            return seniority_at[seniority_of(text)], department_at[department_of(text)]
-
-        return title
-    categories = feature.categories or []
-    position = {c: start + i for i, c in enumerate(categories)}
-    if feature.kind == "multi_label":
-        return lambda raw: tuple(sorted({position[label] for label in labels_of(raw) if label in position}))
-    if OTHER not in position:
-        raise ValueError(f"categorical feature {feature.name!r} needs {OTHER!r} among its categories")
-    other = position[OTHER]
-    return lambda raw: (position.get(category_of(raw), other),)
 
 
 def _picker(columns: list[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:

@@ -7,28 +7,28 @@ column -> value: a row of a CRM export at training time, or the record that
 `leadqual.domain.features.model_input.serving_record` builds from stored state at serving time.
 """
 
-import bisect
-import itertools
-import math
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from leadqual.domain.identity import is_free_mail
+from leadqual.domain.features.kinds import KINDS, FeatureKind
+from leadqual.domain.features.kinds.base import Describer
+from leadqual.domain.features.values import is_missing, normalised, parse_time
 from leadqual.domain.signals import BehaviourWindows
-from leadqual.domain.titles import DEPARTMENTS, SENIORITIES, department_of, seniority_of
 
-FeatureKind = Literal["numeric", "boolean", "categorical", "multi_label", "title", "email", "date"]
 FeatureGroup = Literal["fit", "engagement", "intent"]
-OTHER = "other"
-T = TypeVar("T")
-# Distinct raw values remembered per feature: industries, countries, titles and forms repeat a lot.
-MEMO_LIMIT = 10_000
-# One raw value in a rep's words; only a date reads the moment its record describes (else None).
-Describer = Callable[[Any, datetime | None], str]
+
+
+def _known_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown feature kind {kind!r}; the kinds are {', '.join(KINDS)}")
+    return kind
+
+
+# A kind's name, as the specification gives it: one of `KINDS`.
+KindName = Annotated[str, AfterValidator(_known_kind), WithJsonSchema({"enum": list(KINDS)})]
 
 
 class LabelSpec(BaseModel):
@@ -41,17 +41,17 @@ class LabelSpec(BaseModel):
     )
 
     def is_positive(self, value: Any) -> bool:
-        return _norm(value) in {_norm(p) for p in self.positive}
+        return normalised(value) in {normalised(p) for p in self.positive}
 
     def is_decided(self, value: Any) -> bool:
-        return not is_missing(value) and _norm(value) not in {_norm(u) for u in self.undecided}
+        return not is_missing(value) and normalised(value) not in {normalised(u) for u in self.undecided}
 
 
 class FeatureDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     column: str
-    kind: FeatureKind
+    kind: KindName
     group: FeatureGroup
     label: str = Field(description="How a rep reads this input, e.g. 'Company size'")
     log1p: bool = Field(default=False, description="Compress a long-tailed count or amount")
@@ -69,18 +69,13 @@ class FeatureDef(BaseModel):
     # Learned by `fit` from training data; a value not seen in training maps to 'other'.
     categories: list[str] | None = None
 
+    @property
+    def behaviour(self) -> FeatureKind:
+        """What this feature's kind does with its values (`leadqual.domain.features.kinds`)."""
+        return KINDS[self.kind]
+
     def output_columns(self) -> list[str]:
-        if self.kind in ("numeric", "boolean", "date"):
-            return [self.name]
-        if self.kind == "email":
-            return [f"{self.name}:free_mail"]
-        if self.kind == "title":
-            return [f"{self.name}:seniority={s}" for s in SENIORITIES] + [
-                f"{self.name}:department={d}" for d in DEPARTMENTS
-            ]
-        if self.categories is None:
-            raise ValueError(f"feature {self.name!r} is not fitted: it has no categories yet")
-        return [f"{self.name}={c}" for c in self.categories]
+        return self.behaviour.output_columns(self)
 
     def describe(self, raw: Any, as_of: datetime) -> str:
         """How a rep reads this input's value for one lead, e.g. 'Company size: 1,000-4,999'."""
@@ -88,57 +83,7 @@ class FeatureDef(BaseModel):
 
     def describer(self) -> Describer:
         """A function from one raw value to its words; scoring builds it once per feature."""
-        label = self.label
-        if self.kind == "numeric":
-            none_from = self.none_from
-            banded = _banded_words(label, self.bands) if self.bands else None
-
-            def number(raw: Any, as_of: datetime | None) -> str:
-                if type(raw) is float or type(raw) is int:  # a stored number: the hot path
-                    missing = raw != raw
-                    value = 0.0 if missing else float(raw)
-                else:
-                    missing, value = is_missing(raw), to_float(raw)
-                if none_from is not None and value >= none_from:
-                    return f"{label}: none recorded"
-                if missing:
-                    return f"{label}: unknown"
-                if banded is not None:
-                    return banded(value)
-                return (
-                    f"{label}: {value:,.0f}"
-                    if value >= 10 or value == int(value)
-                    else f"{label}: {value:.1f}"
-                )
-
-            return number
-        if self.kind == "date":
-            missing_days = self.missing_days
-
-            def date(raw: Any, as_of: datetime | None) -> str:
-                if _parse_time(raw) is None:
-                    return f"{label}: never"
-                if as_of is None:
-                    raise ValueError(f"{label}: a date is described at its record's moment, none was given")
-                return f"{label}: {days_before(raw, as_of, missing_days):,.0f} days before"
-
-            return date
-        if self.kind == "boolean":
-            return lambda raw, as_of: f"{label}: {'yes' if to_bool(raw) else 'no'}"
-        if self.kind == "email":
-            return lambda raw, as_of: (
-                f"{label}: {'free-mail address' if is_free_mail_value(raw) else 'corporate address'}"
-            )
-        if self.kind == "title":
-
-            def title(raw: Any, as_of: datetime | None) -> str:
-                text = None if is_missing(raw) else str(raw)
-                return f"{label}: {text or 'none given'} ({seniority_of(text)}, {department_of(text)})"
-
-            return title
-        if self.kind == "multi_label":
-            return lambda raw, as_of: f"{label}: {', '.join(labels_of(raw)) or 'none known'}"
-        return lambda raw, as_of: f"{label}: {'unknown' if is_missing(raw) else str(raw).strip()}"
+        return self.behaviour.describer(self)
 
 
 class FeatureSpec(BaseModel):
@@ -175,9 +120,7 @@ class FeatureSpec(BaseModel):
 
     @property
     def is_fitted(self) -> bool:
-        return all(
-            f.categories is not None for f in self.features if f.kind in ("categorical", "multi_label")
-        )
+        return all(f.behaviour.is_fitted(f) for f in self.features)
 
     def required_columns(self) -> list[str]:
         return sorted({f.column for f in self.features})
@@ -187,15 +130,9 @@ class FeatureSpec(BaseModel):
         rows = list(records)
         fitted = []
         for feature in self.features:
-            if feature.kind == "categorical":
-                counts = Counter(category_of(r.get(feature.column)) for r in rows)
-                counts.pop(OTHER, None)
-                top = sorted(c for c, _ in counts.most_common(feature.max_categories))
-                feature = feature.model_copy(update={"categories": [*top, OTHER]})
-            elif feature.kind == "multi_label":
-                counts = Counter(label for r in rows for label in labels_of(r.get(feature.column)))
-                top = sorted(c for c, _ in counts.most_common(feature.max_categories))
-                feature = feature.model_copy(update={"categories": top})
+            categories = feature.behaviour.learn(feature, [r.get(feature.column) for r in rows])
+            if categories is not None:
+                feature = feature.model_copy(update={"categories": categories})
             fitted.append(feature)
         return self.model_copy(update={"features": fitted})
 
@@ -208,106 +145,5 @@ class FeatureSpec(BaseModel):
 
     def as_of(self, record: Mapping[str, Any]) -> datetime:
         """The moment a record describes: its time column, else now (a lead being scored live)."""
-        moment = _parse_time(record.get(self.time_column)) if self.time_column else None
+        moment = parse_time(record.get(self.time_column)) if self.time_column else None
         return moment or datetime.now(UTC)
-
-
-def is_missing(raw: Any) -> bool:
-    if raw is None:
-        return True
-    if isinstance(raw, str):
-        return not raw.strip()
-    return isinstance(raw, float) and math.isnan(raw)
-
-
-def to_float(raw: Any) -> float:
-    if type(raw) is float or type(raw) is int:  # the common case, on the scoring hot path
-        return float(raw) if raw == raw else 0.0
-    if is_missing(raw):
-        return 0.0
-    if isinstance(raw, bool):
-        return float(raw)
-    try:
-        return float(str(raw).replace(",", "")) if isinstance(raw, str) else float(raw)
-    except ValueError:
-        return 0.0
-
-
-def to_bool(raw: Any) -> bool:
-    if is_missing(raw):
-        return False
-    if isinstance(raw, str):
-        return raw.strip().lower() in {"1", "true", "yes", "y", "t"}
-    return bool(raw)
-
-
-def _norm(value: Any) -> str:
-    return str(value).strip().lower()
-
-
-def _parse_time(raw: Any) -> datetime | None:
-    """ISO dates and datetimes; naive ones are taken as UTC. Anything else counts as missing."""
-    if isinstance(raw, datetime):
-        moment = raw
-    elif is_missing(raw):
-        return None
-    else:
-        try:
-            moment = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def days_before(raw: Any, as_of: datetime, missing_days: float) -> float:
-    """Age in days of a date value at `as_of`; `missing_days` when there is no date (never happened)."""
-    moment = _parse_time(raw)
-    if moment is None:
-        return missing_days
-    return max(0.0, (as_of - moment).total_seconds() / 86400.0)
-
-
-def _banded_words(label: str, edges: list[float]) -> Callable[[float], str]:
-    """Value -> '<label>: <its band>' ('under 10', '1,000-4,999', '20,000+'), each text made once."""
-    bands = [f"under {edges[0]:,.0f}"]
-    bands += [f"{lower:,.0f}-{upper - 1:,.0f}" for lower, upper in itertools.pairwise(edges)]
-    bands.append(f"{edges[-1]:,.0f}+")
-    words = [f"{label}: {band}" for band in bands]
-    return lambda value: words[bisect.bisect_right(edges, value)]
-
-
-def is_free_mail_value(raw: Any) -> bool:
-    return bool(raw) and is_free_mail(str(raw))
-
-
-def category_of(raw: Any) -> str:
-    return OTHER if is_missing(raw) else str(raw).strip().lower()
-
-
-def labels_of(raw: Any) -> list[str]:
-    if is_missing(raw):
-        return []
-    if isinstance(raw, list | tuple | set):
-        return [str(v).strip().lower() for v in raw if str(v).strip()]
-    return [part.strip().lower() for part in str(raw).replace(",", ";").split(";") if part.strip()]
-
-
-def memoised(function: Callable[[Any], T]) -> Callable[[Any], T]:
-    """`function` of one raw value, worked out once per distinct value (up to MEMO_LIMIT of them).
-
-    Unhashable values (a list of labels) are worked out every time.
-    """
-    memo: dict[Hashable, T] = {}
-
-    def cached(raw: Any) -> T:
-        try:
-            return memo[raw]
-        except KeyError:
-            found = function(raw)
-            if len(memo) < MEMO_LIMIT:
-                memo[raw] = found
-            return found
-        except TypeError:
-            return function(raw)
-
-    return cached

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from leadqual.domain.policy import Policy
 from leadqual.domain.qualification.context import QualificationContext, behaviour_summary, intent_summary
+from leadqual.domain.qualification.flags import ALWAYS_REVIEWED, REVIEW_TRIGGERS, Flag
 from leadqual.domain.qualification.rules import RuleFacts, owner_for, rule_matches
 from leadqual.domain.qualification.tiers import tier_for
-from leadqual.domain.qualification.triggers import BEHAVIOURAL_TRIGGERS, REVIEW_FLAGS_ALWAYS, flags_for
+from leadqual.domain.qualification.triggers import flags_for
 from leadqual.domain.schemas.lead import RoutingDecision
 
 
@@ -21,13 +22,9 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
     facts = RuleFacts.of(context.lead, context.scores, tier, band, flagged.flags)
     rule = next(r for r in policy.rules if rule_matches(r.when, facts))
     # Whatever rule fired, these checkpoints always put a human in front of the first outreach.
-    always_review = [f for f in REVIEW_FLAGS_ALWAYS if f in flagged.flags]
+    always_review = [f for f in ALWAYS_REVIEWED if f in flagged.flags]
     needs_review = rule.review or bool(always_review)
-    triggers = (
-        [f for f in flagged.flags if f in (*REVIEW_FLAGS_ALWAYS, *BEHAVIOURAL_TRIGGERS)]
-        if needs_review
-        else []
-    )
+    triggers = [f for f in flagged.flags if f in REVIEW_TRIGGERS] if needs_review else []
     probability = context.scores.conversion_probability
     review_reasons = [
         reason for flag, reason in zip(flagged.flags, flagged.reasons, strict=True) if flag in triggers
@@ -49,7 +46,7 @@ def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:
         rule=rule.id,
         needs_review=needs_review,
         triggers=triggers,
-        flags=[f for f in flagged.flags if f != "free_mail"],
+        flags=[f for f in flagged.flags if f != Flag.FREE_MAIL],
         reasons=reasons,
         review_reasons=review_reasons if needs_review else [],
         country=_country(context),

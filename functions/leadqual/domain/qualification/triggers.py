@@ -1,17 +1,23 @@
-"""Flags and the triggers that put a human in front of the first outreach."""
+"""The checks that raise each flag: one function per flag, registered in `TRIGGERS`.
+
+Each reads the situation (the lead, its scores, account and signals, the policy) and gives the
+flag's reason in a rep's words, or None. Which flags put a human first is `flags.Flag.checkpoint`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy
 from leadqual.domain.qualification.context import QualificationContext
+from leadqual.domain.qualification.flags import Flag
 from leadqual.domain.schemas.inputs import OutcomeKind, PageCategory
+from leadqual.domain.signals import StoredEvent
 
-REVIEW_FLAGS_ALWAYS = ("named_account", "reactivated", "ambiguous_intent")
-BEHAVIOURAL_TRIGGERS = ("pricing_page_visit", "competitor_research", "repeat_engagement", "demo_request")
 COLD_OUTCOMES = (OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)
 NEW_INTENT_WINDOW = timedelta(days=30)
 
@@ -27,96 +33,142 @@ class Flagged:
             self.reasons.append(reason)
 
 
-def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagged:
-    settings = policy.signals
-    as_of = context.as_of
-    lead, scores, account = context.lead, context.scores, context.account
-    past_events = [e for e in context.events if e.occurred_at <= as_of]
-    flagged = Flagged()
+@dataclass(frozen=True)
+class Situation:
+    """What every check reads: the context as of its evaluation, the policy and the lead's tier."""
 
-    if account and account.named_account:
-        owner = f" (owner {account.owner})" if account.owner else ""
-        flagged.add("named_account", f"Named target account{owner}: human review before first outreach")
+    context: QualificationContext
+    policy: Policy
+    tier: str
 
+    @cached_property
+    def past_events(self) -> list[StoredEvent]:
+        as_of = self.context.as_of
+        return [e for e in self.context.events if e.occurred_at <= as_of]
+
+
+Trigger = Callable[[Situation], str | None]
+
+
+def named_account(seen: Situation) -> str | None:
+    account = seen.context.account
+    if not (account and account.named_account):
+        return None
+    owner = f" (owner {account.owner})" if account.owner else ""
+    return f"Named target account{owner}: human review before first outreach"
+
+
+def pricing_page_visit(seen: Situation) -> str | None:
+    as_of, days = seen.context.as_of, seen.policy.signals.pricing_window_days
     pricing = [
-        e for e in past_events
-        if e.page_category is PageCategory.PRICING and as_of - e.occurred_at <= timedelta(days=settings.pricing_window_days)
+        e for e in seen.past_events
+        if e.page_category is PageCategory.PRICING and as_of - e.occurred_at <= timedelta(days=days)
     ]  # fmt: skip
-    if pricing:
-        flagged.add(
-            "pricing_page_visit",
-            f"Visited the pricing page {len(pricing)} time{'s' if len(pricing) > 1 else ''} "
-            f"in the last {settings.pricing_window_days} days",
-        )
+    if not pricing:
+        return None
+    return f"Visited the pricing page {len(pricing)} time{'s' if len(pricing) > 1 else ''} in the last {days} days"
 
-    competitor_window = timedelta(days=settings.competitor_window_days)
+
+def competitor_research(seen: Situation) -> str | None:
+    as_of = seen.context.as_of
+    window = timedelta(days=seen.policy.signals.competitor_window_days)
     comparisons = [
-        e for e in past_events
-        if e.page_category is PageCategory.COMPETITOR_COMPARISON and as_of - e.occurred_at <= competitor_window
+        e for e in seen.past_events
+        if e.page_category is PageCategory.COMPETITOR_COMPARISON and as_of - e.occurred_at <= window
     ]  # fmt: skip
     competitors = sorted(
         {
             i.competitor
-            for i in context.intents
-            if i.competitor and timedelta(0) <= as_of - i.observed_at <= competitor_window
+            for i in seen.context.intents
+            if i.competitor and timedelta(0) <= as_of - i.observed_at <= window
         }
     )
-    if comparisons or competitors:
-        parts = []
-        if comparisons:
-            parts.append(
-                f"read {len(comparisons)} competitor comparison page{'s' if len(comparisons) > 1 else ''}"
-            )
-        if competitors:
-            parts.append(f"account researched {', '.join(competitors)}")
-        flagged.add("competitor_research", "Competitor research: " + "; ".join(parts))
-
-    repeat_window = timedelta(hours=settings.repeat_engagement_window_hours)
-    recent = [e for e in past_events if as_of - e.occurred_at <= repeat_window]
-    if len(recent) >= settings.repeat_engagement_events:
-        flagged.add(
-            "repeat_engagement",
-            f"{len(recent)} engagements in the last {settings.repeat_engagement_window_hours} hours",
+    if not (comparisons or competitors):
+        return None
+    parts = []
+    if comparisons:
+        parts.append(
+            f"read {len(comparisons)} competitor comparison page{'s' if len(comparisons) > 1 else ''}"
         )
+    if competitors:
+        parts.append(f"account researched {', '.join(competitors)}")
+    return "Competitor research: " + "; ".join(parts)
 
-    if lead.form in settings.demo_forms:
-        flagged.add("demo_request", f"Asked for contact: {lead.form.value.replace('_', ' ')} form")
 
-    surge_window = timedelta(days=settings.surge_window_days)
+def repeat_engagement(seen: Situation) -> str | None:
+    settings = seen.policy.signals
+    window = timedelta(hours=settings.repeat_engagement_window_hours)
+    recent = [e for e in seen.past_events if seen.context.as_of - e.occurred_at <= window]
+    if len(recent) < settings.repeat_engagement_events:
+        return None
+    return f"{len(recent)} engagements in the last {settings.repeat_engagement_window_hours} hours"
+
+
+def demo_request(seen: Situation) -> str | None:
+    form = seen.context.lead.form
+    if form not in seen.policy.signals.demo_forms:
+        return None
+    return f"Asked for contact: {form.value.replace('_', ' ')} form"
+
+
+def intent_surge(seen: Situation) -> str | None:
+    settings, as_of = seen.policy.signals, seen.context.as_of
+    window = timedelta(days=settings.surge_window_days)
     surging = sorted(
         {
             i.topic
-            for i in context.intents
-            if i.score > settings.surge_threshold and timedelta(0) <= as_of - i.observed_at <= surge_window
+            for i in seen.context.intents
+            if i.score > settings.surge_threshold and timedelta(0) <= as_of - i.observed_at <= window
         }
     )
-    if surging:
-        flagged.add("intent_surge", f"Account intent surge on: {', '.join(surging)}")
+    return f"Account intent surge on: {', '.join(surging)}" if surging else None
 
-    reactivation = _reactivation_reason(context, settings.cold_after_days)
-    if reactivation:
-        flagged.add("reactivated", reactivation)
 
-    ambiguity = policy.ambiguity
+def reactivated(seen: Situation) -> str | None:
+    return _reactivation_reason(seen.context, seen.policy.signals.cold_after_days)
+
+
+def ambiguous_intent(seen: Situation) -> str | None:
+    scores, ambiguity = seen.context.scores, seen.policy.ambiguity
     if scores.fit >= ambiguity.high_fit_min and scores.engagement <= ambiguity.low_engagement_max:
-        flagged.add(
-            "ambiguous_intent",
-            f"Ambiguous intent: strong fit ({scores.fit}) but little engagement ({scores.engagement})",
-        )
-    elif (
-        scores.fit <= ambiguity.low_fit_max
-        and max(scores.engagement, scores.intent) >= ambiguity.high_engagement_or_intent_min
-    ):
+        return f"Ambiguous intent: strong fit ({scores.fit}) but little engagement ({scores.engagement})"
+    strongest = max(scores.engagement, scores.intent)
+    if scores.fit <= ambiguity.low_fit_max and strongest >= ambiguity.high_engagement_or_intent_min:
         strong = "engagement" if scores.engagement >= scores.intent else "intent"
-        flagged.add(
-            "ambiguous_intent",
-            f"Ambiguous intent: weak fit ({scores.fit}) but high {strong} ({max(scores.engagement, scores.intent)})",
-        )
+        return f"Ambiguous intent: weak fit ({scores.fit}) but high {strong} ({strongest})"
+    return None
 
-    if tier == "enterprise":
-        flagged.add("enterprise", "Enterprise-sized account")
-    if is_free_mail(lead.email):
-        flagged.add("free_mail", "Free-mail address, no company account")
+
+def enterprise(seen: Situation) -> str | None:
+    return "Enterprise-sized account" if seen.tier == "enterprise" else None
+
+
+def free_mail(seen: Situation) -> str | None:
+    return "Free-mail address, no company account" if is_free_mail(seen.context.lead.email) else None
+
+
+TRIGGERS: dict[Flag, Trigger] = {
+    Flag.NAMED_ACCOUNT: named_account,
+    Flag.PRICING_PAGE_VISIT: pricing_page_visit,
+    Flag.COMPETITOR_RESEARCH: competitor_research,
+    Flag.REPEAT_ENGAGEMENT: repeat_engagement,
+    Flag.DEMO_REQUEST: demo_request,
+    Flag.INTENT_SURGE: intent_surge,
+    Flag.REACTIVATED: reactivated,
+    Flag.AMBIGUOUS_INTENT: ambiguous_intent,
+    Flag.ENTERPRISE: enterprise,
+    Flag.FREE_MAIL: free_mail,
+}
+
+
+def flags_for(context: QualificationContext, policy: Policy, tier: str) -> Flagged:
+    """Every flag whose check holds, in `Flag`'s order, with its reason."""
+    seen = Situation(context, policy, tier)
+    flagged = Flagged()
+    for flag in Flag:
+        reason = TRIGGERS[flag](seen)
+        if reason is not None:
+            flagged.add(flag.value, reason)
     return flagged
 
 
