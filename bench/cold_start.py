@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from leadqual.resources import RUNTIME_ENVIRONMENT, Env
+from leadqual_tools.local.api_gateway import proxy_event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "infra"))
 from leadqual_infra.bundling import (
@@ -49,14 +50,15 @@ print(json.dumps({{"ms": elapsed * 1000, "rss_mb": peak_kb / 1024}}))
 """
 
 API_FIRST_REQUEST = "ingest function: imports + first request (a 422)"
+# The event is built here and pasted in as data: the probe must not import the local mode (moto).
+REFUSED_LEAD = proxy_event("POST", "/leads", {"content-type": "application/json"}, '{"email": "x"}')
 FIRST_REQUEST = (
     "import leadqual.handlers.api as api\n"
-    "from leadqual_tools.local.api_gateway import proxy_event\n"
-    "event = proxy_event('POST', '/leads', {'content-type': 'application/json'}, '{\"email\": \"x\"}')\n"
+    f"event = {json.dumps(REFUSED_LEAD)!r}\n"
     "class Context:\n"
     "    function_name, memory_limit_in_mb, aws_request_id = 'leadqual-bench', 256, 'bench'\n"
     "    invoked_function_arn = 'arn:aws:lambda:us-east-1:000000000000:function:leadqual-bench'\n"
-    "assert api.handler(event, Context())['statusCode'] == 422"
+    "assert api.handler(json.loads(event), Context())['statusCode'] == 422"
 )
 CASES = {
     "bare: import boto3, onnxruntime": "import boto3, onnxruntime",

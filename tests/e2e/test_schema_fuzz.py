@@ -4,6 +4,7 @@ and stateful sequences along the document's links (a lead created, then read).""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ import numpy  # noqa: F401  (see below)
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -22,6 +24,8 @@ from tests.conftest import serving
 # Bounded: about a minute and a half in all on 2 cores (make test stays well under 20 minutes).
 EXAMPLES_PER_OPERATION = 30
 SEQUENCES = 25
+# Fewer, and the links were hardly followed (see the FlakyStrategyDefinition note below).
+MIN_SEQUENCES = 10
 # Times are refused more than 3 years back or 5 minutes ahead of now (docs/api.md), which JSON
 # Schema cannot state, so a schema-valid body can be refused: "valid data accepted" is not checked.
 # Everything else is: no 5xx, statuses, content types, headers, answers' schemas, and that data
@@ -87,13 +91,29 @@ def test_sequences_along_the_links_answer_as_the_document_says(served: str) -> N
         def validate_response(
             self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
         ) -> None:
-            case.validate_response(response, excluded_checks=NOT_CHECKED, transport_kwargs=kwargs)
+            try:
+                case.validate_response(response, excluded_checks=NOT_CHECKED, transport_kwargs=kwargs)
+            except BaseException as failure:
+                failed.append(f"{case.operation.method.upper()} {case.operation.path}: {failure!r}"[:2000])
+                raise
 
-    LeadWorkflows.run(
-        settings=settings(
-            max_examples=SEQUENCES, stateful_step_count=6, deadline=None, derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-    )  # fmt: skip
+        def teardown(self) -> None:
+            sequences.append(1)
+
+    failed: list[str] = []
+    sequences: list[int] = []
+    # The server's state moves between sequences (leads pile up, reviews are decided or time out),
+    # so a replayed prefix can meet other answers and so other links, and Hypothesis then stops
+    # generating (FlakyStrategyDefinition). schemathesis's own runner reads that the same way: not
+    # a failure of the API. Every check that failed is in `failed` either way.
+    with contextlib.suppress(FlakyStrategyDefinition):
+        LeadWorkflows.run(
+            settings=settings(
+                max_examples=SEQUENCES, stateful_step_count=6, deadline=None, derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+        )  # fmt: skip
+    assert not failed, failed
+    assert len(sequences) >= MIN_SEQUENCES, f"only {len(sequences)} sequences ran"
     # The links were followed: leads made by POST /leads were then found by id.
     assert answered[("POST /leads", 202)] and answered[("GET /leads/{lead_id}", 200)], answered

@@ -101,3 +101,16 @@ def test_a_batch_is_built_exactly_as_its_records_one_by_one() -> None:
     assert matrix[:2, size].tolist() == [matrix[0, size]] * 2 and matrix[0, size] > 0
     assert matrix[2:, size].tolist() == [0.0, 0.0]
     assert matrix[:2, spec.output_columns().index("technologies=aws")].tolist() == [1.0, 1.0]
+
+
+def test_each_kind_is_registered_under_its_name_and_an_unknown_kind_is_refused_naming_the_kinds() -> None:
+    from pydantic import ValidationError
+
+    from leadqual.domain.features.kinds import KINDS
+    from leadqual.domain.features.spec import FeatureDef
+
+    assert all(name == kind.name for name, kind in KINDS.items())
+    with pytest.raises(
+        ValidationError, match="unknown feature kind 'ordinal'; the kinds are numeric, boolean"
+    ):
+        FeatureDef(name="size", column="size", kind="ordinal", group="fit", label="Size")

@@ -142,3 +142,15 @@ def test_engagement_decays_with_the_configured_half_life() -> None:
     assert two_weeks["pricing_views"] == pytest.approx(0.5 + 0.5 ** (0.5 / 14))
     assert one_week["pricing_views"] == pytest.approx(0.25 + 0.5 ** (0.5 / 7))
     assert behaviour_columns([_page("pricing", 40)], NOW, BehaviourWindows())["pricing_views"] == 0.0
+
+
+def test_every_flag_has_one_check_and_every_list_of_flags_comes_from_the_flags() -> None:
+    from leadqual.domain.policy import KNOWN_FLAGS
+    from leadqual.domain.qualification.flags import ALWAYS_REVIEWED, REVIEW_TRIGGERS, Checkpoint, Flag
+    from leadqual.domain.qualification.triggers import TRIGGERS
+
+    assert list(TRIGGERS) == list(Flag)  # checked in the order the lead lists them
+    assert {flag.value for flag in Flag} == KNOWN_FLAGS
+    assert set(ALWAYS_REVIEWED) == {f for f in Flag if f.checkpoint is Checkpoint.ALWAYS}
+    assert set(ALWAYS_REVIEWED) < set(REVIEW_TRIGGERS)
+    assert Flag.FREE_MAIL not in REVIEW_TRIGGERS

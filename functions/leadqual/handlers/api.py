@@ -17,7 +17,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -86,19 +85,23 @@ _REFUSALS: dict[int, Any] = {
 }
 
 
-# How each kind of caller authenticates in AWS (docs/api.md, "Who calls what"); `leadqual serve`
-# authenticates no one.
-SECURITY_SCHEMES = {
-    Auth.API_KEY.value: APIKey(
-        name="x-api-key", in_=APIKeyIn.header, description="Web form handlers: an API key on a usage plan"
-    ),
-    Auth.IAM.value: APIKey(
-        name="Authorization",
-        in_=APIKeyIn.header,
-        description="AWS Signature Version 4: the IAM principal who signs is the caller of record",
-        openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
-    ),
-}
+def _security_schemes() -> dict[str, Any]:
+    """How each kind of caller authenticates in AWS (docs/api.md, "Who calls what"); `leadqual serve`
+    authenticates no one. Imported here, not at the top: Powertools' OpenAPI models take ~180 ms to
+    import, and only the document needs them, never a request."""
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+    return {
+        Auth.API_KEY.value: APIKey(
+            name="x-api-key", in_=APIKeyIn.header, description="Web form handlers: an API key on a usage plan"
+        ),
+        Auth.IAM.value: APIKey(
+            name="Authorization",
+            in_=APIKeyIn.header,
+            description="AWS Signature Version 4: the IAM principal who signs is the caller of record",
+            openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+        ),
+    }
 
 
 def _link(operation: str, **parameters: str) -> dict[str, Any]:
@@ -357,6 +360,8 @@ def not_found(_: Exception) -> Response[Any]:
 
 def openapi_document() -> dict[str, Any]:
     """The contract as OpenAPI 3.1, generated from the routes above (docs/openapi.json holds it)."""
+    from aws_lambda_powertools.event_handler.openapi.models import Server
+
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title="leadqual",
@@ -364,7 +369,7 @@ def openapi_document() -> dict[str, Any]:
             description="Lead qualification: submit leads and signals, read scores and routes, decide "
             "reviews, report outcomes. The rules every route follows are in docs/api.md.",
             servers=[Server(url="http://127.0.0.1:8000", description="leadqual serve (no authentication)")],
-            security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+            security_schemes=_security_schemes(),  # type: ignore[arg-type]
         )
     )
     return document
