@@ -6,14 +6,16 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from typing import Any
 
+import pytest
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.schemas.shared import RouteAction
 from leadqual_tools.local.api_gateway import call_api
-from leadqual_tools.local.cloud import LocalCloud
+from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.server import serve
 from leadqual_tools.local.stack_template import ACCOUNT, REGION
 from tests.conftest import lead_body
@@ -96,3 +98,29 @@ def test_leadqual_serve_asks_for_room_before_it_takes_a_new_lead_and_only_then(c
         server.shutdown()
         server.server_close()
     assert asked == [0]  # once, for the lead, with nothing in the pipeline yet
+
+
+def test_a_finished_execution_keeps_its_history_and_answers_as_before(cloud: LocalCloud) -> None:
+    from leadqual_tools.local import moto_fixes
+
+    answer = call_api("POST", "/leads", lead_body(email="ola@initech.io"))
+    assert answer.status == 202, answer.body
+    lead_id = answer.json()["lead_id"]
+    _settle(cloud, lead_id, {"routed", "hold"})
+    sfn = client("stepfunctions")
+    (machine,) = stepfunctions_parser_backends[ACCOUNT][REGION].state_machines
+
+    def finished() -> list[Any]:
+        return [e for e in machine.executions if e.exec_status is not None and e.status != "RUNNING"]
+
+    wait_until(lambda: bool(finished()), timeout=30, what="an execution to finish")
+    for execution in finished():
+        # What is left of the environment is the history; every answer about the execution stands.
+        assert isinstance(execution.exec_worker, moto_fixes._FinishedWorker)
+        events = sfn.get_execution_history(executionArn=execution.exec_arn, maxResults=1000)["events"]
+        assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"].startswith("Execution")
+        described = sfn.describe_execution(executionArn=execution.exec_arn)
+        assert described["status"] == execution.status and "stopDate" in described
+    # A token no running execution holds is refused as AWS refuses it, finished ones passed over.
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.send_task_success(taskToken="not-a-token", output="{}")

@@ -24,6 +24,11 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
   (500) on an execution that has just started and has no environment yet. Under load one SDR
   decision in about a thousand hit one and was answered 503 after every retry. An execution without
   an environment holds no token, so it is passed over.
+- moto keeps a finished execution's whole evaluation environment (frames, states, callbacks,
+  variables) for the sake of its history, and every thread an execution ran (two or three each) in
+  a module-level list, for the life of the process: at 10,000 leads, a large part of
+  `leadqual serve`'s memory. A finished execution now keeps its history alone, which is all moto
+  reads of it after the end (GetExecutionHistory), and finished threads leave the list.
 - moto lists the methods of a service's response class (`inspect.getmembers`) on every request, its
   Step Functions builds a JSONPath parser (a PLY grammar) for every path it reads, and its DynamoDB
   parses an UpdateExpression two or three times per update. Each is the same every time, so each
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -46,11 +52,13 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Queue, SQSBackend
+from moto.stepfunctions.parser import utils as stepfunctions_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sqs
 from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 _dynamodb_lock = threading.RLock()
@@ -181,6 +189,73 @@ def _executions_with_environments(
     return found
 
 
+# ----- Step Functions: a finished execution keeps its history, not its environment -----
+class _NoCallbacks:
+    """A finished execution waits for no token: SendTaskSuccess/Failure pass it over."""
+
+    def notify(self, callback_id: Any, outcome: Any) -> bool:
+        return False
+
+    def heartbeat(self, callback_id: Any) -> bool:
+        return False
+
+
+class _NoMapRuns:
+    def get(self, map_run_arn: Any) -> None:
+        return None
+
+    def get_all(self) -> list[Any]:
+        return []
+
+
+class _KeptHistory:
+    def __init__(self, history: list[Any]):
+        self._history = history
+
+    def get_event_history(self) -> list[Any]:
+        return copy.deepcopy(self._history)  # as moto's own event manager answers: a copy
+
+
+class _FinishedEnvironment:
+    """What moto reads of a finished execution's environment, and nothing else."""
+
+    def __init__(self, history: list[Any]):
+        self.event_manager = _KeptHistory(history)
+        self.callback_pool_manager = _NoCallbacks()
+        self.map_run_record_pool_manager = _NoMapRuns()
+
+    def set_stop(self, **_: Any) -> None:
+        """StopExecution of an execution that has ended changes nothing."""
+
+
+class _FinishedWorker:
+    def __init__(self, history: list[Any]):
+        self.env = _FinishedEnvironment(history)
+
+    def stop(self, **_: Any) -> None:
+        """See `_FinishedEnvironment.set_stop`."""
+
+
+_terminations = itertools.count(1)
+PRUNE_THREADS_EVERY = 200
+
+
+def _terminated_then_compacted(original: Callable[..., Any]) -> Callable[..., Any]:
+    def terminated(self: BaseExecutionWorkerCommunication) -> None:
+        original(self)  # the execution's status, output or error, from its environment
+        execution = self.execution
+        worker = execution.exec_worker
+        if worker is not None and worker.env is not None:
+            history = worker.env.event_manager.get_event_history()
+            execution.exec_worker = _FinishedWorker(history)
+        if next(_terminations) % PRUNE_THREADS_EVERY == 0:
+            # Read by nothing in moto; a thread that has not started yet is kept with the living.
+            threads = stepfunctions_utils.TMP_THREADS
+            threads[:] = [t for t in threads if t.is_alive() or t.ident is None]
+
+    return terminated
+
+
 # ----- SQS: sending and receiving do not count the queue's messages -----
 _QUEUE_COUNTS = (
     "approximate_number_of_messages",
@@ -251,6 +326,7 @@ def install() -> None:
     _replace(
         asl_parser.AmazonStateLanguageParser, "parse", lambda _: staticmethod(_parse_once), keep_as="parse"
     )
+    _replace(BaseExecutionWorkerCommunication, "terminated", _terminated_then_compacted)
     _replace(lambda_eval_utils, "boto_client_for", _shared_client)
     _replace(state_task_service_sqs, "boto_client_for", _shared_client)
 
