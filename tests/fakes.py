@@ -14,7 +14,9 @@ from typing import Any
 from leadqual.domain.ports import ConflictError
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.inputs import FormType
-from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
+from leadqual.domain.schemas.review import Review
+from leadqual.domain.schemas.shared import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
@@ -37,11 +39,13 @@ def a_lead(lead_id: str = "ld_a1", **fields: Any) -> Lead:
 
 @dataclass
 class InMemoryLeads:
-    """The lead half of LeadStore: versioned reads and conditional saves."""
+    """The lead half of LeadStore: versioned reads and conditional saves, and routing decisions."""
 
     leads: dict[str, tuple[Lead, int]] = field(default_factory=dict)
     reads: Counter[str] = field(default_factory=Counter)
     saves: Counter[str] = field(default_factory=Counter)
+    # The routing decisions kept beside each lead, one per evaluation.
+    decisions: dict[tuple[str, int], RoutingDecision] = field(default_factory=dict)
 
     def add(self, *leads: Lead) -> InMemoryLeads:
         for lead in leads:
@@ -64,10 +68,25 @@ class InMemoryLeads:
         self.leads[lead.lead_id] = (lead.model_copy(deep=True), expected_version + 1)
         return expected_version + 1
 
+    def save_decision(self, decision: RoutingDecision) -> None:
+        self.decisions[(decision.lead_id, decision.evaluation)] = decision.model_copy(deep=True)
+
+    def get_decision(self, lead_id: str, evaluation: int) -> RoutingDecision | None:
+        return self.decisions.get((lead_id, evaluation))
+
+    def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
+        return None
+
 
 @dataclass
 class NoSignals:
-    """A SignalStore that knows nothing about anyone: no account, behaviour, intent or history."""
+    """A SignalStore that knows nothing about anyone: no account, behaviour, intent or history.
+    It keeps the touches it is told of, which is all routing and dispatch write."""
+
+    touches: list[PastTouch] = field(default_factory=list)
+
+    def add_touch(self, person_keys: Any, domain: str | None, touch: PastTouch) -> None:
+        self.touches.append(touch)
 
     def get_account(self, domain: str) -> Account | None:
         return None
@@ -97,3 +116,48 @@ class RecordingWorkflow:
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
         raise AssertionError("scoring never resumes a workflow")
+
+
+class DownstreamUnavailable(RuntimeError):
+    """What a fake adapter raises for a failed call, as boto3 raises a ClientError."""
+
+
+@dataclass
+class RecordingDispatcher:
+    """The action queues and the event bus; `failing` calls fail once each, as a throttled call does."""
+
+    sent: list[tuple[RouteAction, str]] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+
+    def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None:
+        self._maybe_fail("send")
+        self.sent.append((action, dedupe_id))
+
+    def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None:
+        self._maybe_fail("publish_routed")
+        self.published.append(dedupe_id)
+
+    def _maybe_fail(self, call: str) -> None:
+        if call in self.failing:
+            self.failing.discard(call)
+            raise DownstreamUnavailable(f"{call} failed")
+
+
+@dataclass
+class InMemoryHolds:
+    held: dict[str, datetime] = field(default_factory=dict)
+
+    def add(self, lead_id: str, person_keys: Any, domain: str | None, since: datetime) -> None:
+        self.held[lead_id] = since
+
+    def remove(self, lead_id: str, person_keys: Any, domain: str | None, since: datetime) -> None:
+        self.held.pop(lead_id, None)
+
+
+@dataclass
+class FirstSdrRoster:
+    """Gives every lead the territory's first SDR, without capacity."""
+
+    def claim(self, lead_id: str, territory: str, sdrs: Any, capacity: int) -> str | None:
+        return str(next(iter(sdrs)))

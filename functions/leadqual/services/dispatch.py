@@ -40,9 +40,10 @@ class DispatchService:
         """
         decision = read_decision(self.leads, lead_id, evaluation)
         dispatch_id = f"{lead_id}-e{evaluation}"
-        lead = read_lead(self.leads, lead_id)
+        lead, version = read_lead(self.leads, lead_id)
         if lead.route is not None and lead.route.dispatch_id == dispatch_id:
-            self._send(lead, None, decision)  # a retry: finish what was not sent, never send twice
+            # A retry: finish what was not sent, never send twice.
+            self._send(lead.model_copy(deep=True), version, decision)
             return Dispatched(lead.route, lead.sla, first_time=False)
         action = review.action if review else decision.action
         held = lead.route is not None and lead.route.action is RouteAction.HOLD
@@ -85,7 +86,10 @@ class DispatchService:
             )
             return True
 
-        stored, version = update_lead_versioned(self.leads, decision.lead_id, store_route)
+        # A copy is saved: `lead` stays as read (where it was held, and since when).
+        stored, version = update_lead_versioned(
+            self.leads, decision.lead_id, store_route, read=(lead.model_copy(deep=True), version)
+        )
         if stored.route is None or stored.route.dispatch_id != dispatch_id:
             return Dispatched(stored.route or route, stored.sla, first_time=False)  # another won the race
         # The lead's touch now says where it went: a later lead judges "long in nurture" by it.

@@ -60,11 +60,13 @@ def update_lead_versioned(
     raise ConflictError(f"lead {lead_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")
 
 
-def read_lead(store: LeadStore, lead_id: str) -> Lead:
-    lead = store.get_lead(lead_id)
-    if lead is None:
+def read_lead(store: LeadStore, lead_id: str) -> tuple[Lead, int]:
+    """The lead and its version: a step that then saves it passes both to `update_lead_versioned`,
+    so that it reads the lead once."""
+    found = store.get_lead_versioned(lead_id)
+    if found is None:
         raise LookupError(f"lead {lead_id} does not exist")
-    return lead
+    return found
 
 
 def read_decision(store: LeadStore, lead_id: str, evaluation: int) -> RoutingDecision:

@@ -12,7 +12,7 @@ from leadqual.domain.schemas.inputs import DecisionKind, ReviewDecisionRequest
 from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
 from leadqual.domain.schemas.review import Review, ReviewOutcome, ReviewStatus, ReviewSummary
 from leadqual.domain.schemas.shared import RouteAction, utc_now
-from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead
+from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead, update_lead_versioned
 
 STATUS_BY_DECISION = {
     DecisionKind.APPROVE: ReviewStatus.APPROVED,
@@ -104,9 +104,10 @@ class ReviewService:
         then found, the lead is not marked twice, and the notification goes out only if it has not.
         """
         decision = self.leads.get_decision(lead_id, evaluation)
-        lead = self.leads.get_lead(lead_id)
-        if lead is None or decision is None:
+        found = self.leads.get_lead_versioned(lead_id)
+        if found is None or decision is None:
             raise LookupError(f"lead {lead_id} (evaluation {evaluation}) has no stored routing decision")
+        lead, version = found
         if _moved_on(lead, evaluation) and self.leads.get_review(review_id_for(lead_id, evaluation)) is None:
             # A request that arrives after its deadline (retried past it): the workflow escalated and
             # routed the lead; a review now would ask an SDR about a lead already sent on.
@@ -134,13 +135,13 @@ class ReviewService:
             assert existing is not None
             review = existing[0]
         if review.status is ReviewStatus.PENDING:
-            self._mark_pending(review)
+            self._mark_pending(review, read=(lead.model_copy(deep=True), version))
         if not review.notified:
             self.notifier.notify(*self._notification(lead, decision, review))
             review, _ = self._update(review.review_id, lambda r: _set(r, notified=True))
         return review
 
-    def _mark_pending(self, review: Review) -> None:
+    def _mark_pending(self, review: Review, read: tuple[Lead, int]) -> None:
         def mark_pending(current: Lead) -> bool:
             if current.review is not None and current.review.review_id == review.review_id:
                 return False  # a redelivered request: marked already
@@ -154,7 +155,7 @@ class ReviewService:
             add_history(current, "review_requested", ", ".join(review.triggers))
             return True
 
-        update_lead(self.leads, review.lead_id, mark_pending)
+        update_lead_versioned(self.leads, review.lead_id, mark_pending, read=read)
 
     @staticmethod
     def _notification(

@@ -14,7 +14,7 @@ from leadqual.domain.qualification.rules import RuleFacts, trace_rules
 from leadqual.domain.schemas.lead import Lead, Reevaluation, RoutingDecision
 from leadqual.domain.schemas.shared import RouteAction, utc_now
 from leadqual.services.context import gather_signals, past_touches, record_touch
-from leadqual.services.leads import add_history, read_lead, update_lead
+from leadqual.services.leads import add_history, read_lead, update_lead_versioned
 
 
 @dataclass
@@ -24,7 +24,7 @@ class RoutingService:
     policy: Policy
 
     def route(self, lead_id: str) -> RoutingDecision:
-        lead = read_lead(self.leads, lead_id)
+        lead, version = read_lead(self.leads, lead_id)
         if lead.scores is None:
             raise ValueError(f"lead {lead_id} has no scores yet; it cannot be routed")
         context = gather_signals(lead, self.signals)
@@ -61,7 +61,7 @@ class RoutingService:
             )
             add_history(current, "rules_evaluated", detail)
 
-        update_lead(self.leads, lead_id, store_decision)
+        update_lead_versioned(self.leads, lead_id, store_decision, read=(lead, version))
         # Kept beside the lead: the workflow carries only ids, so its history holds no personal data.
         self.leads.save_decision(decision)
         return decision

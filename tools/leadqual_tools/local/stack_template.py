@@ -31,6 +31,8 @@ CACHE = REPO / "cdk.out" / "local-templates"
 TEMPLATE_INPUTS = (
     *sorted(INFRA.rglob("*.py")),
     REPO / "functions" / "leadqual" / "resources.py",
+    REPO / "functions" / "leadqual" / "api_routes.py",  # API Gateway's resources and methods
+    REPO / "functions" / "leadqual" / "domain" / "schemas" / "shared.py",  # RouteAction: a queue each
     REPO / "functions" / "leadqual" / "workflow" / "definition.py",
     REPO / "cdk.json",
     REPO / "model_artifacts" / "CURRENT",

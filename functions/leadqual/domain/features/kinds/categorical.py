@@ -10,17 +10,20 @@ from leadqual.domain.features.kinds.base import Describer, FeatureKind, FeatureS
 from leadqual.domain.features.values import OTHER, category_of, is_missing
 
 
-def fitted_categories(feature: FeatureSettings) -> list[str]:
-    if feature.categories is None:
-        raise ValueError(f"feature {feature.name!r} is not fitted: it has no categories yet")
-    return feature.categories
-
-
-class Categorical(FeatureKind):
-    name = "categorical"
+class LearnedVocabulary(FeatureKind):
+    """A kind whose columns are values learned from training data: one column per category."""
 
     def output_columns(self, feature: FeatureSettings) -> list[str]:
-        return [f"{feature.name}={c}" for c in fitted_categories(feature)]
+        if feature.categories is None:
+            raise ValueError(f"feature {feature.name!r} is not fitted: it has no categories yet")
+        return [f"{feature.name}={c}" for c in feature.categories]
+
+    def is_fitted(self, feature: FeatureSettings) -> bool:
+        return feature.categories is not None
+
+
+class Categorical(LearnedVocabulary):
+    name = "categorical"
 
     def describer(self, feature: FeatureSettings) -> Describer:
         label = feature.label
@@ -37,6 +40,3 @@ class Categorical(FeatureKind):
         counts = Counter(category_of(value) for value in values)
         counts.pop(OTHER, None)
         return [*sorted(c for c, _ in counts.most_common(feature.max_categories)), OTHER]
-
-    def is_fitted(self, feature: FeatureSettings) -> bool:
-        return feature.categories is not None

@@ -6,16 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from leadqual.domain.features.kinds.base import Describer, FeatureKind, FeatureSettings, HotPositions
-from leadqual.domain.features.kinds.categorical import fitted_categories
+from leadqual.domain.features.kinds.base import Describer, FeatureSettings, HotPositions
+from leadqual.domain.features.kinds.categorical import LearnedVocabulary
 from leadqual.domain.features.values import labels_of
 
 
-class MultiLabel(FeatureKind):
+class MultiLabel(LearnedVocabulary):
     name = "multi_label"
-
-    def output_columns(self, feature: FeatureSettings) -> list[str]:
-        return [f"{feature.name}={c}" for c in fitted_categories(feature)]
 
     def describer(self, feature: FeatureSettings) -> Describer:
         label = feature.label
@@ -28,6 +25,3 @@ class MultiLabel(FeatureKind):
     def learn(self, feature: FeatureSettings, values: Sequence[Any]) -> list[str] | None:
         counts = Counter(label for value in values for label in labels_of(value))
         return sorted(c for c, _ in counts.most_common(feature.max_categories))
-
-    def is_fitted(self, feature: FeatureSettings) -> bool:
-        return feature.categories is not None

@@ -1,0 +1,111 @@
+"""Route and Dispatch on in-memory fakes and the shipped policy: the decision is stored beside the
+lead, the route is stored before anything is sent, and a retried task sends nothing twice."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+
+from leadqual.domain.policy import load_policy
+from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.schemas.inputs import Company, FormType
+from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import RouteAction
+from leadqual.services.dispatch import DispatchService
+from leadqual.services.routing import RoutingService
+from tests.fakes import (
+    DownstreamUnavailable,
+    FirstSdrRoster,
+    InMemoryHolds,
+    InMemoryLeads,
+    NoSignals,
+    RecordingDispatcher,
+    a_lead,
+)
+
+POLICY = load_policy()
+
+
+def _scored(lead_id: str, probability: float) -> Lead:
+    scores = Scores(conversion_probability=probability, fit=45, engagement=45, intent=45, grade="C",
+                    model_version="test")  # fmt: skip
+    return a_lead(
+        lead_id, status=LeadStatus.SCORED, form=FormType.CONTENT_DOWNLOAD, scores=scores,
+        company=Company(name="Northwind", employees=80, country="US"),
+    )  # fmt: skip
+
+
+def _services(
+    leads: InMemoryLeads, dispatcher: RecordingDispatcher
+) -> tuple[RoutingService, DispatchService, NoSignals]:
+    signals = NoSignals()
+    routing = RoutingService(cast(LeadStore, leads), cast(SignalStore, signals), POLICY)
+    dispatch = DispatchService(
+        cast(LeadStore, leads), cast(SignalStore, signals), POLICY, cast(Dispatcher, dispatcher),
+        cast(SdrRoster, FirstSdrRoster()), cast(HoldIndex, InMemoryHolds()),
+    )  # fmt: skip
+    return routing, dispatch, signals
+
+
+def test_the_decision_is_stored_beside_the_lead_and_the_lead_says_which_rule_fired() -> None:
+    leads = InMemoryLeads().add(_scored("ld_low", probability=0.02))
+    routing, _, signals = _services(leads, RecordingDispatcher())
+
+    decision = routing.route("ld_low")
+
+    assert leads.reads["ld_low"] == 1  # read once, saved from that read
+
+    assert (decision.rule, decision.action, decision.needs_review) == (
+        "default-nurture",
+        RouteAction.NURTURE,
+        False,
+    )
+    assert leads.decisions[("ld_low", 0)] == decision
+    stored = leads.leads["ld_low"][0]
+    assert (stored.tier, stored.policy_version) == (decision.tier, POLICY.version)
+    assert stored.history[-1].event == "rules_evaluated" and "default-nurture" in (
+        stored.history[-1].detail or ""
+    )
+    assert [t.lead_id for t in signals.touches] == ["ld_low"]  # later leads judge "went cold" by it
+
+
+def test_a_route_is_stored_then_sent_once_and_announced_once_and_a_retry_sends_nothing() -> None:
+    leads = InMemoryLeads().add(_scored("ld_hot", probability=0.9))
+    dispatcher = RecordingDispatcher()
+    routing, dispatch, _ = _services(leads, dispatcher)
+    decision = routing.route("ld_hot")
+    assert decision.action is RouteAction.SDR_OUTREACH and not decision.needs_review
+
+    leads.reads.clear()
+    first = dispatch.dispatch("ld_hot", 0, None)
+    assert leads.reads["ld_hot"] == 1  # read once; the route and both marks saved from that read
+    again = dispatch.dispatch("ld_hot", 0, None)
+
+    assert first.first_time and not again.first_time
+    assert first.route.owner == "sam.sdr"  # round robin in the lead's territory (US: na)
+    assert dispatcher.sent == [(RouteAction.SDR_OUTREACH, "ld_hot-e0")]
+    assert dispatcher.published == ["ld_hot-e0"]
+    stored = leads.leads["ld_hot"][0]
+    assert stored.status is LeadStatus.ROUTED and stored.route is not None
+    assert (stored.route.sent_to_queue, stored.route.announced) == (True, True)
+
+
+def test_when_the_announcement_fails_the_route_stands_and_the_retry_announces_without_resending() -> None:
+    leads = InMemoryLeads().add(_scored("ld_hot", probability=0.9))
+    dispatcher = RecordingDispatcher(failing={"publish_routed"})
+    routing, dispatch, _ = _services(leads, dispatcher)
+    routing.route("ld_hot")
+
+    with pytest.raises(DownstreamUnavailable):
+        dispatch.dispatch("ld_hot", 0, None)
+    stored = leads.leads["ld_hot"][0]
+    assert stored.status is LeadStatus.ROUTED and stored.route is not None
+    assert (stored.route.sent_to_queue, stored.route.announced) == (True, False)
+
+    retried = dispatch.dispatch("ld_hot", 0, None)  # Step Functions retries the task
+
+    assert not retried.first_time
+    assert dispatcher.sent == [(RouteAction.SDR_OUTREACH, "ld_hot-e0")]
+    assert dispatcher.published == ["ld_hot-e0"]
