@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -60,3 +61,23 @@ def test_five_thousand_submissions_of_one_email_are_counted_and_the_lead_still_t
     assert view["touches"] == 5000
     outcome = call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": "closed_won", "amount": 12000})
     assert outcome.status == 202, outcome.body
+
+
+def test_each_api_environment_answers_from_its_own_request_while_another_runs(cloud: LocalCloud) -> None:
+    import sys
+
+    from leadqual_tools.local.api_gateway import proxy_event
+    from leadqual_tools.local.invoker import DEPLOYED, LocalLambdaContext, load_handler
+
+    function = DEPLOYED.functions[resources.function_name(resources.API_FUNCTION.name)]
+    first = lead_body(email="first@northwind.io")
+    # GIVEN one environment busy with a request (held open here), as Lambda runs many at once
+    with function.environment() as busy:
+        handler = load_handler(busy, function.handler)
+        event = proxy_event("POST", "/leads", {"content-type": "application/json"}, json.dumps(first))
+        assert handler(event, LocalLambdaContext(function_name=function.name))["statusCode"] == 202
+        # WHEN another environment answers another request meanwhile
+        assert call_api("POST", "/leads", lead_body(email="second@northwind.io")).status == 202
+        # THEN the busy one still reads its own request, not the other's
+        resolver = sys.modules[handler.__module__].app
+        assert resolver.current_event.json_body["email"] == "first@northwind.io"
