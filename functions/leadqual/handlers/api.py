@@ -369,7 +369,7 @@ def openapi_document() -> dict[str, Any]:
             description="Lead qualification: submit leads and signals, read scores and routes, decide "
             "reviews, report outcomes. The rules every route follows are in docs/api.md.",
             servers=[Server(url="http://127.0.0.1:8000", description="leadqual serve (no authentication)")],
-            security_schemes=_security_schemes(),  # type: ignore[arg-type]
+            security_schemes=_security_schemes(),
         )
     )
     return document

@@ -247,7 +247,7 @@ def _terminated_then_compacted(original: Callable[..., Any]) -> Callable[..., An
         worker = execution.exec_worker
         if worker is not None and worker.env is not None:
             history = worker.env.event_manager.get_event_history()
-            execution.exec_worker = _FinishedWorker(history)
+            execution.exec_worker = _FinishedWorker(history)  # type: ignore[assignment]  # what moto reads of it
         if next(_terminations) % PRUNE_THREADS_EVERY == 0:
             # Read by nothing in moto; a thread that has not started yet is kept with the living.
             threads = stepfunctions_utils.TMP_THREADS
