@@ -20,11 +20,12 @@ DEFAULT_BACKLOG = 12
 
 def _serve(args: argparse.Namespace) -> int:
     from leadqual_tools.local.cloud import LocalCloud
-    from leadqual_tools.local.server import serve, share_malloc_arenas
+    from leadqual_tools.local.server import serve, share_malloc_arenas, spare_startup_objects_from_gc
 
     share_malloc_arenas()
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
+    spare_startup_objects_from_gc()
     server = serve(
         args.host, args.port, admit_lead=(lambda: cloud.wait_for_room(args.backlog)) if args.backlog else None
     )

@@ -87,8 +87,8 @@ _REFUSALS: dict[int, Any] = {
 
 def _security_schemes() -> dict[str, Any]:
     """How each kind of caller authenticates in AWS (docs/api.md, "Who calls what"); `leadqual serve`
-    authenticates no one. Imported here, not at the top: Powertools' OpenAPI models take ~180 ms to
-    import, and only the document needs them, never a request."""
+    authenticates no one. Powertools' OpenAPI models are imported here, not at the top: only the
+    document needs them, never a request."""
     from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 
     return {

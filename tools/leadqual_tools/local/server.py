@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import functools
+import gc
 import json
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -134,6 +135,18 @@ def share_malloc_arenas(arenas: int = 2) -> bool:
         return bool(libc.mallopt(_M_ARENA_MAX, arenas))
     except (OSError, AttributeError):
         return False
+
+
+def spare_startup_objects_from_gc() -> None:
+    """Moves what exists now (moto, botocore's service models, the provisioned resources) out of
+    the collector's reach; call once the local cloud is up.
+
+    Python's cyclic collector walks every tracked object of a generation on each of its runs, and
+    the oldest generation here is mostly what startup made and never frees. `gc.freeze` leaves
+    those objects alone; everything made later is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(host: str, port: int, admit_lead: Callable[[], None] | None = None) -> LocalApiServer:
