@@ -13,10 +13,9 @@ from typing import Any
 
 from leadqual.domain.ports import ConflictError
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import FormType
 from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
 from leadqual.domain.schemas.review import Review
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 
+from leadqual.cold_start import resume_collector
 from leadqual.resources import METRICS_NAMESPACE, POWERTOOLS_SERVICE
 
 logger = Logger(service=POWERTOOLS_SERVICE)
@@ -22,7 +23,12 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def lambda_entry(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
-    """The same wrapping for every entry point: Lambda context in the logs, EMF metrics flushed."""
+    """The same wrapping for every entry point: Lambda context in the logs, EMF metrics flushed.
+
+    An entry module's handler is its last definition, so this is where its cold start's imports
+    are done: the garbage collector, paused for them in Lambda, resumes (`leadqual.cold_start`).
+    """
+    resume_collector()
 
     def wrap(handler: Handler) -> Handler:
         measured = metrics.log_metrics(handler)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS, Env
 
 DEFAULT_MODEL_ROOT = Path(__file__).resolve().parents[2] / "model_artifacts"

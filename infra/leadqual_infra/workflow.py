@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from leadqual import resources
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.workflow.definition import REVIEW_QUEUE_URL, build_definition
 from leadqual_infra.functions import LOG_RETENTION, FunctionFactory
 from leadqual_infra.naming import name_resource

@@ -14,7 +14,7 @@ import pytest
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import ATTEMPTS_PER_CALL, client
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.faults import FOREVER, Fault

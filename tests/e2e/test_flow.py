@@ -4,7 +4,7 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from tests.conftest import lead_body

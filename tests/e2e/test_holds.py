@@ -11,7 +11,7 @@ import yaml
 
 from leadqual import resources
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from tests.e2e.test_flow import _settle, _submit

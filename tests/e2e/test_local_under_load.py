@@ -13,7 +13,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.server import serve

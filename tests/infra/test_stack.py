@@ -1,8 +1,11 @@
 """Synthesises the stack once (bundling skipped), with cdk-nag: any unacknowledged finding fails here."""
 
 import json
+import os
 import re
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -202,3 +205,44 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
                 "AWS_IAM",
                 False,
             ), route
+
+
+GC_AFTER_IMPORT = (
+    "import gc, importlib, json, sys\n"
+    "importlib.import_module(sys.argv[1])\n"
+    "print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+)
+
+
+def _collector_after_importing(module: str, in_lambda: bool) -> tuple[bool, int]:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    if in_lambda:
+        environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"  # what Lambda's runtime sets
+    result = subprocess.run(
+        [sys.executable, "-c", GC_AFTER_IMPORT, module], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    enabled, frozen = json.loads(result.stdout)
+    return enabled, frozen
+
+
+def test_every_deployed_entry_point_resumes_the_garbage_collector_once_loaded(template: Template) -> None:
+    # GIVEN each function's handler as the stack deploys it
+    modules = sorted(
+        {
+            str(f["Properties"]["Handler"]).rsplit(".", 1)[0]
+            for f in template.find_resources("AWS::Lambda::Function").values()
+            if str(f["Properties"].get("Handler", "")).startswith("leadqual.")
+        }
+    )
+    assert len(modules) == len(resources.ALL_FUNCTIONS)
+    # WHEN Lambda's runtime loads it (a fresh process each, as each is a cold start)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        in_lambda = dict(
+            zip(modules, pool.map(lambda m: _collector_after_importing(m, True), modules), strict=True)
+        )
+    # THEN the collector, paused for the imports, runs again, with what loaded frozen
+    for module, (enabled, frozen) in in_lambda.items():
+        assert enabled and frozen > 10_000, (module, enabled, frozen)
+    # AND outside Lambda (tests, leadqual serve, the tools) importing a handler leaves it alone
+    assert _collector_after_importing(modules[0], in_lambda=False) == (True, 0)

@@ -1,9 +1,8 @@
 from datetime import UTC, datetime
 
 from leadqual.domain.feedback import final_outcome, retrospective
-from leadqual.domain.schemas.inputs import FormType, OutcomeKind
 from leadqual.domain.schemas.lead import Lead, LeadStatus, OutcomeRecord
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, RouteAction
 
 
 def _on(kind: OutcomeKind, day: int) -> OutcomeRecord:

@@ -6,10 +6,10 @@ from leadqual.domain.policy import PolicyError, load_policy, parse_policy
 from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.decision import decide
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import Company, FormType, PageCategory
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.shared import Company
+from leadqual.domain.schemas.vocabulary import FormType, PageCategory, RouteAction
 from leadqual.domain.signals import StoredEvent
 
 POLICY = load_policy()

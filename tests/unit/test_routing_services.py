@@ -9,10 +9,10 @@ import pytest
 
 from leadqual.domain.policy import load_policy
 from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
-from leadqual.domain.schemas.inputs import Company, FormType
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.shared import Company
+from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 from leadqual.services.dispatch import DispatchService
 from leadqual.services.routing import RoutingService
 from tests.fakes import (

@@ -14,8 +14,9 @@ import pytest
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.features.model_input import serving_record
 from leadqual.domain.ports import ModelOutputs
-from leadqual.domain.schemas.inputs import Company, FormType
 from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.shared import Company
+from leadqual.domain.schemas.vocabulary import FormType
 from leadqual.domain.scoring import Scorer
 from leadqual.domain.signals import StoredEvent
 from leadqual.settings import DEFAULT_MODEL_ROOT

@@ -10,9 +10,10 @@ from leadqual.domain.policy import Policy, load_policy
 from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.decision import decide
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import Company, FormType, OutcomeKind
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import Company
+from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind
 from leadqual.domain.signals import BehaviourWindows, StoredEvent, StoredIntent
 
 POLICY = load_policy()

@@ -21,8 +21,9 @@ from leadqual.domain.features.model_input import serving_record
 from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.identity import account_domain_for
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import Company, FormType
 from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.shared import Company
+from leadqual.domain.schemas.vocabulary import FormType
 from leadqual.domain.signals import StoredEvent, StoredIntent
 
 INDUSTRIES = {  # name: (weight, conversion effect, revenue per employee)

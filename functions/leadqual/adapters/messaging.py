@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.ports import TaskTokenExpired
 from leadqual.domain.schemas.lead import Reevaluation
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 
 EVENT_SOURCE = "leadqual"
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.schemas.inputs import OutcomeKind
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
+from leadqual.domain.schemas.vocabulary import OutcomeKind
 
 LABEL_COLUMN = "outcome"
 STILL_OPEN = "open"

@@ -12,8 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadqual.domain.qualification.flags import Flag
-from leadqual.domain.schemas.inputs import FormType
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 
 KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
 BANDS = ("high", "medium", "low")

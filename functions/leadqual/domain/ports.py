@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation, RoutingDecision
 from leadqual.domain.schemas.review import Review
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 if TYPE_CHECKING:  # the ingest function uses these ports too, and must not import numpy

@@ -4,8 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.schemas.inputs import EventType, OutcomeKind, PageCategory
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import EventType, OutcomeKind, PageCategory, RouteAction
 
 
 class StoredEvent(BaseModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from leadqual.domain.ports import SignalStore
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import Lead
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 

@@ -9,7 +9,8 @@ from leadqual.domain.policy import ROUND_ROBIN, Policy
 from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, RoutingDecision, Sla
 from leadqual.domain.schemas.review import Review, ReviewOutcome
-from leadqual.domain.schemas.shared import RouteAction, utc_now
+from leadqual.domain.schemas.shared import utc_now
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
 from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from leadqual.domain.ports import LeadStore, Notifier
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.review import ReviewOutcome, ReviewStatus
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.leads import add_history, read_decision, update_lead
 from leadqual.services.reviews import ReviewService
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from leadqual.domain.ports import ConflictError, LeadStore, Notifier, TaskTokenExpired, Workflow
-from leadqual.domain.schemas.inputs import DecisionKind, ReviewDecisionRequest
+from leadqual.domain.schemas.inputs import ReviewDecisionRequest
 from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
 from leadqual.domain.schemas.review import Review, ReviewOutcome, ReviewStatus, ReviewSummary
-from leadqual.domain.schemas.shared import RouteAction, utc_now
+from leadqual.domain.schemas.shared import utc_now
+from leadqual.domain.schemas.vocabulary import DecisionKind, RouteAction
 from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead, update_lead_versioned
 
 STATUS_BY_DECISION = {

@@ -12,7 +12,8 @@ from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.decision import decide
 from leadqual.domain.qualification.rules import RuleFacts, trace_rules
 from leadqual.domain.schemas.lead import Lead, Reevaluation, RoutingDecision
-from leadqual.domain.schemas.shared import RouteAction, utc_now
+from leadqual.domain.schemas.shared import utc_now
+from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import gather_signals, past_touches, record_touch
 from leadqual.services.leads import add_history, read_lead, update_lead_versioned
 

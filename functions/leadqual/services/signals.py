@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from leadqual.domain.identity import normalize_domain
 from leadqual.domain.ports import HoldIndex, LeadStore, ScoringQueue, SignalStore
 from leadqual.domain.schemas.account import Account, AccountProfile
-from leadqual.domain.schemas.inputs import BehaviourEvent, IntentSignal, PageCategory
+from leadqual.domain.schemas.inputs import BehaviourEvent, IntentSignal
 from leadqual.domain.schemas.lead import Reevaluation
 from leadqual.domain.schemas.shared import utc_now
+from leadqual.domain.schemas.vocabulary import PageCategory
 from leadqual.domain.signals import StoredEvent, StoredIntent
 
 # Used when an event has a URL but no page_category.

@@ -22,8 +22,7 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
-from leadqual.domain.schemas.inputs import OutcomeKind
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 

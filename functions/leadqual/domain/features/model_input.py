@@ -11,8 +11,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import EventType, FormType, PageCategory
 from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.vocabulary import EventType, FormType, PageCategory
 from leadqual.domain.signals import BehaviourWindows, StoredEvent, StoredIntent
 
 if TYPE_CHECKING:  # the ingest function builds records but never reads a specification

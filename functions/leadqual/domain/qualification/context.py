@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import EventType, OutcomeKind
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.vocabulary import EventType, OutcomeKind
 from leadqual.domain.signals import StoredEvent, StoredIntent
 
 

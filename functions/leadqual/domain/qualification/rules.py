@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy, RuleCondition, RuleDef
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.inputs import FormType
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 
 
 @dataclass(frozen=True)

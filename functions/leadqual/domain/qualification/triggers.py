@@ -15,7 +15,7 @@ from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy
 from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.flags import Flag
-from leadqual.domain.schemas.inputs import OutcomeKind, PageCategory
+from leadqual.domain.schemas.vocabulary import OutcomeKind, PageCategory
 from leadqual.domain.signals import StoredEvent
 
 COLD_OUTCOMES = (OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)

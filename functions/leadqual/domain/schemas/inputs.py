@@ -1,6 +1,5 @@
 """What callers send: the bodies of the API's POST and PUT routes, accepted exactly as documented."""
 
-from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -16,41 +15,22 @@ from pydantic import (
 
 from leadqual.domain.schemas.shared import (
     CallerTimestamp,
+    Company,
     Domain,
     EmailAddress,
-    RouteAction,
     ShortText,
     StrictModel,
+    Utm,
     utc_now,
 )
-
-
-class FormType(StrEnum):
-    CONTACT_SALES = "contact_sales"
-    DEMO_REQUEST = "demo_request"
-    PRICING_REQUEST = "pricing_request"
-    CONTENT_DOWNLOAD = "content_download"
-    WEBINAR_REGISTRATION = "webinar_registration"
-    NEWSLETTER = "newsletter"
-    TRIAL_SIGNUP = "trial_signup"
-    OTHER = "other"
-
-
-class Company(StrictModel):
-    name: ShortText | None = None
-    domain: Domain | None = None
-    employees: Annotated[int, Strict(), Field(ge=0, le=10_000_000)] | None = None
-    annual_revenue: Annotated[float, Strict(), Field(ge=0, le=1e13)] | None = None
-    industry: ShortText | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
-
-
-class Utm(StrictModel):
-    source: ShortText | None = None
-    medium: ShortText | None = None
-    campaign: ShortText | None = None
-    term: ShortText | None = None
-    content: ShortText | None = None
+from leadqual.domain.schemas.vocabulary import (
+    DecisionKind,
+    EventType,
+    FormType,
+    OutcomeKind,
+    PageCategory,
+    RouteAction,
+)
 
 
 class LeadSubmission(StrictModel):
@@ -68,29 +48,6 @@ class LeadSubmission(StrictModel):
     utm: Utm | None = None
     anonymous_id: Annotated[str, Field(max_length=200)] | None = None
     submitted_at: CallerTimestamp = Field(default_factory=utc_now)
-
-
-class EventType(StrEnum):
-    PAGE_VIEW = "page_view"
-    CONTENT_DOWNLOAD = "content_download"
-    FORM_SUBMIT = "form_submit"
-    EMAIL_OPEN = "email_open"
-    EMAIL_CLICK = "email_click"
-    WEBINAR_ATTENDED = "webinar_attended"
-    MEETING_BOOKED = "meeting_booked"
-    PRODUCT_SIGNUP = "product_signup"
-    OTHER = "other"
-
-
-class PageCategory(StrEnum):
-    PRICING = "pricing"
-    CASE_STUDY = "case_study"
-    COMPETITOR_COMPARISON = "competitor_comparison"
-    PRODUCT = "product"
-    DOCS = "docs"
-    BLOG = "blog"
-    CAREERS = "careers"
-    OTHER = "other"
 
 
 class BehaviourEvent(StrictModel):
@@ -146,12 +103,6 @@ class IntentBatch(StrictModel):
     signals: Annotated[list[IntentSignal], Field(min_length=1, max_length=1000)]
 
 
-class DecisionKind(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    REROUTE = "reroute"
-
-
 class ReviewDecisionRequest(StrictModel):
     """Body of POST /reviews/{review_id}/decision."""
 
@@ -173,14 +124,6 @@ class ReviewDecisionRequest(StrictModel):
         if self.decision is DecisionKind.REROUTE and self.route is None:
             raise ValueError("route is required when decision is reroute")
         return self
-
-
-class OutcomeKind(StrEnum):
-    MEETING_HELD = "meeting_held"
-    OPPORTUNITY_CREATED = "opportunity_created"
-    CLOSED_WON = "closed_won"
-    CLOSED_LOST = "closed_lost"
-    DISQUALIFIED = "disqualified"
 
 
 class OutcomeReport(StrictModel):

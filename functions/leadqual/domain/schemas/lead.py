@@ -9,10 +9,10 @@ from pydantic import (
     Field,
 )
 
-from leadqual.domain.schemas.inputs import Company, FormType, OutcomeKind, Utm
 from leadqual.domain.schemas.review import ReviewSummary
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import BuiltOnFirstUse, RouteAction
+from leadqual.domain.schemas.shared import BuiltOnFirstUse, Company, Utm
+from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, RouteAction
 
 
 class LeadStatus(StrEnum):

@@ -7,9 +7,9 @@ from pydantic import (
     BaseModel,
 )
 
-from leadqual.domain.schemas.inputs import DecisionKind
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import BuiltOnFirstUse, RouteAction
+from leadqual.domain.schemas.shared import BuiltOnFirstUse
+from leadqual.domain.schemas.vocabulary import DecisionKind, RouteAction
 
 
 class ReviewStatus(StrEnum):

@@ -1,8 +1,7 @@
-"""Fields and bases every schema shares: times, e-mail and domain fields, the route actions."""
+"""Fields and bases every schema shares: times, e-mail and domain fields; the company and UTM parts."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -12,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     WithJsonSchema,
 )
 
@@ -86,8 +86,19 @@ class BuiltOnFirstUse(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-class RouteAction(StrEnum):
-    SDR_OUTREACH = "sdr_outreach"
-    AE_NOTIFY = "ae_notify"
-    NURTURE = "nurture"
-    HOLD = "hold"
+# What a caller says about the company and the campaign; the lead keeps them as sent.
+class Company(StrictModel):
+    name: ShortText | None = None
+    domain: Domain | None = None
+    employees: Annotated[int, Strict(), Field(ge=0, le=10_000_000)] | None = None
+    annual_revenue: Annotated[float, Strict(), Field(ge=0, le=1e13)] | None = None
+    industry: ShortText | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+
+
+class Utm(StrictModel):
+    source: ShortText | None = None
+    medium: ShortText | None = None
+    campaign: ShortText | None = None
+    term: ShortText | None = None
+    content: ShortText | None = None

@@ -7,11 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.schemas.inputs import OutcomeKind
 from leadqual.domain.schemas.lead import HistoryEntry, LeadStatus, OutcomeRecord, Route, Sla
 from leadqual.domain.schemas.review import ReviewContent, ReviewSummary
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import RouteAction
+from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 
 
 class ErrorDetail(BaseModel):
