@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
+# Debian's Chromium for the console's browser tests (tests/e2e/test_console.py drives it headless).
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: browser venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,17 @@ node_modules/.installed: package.json package-lock.json
 	touch node_modules/.installed
 
 venv: $(STAMP)
+
+# Installs Chromium when it is missing and we may (root, as CI is); otherwise says what to install,
+# and the browser tests fail with the same words (they never skip).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver (or set CHROMIUM=/path/to/chromium)"; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/leadqual demo
@@ -64,7 +78,7 @@ infra: $(STAMP)
 synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
-test: lint typecheck $(STAMP) node_modules/.installed
+test: lint typecheck $(STAMP) node_modules/.installed browser
 	$(BIN)/pytest -q
 	npx cdk synth --quiet
 	@echo "cdk synth with cdk-nag (AwsSolutions + Serverless): no unacknowledged findings"

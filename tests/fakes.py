@@ -60,6 +60,9 @@ class InMemoryLeads:
         found = self.get_lead_versioned(lead_id)
         return None if found is None else found[0]
 
+    def get_leads(self, lead_ids: list[str]) -> dict[str, Lead]:
+        return {i: lead for i in lead_ids if (lead := self.get_lead(i)) is not None}
+
     def save_lead(self, lead: Lead, expected_version: int) -> int:
         if self.leads[lead.lead_id][1] != expected_version:
             raise ConflictError(f"lead {lead.lead_id} changed since version {expected_version}")

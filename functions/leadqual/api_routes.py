@@ -19,6 +19,9 @@ class Auth(StrEnum):
     # RevOps, SDR tools and CRM sync: requests signed (SigV4) as an IAM principal, who is then
     # the reviewer of record for a decision.
     IAM = "iam"
+    # The console's files (leadqual.console): HTML shells, scripts and styles that hold no data.
+    # Every call they make for data carries the person's credentials like any other caller's.
+    PUBLIC = "public"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ApiRoute:
     summary: str
     # The status of a success: 202 where the work goes on after the answer.
     success: int = 200
+    # In docs/openapi.json: every route of the JSON API; not the console's pages and files.
+    in_contract: bool = True
 
     @property
     def resolver_path(self) -> str:
@@ -66,6 +71,25 @@ DECIDE_REVIEW = ApiRoute(
 RETROSPECTIVE = ApiRoute(
     "GET", "/reports/retrospective", Auth.IAM, "Do high scores convert: conversion and calibration by grade"
 )
+GET_REVIEW = ApiRoute(
+    "GET", "/reviews/{review_id}", Auth.IAM, "A review, pending or decided: who decided what, when"
+)
+
+# The console (docs/console.md): its pages at /console/, served by the same function.
+CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
+CONSOLE_LEAD = ApiRoute(
+    "GET", "/console/leads/{lead_id}", Auth.PUBLIC, "The console: a lead's whole story", in_contract=False
+)
+CONSOLE_FILE = ApiRoute(
+    "GET", "/console/assets/{name}", Auth.PUBLIC, "The console's scripts and styles", in_contract=False
+)
+CONSOLE_SETTINGS = ApiRoute(
+    "GET",
+    "/console/settings",
+    Auth.PUBLIC,
+    "How the console signs in and what it may offer",
+    in_contract=False,
+)
 
 ROUTES: tuple[ApiRoute, ...] = (
     SUBMIT_LEAD,
@@ -78,6 +102,11 @@ ROUTES: tuple[ApiRoute, ...] = (
     LIST_REVIEWS,
     DECIDE_REVIEW,
     RETROSPECTIVE,
+    GET_REVIEW,
+    CONSOLE_INBOX,
+    CONSOLE_LEAD,
+    CONSOLE_FILE,
+    CONSOLE_SETTINGS,
 )
 
 

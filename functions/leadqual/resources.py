@@ -26,6 +26,9 @@ class Env(StrEnum):
     MODEL_DIR = "LEADQUAL_MODEL_DIR"
     REVIEW_TIMEOUT_SECONDS = "LEADQUAL_REVIEW_TIMEOUT_SECONDS"
     POLICY_FILE = "LEADQUAL_POLICY_FILE"
+    # How people sign in to the console: "cognito" in AWS; "none" under `leadqual serve`.
+    CONSOLE_SIGN_IN = "LEADQUAL_CONSOLE_SIGN_IN"
+    CONSOLE_REFRESH_SECONDS = "LEADQUAL_CONSOLE_REFRESH_SECONDS"
 
 
 # Logical names; CDK lets CloudFormation add a suffix, the local mode uses them as they are.

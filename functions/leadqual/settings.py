@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,6 +29,9 @@ class Settings(BaseModel):
     model_dir: Path | None = None
     review_timeout_seconds: int = Field(DEFAULT_REVIEW_TIMEOUT_SECONDS, gt=0)
     policy_file: Path | None = None
+    console_sign_in: Literal["cognito", "none"] = "cognito"
+    # How often the review inbox asks for reviews that arrived or left.
+    console_refresh_seconds: int = Field(10, ge=1, le=300)
 
 
 class SettingsError(RuntimeError):
@@ -48,6 +51,8 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "model_dir": environ.get(Env.MODEL_DIR) or None,
         "review_timeout_seconds": environ.get(Env.REVIEW_TIMEOUT_SECONDS, DEFAULT_REVIEW_TIMEOUT_SECONDS),
         "policy_file": environ.get(Env.POLICY_FILE) or None,
+        "console_sign_in": environ.get(Env.CONSOLE_SIGN_IN, "cognito"),
+        "console_refresh_seconds": environ.get(Env.CONSOLE_REFRESH_SECONDS, 10),
     }
     try:
         return Settings.model_validate(raw)

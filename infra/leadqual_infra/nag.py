@@ -41,7 +41,10 @@ DLQ_FINDINGS: dict[str, str] = {
 API_FINDINGS: dict[str, str] = {
     "AwsSolutions-APIG2": "Bodies are validated by the handler's pydantic models, which name each bad field in the error shape of docs/api.md",
     "AwsSolutions-APIG3": "WAF rules are organisation-specific: attach your web ACL to the v1 stage (README, Deploy)",
-    "AwsSolutions-APIG4": "Form handlers authenticate with an API key and a throttled usage plan, as docs/api.md says",
+    "AwsSolutions-APIG4": (
+        "Form handlers authenticate with an API key and a throttled usage plan, as docs/api.md says; the "
+        "console's files (/console/...) hold no data, and the calls they make for data are authorised"
+    ),
     "AwsSolutions-COG4": "docs/api.md authorises with API keys (forms) and IAM (RevOps, SDR tools, CRM sync), not a Cognito pool",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]": (
         "API Gateway's account-level logging role, needed for execution logs"

@@ -13,7 +13,11 @@ from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.stack_template import Resolver, StackTemplate, synthesize
 from tests.conftest import lead_body
 
-LOCAL_OVERRIDES = {"POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLICY_FILE"}
+LOCAL_OVERRIDES = {
+    "POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLICY_FILE",
+    # the API's only: `leadqual serve` signs no one in, and its inbox refreshes faster
+    "LEADQUAL_CONSOLE_SIGN_IN", "LEADQUAL_CONSOLE_REFRESH_SECONDS",
+}  # fmt: skip
 
 
 def _stack(cloud: LocalCloud) -> tuple[StackTemplate, Resolver]:

@@ -191,12 +191,23 @@ def _api_methods(template: Template) -> dict[tuple[str, str], dict[str, object]]
 
 
 def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template: Template) -> None:
-    # docs/api.md: form handlers post leads and events with an API key; everything else is IAM.
+    # docs/api.md: form handlers post leads and events with an API key; the console's files are
+    # public (they hold no data); everything else is IAM.
     with_api_key = {("POST", "/leads"), ("POST", "/events")}
+    console_files = {(r.method, r.path) for r in api_routes.ROUTES if r.path.startswith("/console")}
+    assert console_files == {
+        ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
+        ("GET", "/console/settings"),
+    }  # fmt: skip
     methods = _api_methods(template)
     assert set(methods) == {(r.method, r.path) for r in api_routes.ROUTES}
     for route, properties in methods.items():
-        if route in with_api_key:
+        if route in console_files:
+            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired", False)) == (
+                "NONE",
+                False,
+            )
+        elif route in with_api_key:
             assert (properties["AuthorizationType"], properties.get("ApiKeyRequired")) == ("NONE", True), (
                 route
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,9 @@ TOUCH_RETENTION = timedelta(days=400)
 TOUCH_COUNT = "touch_count"
 PENDING = "pending"
 OUTCOME_COUNT = "outcome_count"
+BATCH_GET_LIMIT = 100  # DynamoDB's most keys in one BatchGetItem
+MAX_BATCH_ROUNDS = 4
+BATCH_BACKOFF_SECONDS = 0.025
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:
@@ -92,6 +96,30 @@ class DynamoLeadStore:
     def get_lead(self, lead_id: str) -> Lead | None:
         found = self.get_lead_versioned(lead_id)
         return found[0] if found else None
+
+    def get_leads(self, lead_ids: list[str]) -> dict[str, Lead]:
+        """Many leads at once (a page of reviews), by BatchGetItem: 100 keys a call, unprocessed keys
+        asked again after a backoff, as DynamoDB asks callers to. A lead still unread after that is
+        left out: the caller shows what it has (a review without its person) rather than nothing."""
+        found: dict[str, Lead] = {}
+        wanted = list(dict.fromkeys(lead_ids))
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            keys: list[dict[str, Any]] = [_lead_key(i) for i in wanted[start : start + BATCH_GET_LIMIT]]
+            for round_number in range(MAX_BATCH_ROUNDS):
+                if not keys:
+                    break
+                if round_number:
+                    time.sleep(BATCH_BACKOFF_SECONDS * 2**round_number)
+                answer = self.ddb.batch_get_item(
+                    RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
+                )
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    lead = Lead.model_validate_json(item["doc"]["S"])
+                    if TOUCH_COUNT in item:
+                        lead.touches = int(item[TOUCH_COUNT]["N"])
+                    found[lead.lead_id] = lead
+                keys = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+        return found
 
     def create_lead(self, lead: Lead) -> None:
         """Lead and e-mail marker in one transaction: both stored or neither."""

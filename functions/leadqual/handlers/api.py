@@ -127,15 +127,15 @@ _LINKS: dict[ApiRoute, dict[str, Any]] = {
 
 
 def api_route(
-    route: ApiRoute, answer: type[BaseModel], *, also: dict[int, str] | None = None
+    route: ApiRoute, answer: type[BaseModel] | None, *, also: dict[int, str] | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a handler for a route of the table API Gateway is also made from; `answer` is its
-    success body and `also` any other answers it gives (409, 503), for the OpenAPI document, where
-    the handler's name is the operation's id."""
-    success: dict[str, Any] = {
-        "description": route.summary,
-        "content": {"application/json": {"model": answer}},
-    }
+    success body (None for the console's files, which are not in the contract) and `also` any other
+    answers it gives (409, 503), for the OpenAPI document, where the handler's name is the
+    operation's id."""
+    success: dict[str, Any] = {"description": route.summary}
+    if answer is not None:
+        success["content"] = {"application/json": {"model": answer}}
     if route in _LINKS:
         success["links"] = _LINKS[route]
     responses: dict[int, Any] = {
@@ -150,8 +150,10 @@ def api_route(
             method=[route.method],
             summary=route.summary,
             responses=responses,
-            security=[{route.auth.value: []}],
+            # The console's files need no credentials (and have no security scheme to name).
+            security=None if route.auth is Auth.PUBLIC else [{route.auth.value: []}],
             operation_id=handler.__name__,
+            include_in_schema=route.in_contract,
         )(handler)
         return registered
 
@@ -281,6 +283,14 @@ def list_reviews(
     return _json(200, page)
 
 
+@api_route(api_routes.GET_REVIEW, ReviewView)
+def get_review(review_id: ReviewId, reviews: Reviews) -> Response[ReviewView]:
+    try:
+        return _json(200, reviews.get(review_id))
+    except ReviewNotFound:
+        raise HttpError(404, "not_found", f"No review {review_id}") from None
+
+
 @api_route(
     api_routes.DECIDE_REVIEW,
     ReviewView,
@@ -306,6 +316,52 @@ def _reviewer(request: ReviewDecisionRequest) -> str:
     """
     identity = app.current_event.request_context.identity
     return identity.user_arn or identity.user or request.reviewer
+
+
+# The console's pages (leadqual.console): files that hold no data, each with its safety headers.
+def _console_file(name: str) -> Response[str]:
+    from leadqual.console.pages import console_file
+
+    found = console_file(name)
+    if found is None:
+        raise HttpError(404, "not_found", "No such console file")
+    return Response(status_code=200, body=found.body, headers=found.headers)
+
+
+@api_route(api_routes.CONSOLE_INBOX, None)
+def console_inbox() -> Response[str]:
+    if not app.current_event.path.endswith("/"):
+        # Its files are linked relative to the page, so the inbox lives at /console/ (and, behind
+        # API Gateway, /v1/console/): a relative Location keeps the stage.
+        return Response(status_code=308, body="", headers={"Location": "console/"})
+    return _console_file("inbox.html")
+
+
+@api_route(api_routes.CONSOLE_LEAD, None)
+def console_lead(lead_id: LeadId) -> Response[str]:
+    return _console_file("lead.html")
+
+
+@api_route(api_routes.CONSOLE_FILE, None)
+def console_asset(name: Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]*\.(js|css|svg)$")]) -> Response[str]:
+    return _console_file(name)
+
+
+@api_route(api_routes.CONSOLE_SETTINGS, None)
+def console_settings() -> Response[dict[str, Any]]:
+    from leadqual.domain.schemas.vocabulary import RouteAction
+    from leadqual.settings import current_settings
+
+    settings = current_settings()
+    return _json(
+        200,
+        {
+            "sign_in": settings.console_sign_in,
+            "refresh_seconds": settings.console_refresh_seconds,
+            "routes": [action.value for action in RouteAction],
+        },
+        {"Cache-Control": "no-store"},
+    )
 
 
 @app.exception_handler(HttpError)

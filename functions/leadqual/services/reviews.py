@@ -45,8 +45,21 @@ def final_action(review: Review, request: ReviewDecisionRequest) -> RouteAction:
     return review.suggested_route
 
 
-def review_view(review: Review) -> dict[str, Any]:
-    """What an SDR sees; never the task token."""
+def person_of(lead: Lead | None) -> dict[str, Any] | None:
+    """Who the lead is, as far as the SDR deciding needs: name, title and e-mail, and the company."""
+    if lead is None:
+        return None
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "title": lead.title,
+        "email": lead.email,
+        "company": lead.company.model_dump(mode="json"),
+    }
+
+
+def review_view(review: Review, lead: Lead | None) -> dict[str, Any]:
+    """What an SDR sees, with the lead's person when it could be read; never the task token."""
     return {
         "review_id": review.review_id,
         "lead_id": review.lead_id,
@@ -62,6 +75,10 @@ def review_view(review: Review) -> dict[str, Any]:
         "suggested_route": review.suggested_route.value,
         "suggested_owner": review.suggested_owner,
         "rule": review.rule,
+        "tier": review.tier,
+        "tier_reason": review.tier_reason,
+        "territory": review.territory,
+        "person": person_of(lead),
         "created_at": review.created_at.isoformat(),
         "due_at": review.due_at.isoformat(),
         **(
@@ -71,6 +88,7 @@ def review_view(review: Review) -> dict[str, Any]:
                 "decided_at": review.decided_at.isoformat() if review.decided_at else None,
                 "delivered": review.delivered,
                 "final_route": review.final_route.value if review.final_route else None,
+                "note": review.note,
             }
             if review.status is not ReviewStatus.PENDING
             else {}
@@ -128,6 +146,9 @@ class ReviewService:
             suggested_route=decision.action,
             suggested_owner=decision.owner,
             rule=decision.rule,
+            tier=decision.tier,
+            tier_reason=decision.tier_reason,
+            territory=decision.territory,
             created_at=now,
             due_at=now + timedelta(seconds=self.timeout_seconds),
         )
@@ -187,7 +208,15 @@ class ReviewService:
 
     def pending(self, account: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
         reviews, next_cursor = self.leads.pending_reviews(account, limit, cursor)
-        return {"reviews": [review_view(r) for r in reviews], "next": next_cursor}
+        leads = self.leads.get_leads([r.lead_id for r in reviews])
+        return {"reviews": [review_view(r, leads.get(r.lead_id)) for r in reviews], "next": next_cursor}
+
+    def get(self, review_id: str) -> dict[str, Any]:
+        found = self.leads.get_review(review_id)
+        if found is None:
+            raise ReviewNotFound(review_id)
+        review = found[0]
+        return review_view(review, self.leads.get_lead(review.lead_id))
 
     def decide(self, review_id: str, request: ReviewDecisionRequest, reviewer: str) -> dict[str, Any]:
         """Saves the reviewer's decision, then resumes the workflow with it.
@@ -233,7 +262,7 @@ class ReviewService:
                     "send the same decision again to deliver it"
                 ) from error
             review = self._settle_delivery(review_id, read=(review, version))
-        return review_view(review)
+        return review_view(review, self.leads.get_lead(review.lead_id))
 
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
         """At the review's deadline: a saved decision stands; a review nobody decided expires."""

@@ -26,7 +26,7 @@ from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
 from leadqual.observability import logger
-from leadqual.resources import Env
+from leadqual.resources import API_FUNCTION, Env
 from leadqual_tools.local import faults, invoker, moto_fixes
 from leadqual_tools.local.iam import ArnBook, IamEnforcer, Statement
 from leadqual_tools.local.sqs_poller import SqsPoller
@@ -240,7 +240,7 @@ class LocalCloud:
         for logical_id, properties in stack.of_type("AWS::Lambda::Function"):
             name = stack.name_of(logical_id)
             variables = {k: str(v) for k, v in resolve(properties["Environment"]["Variables"]).items()}
-            variables.update(self._local_overrides(variables))
+            variables.update(self._local_overrides(variables, properties["Handler"]))
             role = physical[properties["Role"]["Fn::GetAtt"][0]]
             arn = client("lambda").create_function(
                 FunctionName=name,
@@ -264,9 +264,12 @@ class LocalCloud:
             )
         self._deployment.functions = functions
 
-    def _local_overrides(self, variables: dict[str, str]) -> dict[str, str]:
-        """The few settings that must differ locally: where the bundle's files are in the checkout."""
+    def _local_overrides(self, variables: dict[str, str], handler: str) -> dict[str, str]:
+        """The few settings that must differ locally: where the bundle's files are in the checkout,
+        and, for the API, that `leadqual serve` signs no one in (the console asks for a name)."""
         overrides = {"POWERTOOLS_LOG_LEVEL": self.log_level}
+        if handler == API_FUNCTION.handler:
+            overrides |= {Env.CONSOLE_SIGN_IN: "none", Env.CONSOLE_REFRESH_SECONDS: "2"}
         bundled_model = variables.get(Env.MODEL_DIR)
         if self.model_dir:
             overrides[Env.MODEL_DIR] = str(self.model_dir)

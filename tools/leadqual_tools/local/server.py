@@ -89,9 +89,11 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        given = {k.lower(): v for k, v in (headers or {}).items()}
         headers = {k: v for k, v in (headers or {}).items() if k.lower() not in _HEADERS_SET_HERE}
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        # JSON unless the API said otherwise (the console's pages, scripts and styles).
+        self.send_header("Content-Type", given.get("content-type", "application/json"))
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)

@@ -44,6 +44,11 @@ class ReviewContent(BuiltOnFirstUse):
     rule: str
     created_at: datetime
     due_at: datetime
+    # The account's tier and why, and whose SDRs the lead's territory goes to (absent on reviews
+    # recorded before they were kept).
+    tier: str | None = None
+    tier_reason: str | None = None
+    territory: str | None = None
 
 
 class Review(ReviewContent):

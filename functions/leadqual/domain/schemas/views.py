@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from leadqual.domain.schemas.lead import HistoryEntry, LeadStatus, OutcomeRecord, Route, Sla
 from leadqual.domain.schemas.review import ReviewContent, ReviewSummary
 from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 
 
@@ -41,6 +42,10 @@ class LeadView(BaseModel):
     lead_id: str
     status: LeadStatus
     email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: Company
     account: str | None
     form: str
     submitted_at: datetime
@@ -92,16 +97,28 @@ class OutcomeAccepted(BaseModel):
     outcomes: int = Field(description="Outcomes the lead has now")
 
 
+class PersonView(BaseModel):
+    """Who a lead is, as much as the SDR deciding its review needs."""
+
+    first_name: str | None
+    last_name: str | None
+    title: str | None
+    email: str
+    company: Company
+
+
 class ReviewView(ReviewContent):
     """What an SDR sees of a review; never the task token."""
 
     why_review: list[str]
+    person: PersonView | None = Field(description="The lead's person; null if the lead could not be read")
     # Once decided (or escalated):
     decision: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
     delivered: bool | None = None
     final_route: RouteAction | None = None
+    note: str | None = None
 
 
 class ReviewPage(BaseModel):
