@@ -28,11 +28,6 @@ class ConsoleFile:
     headers: dict[str, str]
 
 
-def page_file(page: str) -> str:
-    """The HTML file behind a console page (`inbox`, `lead`)."""
-    return f"{page}.html"
-
-
 @cache
 def _read(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
