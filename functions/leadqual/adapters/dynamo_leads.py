@@ -76,6 +76,14 @@ def _is_conditional_failure(error: ClientError) -> bool:
     )
 
 
+def _lead_from(item: dict[str, Any]) -> Lead:
+    """A lead as stored: its document, with the submissions counted apart from it (atomic adds)."""
+    lead = Lead.model_validate_json(item["doc"]["S"])
+    if TOUCH_COUNT in item:
+        lead.touches = int(item[TOUCH_COUNT]["N"])
+    return lead
+
+
 class DynamoLeadStore:
     def __init__(self, table_name: str):
         self.table = table_name
@@ -88,10 +96,7 @@ class DynamoLeadStore:
         )
         if not item:
             return None
-        lead = Lead.model_validate_json(item["doc"]["S"])
-        if TOUCH_COUNT in item:
-            lead.touches = int(item[TOUCH_COUNT]["N"])
-        return lead, int(item["version"]["N"])
+        return _lead_from(item), int(item["version"]["N"])
 
     def get_lead(self, lead_id: str) -> Lead | None:
         found = self.get_lead_versioned(lead_id)
@@ -114,9 +119,7 @@ class DynamoLeadStore:
                     RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
                 )
                 for item in answer.get("Responses", {}).get(self.table, []):
-                    lead = Lead.model_validate_json(item["doc"]["S"])
-                    if TOUCH_COUNT in item:
-                        lead.touches = int(item[TOUCH_COUNT]["N"])
+                    lead = _lead_from(item)
                     found[lead.lead_id] = lead
                 keys = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
         return found

@@ -238,7 +238,7 @@ async function submit(review, decision, route, note) {
     // Someone decided first (or the deadline passed): say plainly who decided what, and when.
     const current = await api(`/reviews/${encodeURIComponent(review.review_id)}`);
     const found = current.ok ? { ...current.data, person: current.data.person ?? review.person } : review;
-    settle(found, { kind: "conflict", text: found.decided_by ? `Already decided by ${found.decided_by}` : "This review is closed" });
+    settle(found, closedHeadline(found, "Already decided by"));
     return;
   }
   for (const button of document.querySelectorAll(".decide button")) button.disabled = false;
@@ -253,6 +253,11 @@ function decidedWords(decision, decided, review) {
   if (decision === "approve") return `Approved: ${route} to ${review.suggested_owner}`;
   if (decision === "reject") return `Rejected: the lead goes to ${route}`;
   return `Rerouted to ${route}`;
+}
+
+// A review this page did not decide: who did, or that it closed without anyone (escalated).
+function closedHeadline(review, prefix = "Decided by") {
+  return { kind: "conflict", text: review.decided_by ? `${prefix} ${review.decided_by}` : "This review is closed" };
 }
 
 function settle(review, headline) {
@@ -276,7 +281,7 @@ async function refresh() {
     // Decided elsewhere (another SDR, or escalation) while this page showed it.
     const current = await api(`/reviews/${encodeURIComponent(state.selected)}`);
     if (current.ok) {
-      state.outcome.set(state.selected, { review: current.data, headline: { kind: "conflict", text: current.data.decided_by ? `Decided by ${current.data.decided_by}` : "This review is closed" } });
+      state.outcome.set(state.selected, { review: current.data, headline: closedHeadline(current.data) });
     }
     renderDetail();
   } else if (!before && !state.outcome.has(state.selected)) {
@@ -291,7 +296,7 @@ async function openLinkedReview() {
   if (!state.reviews.some((r) => r.review_id === wanted)) {
     const answer = await api(`/reviews/${encodeURIComponent(wanted)}`);
     if (answer.ok && answer.data.status !== "pending") {
-      state.outcome.set(wanted, { review: answer.data, headline: { kind: "conflict", text: answer.data.decided_by ? `Decided by ${answer.data.decided_by}` : "This review is closed" } });
+      state.outcome.set(wanted, { review: answer.data, headline: closedHeadline(answer.data) });
     }
   }
   select(wanted);
