@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Debian's Chromium for the console's browser tests (tests/e2e/test_console.py drives it headless).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: browser venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
+.PHONY: browser screenshots venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,10 @@ browser:
 demo: $(STAMP)
 	$(BIN)/leadqual demo
 
+# With sample leads (reviews in the console's inbox, outcomes in its reports); SERVE_FLAGS= for an empty one.
+SERVE_FLAGS ?= --sample
 serve: $(STAMP)
-	$(BIN)/leadqual serve
+	$(BIN)/leadqual serve $(SERVE_FLAGS)
 
 # Speed and memory next to bare baselines measured in the same run; never part of `make test`.
 bench: $(STAMP)
@@ -47,6 +49,10 @@ bench: $(STAMP)
 # 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
 loadtest: $(STAMP)
 	$(BIN)/python bench/loadtest.py
+
+# PNGs of the console (inbox, a lead's page, reports) on sample leads, for the README; in headless Chromium.
+screenshots: $(STAMP) browser
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m leadqual_tools.screenshots --out docs/screenshots
 
 # The API contract, generated from the routes; `make test` fails while docs/openapi.json is stale.
 openapi: $(STAMP)

@@ -74,11 +74,26 @@ RETROSPECTIVE = ApiRoute(
 GET_REVIEW = ApiRoute(
     "GET", "/reviews/{review_id}", Auth.IAM, "A review, pending or decided: who decided what, when"
 )
+REPORTS = ApiRoute(
+    "GET",
+    "/reports",
+    Auth.IAM,
+    "The retrospective and the flow's timings; as charts (an HTML fragment) with Accept: text/html",
+)
+POLICY = ApiRoute(
+    "GET", "/policy", Auth.IAM, "The routing policy in words: tiers, checkpoints, ordered rules"
+)
 
 # The console (docs/console.md): its pages at /console/, served by the same function.
 CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
 CONSOLE_LEAD = ApiRoute(
     "GET", "/console/leads/{lead_id}", Auth.PUBLIC, "The console: a lead's whole story", in_contract=False
+)
+CONSOLE_REPORTS = ApiRoute(
+    "GET", "/console/reports", Auth.PUBLIC, "The console: the reports as charts", in_contract=False
+)
+CONSOLE_POLICY = ApiRoute(
+    "GET", "/console/policy", Auth.PUBLIC, "The console: the routing policy in words", in_contract=False
 )
 CONSOLE_FILE = ApiRoute(
     "GET", "/console/assets/{name}", Auth.PUBLIC, "The console's scripts and styles", in_contract=False
@@ -103,8 +118,12 @@ ROUTES: tuple[ApiRoute, ...] = (
     DECIDE_REVIEW,
     RETROSPECTIVE,
     GET_REVIEW,
+    REPORTS,
+    POLICY,
     CONSOLE_INBOX,
     CONSOLE_LEAD,
+    CONSOLE_REPORTS,
+    CONSOLE_POLICY,
     CONSOLE_FILE,
     CONSOLE_SETTINGS,
 )

@@ -229,7 +229,13 @@ def test_an_sdr_decides_with_the_keyboard_alone(browser: Browser, console: tuple
 
 
 def test_every_console_page_forbids_inline_script_and_other_origins(console: tuple[LocalCloud, str]) -> None:
-    for path in ("/console/", "/console/leads/ld_0000", "/console/assets/inbox.js"):
+    for path in (
+        "/console/",
+        "/console/leads/ld_0000",
+        "/console/reports",
+        "/console/policy",
+        "/console/assets/inbox.js",
+    ):
         answer = call_api("GET", path)
         assert answer.status == 200, path
         policy = answer.headers["Content-Security-Policy"]
@@ -239,6 +245,47 @@ def test_every_console_page_forbids_inline_script_and_other_origins(console: tup
             and "default-src 'none'" in policy
         )
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
-        if path.endswith("/") or "/leads/" in path:
+        if not path.endswith(".js"):
             # Every script is a file of the console's own: no inline script to allow.
             assert "<script>" not in answer.body and 'type="module" src=' in answer.body
+
+
+def test_the_reports_page_shows_its_charts_for_the_leads_sales_reported_on(
+    browser: Browser, console: tuple[LocalCloud, str]
+) -> None:
+    # GIVEN a lead routed to its owner after review, and sales' report that it closed won
+    _, url = console
+    lead_id, review_id = _pending_review("reports.example.io")
+    decided = call_api("POST", f"/reviews/{review_id}/decision", {"decision": "approve", "reviewer": "sam"})
+    assert decided.status == 200, decided.body
+    _settled(lead_id, "routed")
+    assert call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": "closed_won"}).status == 202
+    # WHEN RevOps opens the reports
+    page = browser.new_page()
+    page.goto(f"{url}/console/reports")
+    # THEN every chart is drawn, as SVG the server made, with the headline figures
+    charts = page.locator("svg.chart")
+    expect(charts.first).to_be_visible(timeout=SHOWN_WITHIN_MS)
+    assert charts.count() == 10
+    expect(page.get_by_role("img", name="Conversion by score decile")).to_be_visible()
+    expect(page.get_by_role("img", name="Review decisions")).to_be_visible()
+    assert page.locator(".chart .bar").count() > 0
+    # AND a date range after today's leads leaves none of them
+    page.fill("#since", "2099-01-01")
+    page.click("#window button")
+    expect(page.locator(".figure-value").first).to_have_text("0", timeout=SHOWN_WITHIN_MS)
+    assert "since=2099-01-01" in page.url
+    page.close()
+
+
+def test_the_policy_page_lists_tiers_checkpoints_and_ordered_rules(
+    browser: Browser, console: tuple[LocalCloud, str]
+) -> None:
+    _, url = console
+    page = browser.new_page()
+    page.goto(f"{url}/console/policy")
+    expect(page.locator("#rules li").first).to_contain_text("named-account-review", timeout=SHOWN_WITHIN_MS)
+    expect(page.locator("#tiers li").first).to_contain_text("named_account")
+    expect(page.locator("#always-reviewed")).to_contain_text("reactivated")
+    assert page.locator("#rules > li").count() == len(call_api("GET", "/policy").json()["rules"])
+    page.close()

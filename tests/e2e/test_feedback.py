@@ -141,3 +141,32 @@ def test_the_retrospective_report_over_live_leads(
     bad = call_api("GET", "/reports/retrospective?since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z")
     assert bad.status == 422 and [d["field"] for d in bad.json()["details"]] == ["until"]
     assert call_api("GET", "/reports/retrospective?since=yesterday").status == 422
+
+
+def test_the_console_reports_as_figures_as_charts_and_as_one_offline_file(
+    cloud: LocalCloud, api_url: str, tmp_path: Path
+) -> None:
+    # GIVEN a routed lead whose outcome sales reported
+    lead_id = _submit(email="gus@initech.io", form="demo_request")
+    lead = _settle(cloud, lead_id, SETTLED)
+    assert call_api("POST", f"/leads/{lead_id}/outcome", {"outcome": "closed_won"}).status == 202
+    # WHEN RevOps reads the reports
+    report = call_api("GET", "/reports").json()
+    # THEN the retrospective and the flow come from the same leads
+    assert (
+        report["retrospective"]["won"] >= 1 and report["flow"]["leads"] >= report["retrospective"]["reported"]
+    )
+    if lead["sla"]:
+        assert report["flow"]["time_to_route"]["count"] >= 1
+    # AND the SDRs' review capacity is the policy's: 7 SDRs x 40 reviews a day
+    assert report["flow"]["review_capacity_per_day"] == 7 * 40
+    # AND asked for HTML, the API answers the charts as inline SVG with no script
+    charts = call_api("GET", "/reports", headers={"Accept": "text/html"})
+    assert charts.status == 200 and charts.headers["Content-Type"].startswith("text/html")
+    assert charts.body.count("<svg") >= 9 and "<script" not in charts.body
+    # AND `leadqual report --html` writes the same charts as one file that fetches nothing
+    out = tmp_path / "report.html"
+    assert main(["report", "--api", api_url, "--html", str(out)]) == 0
+    written = out.read_text(encoding="utf-8")
+    assert charts.body in written and "<style>" in written
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", written) and "@import" not in written

@@ -197,7 +197,7 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
     console_files = {(r.method, r.path) for r in api_routes.ROUTES if r.path.startswith("/console")}
     assert console_files == {
         ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
-        ("GET", "/console/settings"),
+        ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"),
     }  # fmt: skip
     methods = _api_methods(template)
     assert set(methods) == {(r.method, r.path) for r in api_routes.ROUTES}

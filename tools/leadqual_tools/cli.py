@@ -26,12 +26,23 @@ def _serve(args: argparse.Namespace) -> int:
     cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
     cloud.run_pollers()
     spare_startup_objects_from_gc()
+    if args.sample:
+        from leadqual_tools.local.sample import load_sample
+
+        print("loading sample leads through the flow (about a minute) ...", flush=True)
+        sample = load_sample()
+        print(
+            f"sample: {sample.leads} leads, {sample.decided_reviews} reviews decided, "
+            f"{sample.pending_reviews} waiting in the inbox, {sample.outcomes} outcomes reported",
+            flush=True,
+        )
     server = serve(
         args.host, args.port, admit_lead=(lambda: cloud.wait_for_room(args.backlog)) if args.backlog else None
     )
     print(
         f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); "
-        "everything is kept in memory and gone when it stops; Ctrl-C stops",
+        "everything is kept in memory and gone when it stops; Ctrl-C stops\n"
+        f"the console: http://{args.host}:{args.port}/console/ (no sign-in locally: give a reviewer name)",
         flush=True,
     )
     signal.signal(signal.SIGTERM, _stop_on_signal)
@@ -66,6 +77,10 @@ def _demo(args: argparse.Namespace) -> int:
     from leadqual_tools.local.demo import run_demo
 
     summary = run_demo(leads=args.leads, seed=args.seed, review_timeout_seconds=args.review_timeout)
+    print(
+        "\nThe demo's cloud is gone with it. To see the console (review inbox, a lead's story, reports,\n"
+        "policy) on sample leads: `make serve`, then open http://127.0.0.1:8000/console/"
+    )
     missing = summary["leads"] - sum(summary["by_status"].values())
     return 1 if missing or summary["by_status"].get("failed") else 0
 
@@ -130,23 +145,24 @@ def _backtest(args: argparse.Namespace) -> int:
 
 def _rules_check(args: argparse.Namespace) -> int:
     from leadqual.domain.policy import PolicyError, load_policy
-    from leadqual.domain.qualification.flags import ALWAYS_REVIEWED
-    from leadqual.domain.qualification.rules import rule_in_words
+    from leadqual.domain.qualification.rules import policy_in_words
 
     try:
-        policy = load_policy(args.file)
+        policy = policy_in_words(load_policy(args.file))
     except (PolicyError, OSError) as error:
         print(f"INVALID: {error}", file=sys.stderr)
         return 2
-    print(f"{args.file}: valid, policy version {policy.version}")
+    print(f"{args.file}: valid, policy version {policy['version']}")
     print("\nTiers (the first that matches wins):")
-    for index, tier in enumerate(policy.tiers, start=1):
-        print(f"  {index}. {tier.id}: {tier.description}")
+    for index, tier in enumerate(policy["tiers"], start=1):
+        print(f"  {index}. {tier['id']}: {tier['description']}")
     print("\nRules (the first that matches decides):")
-    print(f"  Whatever rule fires, a lead flagged {', '.join(ALWAYS_REVIEWED)} goes to an SDR first.")
-    for index, rule in enumerate(policy.rules, start=1):
-        print(f"  {index}. {rule.id}: {rule_in_words(rule)}")
-        print(f"     ({rule.description})")
+    print(
+        f"  Whatever rule fires, a lead flagged {', '.join(policy['always_reviewed'])} goes to an SDR first."
+    )
+    for index, rule in enumerate(policy["rules"], start=1):
+        print(f"  {index}. {rule['id']}: {rule['in_words']}")
+        print(f"     ({rule['description']})")
     return 0
 
 
@@ -218,10 +234,28 @@ def _report(args: argparse.Namespace) -> int:
 
     window = {key: value for key, value in (("since", args.since), ("until", args.until)) if value}
     try:
+        if args.html:
+            return _report_file(args.html, _get_json(args.api, "/reports", args.aws_region, window))
         report = _get_json(args.api, "/reports/retrospective", args.aws_region, window)
     except ApiCallFailed:
         return 2
     print("\n".join(retrospective_in_words(report)))
+    return 0
+
+
+def _report_file(path: Path, report: dict[str, Any]) -> int:
+    """The console's reports page as one file: the same charts, its styles inlined, nothing fetched."""
+    from leadqual.console.charts import standalone_report
+    from leadqual.console.pages import STATIC
+
+    path.write_text(
+        standalone_report(report, (STATIC / "console.css").read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    retrospective, flow = report["retrospective"], report["flow"]
+    print(
+        f"wrote {path}: {flow['leads']} leads submitted, {retrospective['reported']} with an outcome "
+        f"({retrospective['decided']} decided); open it in any browser, offline"
+    )
     return 0
 
 
@@ -288,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds an SDR has to decide (default as deployed: 24 h)",
     )
     serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--sample", action="store_true",
+        help="start with sample leads: reviews waiting in the console's inbox, outcomes in its reports",
+    )  # fmt: skip
     serve.add_argument(
         "--report-on-exit", type=Path, default=None,
         help="write what the local cloud holds (queue depths, executions by status) to this JSON file on exit",
@@ -363,6 +401,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--aws-region", help="sign the request with your AWS credentials (the deployed API)")
     report.add_argument("--since", help="leads submitted from this ISO time on, e.g. 2026-10-01T00:00:00Z")
     report.add_argument("--until", help="leads submitted before this ISO time")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE",
+        help="write the console's reports, charts and all, as one self-contained HTML file",
+    )  # fmt: skip
     report.set_defaults(run=_report)
 
     retrain = commands.add_parser(

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
+from leadqual.domain.flow_report import in_window
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, RoutingDecision
 from leadqual.domain.schemas.review import Review, ReviewStatus
@@ -257,12 +258,27 @@ class DynamoLeadStore:
 
     def leads_with_outcomes(self) -> Iterator[Lead]:
         """Every lead sales has reported an outcome for: a paged scan, filtered by DynamoDB."""
+        return self._scan_leads(
+            "sk = :lead AND #count > :none",
+            {"#count": OUTCOME_COUNT},
+            {":lead": _s("LEAD"), ":none": _n(0)},
+        )
+
+    def leads_submitted(self, since: datetime | None, until: datetime | None) -> Iterator[Lead]:
+        """Every lead submitted in the window (for the reports): a paged scan of the leads."""
+        for lead in self._scan_leads("sk = :lead", None, {":lead": _s("LEAD")}):
+            if in_window(lead, since, until):
+                yield lead
+
+    def _scan_leads(
+        self, condition: str, names: dict[str, str] | None, values: dict[str, Any]
+    ) -> Iterator[Lead]:
         params: dict[str, Any] = {
             "TableName": self.table,
-            "FilterExpression": "sk = :lead AND #count > :none",
-            "ExpressionAttributeNames": {"#count": OUTCOME_COUNT},
-            "ExpressionAttributeValues": {":lead": _s("LEAD"), ":none": _n(0)},
+            "FilterExpression": condition,
+            "ExpressionAttributeValues": values,
             "ProjectionExpression": "doc",
+            **({"ExpressionAttributeNames": names} if names else {}),
         }
         while True:
             page = self.ddb.scan(**params)

@@ -21,6 +21,7 @@ DECIDED = (OutcomeKind.CLOSED_WON, OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALI
 GRADE_ORDER = ("A", "B", "C", "D")
 # Under this many decided leads a group's conversion rate is flagged as too few to read.
 FEW = 20
+DECILES = 10
 
 
 def final_outcome(outcomes: Sequence[OutcomeRecord]) -> str:
@@ -138,6 +139,7 @@ def retrospective(
         if lead.route and correct_route:
             corrections[f"{lead.route.action.value} -> {correct_route}"] += 1
     decided = [outcome for _, outcome in reported if outcome != STILL_OPEN]
+    by_decile = _by_decile(reported)
     return {
         "window": {
             "since": since.isoformat() if since else None,
@@ -155,6 +157,47 @@ def retrospective(
         ),
         "by_rule": _grouped(reported, lambda lead: lead.route.rule if lead.route else "none", "rule"),
         "corrections": dict(sorted(corrections.items(), key=lambda item: -item[1])),
+        "by_decile": by_decile,
+        "lift": _lift(by_decile),
+    }
+
+
+def _by_decile(reported: Sequence[tuple[Lead, str]]) -> list[dict[str, Any]]:
+    """Decided, scored leads in ten equal groups by predicted probability, highest first: the
+    calibration curve (mean predicted against converted) and the lift read off the same groups."""
+    scored = sorted(
+        ((lead.scores.conversion_probability, outcome) for lead, outcome in reported
+         if lead.scores is not None and outcome != STILL_OPEN),
+        key=lambda pair: -pair[0],
+    )  # fmt: skip
+    deciles = []
+    for index in range(DECILES):
+        part = scored[len(scored) * index // DECILES : len(scored) * (index + 1) // DECILES]
+        won = sum(outcome == OutcomeKind.CLOSED_WON.value for _, outcome in part)
+        deciles.append({
+            "decile": index + 1,
+            "decided": len(part),
+            "won": won,
+            "conversion_rate": round(won / len(part), 4) if part else None,
+            "mean_predicted": round(sum(p for p, _ in part) / len(part), 4) if part else None,
+            "lowest_predicted": round(part[-1][0], 4) if part else None,
+        })  # fmt: skip
+    return deciles
+
+
+def _lift(by_decile: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How many times the top decile converts over the middle two (the 5th and 6th): whether the
+    leads a score puts first are worth an SDR's first hour."""
+    top = by_decile[0] if by_decile else None
+    middle = [d for d in by_decile[4:6] if d["decided"]]
+    middle_won, middle_decided = sum(d["won"] for d in middle), sum(d["decided"] for d in middle)
+    middle_rate = middle_won / middle_decided if middle_decided else None
+    top_rate = top["conversion_rate"] if top else None
+    return {
+        "top_decile_rate": top_rate,
+        "middle_rate": round(middle_rate, 4) if middle_rate is not None else None,
+        "lift": round(top_rate / middle_rate, 2) if top_rate is not None and middle_rate else None,
+        "too_few": (top["decided"] if top else 0) < FEW or middle_decided < FEW,
     }
 
 

@@ -90,6 +90,9 @@ class Assignment(_Strict):
     """Who gets an `sdr_outreach` lead when no account owner does: round-robin within the territory."""
 
     capacity_per_sdr: int = Field(25, gt=0, description="Open leads an SDR holds before being skipped")
+    reviews_per_sdr_per_day: int = Field(
+        40, gt=0, description="Reviews an SDR can decide in a day: the reports' review capacity"
+    )
     territories: list[Territory] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -99,6 +102,10 @@ class Assignment(_Strict):
                 f"the last territory ({self.territories[-1].id!r}) must have no countries (catch-all)"
             )
         return self
+
+    @property
+    def sdrs(self) -> list[str]:
+        return sorted({sdr for territory in self.territories for sdr in territory.sdrs})
 
     def territory_for(self, country: str | None) -> Territory:
         code = (country or "").upper()

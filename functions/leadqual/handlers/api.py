@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -40,6 +41,8 @@ from leadqual.domain.schemas.views import (
     LeadAccepted,
     LeadView,
     OutcomeAccepted,
+    PolicyInWords,
+    Reports,
     Retrospective,
     ReviewPage,
     ReviewView,
@@ -127,15 +130,21 @@ _LINKS: dict[ApiRoute, dict[str, Any]] = {
 
 
 def api_route(
-    route: ApiRoute, answer: type[BaseModel] | None, *, also: dict[int, str] | None = None
+    route: ApiRoute,
+    answer: type[BaseModel] | None,
+    *,
+    also: dict[int, str] | None = None,
+    html: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a handler for a route of the table API Gateway is also made from; `answer` is its
-    success body (None for the console's files, which are not in the contract) and `also` any other
-    answers it gives (409, 503), for the OpenAPI document, where the handler's name is the
-    operation's id."""
+    success body (None for the console's files, which are not in the contract), `html` whether it
+    also answers HTML when asked (Accept), and `also` any other answers it gives (409, 503), for
+    the OpenAPI document, where the handler's name is the operation's id."""
     success: dict[str, Any] = {"description": route.summary}
     if answer is not None:
         success["content"] = {"application/json": {"model": answer}}
+    if html:
+        success["content"]["text/html"] = {"schema": {"type": "string"}}
     if route in _LINKS:
         success["links"] = _LINKS[route]
     responses: dict[int, Any] = {
@@ -250,19 +259,54 @@ def put_account(
     return _json(200, signals.put_account(domain, profile).model_dump(mode="json"))
 
 
-@api_route(api_routes.RETROSPECTIVE, Retrospective)
-def retrospective_report(
-    feedback: Feedback,
-    since: Annotated[IsoTime | None, Query(description="Leads submitted from (ISO 8601)")] = None,
-    until: Annotated[IsoTime | None, Query(description="Leads submitted before (ISO 8601)")] = None,
-) -> Response[Retrospective]:
-    """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
+def _window(since: datetime | None, until: datetime | None) -> None:
     if since is not None and until is not None and until <= since:
         raise HttpError(
             422, "validation_failed", "The request has invalid fields: until",
             [{"field": "until", "message": "must be after since"}],
         )  # fmt: skip
+
+
+Since = Annotated[IsoTime | None, Query(description="Leads submitted from (ISO 8601)")]
+Until = Annotated[IsoTime | None, Query(description="Leads submitted before (ISO 8601)")]
+
+
+@api_route(api_routes.RETROSPECTIVE, Retrospective)
+def retrospective_report(
+    feedback: Feedback,
+    since: Since = None,
+    until: Until = None,
+) -> Response[Retrospective]:
+    """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
+    _window(since, until)
     return _json(200, feedback.retrospective(since, until))
+
+
+@api_route(api_routes.REPORTS, Reports, html=True)
+def reports(
+    feedback: Feedback,
+    since: Since = None,
+    until: Until = None,
+    accept: Annotated[str | None, Header(alias="Accept", max_length=1000)] = None,
+) -> Response[Reports | str]:
+    """The console's reports page reads the charts (text/html); other callers the figures."""
+    _window(since, until)
+    report = feedback.report(wiring.policy(), since, until)
+    if accept is not None and "text/html" in accept:
+        from leadqual.console.charts import report_html
+
+        return Response(
+            status_code=200, content_type="text/html; charset=utf-8", body=report_html(report),
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )  # fmt: skip
+    return _json(200, report)
+
+
+@api_route(api_routes.POLICY, PolicyInWords)
+def routing_policy() -> Response[PolicyInWords]:
+    from leadqual.domain.qualification.rules import policy_in_words
+
+    return _json(200, policy_in_words(wiring.policy()))
 
 
 @api_route(api_routes.LIST_REVIEWS, ReviewPage)
@@ -340,6 +384,16 @@ def console_inbox() -> Response[str]:
 @api_route(api_routes.CONSOLE_LEAD, None)
 def console_lead(lead_id: LeadId) -> Response[str]:
     return _console_file("lead.html")
+
+
+@api_route(api_routes.CONSOLE_REPORTS, None)
+def console_reports() -> Response[str]:
+    return _console_file("reports.html")
+
+
+@api_route(api_routes.CONSOLE_POLICY, None)
+def console_policy() -> Response[str]:
+    return _console_file("policy.html")
 
 
 @api_route(api_routes.CONSOLE_FILE, None)

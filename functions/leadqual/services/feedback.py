@@ -1,4 +1,5 @@
-"""What sales reported, read back from the leads table: rows to retrain on, and the retrospective.
+"""What sales reported, read back from the leads table: rows to retrain on, the retrospective and
+the console's reports.
 
 `leadqual feedback export` writes the rows in the layout of leadqual's own feature specification
 (`training/specs/leadqual_default.yaml`: label column `outcome`, `closed_won` positive, `open`
@@ -11,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.feedback import feedback_row, retrospective
+from leadqual.domain.flow_report import flow_report
+from leadqual.domain.policy import Policy
 from leadqual.domain.ports import LeadStore
 
 
@@ -38,3 +41,20 @@ class FeedbackService:
 
     def retrospective(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
         return retrospective(self.leads.leads_with_outcomes(), since, until)
+
+    def report(
+        self, policy: Policy, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[str, Any]:
+        """The console's reports: the retrospective and the flow, from one read of the window's leads."""
+        leads = list(self.leads.leads_submitted(since, until))
+        assignment = policy.assignment
+        return {
+            "retrospective": retrospective(leads, since, until),
+            "flow": flow_report(
+                leads,
+                sdrs=len(assignment.sdrs) if assignment else 0,
+                reviews_per_sdr_per_day=assignment.reviews_per_sdr_per_day if assignment else 0,
+                since=since,
+                until=until,
+            ),
+        }

@@ -173,6 +173,7 @@ class ReviewService:
                 status=review.status,
                 triggers=review.triggers,
                 due_at=review.due_at,
+                suggested_route=review.suggested_route,
             )
             add_history(current, "review_requested", ", ".join(review.triggers))
             return True

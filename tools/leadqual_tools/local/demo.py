@@ -60,6 +60,21 @@ def _seed_world(
     return submissions, events, intents, accounts, outcomes
 
 
+def store_signals(
+    accounts: dict[str, dict[str, Any]], intents: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> None:
+    """Accounts, third-party intent and first-party behaviour through the API, before any lead."""
+    print(
+        f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ..."
+    )
+    for domain, profile in accounts.items():
+        _ok(call_api("PUT", f"/accounts/{domain}", profile), 200)
+    for start in range(0, len(intents), 1000):
+        _ok(call_api("POST", "/intent", {"signals": intents[start : start + 1000]}), 202)
+    for start in range(0, len(events), 500):
+        _ok(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
+
+
 def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
     cloud = LocalCloud(review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2).start()
     try:
@@ -71,15 +86,7 @@ def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45)
 
 def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
     submissions, events, intents, accounts, outcomes = _seed_world(count, seed)
-    print(
-        f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ..."
-    )
-    for domain, profile in accounts.items():
-        _ok(call_api("PUT", f"/accounts/{domain}", profile), 200)
-    for start in range(0, len(intents), 1000):
-        _ok(call_api("POST", "/intent", {"signals": intents[start : start + 1000]}), 202)
-    for start in range(0, len(events), 500):
-        _ok(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
+    store_signals(accounts, intents, events)
 
     print(f"Submitting {len(submissions)} leads (plus one duplicate and one malformed) ...")
     sdr = DemoSdr()
@@ -190,17 +197,22 @@ def report_outcomes(lead_ids: list[str], outcomes: list[str]) -> dict[str, Any]:
     """
     print(f"Sales reports {len(lead_ids)} outcomes through POST /leads/{{id}}/outcome ...")
     for lead_id, outcome in zip(lead_ids, outcomes, strict=True):
-        # The synthetic CRM also knows 'no_decision'; the API's vocabulary calls that closed-lost.
-        reported = outcome if outcome in {k.value for k in OutcomeKind} else OutcomeKind.CLOSED_LOST.value
-        body: dict[str, Any] = {"outcome": reported}
-        route = (_ok(call_api("GET", f"/leads/{lead_id}"), 200).get("route") or {}).get("action")
-        if reported == OutcomeKind.CLOSED_WON.value and route == RouteAction.NURTURE.value:
-            body.update(misrouted=True, correct_route=RouteAction.SDR_OUTREACH.value)
-        _ok(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
+        report_outcome(lead_id, outcome)
     report: dict[str, Any] = _ok(call_api("GET", "/reports/retrospective"), 200)
     print("Retrospective (GET /reports/retrospective, as `leadqual report` prints it):")
     print("\n".join("  " + line for line in retrospective_in_words(report)))
     return report
+
+
+def report_outcome(lead_id: str, outcome: str) -> None:
+    """What sales says became of a lead; a won deal the rules had sent to nurture is flagged misrouted."""
+    # The synthetic CRM also knows 'no_decision'; the API's vocabulary calls that closed-lost.
+    reported = outcome if outcome in {k.value for k in OutcomeKind} else OutcomeKind.CLOSED_LOST.value
+    body: dict[str, Any] = {"outcome": reported}
+    route = (_ok(call_api("GET", f"/leads/{lead_id}"), 200).get("route") or {}).get("action")
+    if reported == OutcomeKind.CLOSED_WON.value and route == RouteAction.NURTURE.value:
+        body.update(misrouted=True, correct_route=RouteAction.SDR_OUTREACH.value)
+    _ok(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
 
 
 class DemoSdr:
@@ -218,12 +230,15 @@ class DemoSdr:
             if self.left_to_time_out in (None, review_id):
                 self.left_to_time_out = review_id
                 continue
-            kind = ("approve", "approve", "reject", "reroute")[sum(self.decisions.values()) % 4]
-            body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
-            if kind == "reroute":
-                body["route"] = RouteAction.AE_NOTIFY.value
-            _ok(call_api("POST", f"/reviews/{review_id}/decision", body), 200)
-            self.decisions[kind] += 1
+            self.decide(review_id)
+
+    def decide(self, review_id: str) -> None:
+        kind = ("approve", "approve", "reject", "reroute")[sum(self.decisions.values()) % 4]
+        body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
+        if kind == "reroute":
+            body["route"] = RouteAction.AE_NOTIFY.value
+        _ok(call_api("POST", f"/reviews/{review_id}/decision", body), 200)
+        self.decisions[kind] += 1
 
 
 def _all_in(lead_ids: list[str], statuses: set[str]) -> Callable[[], list[dict[str, Any]] | None]:

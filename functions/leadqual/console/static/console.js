@@ -15,8 +15,9 @@ export function settings() {
   return settingsAnswer;
 }
 
-export async function api(path, { method = "GET", body } = {}) {
-  const headers = { Accept: "application/json" };
+// `accept: "text/html"` asks for the server's markup (the reports' charts), read as text.
+export async function api(path, { method = "GET", body, accept = "application/json" } = {}) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -31,7 +32,7 @@ export async function api(path, { method = "GET", body } = {}) {
   }
   let data = null;
   try {
-    data = await response.json();
+    data = accept === "text/html" && response.ok ? await response.text() : await response.json();
   } catch {
     data = null;
   }

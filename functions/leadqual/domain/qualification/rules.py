@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy, RuleCondition, RuleDef
+from leadqual.domain.qualification.flags import ALWAYS_REVIEWED
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.scores import Scores
@@ -112,6 +114,19 @@ def rule_in_words(rule: RuleDef) -> str:
 _ANY_FACTS = RuleFacts(
     tier="", band="", flags=(), fit=0, engagement=0, intent=0, form=FormType.OTHER, free_mail=False
 )
+
+
+def policy_in_words(policy: Policy) -> dict[str, Any]:
+    """The tiers, the always-reviewed flags and the ordered rules, as RevOps reads a policy."""
+    return {
+        "version": policy.version,
+        "tiers": [{"id": tier.id, "description": tier.description} for tier in policy.tiers],
+        "always_reviewed": [flag.value for flag in ALWAYS_REVIEWED],
+        "rules": [
+            {"id": rule.id, "in_words": rule_in_words(rule), "description": rule.description}
+            for rule in policy.rules
+        ],
+    }
 
 
 def owner_for(rule: RuleDef, action: RouteAction, account: Account | None, policy: Policy) -> str:

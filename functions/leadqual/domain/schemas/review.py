@@ -25,6 +25,7 @@ class ReviewSummary(BaseModel):
     status: ReviewStatus
     triggers: list[str]
     due_at: datetime | None = None
+    suggested_route: RouteAction | None = None  # what the rules proposed, for the reports
 
 
 class ReviewContent(BuiltOnFirstUse):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -158,3 +158,82 @@ class Retrospective(BaseModel):
     by_route: list[GroupFigures]
     by_rule: list[GroupFigures]
     corrections: dict[str, int] = Field(description="How often sales corrected one route to another")
+    by_decile: list[DecileFigures] = Field(
+        description="Decided, scored leads in ten equal groups by predicted probability, highest first"
+    )
+    lift: Lift
+
+
+class DecileFigures(BaseModel):
+    decile: int = Field(ge=1, le=10)
+    decided: int
+    won: int
+    conversion_rate: float | None
+    mean_predicted: float | None
+    lowest_predicted: float | None = Field(description="The lowest probability in the decile")
+
+
+class Lift(BaseModel):
+    top_decile_rate: float | None
+    middle_rate: float | None = Field(description="Conversion of the 5th and 6th deciles together")
+    lift: float | None = Field(description="Top decile's conversion over the middle's")
+    too_few: bool
+
+
+class TimeBucket(BaseModel):
+    label: str
+    leads: int
+
+
+class TimeDistribution(BaseModel):
+    count: int
+    buckets: list[TimeBucket]
+    median_seconds: float | None
+    p90_seconds: float | None
+    within_hour_share: float | None
+
+
+class ReviewsOnADay(BaseModel):
+    day: date
+    requested: int
+
+
+class FlowFigures(BaseModel):
+    """How fast leads were routed and reviewed, and whether the SDRs kept up."""
+
+    window: ReportWindowView
+    leads: int = Field(description="Leads submitted in the window")
+    routed: int
+    time_to_route: TimeDistribution = Field(description="From receipt to the route (speed to lead)")
+    time_in_review: TimeDistribution
+    reviews_per_day: list[ReviewsOnADay]
+    review_capacity_per_day: int = Field(description="SDRs x the policy's reviews_per_sdr_per_day")
+    days_over_capacity: int
+    review_decisions: dict[str, int] = Field(description="Reviews by status: pending, approved, ...")
+    kept_suggestion_share: float | None = Field(description="Approved, of the reviews SDRs decided")
+    route_changes: dict[str, int] = Field(description="Suggested -> final route, where an SDR changed it")
+
+
+class Reports(BaseModel):
+    retrospective: Retrospective
+    flow: FlowFigures
+
+
+class TierInWords(BaseModel):
+    id: str
+    description: str
+
+
+class RuleInWords(BaseModel):
+    id: str
+    in_words: str
+    description: str
+
+
+class PolicyInWords(BaseModel):
+    """The routing policy as `leadqual rules check` prints it."""
+
+    version: int
+    tiers: list[TierInWords] = Field(description="The first that matches wins")
+    always_reviewed: list[str] = Field(description="Flags that send a lead to an SDR whatever rule fires")
+    rules: list[RuleInWords] = Field(description="The first that matches decides")

@@ -1,0 +1,100 @@
+"""How the flow treated leads, for RevOps: speed to lead, time in review, the review load against
+the SDRs' capacity, and how often SDRs kept the route the rules suggested.
+
+The retrospective (`feedback.py`) asks whether scores convert; this asks whether the flow is fast
+and whether its human checkpoint is staffed. Both read only what each stored lead carries.
+"""
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.review import ReviewStatus
+
+# Upper bounds of the time buckets, in seconds, with their labels (the last has none).
+TIME_BUCKETS: tuple[tuple[float, str], ...] = (
+    (60, "under 1 min"),
+    (5 * 60, "1-5 min"),
+    (15 * 60, "5-15 min"),
+    (60 * 60, "15-60 min"),
+    (4 * 3600, "1-4 h"),
+    (24 * 3600, "4-24 h"),
+    (float("inf"), "over 1 day"),
+)
+HOUR = 3600.0
+# What an SDR decided (an expired review was decided by its deadline, not by a person).
+SDR_DECISIONS = (ReviewStatus.APPROVED, ReviewStatus.REJECTED, ReviewStatus.REROUTED)
+
+
+def in_window(lead: Lead, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or lead.submitted_at >= since) and (until is None or lead.submitted_at < until)
+
+
+def time_distribution(seconds: Sequence[float]) -> dict[str, Any]:
+    """Counts per bucket, the median and 90th percentile, and the share within the first hour."""
+    counts = Counter(next(label for upper, label in TIME_BUCKETS if value < upper) for value in seconds)
+    ordered = sorted(seconds)
+    return {
+        "count": len(ordered),
+        "buckets": [{"label": label, "leads": counts[label]} for _, label in TIME_BUCKETS],
+        "median_seconds": round(statistics.median(ordered), 1) if ordered else None,
+        "p90_seconds": round(ordered[min(len(ordered) - 1, len(ordered) * 9 // 10)], 1) if ordered else None,
+        "within_hour_share": round(sum(s < HOUR for s in ordered) / len(ordered), 4) if ordered else None,
+    }
+
+
+def _review_requested_day(lead: Lead) -> str | None:
+    requested = next((entry.at for entry in lead.history if entry.event == "review_requested"), None)
+    return requested.date().isoformat() if requested else None
+
+
+def flow_report(
+    leads: Iterable[Lead],
+    sdrs: int,
+    reviews_per_sdr_per_day: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """The flow over leads submitted in the window; `sdrs` x `reviews_per_sdr_per_day` is the
+    number of reviews the team can decide in a day."""
+    window = [lead for lead in leads if in_window(lead, since, until)]
+    routed = [lead for lead in window if lead.sla is not None]
+    reviewed = [lead for lead in window if lead.review is not None]
+    per_day = Counter(day for day in map(_review_requested_day, reviewed) if day)
+    capacity = sdrs * reviews_per_sdr_per_day
+    statuses = Counter(lead.review.status.value for lead in reviewed if lead.review)
+    changed = Counter(
+        f"{lead.review.suggested_route.value} -> {lead.route.action.value}"
+        for lead in reviewed
+        if lead.review and lead.review.suggested_route and lead.route
+        and lead.review.status in SDR_DECISIONS
+        and lead.route.action is not lead.review.suggested_route
+    )  # fmt: skip
+    decided_by_sdr = sum(statuses[status.value] for status in SDR_DECISIONS)
+    return {
+        "window": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+        "leads": len(window),
+        "routed": len(routed),
+        "time_to_route": time_distribution([lead.sla.seconds_to_route for lead in routed if lead.sla]),
+        "time_in_review": time_distribution(
+            [
+                lead.sla.seconds_in_review
+                for lead in routed
+                if lead.sla and lead.sla.seconds_in_review is not None
+            ]
+        ),
+        "reviews_per_day": [{"day": day, "requested": per_day[day]} for day in sorted(per_day)],
+        "review_capacity_per_day": capacity,
+        "days_over_capacity": sum(count > capacity for count in per_day.values()),
+        "review_decisions": {status.value: statuses[status.value] for status in ReviewStatus},
+        "kept_suggestion_share": round(statuses[ReviewStatus.APPROVED.value] / decided_by_sdr, 4)
+        if decided_by_sdr
+        else None,
+        "route_changes": dict(changed.most_common()),
+    }
