@@ -29,6 +29,8 @@ class Env(StrEnum):
     # How people sign in to the console: "cognito" in AWS; "none" under `leadqual serve`.
     CONSOLE_SIGN_IN = "LEADQUAL_CONSOLE_SIGN_IN"
     CONSOLE_REFRESH_SECONDS = "LEADQUAL_CONSOLE_REFRESH_SECONDS"
+    # The console's address, for the links in review e-mails (the stack's ConsoleUrl parameter).
+    CONSOLE_URL = "LEADQUAL_CONSOLE_URL"
 
 
 # Logical names; CDK lets CloudFormation add a suffix, the local mode uses them as they are.

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     console_sign_in: Literal["cognito", "none"] = "cognito"
     # How often the review inbox asks for reviews that arrived or left.
     console_refresh_seconds: int = Field(10, ge=1, le=300)
+    console_url: str = Field("", max_length=2000, pattern=r"^(https?://\S+)?$")
 
 
 class SettingsError(RuntimeError):
@@ -53,6 +54,7 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "policy_file": environ.get(Env.POLICY_FILE) or None,
         "console_sign_in": environ.get(Env.CONSOLE_SIGN_IN, "cognito"),
         "console_refresh_seconds": environ.get(Env.CONSOLE_REFRESH_SECONDS, 10),
+        "console_url": environ.get(Env.CONSOLE_URL, ""),
     }
     try:
         return Settings.model_validate(raw)

@@ -88,6 +88,7 @@ def review_service() -> ReviewService:
         SnsNotifier(settings.sdr_topic_arn),
         StepFunctionsWorkflow(settings.state_machine_arn),
         settings.review_timeout_seconds,
+        settings.console_url,
     )
 
 

@@ -126,6 +126,25 @@ class LeadqualStack(cdk.Stack):
             leads_table=storage.leads,
             dead_letter_queues=monitoring_dlqs,
         )
+        # Where review e-mails link (the console, `?review=`): the API's own /console/ unless the
+        # console is put behind a domain of the team's; a deploy-time parameter, not a rebuild.
+        console_url = cdk.CfnParameter(
+            self, "ConsoleUrl", type="String", default="", allowed_pattern=r"^(https?://\S+/)?$",
+            description="The console's address for review e-mail links, ending in /; empty: the API's /console/",
+        )  # fmt: skip
+        console_url_given = cdk.CfnCondition(
+            self, "ConsoleUrlGiven",
+            expression=cdk.Fn.condition_not(cdk.Fn.condition_equals(console_url.value_as_string, "")),
+        )  # fmt: skip
+        console_link = cdk.Token.as_string(
+            cdk.Fn.condition_if(
+                console_url_given.logical_id,
+                console_url.value_as_string,
+                api.rest_api.url_for_path("/console/"),
+            )
+        )
+        pipeline.review_request_function.add_environment(Env.CONSOLE_URL, console_link)
+        cdk.CfnOutput(self, "ConsoleLink", value=console_link, description="Where SDRs decide reviews")
         cdk.CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         cdk.CfnOutput(self, "FormHandlerApiKeyId", value=api.api_key.key_id)
         cdk.CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)

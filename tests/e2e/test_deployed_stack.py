@@ -37,7 +37,7 @@ def _stack(cloud: LocalCloud) -> tuple[StackTemplate, Resolver]:
             physical[logical_id] = Physical(cloud.arns[name], {"Arn": cloud.arns[name]})
         elif kind == "AWS::Events::EventBus":
             physical[logical_id] = Physical(resource["Properties"]["Name"], {})
-    return cloud.stack, Resolver(physical)
+    return cloud.stack, Resolver.of(cloud.stack, physical, {"ConsoleUrl": cloud.console_url})
 
 
 def test_every_function_runs_with_the_synthesized_handler_environment_memory_and_timeout(

@@ -257,3 +257,26 @@ def test_every_deployed_entry_point_resumes_the_garbage_collector_once_loaded(te
         assert enabled and frozen > 10_000, (module, enabled, frozen)
     # AND outside Lambda (tests, leadqual serve, the tools) importing a handler leaves it alone
     assert _collector_after_importing(modules[0], in_lambda=False) == (True, 0)
+
+
+def test_review_emails_link_to_the_console_the_console_url_parameter_names(template: Template) -> None:
+    # The parameter: empty by default, so the link is the API's own /console/ ...
+    parameter = template.to_json()["Parameters"]["ConsoleUrl"]
+    assert parameter["Default"] == "" and re.fullmatch(
+        parameter["AllowedPattern"], "https://leads.example.com/"
+    )
+    functions = template.find_resources("AWS::Lambda::Function")
+    with_link = {
+        f["Properties"]["Handler"]: f["Properties"]["Environment"]["Variables"][resources.Env.CONSOLE_URL]
+        for f in functions.values()
+        if resources.Env.CONSOLE_URL in f["Properties"]["Environment"]["Variables"]
+    }
+    # ... set on the one function that sends review e-mails, and nowhere else
+    assert list(with_link) == [resources.REVIEW_REQUEST_FUNCTION.handler]
+    condition, given, fallback = with_link[resources.REVIEW_REQUEST_FUNCTION.handler]["Fn::If"]
+    assert given == {"Ref": "ConsoleUrl"}
+    assert template.to_json()["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ConsoleUrl"}, ""]}]
+    }
+    rest_api = next(iter(template.find_resources("AWS::ApiGateway::RestApi")))
+    assert {"Ref": rest_api} in fallback["Fn::Join"][1] and fallback["Fn::Join"][1][-1].endswith("/console/")

@@ -23,7 +23,10 @@ def _serve(args: argparse.Namespace) -> int:
     from leadqual_tools.local.server import serve, share_malloc_arenas, spare_startup_objects_from_gc
 
     share_malloc_arenas()
-    cloud = LocalCloud(review_timeout_seconds=args.review_timeout, log_level=args.log_level).start()
+    cloud = LocalCloud(
+        review_timeout_seconds=args.review_timeout, log_level=args.log_level,
+        console_url=f"http://{args.host}:{args.port}/console/",
+    ).start()  # fmt: skip
     cloud.run_pollers()
     spare_startup_objects_from_gc()
     if args.sample:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadqual.domain.ports import ConflictError, LeadStore, Notifier, TaskTokenExpired, Workflow
@@ -115,6 +115,8 @@ class ReviewService:
     notifier: Notifier
     workflow: Workflow
     timeout_seconds: int
+    # Where the review e-mail links: the console's inbox, `?review=` the review (no token in it).
+    console_url: str = ""
 
     def request(self, lead_id: str, evaluation: int, task_token: str) -> Review:
         """Records the review the workflow waits on and notifies the SDRs, exactly once each.
@@ -159,7 +161,7 @@ class ReviewService:
         if review.status is ReviewStatus.PENDING:
             self._mark_pending(review, read=(lead.model_copy(deep=True), version))
         if not review.notified:
-            self.notifier.notify(*self._notification(lead, decision, review))
+            self.notifier.notify(*review_notification(lead, decision, review, self.console_url))
             review, _ = self._update(review.review_id, lambda r: _set(r, notified=True))
         return review
 
@@ -179,33 +181,6 @@ class ReviewService:
             return True
 
         update_lead_versioned(self.leads, review.lead_id, mark_pending, read=read)
-
-    @staticmethod
-    def _notification(
-        lead: Lead, decision: RoutingDecision, review: Review
-    ) -> tuple[str, str, dict[str, str]]:
-        body = [
-            f"Lead {lead.lead_id} ({lead.email}, account {lead.account or 'none'}) needs an SDR decision "
-            f"before {review.due_at.isoformat()}.",
-            f"Suggested route: {decision.action.value} to {decision.owner}.",
-            "Why a human: " + "; ".join(review.review_reasons),
-            *(
-                [
-                    f"Scores: fit {lead.scores.fit}, engagement {lead.scores.engagement}, "
-                    f"intent {lead.scores.intent}, grade {lead.scores.grade}"
-                ]
-                if lead.scores
-                else []
-            ),
-            *[f"Recent behaviour: {b}" for b in review.recent_behaviour],
-            *[f"Intent topic: {t}" for t in review.intent_topics],
-            *review.reasons,
-        ]
-        return (
-            f"Review needed: {lead.email} ({', '.join(review.triggers) or decision.rule})",
-            "\n".join(body),
-            {"kind": "review_requested", "lead_id": lead.lead_id, "review_id": review.review_id},
-        )
 
     def pending(self, account: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
         reviews, next_cursor = self.leads.pending_reviews(account, limit, cursor)
@@ -336,6 +311,40 @@ class ReviewService:
             add_history(current, event, detail)
 
         update_lead(self.leads, review.lead_id, mark)
+
+
+def _time_left(due_at: datetime, now: datetime) -> str:
+    minutes = max(0, int((due_at - now).total_seconds() // 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def review_notification(
+    lead: Lead, decision: RoutingDecision, review: Review, console_url: str, now: datetime | None = None
+) -> tuple[str, str, dict[str, str]]:
+    """The review-request e-mail: who and which company, why a human, the time left, and the link.
+
+    E-mail is read on phones and kept in inboxes: it names the person by first name and title only
+    (no address, no phone) and carries no token; everything else is behind the console's sign-in.
+    """
+    who = ", ".join(part for part in (lead.first_name, lead.title) if part) or "A lead"
+    company = lead.company.name or lead.account or "no company given"
+    account = f" ({lead.account})" if lead.account and lead.company.name else ""
+    left = _time_left(review.due_at, now or utc_now())
+    link = f"{console_url}?review={review.review_id}" if console_url else ""
+    body = [
+        f"{who} at {company}{account} needs an SDR decision within {left} "
+        f"(before {review.due_at.isoformat(timespec='minutes')}); after that it is escalated.",
+        "Why a human: " + "; ".join(review.review_reasons or review.triggers),
+        f"Suggested: {decision.action.value.replace('_', ' ')} to {decision.owner}.",
+        f"Decide it in the console: {link}"
+        if link
+        else f"Review {review.review_id} is in the console's inbox.",
+    ]
+    return (
+        f"Review needed: {company}, {', '.join(review.triggers) or decision.rule}, {left} left",
+        "\n".join(body),
+        {"kind": "review_requested", "lead_id": lead.lead_id, "review_id": review.review_id},
+    )
 
 
 def _set(review: Review, **changes: Any) -> Review:

@@ -88,6 +88,8 @@ class LocalCloud:
     model_dir: Path | None = None
     policy_file: Path | None = None
     log_level: str = "WARNING"
+    # The stack's ConsoleUrl parameter: where review e-mails link (`leadqual serve` gives its own address).
+    console_url: str = "http://127.0.0.1:8000/console/"
     # The synthesized template to stand up (default: synthesize the stack as `cdk deploy` would).
     template: dict[str, Any] | None = None
     urls: dict[str, str] = field(default_factory=dict)
@@ -155,7 +157,7 @@ class LocalCloud:
         stack = StackTemplate(self.template or synthesize(self.synth_context()))
         self.stack = stack
         physical: dict[str, Physical] = {}
-        resolve = Resolver(physical)
+        resolve = Resolver.of(stack, physical, {"ConsoleUrl": self.console_url})
         self._create_tables(stack, physical)
         self._create_queues(stack, physical, resolve)
         for logical_id, _ in stack.of_type("AWS::SNS::Topic"):

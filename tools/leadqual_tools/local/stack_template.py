@@ -136,6 +136,32 @@ class Resolver:
     """CloudFormation's intrinsic functions over the physical resources the local mode created."""
 
     physical: dict[str, Physical]
+    # The template's parameters as this deploy sets them (each one's default unless given), and
+    # its conditions, which Fn::If names.
+    parameters: dict[str, str] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stack: StackTemplate, physical: dict[str, Physical], given: dict[str, str]) -> Resolver:
+        declared = stack.template.get("Parameters", {})
+        parameters = {name: str(given.get(name, spec.get("Default", ""))) for name, spec in declared.items()}
+        return cls(physical, parameters, stack.template.get("Conditions", {}))
+
+    def holds(self, condition: Any) -> bool:
+        """A condition of the template (Fn::Equals, Fn::Not, Fn::And, Fn::Or, or a condition's name)."""
+        if isinstance(condition, dict) and "Condition" in condition:
+            return self.holds(self.conditions[condition["Condition"]])
+        (function, argument), *_ = condition.items()
+        if function == "Fn::Equals":
+            left, right = (self(part) for part in argument)
+            return bool(left == right)
+        if function == "Fn::Not":
+            return not self.holds(argument[0])
+        if function == "Fn::And":
+            return all(self.holds(part) for part in argument)
+        if function == "Fn::Or":
+            return any(self.holds(part) for part in argument)
+        raise TemplateError(f"the local mode cannot evaluate the condition {function}")
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -152,6 +178,10 @@ class Resolver:
             if function == "Fn::Join":
                 separator, parts = argument
                 return separator.join(str(self(part)) for part in self(parts))
+            if function == "Fn::If":
+                # Only the branch taken is resolved: the other may name what the local mode lacks.
+                name, when_true, when_false = argument
+                return self(when_true if self.holds(self.conditions[name]) else when_false)
             if function == "Fn::Select":
                 index, items = argument
                 return self(items)[int(self(index))]
@@ -165,6 +195,8 @@ class Resolver:
     def ref(self, logical_id: str) -> Any:
         if logical_id in PSEUDO_PARAMETERS:
             return PSEUDO_PARAMETERS[logical_id]
+        if logical_id in self.parameters:
+            return self.parameters[logical_id]
         if logical_id not in self.physical:
             raise TemplateError(f"Ref to {logical_id}, which the local mode did not create")
         return self.physical[logical_id].ref
