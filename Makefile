@@ -42,9 +42,10 @@ serve: $(STAMP)
 	$(BIN)/leadqual serve $(SERVE_FLAGS)
 
 # Speed and memory next to bare baselines measured in the same run; never part of `make test`.
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/scoring_compute.py
+	CHROMIUM=$(CHROMIUM) $(BIN)/python bench/console.py
 
 # 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
 loadtest: $(STAMP)

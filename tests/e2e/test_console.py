@@ -250,6 +250,38 @@ def test_every_console_page_forbids_inline_script_and_other_origins(console: tup
             assert "<script>" not in answer.body and 'type="module" src=' in answer.body
 
 
+def test_an_sdr_decides_a_review_from_the_emails_link(
+    browser: Browser, console: tuple[LocalCloud, str]
+) -> None:
+    cloud, url = console
+    # GIVEN a named-account lead waiting for an SDR, and the e-mail the SDRs got about it
+    lead_id, review_id = _pending_review("mail.example.io", email="rita.okafor@mail.example.io",
+                                         first_name="Rita", last_name="Okafor", title="COO")  # fmt: skip
+    subject, message = wait_until(
+        lambda: next(((s, m) for s, m in cloud.sdr_emails() if review_id in m), None),
+        timeout=30, what="the review e-mail",
+    )  # fmt: skip
+    # THEN it names the person, the company, why and the time left, and holds no address or token
+    assert subject.startswith("Review needed: Northwind, named_account, ") and subject.endswith(" left")
+    assert "Rita, COO at Northwind (mail.example.io)" in message
+    assert "rita.okafor@" not in subject + message and "Okafor" not in message
+    assert "token" not in message.lower()
+    # AND its link is the console's address with the review's id
+    link = re.search(r"Decide it in the console: (\S+)", message)
+    assert link is not None and link.group(1) == f"{cloud.console_url}?review={review_id}"
+    # WHEN the SDR follows it (on the address this test serves) and approves
+    page = browser.new_page()
+    page.goto(f"{url}/console/{link.group(1).rsplit('/', 1)[1]}")
+    page.fill("#reviewer-name", "rita.sdr")
+    page.press("#reviewer-name", "Tab")
+    # THEN the review is open, chosen, with the person's name, and one click decides it
+    expect(page.locator("#detail-name")).to_have_text("Rita Okafor", timeout=SHOWN_WITHIN_MS)
+    page.click("#approve")
+    expect(page.locator("#decided")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
+    assert _settled(lead_id, "routed")["route"]["decided_by"] == "rita.sdr"
+    page.close()
+
+
 def test_the_reports_page_shows_its_charts_for_the_leads_sales_reported_on(
     browser: Browser, console: tuple[LocalCloud, str]
 ) -> None:

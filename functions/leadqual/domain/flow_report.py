@@ -14,7 +14,7 @@ from typing import Any
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.review import ReviewStatus
 
-# Upper bounds of the time buckets, in seconds, with their labels (the last has none).
+# The time buckets: each one's upper bound in seconds (exclusive) and its label.
 TIME_BUCKETS: tuple[tuple[float, str], ...] = (
     (60, "under 1 min"),
     (5 * 60, "1-5 min"),

@@ -434,6 +434,14 @@ class LocalCloud:
             "cold_starts": {name: f.cold_starts for name, f in self._deployment.functions.items()},
         }
 
+    def sdr_emails(self) -> list[tuple[str, str]]:
+        """(subject, message) of every notification the SDR topic sent: what the SDRs' inboxes got.
+        Locally the topic has no subscriber; moto keeps what was published to it."""
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[ACCOUNT][REGION].topics[self.arns[resources.SDR_TOPIC]]
+        return [(subject or "", message) for _, message, subject, _, _ in topic.sent_notifications]
+
     def queue_depth(self, name: str) -> int:
         attributes = client("sqs").get_queue_attributes(
             QueueUrl=self.urls[name],
