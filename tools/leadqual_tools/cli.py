@@ -49,6 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     signal.signal(signal.SIGTERM, _stop_on_signal)
+    _announce_review_emails(cloud)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -59,6 +60,24 @@ def _serve(args: argparse.Namespace) -> int:
             args.report_on_exit.write_text(json.dumps(cloud.inventory(), indent=2), encoding="utf-8")
         cloud.stop()
     return 0
+
+
+def _announce_review_emails(cloud: Any) -> None:
+    """Locally the SDR topic has no subscriber: each review e-mail's subject and link are printed
+    instead, so a link can be followed as an SDR would. Never the body: it names the person."""
+    import re
+    import threading
+
+    def watch() -> None:
+        shown = 0
+        while not cloud.stopping.wait(1.0):
+            emails = cloud.sdr_emails()
+            for subject, message in emails[shown:]:
+                link = re.search(r"Decide it in the console: (\S+)", message)
+                print(f"SDR e-mail: {subject}" + (f" -> {link.group(1)}" if link else ""), flush=True)
+            shown = len(emails)
+
+    threading.Thread(target=watch, name="leadqual-review-emails", daemon=True).start()
 
 
 def _openapi(args: argparse.Namespace) -> int:

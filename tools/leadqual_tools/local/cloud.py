@@ -434,6 +434,11 @@ class LocalCloud:
             "cold_starts": {name: f.cold_starts for name, f in self._deployment.functions.items()},
         }
 
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once `stop()` begins: what background watchers wait on."""
+        return self._stop
+
     def sdr_emails(self) -> list[tuple[str, str]]:
         """(subject, message) of every notification the SDR topic sent: what the SDRs' inboxes got.
         Locally the topic has no subscriber; moto keeps what was published to it."""
