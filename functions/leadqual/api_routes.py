@@ -22,6 +22,21 @@ class Auth(StrEnum):
     # The console's files (leadqual.console): HTML shells, scripts and styles that hold no data.
     # Every call they make for data carries the person's credentials like any other caller's.
     PUBLIC = "public"
+    # People signed in to the console: a Cognito user pool's ID token, which API Gateway checks;
+    # the API then checks the person's groups (`Group`) and records them as the reviewer.
+    COGNITO = "cognito"
+
+
+class Group(StrEnum):
+    """The console's user-pool groups: SDRs decide reviews; RevOps read the reports and the policy."""
+
+    SDR = "sdr"
+    REVOPS = "revops"
+
+
+# The console calls the routes people use under this prefix, with the person's token; the routes
+# themselves keep their callers and auth (IAM), so machine callers are unchanged.
+PEOPLE_PREFIX = "/console/api"
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,16 @@ class ApiRoute:
     success: int = 200
     # In docs/openapi.json: every route of the JSON API; not the console's pages and files.
     in_contract: bool = True
+    # People's groups that may call the route from the console (under PEOPLE_PREFIX); none: the
+    # console does not call it.
+    groups: tuple[Group, ...] = ()
+
+    def for_people(self) -> ApiRoute:
+        """The same route as the console calls it: under PEOPLE_PREFIX, signed in (Cognito)."""
+        return ApiRoute(
+            self.method, PEOPLE_PREFIX + self.path, Auth.COGNITO, self.summary, self.success,
+            in_contract=False, groups=self.groups,
+        )  # fmt: skip
 
     @property
     def resolver_path(self) -> str:
@@ -48,12 +73,16 @@ class ApiRoute:
 
 SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form", success=202)
 POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events", success=202)
-GET_LEAD = ApiRoute("GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history")
+BOTH = (Group.SDR, Group.REVOPS)
+GET_LEAD = ApiRoute(
+    "GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history", groups=BOTH
+)
 EXPLAIN_RULES = ApiRoute(
     "GET",
     "/leads/{lead_id}/rules",
     Auth.IAM,
     "Every routing rule tried on a lead, each condition against its value",
+    groups=BOTH,
 )
 REPORT_OUTCOME = ApiRoute(
     "POST",
@@ -64,24 +93,37 @@ REPORT_OUTCOME = ApiRoute(
 )
 POST_INTENT = ApiRoute("POST", "/intent", Auth.IAM, "Record third-party account intent", success=202)
 PUT_ACCOUNT = ApiRoute("PUT", "/accounts/{domain}", Auth.IAM, "Create or replace an account's profile")
-LIST_REVIEWS = ApiRoute("GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first")
+LIST_REVIEWS = ApiRoute("GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first", groups=BOTH)
 DECIDE_REVIEW = ApiRoute(
-    "POST", "/reviews/{review_id}/decision", Auth.IAM, "Decide a review: approve, reject or reroute"
+    "POST",
+    "/reviews/{review_id}/decision",
+    Auth.IAM,
+    "Decide a review: approve, reject or reroute",
+    groups=(Group.SDR,),
 )
 RETROSPECTIVE = ApiRoute(
     "GET", "/reports/retrospective", Auth.IAM, "Do high scores convert: conversion and calibration by grade"
 )
 GET_REVIEW = ApiRoute(
-    "GET", "/reviews/{review_id}", Auth.IAM, "A review, pending or decided: who decided what, when"
+    "GET",
+    "/reviews/{review_id}",
+    Auth.IAM,
+    "A review, pending or decided: who decided what, when",
+    groups=BOTH,
 )
 REPORTS = ApiRoute(
     "GET",
     "/reports",
     Auth.IAM,
     "The retrospective and the flow's timings; as charts (an HTML fragment) with Accept: text/html",
+    groups=(Group.REVOPS,),
 )
 POLICY = ApiRoute(
-    "GET", "/policy", Auth.IAM, "The routing policy in words: tiers, checkpoints, ordered rules"
+    "GET",
+    "/policy",
+    Auth.IAM,
+    "The routing policy in words: tiers, checkpoints, ordered rules",
+    groups=(Group.REVOPS,),
 )
 
 # The console (docs/console.md): its pages at /console/, served by the same function.
@@ -106,7 +148,7 @@ CONSOLE_SETTINGS = ApiRoute(
     in_contract=False,
 )
 
-ROUTES: tuple[ApiRoute, ...] = (
+CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     SUBMIT_LEAD,
     POST_EVENTS,
     GET_LEAD,
@@ -126,6 +168,10 @@ ROUTES: tuple[ApiRoute, ...] = (
     CONSOLE_POLICY,
     CONSOLE_FILE,
     CONSOLE_SETTINGS,
+)
+# Every route, with the console's signed-in twin of each route people use.
+ROUTES: tuple[ApiRoute, ...] = CONTRACT_AND_CONSOLE + tuple(
+    route.for_people() for route in CONTRACT_AND_CONSOLE if route.groups
 )
 
 

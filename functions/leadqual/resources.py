@@ -31,6 +31,9 @@ class Env(StrEnum):
     CONSOLE_REFRESH_SECONDS = "LEADQUAL_CONSOLE_REFRESH_SECONDS"
     # The console's address, for the links in review e-mails (the stack's ConsoleUrl parameter).
     CONSOLE_URL = "LEADQUAL_CONSOLE_URL"
+    # The user pool's hosted sign-in pages and the console's app client (the API function's).
+    SIGN_IN_URL = "LEADQUAL_SIGN_IN_URL"
+    SIGN_IN_CLIENT_ID = "LEADQUAL_SIGN_IN_CLIENT_ID"
 
 
 # Logical names; CDK lets CloudFormation add a suffix, the local mode uses them as they are.

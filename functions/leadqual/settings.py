@@ -33,6 +33,8 @@ class Settings(BaseModel):
     # How often the review inbox asks for reviews that arrived or left.
     console_refresh_seconds: int = Field(10, ge=1, le=300)
     console_url: str = Field("", max_length=2000, pattern=r"^(https?://\S+)?$")
+    sign_in_url: str = Field("", max_length=2000, pattern=r"^(https://\S+)?$")
+    sign_in_client_id: str = Field("", max_length=200)
 
 
 class SettingsError(RuntimeError):
@@ -55,6 +57,8 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "console_sign_in": environ.get(Env.CONSOLE_SIGN_IN, "cognito"),
         "console_refresh_seconds": environ.get(Env.CONSOLE_REFRESH_SECONDS, 10),
         "console_url": environ.get(Env.CONSOLE_URL, ""),
+        "sign_in_url": environ.get(Env.SIGN_IN_URL, ""),
+        "sign_in_client_id": environ.get(Env.SIGN_IN_CLIENT_ID, ""),
     }
     try:
         return Settings.model_validate(raw)

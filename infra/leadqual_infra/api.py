@@ -1,10 +1,12 @@
 """The HTTP API (docs/api.md): its routes from the one table in `leadqual.api_routes`, each with its
-auth: API keys for form handlers, IAM for RevOps, SDR tools and CRM sync."""
+auth: API keys for form handlers, IAM for RevOps, SDR tools and CRM sync, and the user pool's
+tokens for people in the console."""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -12,9 +14,20 @@ from constructs import Construct
 from leadqual.api_routes import ROUTES, Auth
 from leadqual_infra.functions import LOG_RETENTION
 
+# The API's version is its stage: https://<id>.execute-api.<region>.amazonaws.com/v1/...
+STAGE = "v1"
+AUTHORIZATION = {
+    Auth.API_KEY: apigw.AuthorizationType.NONE,  # the key is checked by the usage plan
+    Auth.IAM: apigw.AuthorizationType.IAM,
+    Auth.PUBLIC: apigw.AuthorizationType.NONE,
+    Auth.COGNITO: apigw.AuthorizationType.COGNITO,
+}
+
 
 class LeadApi(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction, people: cognito.IUserPool
+    ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
@@ -25,7 +38,7 @@ class LeadApi(Construct):
             description="leadqual HTTP API, version 1",
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
-                stage_name="v1",
+                stage_name=STAGE,
                 tracing_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.INFO,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -41,15 +54,16 @@ class LeadApi(Construct):
             "BodyValidator", validate_request_body=False, validate_request_parameters=True
         )
         integration = apigw.LambdaIntegration(handler)
+        # The console's routes for people: API Gateway checks the user pool's ID token.
+        signed_in = apigw.CognitoUserPoolsAuthorizer(self, "SignedIn", cognito_user_pools=[people])
         for route in ROUTES:
             resource = self.rest_api.root.resource_for_path(route.path.lstrip("/"))
             resource.add_method(
                 route.method,
                 integration,
                 api_key_required=route.auth is Auth.API_KEY,
-                authorization_type=apigw.AuthorizationType.IAM
-                if route.auth is Auth.IAM
-                else apigw.AuthorizationType.NONE,
+                authorization_type=AUTHORIZATION[route.auth],
+                authorizer=signed_in if route.auth is Auth.COGNITO else None,
                 request_validator=validator,
             )
         plan = self.rest_api.add_usage_plan(

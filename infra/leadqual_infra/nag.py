@@ -45,7 +45,11 @@ API_FINDINGS: dict[str, str] = {
         "Form handlers authenticate with an API key and a throttled usage plan, as docs/api.md says; the "
         "console's files (/console/...) hold no data, and the calls they make for data are authorised"
     ),
-    "AwsSolutions-COG4": "docs/api.md authorises with API keys (forms) and IAM (RevOps, SDR tools, CRM sync), not a Cognito pool",
+    "AwsSolutions-COG4": (
+        "docs/api.md: people in the console call /console/api/... through the user pool's authorizer; "
+        "form handlers use API keys and machine callers (intent feed, SDR tools, CRM sync) IAM, which a "
+        "Cognito authorizer would not admit"
+    ),
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]": (
         "API Gateway's account-level logging role, needed for execution logs"
     ),

@@ -11,7 +11,7 @@ from constructs import Construct
 from leadqual import resources
 from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.resources import Env
-from leadqual_infra.api import LeadApi
+from leadqual_infra.api import STAGE, LeadApi
 from leadqual_infra.bundling import model_directory
 from leadqual_infra.functions import FunctionFactory
 from leadqual_infra.holds import HoldSweep
@@ -19,6 +19,7 @@ from leadqual_infra.monitoring import Monitoring
 from leadqual_infra.nag import acknowledge_findings
 from leadqual_infra.notifications import Notifications
 from leadqual_infra.pipeline import ScoringPipeline, ScoringQueues
+from leadqual_infra.sign_in import ConsoleSignIn
 from leadqual_infra.storage import LeadStorage
 from leadqual_infra.workflow import DispatchTargets, LeadWorkflow
 
@@ -75,7 +76,11 @@ class LeadqualStack(cdk.Stack):
         )
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
         hold_sweep = HoldSweep(self, "HoldSweep", factory=factory)
-        api = LeadApi(self, "Api", handler=api_function)
+        sign_in = ConsoleSignIn(
+            self, "ConsoleSignIn",
+            domain_prefix=str(_context(self, "signInDomainPrefix", cdk.Fn.join("-", ["leadqual", cdk.Aws.ACCOUNT_ID]))),
+        )  # fmt: skip
+        api = LeadApi(self, "Api", handler=api_function, people=sign_in.user_pool)
 
         # Least privilege, by grant: each function gets exactly the resources it touches.
         storage.leads.grant_read_write_data(api_function)
@@ -136,15 +141,23 @@ class LeadqualStack(cdk.Stack):
             self, "ConsoleUrlGiven",
             expression=cdk.Fn.condition_not(cdk.Fn.condition_equals(console_url.value_as_string, "")),
         )  # fmt: skip
+        # Built from the API's id and its stage's name, not from the stage: the API function's
+        # sign-in settings name the client that names this address, and the stage depends on
+        # that function (through its methods).
+        api_console = cdk.Fn.join("", [
+            "https://", api.rest_api.rest_api_id, ".execute-api.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX,
+            f"/{STAGE}/console/",
+        ])  # fmt: skip
         console_link = cdk.Token.as_string(
-            cdk.Fn.condition_if(
-                console_url_given.logical_id,
-                console_url.value_as_string,
-                api.rest_api.url_for_path("/console/"),
-            )
+            cdk.Fn.condition_if(console_url_given.logical_id, console_url.value_as_string, api_console)
         )
         pipeline.review_request_function.add_environment(Env.CONSOLE_URL, console_link)
+        console_client = sign_in.add_console_client(console_link)
+        api_function.add_environment(Env.SIGN_IN_URL, sign_in.hosted_ui)
+        api_function.add_environment(Env.SIGN_IN_CLIENT_ID, console_client.user_pool_client_id)
         cdk.CfnOutput(self, "ConsoleLink", value=console_link, description="Where SDRs decide reviews")
+        cdk.CfnOutput(self, "SignInUserPoolId", value=sign_in.user_pool.user_pool_id,
+                      description="Invite SDRs and RevOps here; add each to the sdr or revops group")  # fmt: skip
         cdk.CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         cdk.CfnOutput(self, "FormHandlerApiKeyId", value=api.api_key.key_id)
         cdk.CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)

@@ -9,7 +9,7 @@ from typing import Any
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
 from leadqual_tools.local.api_gateway import call_api
-from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.cloud import NOT_CREATED_LOCALLY, LocalCloud, wait_until
 from leadqual_tools.local.stack_template import Resolver, StackTemplate, synthesize
 from tests.conftest import lead_body
 
@@ -17,6 +17,8 @@ LOCAL_OVERRIDES = {
     "POWERTOOLS_LOG_LEVEL", "LEADQUAL_MODEL_DIR", "LEADQUAL_POLICY_FILE",
     # the API's only: `leadqual serve` signs no one in, and its inbox refreshes faster
     "LEADQUAL_CONSOLE_SIGN_IN", "LEADQUAL_CONSOLE_REFRESH_SECONDS",
+    # the user pool the local mode does not stand up (NOT_CREATED_LOCALLY)
+    *NOT_CREATED_LOCALLY,
 }  # fmt: skip
 
 
@@ -50,7 +52,11 @@ def test_every_function_runs_with_the_synthesized_handler_environment_memory_and
         local = client("lambda").get_function_configuration(FunctionName=stack.name_of(logical_id))
         assert local["Handler"] == properties["Handler"]
         assert local["MemorySize"] == properties["MemorySize"] and local["Timeout"] == properties["Timeout"]
-        deployed = {k: str(v) for k, v in resolve(properties["Environment"]["Variables"]).items()}
+        deployed = {
+            k: str(resolve(v))
+            for k, v in properties["Environment"]["Variables"].items()
+            if k not in LOCAL_OVERRIDES
+        }
         running = local["Environment"]["Variables"]
         assert {k: v for k, v in running.items() if k not in LOCAL_OVERRIDES} == {
             k: v for k, v in deployed.items() if k not in LOCAL_OVERRIDES

@@ -192,30 +192,77 @@ def _api_methods(template: Template) -> dict[tuple[str, str], dict[str, object]]
 
 def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template: Template) -> None:
     # docs/api.md: form handlers post leads and events with an API key; the console's files are
-    # public (they hold no data); everything else is IAM.
+    # public (they hold no data); people in the console call /console/api/... with the user pool's
+    # token; everything else is IAM.
     with_api_key = {("POST", "/leads"), ("POST", "/events")}
-    console_files = {(r.method, r.path) for r in api_routes.ROUTES if r.path.startswith("/console")}
+    console_files = {(r.method, r.path) for r in api_routes.ROUTES
+                     if r.path.startswith("/console") and not r.path.startswith(api_routes.PEOPLE_PREFIX)}  # fmt: skip
     assert console_files == {
         ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
         ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"),
     }  # fmt: skip
+    signed_in = {
+        ("GET", "/console/api/reviews"), ("GET", "/console/api/reviews/{review_id}"),
+        ("POST", "/console/api/reviews/{review_id}/decision"), ("GET", "/console/api/leads/{lead_id}"),
+        ("GET", "/console/api/leads/{lead_id}/rules"), ("GET", "/console/api/reports"),
+        ("GET", "/console/api/policy"),
+    }  # fmt: skip
+    (authorizer_id, authorizer), *others = template.find_resources("AWS::ApiGateway::Authorizer").items()
+    (pool_id,) = template.find_resources("AWS::Cognito::UserPool")
+    assert not others and authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["Properties"]["ProviderARNs"] == [{"Fn::GetAtt": [pool_id, "Arn"]}]
     methods = _api_methods(template)
     assert set(methods) == {(r.method, r.path) for r in api_routes.ROUTES}
     for route, properties in methods.items():
+        found = (properties["AuthorizationType"], properties.get("ApiKeyRequired", False))
         if route in console_files:
-            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired", False)) == (
-                "NONE",
-                False,
-            )
+            assert found == ("NONE", False), route
         elif route in with_api_key:
-            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired")) == ("NONE", True), (
-                route
-            )
+            assert found == ("NONE", True), route
+        elif route in signed_in:
+            assert found == ("COGNITO_USER_POOLS", False), route
+            assert properties["AuthorizerId"] == {"Ref": authorizer_id}, route
         else:
-            assert (properties["AuthorizationType"], properties.get("ApiKeyRequired", False)) == (
-                "AWS_IAM",
-                False,
-            ), route
+            assert found == ("AWS_IAM", False), route
+
+
+def test_people_sign_in_to_a_user_pool_with_mfa_threat_protection_and_the_consoles_groups(
+    template: Template,
+) -> None:
+    (pool,) = template.find_resources("AWS::Cognito::UserPool").values()
+    properties = pool["Properties"]
+    # Invited only; MFA by app, a strong password; threat protection enforced (the Plus plan)
+    assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert properties["MfaConfiguration"] == "ON" and properties["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    policy = properties["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and all(
+        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+    )
+    assert properties["UserPoolTier"] == "PLUS"
+    assert properties["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    assert pool["DeletionPolicy"] == "Retain"
+    groups = {
+        g["Properties"]["GroupName"] for g in template.find_resources("AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {g.value for g in api_routes.Group}
+    # The console's client: the code flow (PKCE; no secret a page would have to hold), back to the console
+    (client_id, client), *others = template.find_resources("AWS::Cognito::UserPoolClient").items()
+    assert not others
+    settings = client["Properties"]
+    assert settings["AllowedOAuthFlows"] == ["code"] and settings.get("GenerateSecret", False) is False
+    assert set(settings["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    (callback,) = settings["CallbackURLs"]
+    condition, given, own = callback["Fn::If"]
+    assert condition == "ConsoleUrlGiven" and given == {"Ref": "ConsoleUrl"}
+    assert own["Fn::Join"][1][-1] == "/v1/console/"
+    # ... and the API function tells the page which client and where to sign in
+    api = next(
+        f for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == resources.API_FUNCTION.handler
+    )  # fmt: skip
+    variables = api["Properties"]["Environment"]["Variables"]
+    assert variables[resources.Env.SIGN_IN_CLIENT_ID] == {"Ref": client_id}
+    assert resources.Env.SIGN_IN_URL in variables
 
 
 GC_AFTER_IMPORT = (

@@ -29,13 +29,11 @@ def test_the_api_document_lists_every_route_with_its_auth() -> None:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         if len(cells) != 3 or not cells[1].startswith("`"):
             continue
-        auth = (
-            Auth.API_KEY
-            if cells[2].startswith("API key")
-            else Auth.PUBLIC
-            if cells[2].startswith("none")
-            else Auth.IAM
-        )
+        auth = next(
+            (auth for prefix, auth in (("API key", Auth.API_KEY), ("none", Auth.PUBLIC), ("Cognito", Auth.COGNITO))
+             if cells[2].startswith(prefix)),
+            Auth.IAM,
+        )  # fmt: skip
         for method, path in re.findall(r"`([A-Z]+) (/[^`?]*)`", cells[1]):
             listed[(method, path)] = auth
     assert listed == {(r.method, r.path): r.auth for r in ROUTES}

@@ -8,12 +8,14 @@ below and each answer against its model; `docs/openapi.json` is generated from t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
@@ -25,7 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import api_routes, wiring
-from leadqual.api_routes import ApiRoute, Auth
+from leadqual.api_routes import ApiRoute, Auth, Group
 from leadqual.domain.schemas.account import Account, AccountProfile
 from leadqual.domain.schemas.inputs import (
     EventsPosted,
@@ -164,9 +166,51 @@ def api_route(
             operation_id=handler.__name__,
             include_in_schema=route.in_contract,
         )(handler)
+        if route.groups:
+            # The console's twin (PEOPLE_PREFIX): the same handler, for the groups the route names.
+            people = route.for_people()
+            app.route(
+                people.resolver_path,
+                method=[people.method],
+                summary=people.summary,
+                operation_id=f"{handler.__name__}_signed_in",
+                include_in_schema=False,
+                middlewares=[_only_for(people.groups)],
+            )(handler)
         return registered
 
     return register
+
+
+def _signed_in_person() -> dict[str, Any]:
+    """The claims of the person's token, as API Gateway's Cognito authorizer passed them (empty
+    for IAM callers and under `leadqual serve`)."""
+    return dict(app.current_event.request_context.authorizer.claims)
+
+
+def _groups_of(claims: dict[str, Any]) -> set[str]:
+    # API Gateway passes every claim as text: one group is "sdr", several "[sdr, revops]" or
+    # "sdr,revops"; a list is read too.
+    held = claims.get("cognito:groups") or ""
+    return set(held) if isinstance(held, list) else set(re.findall(r"[\w-]+", str(held)))
+
+
+def _only_for(groups: tuple[Group, ...]) -> Callable[..., Response[Any]]:
+    """Route middleware: where the console signs people in, only these groups pass."""
+    allowed = {group.value for group in groups}
+
+    def only_for_groups(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        from leadqual.settings import current_settings
+
+        if current_settings().console_sign_in == "cognito" and not _groups_of(_signed_in_person()) & allowed:
+            raise HttpError(
+                403,
+                "forbidden",
+                f"Only the {' or '.join(sorted(allowed))} group may do this; ask RevOps to add you",
+            )
+        return next_middleware(resolver)
+
+    return only_for_groups
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -354,19 +398,24 @@ def decide_review(
 
 
 def _reviewer(request: ReviewDecisionRequest) -> str:
-    """Who decides: in AWS the caller API Gateway authenticated (IAM), never what the body claims.
+    """Who decides: in AWS the person signed in to the console (their token's e-mail) or the IAM
+    caller API Gateway authenticated, never what the body claims.
 
     `leadqual serve` does no authentication, so there the body's `reviewer` names the SDR.
     """
+    claims = _signed_in_person()
+    signed_in = claims.get("email") or claims.get("cognito:username")
     identity = app.current_event.request_context.identity
-    return identity.user_arn or identity.user or request.reviewer
+    return str(signed_in or identity.user_arn or identity.user or request.reviewer)
 
 
 # The console's pages (leadqual.console): files that hold no data, each with its safety headers.
 def _console_file(name: str) -> Response[str]:
     from leadqual.console.pages import console_file
+    from leadqual.settings import current_settings
 
-    found = console_file(name)
+    # The page exchanges its sign-in code at the hosted sign-in's token endpoint: that origin too.
+    found = console_file(name, current_settings().sign_in_url)
     if found is None:
         raise HttpError(404, "not_found", "No such console file")
     return Response(status_code=200, body=found.body, headers=found.headers)
@@ -411,6 +460,11 @@ def console_settings() -> Response[dict[str, Any]]:
         200,
         {
             "sign_in": settings.console_sign_in,
+            # The hosted sign-in pages and the console's app client: public by design (the code
+            # flow with PKCE needs no secret); the page adds its own address as the redirect.
+            "sign_in_url": settings.sign_in_url or None,
+            "client_id": settings.sign_in_client_id or None,
+            "api": api_routes.PEOPLE_PREFIX,
             "refresh_seconds": settings.console_refresh_seconds,
             "routes": [action.value for action in RouteAction],
         },

@@ -27,8 +27,15 @@ class ApiResponse:
 
 
 def proxy_event(
-    method: str, target: str, headers: dict[str, str], body: str | None, base64_body: bool = False
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: str | None,
+    base64_body: bool = False,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The event API Gateway sends; `claims` are a signed-in person's, as its Cognito authorizer
+    passes them (every value text)."""
     url = urlsplit(target)
     query = dict(parse_qsl(url.query, keep_blank_values=True))
     return {
@@ -48,6 +55,7 @@ def proxy_event(
             "path": url.path,
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {"sourceIp": "127.0.0.1"},
+            **({"authorizer": {"claims": claims}} if claims else {}),
         },
         "body": body,
         "isBase64Encoded": base64_body,
@@ -60,11 +68,12 @@ def call_api(
     body: Any = None,
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
+    claims: dict[str, str] | None = None,
 ) -> ApiResponse:
     """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text."""
     all_headers = {"content-type": "application/json", **(headers or {})}
     text = body if body is None or isinstance(body, str) else json.dumps(body)
-    event = proxy_event(method, target, all_headers, text, base64_body)
+    event = proxy_event(method, target, all_headers, text, base64_body, claims)
     result, errored = invoke_in_process(API_FUNCTION, event)
     payload = json.loads(result)
     if errored:

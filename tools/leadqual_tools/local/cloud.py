@@ -90,6 +90,13 @@ class LocalCloud:
     log_level: str = "WARNING"
     # The stack's ConsoleUrl parameter: where review e-mails link (`leadqual serve` gives its own address).
     console_url: str = "http://127.0.0.1:8000/console/"
+    # "none": `leadqual serve` signs no one in. "cognito": the API acts as deployed and reads the
+    # person from the claims API Gateway's authorizer passes (tests give them: there is no pool).
+    console_sign_in: str = "none"
+    # With "cognito": where the page is sent to sign in, and the app client it names (tests give
+    # a stand-in hosted UI; the user pool itself is not stood up locally).
+    sign_in_url: str = ""
+    sign_in_client_id: str = ""
     # The synthesized template to stand up (default: synthesize the stack as `cdk deploy` would).
     template: dict[str, Any] | None = None
     urls: dict[str, str] = field(default_factory=dict)
@@ -241,7 +248,11 @@ class LocalCloud:
         functions: dict[str, invoker.LocalFunction] = {}
         for logical_id, properties in stack.of_type("AWS::Lambda::Function"):
             name = stack.name_of(logical_id)
-            variables = {k: str(v) for k, v in resolve(properties["Environment"]["Variables"]).items()}
+            variables = {
+                k: str(resolve(v))
+                for k, v in properties["Environment"]["Variables"].items()
+                if k not in NOT_CREATED_LOCALLY
+            }
             variables.update(self._local_overrides(variables, properties["Handler"]))
             role = physical[properties["Role"]["Fn::GetAtt"][0]]
             arn = client("lambda").create_function(
@@ -271,7 +282,12 @@ class LocalCloud:
         and, for the API, that `leadqual serve` signs no one in (the console asks for a name)."""
         overrides = {"POWERTOOLS_LOG_LEVEL": self.log_level}
         if handler == API_FUNCTION.handler:
-            overrides |= {Env.CONSOLE_SIGN_IN: "none", Env.CONSOLE_REFRESH_SECONDS: "2"}
+            overrides |= {Env.CONSOLE_SIGN_IN: self.console_sign_in, Env.CONSOLE_REFRESH_SECONDS: "2"}
+            if self.sign_in_url:
+                overrides |= {
+                    Env.SIGN_IN_URL: self.sign_in_url,
+                    Env.SIGN_IN_CLIENT_ID: self.sign_in_client_id,
+                }
         bundled_model = variables.get(Env.MODEL_DIR)
         if self.model_dir:
             overrides[Env.MODEL_DIR] = str(self.model_dir)
@@ -487,6 +503,11 @@ def wait_until(
 
 def _unsigned(**_: Any) -> Any:
     return botocore.UNSIGNED
+
+
+# Settings that name what the local mode does not stand up (the console's user pool: `leadqual
+# serve` signs no one in, and says so).
+NOT_CREATED_LOCALLY = frozenset({Env.SIGN_IN_URL, Env.SIGN_IN_CLIENT_ID})
 
 
 def _placeholder_zip() -> bytes:

@@ -15,13 +15,106 @@ export function settings() {
   return settingsAnswer;
 }
 
-// `accept: "text/html"` asks for the server's markup (the reports' charts), read as text.
+// ----- signing in (AWS): the user pool's hosted pages, code flow with PKCE -----
+// The ID token lives in this tab's sessionStorage only, and goes to the API as `Authorization`,
+// which API Gateway's Cognito authorizer checks. Under `leadqual serve` nobody signs in.
+const TOKEN_KEY = "leadqual.idToken";
+const PKCE_KEY = "leadqual.pkce";
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function claimsOf(token) {
+  try {
+    return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    return null;
+  }
+}
+
+// The person signed in (their token's claims), or null under `leadqual serve`.
+export function signedInPerson() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? claimsOf(token) : null;
+}
+
+function redirectUri() {
+  return `${location.origin}${consoleRoot}`;
+}
+
+async function startSignIn(config) {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(48)));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(24)));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  // Back to the page asked for (a review's link, say) once signed in.
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, back: location.pathname + location.search }));
+  const query = new URLSearchParams({
+    response_type: "code", client_id: config.client_id, redirect_uri: redirectUri(),
+    scope: "openid email profile", code_challenge: challenge, code_challenge_method: "S256", state,
+  });
+  location.assign(`${config.sign_in_url}/oauth2/authorize?${query}`);
+  return new Promise(() => {}); // the page is leaving
+}
+
+async function finishSignIn(config, code, state) {
+  const started = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  sessionStorage.removeItem(PKCE_KEY);
+  if (!started || started.state !== state) return startSignIn(config);
+  const response = await fetch(`${config.sign_in_url}/oauth2/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", client_id: config.client_id, code,
+      redirect_uri: redirectUri(), code_verifier: started.verifier,
+    }),
+  });
+  const tokens = response.ok ? await response.json() : null;
+  if (!tokens?.id_token) return startSignIn(config);
+  sessionStorage.setItem(TOKEN_KEY, tokens.id_token);
+  // The code leaves the address bar; a page other than the inbox is opened again.
+  if (new URL(started.back, location.origin).pathname !== location.pathname) {
+    location.replace(started.back);
+    return new Promise(() => {});
+  }
+  history.replaceState(null, "", started.back);
+  return tokens.id_token;
+}
+
+let tokenAnswer;
+// The person's ID token (signing in first when there is none, or it has expired); null when the
+// console has no sign-in (`leadqual serve`).
+export function idToken() {
+  tokenAnswer ??= (async () => {
+    const config = await settings();
+    if (config.sign_in !== "cognito") return null;
+    if (!config.sign_in_url || !config.client_id) throw new Error("sign-in is not configured");
+    const params = new URLSearchParams(location.search);
+    if (params.get("code")) return finishSignIn(config, params.get("code"), params.get("state"));
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const claims = token ? claimsOf(token) : null;
+    if (claims && claims.exp * 1000 > Date.now() + 60_000) return token;
+    return startSignIn(config);
+  })();
+  return tokenAnswer;
+}
+
+export function signOut(config) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  const query = new URLSearchParams({ client_id: config.client_id, logout_uri: redirectUri() });
+  location.assign(`${config.sign_in_url}/logout?${query}`);
+}
+
+// `accept: "text/html"` asks for the server's markup (the reports' charts), read as text. Every
+// call goes to the console's signed-in twin of the route (settings().api, "/console/api").
 export async function api(path, { method = "GET", body, accept = "application/json" } = {}) {
   const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(base + path, {
+    const [config, token] = await Promise.all([settings(), idToken()]);
+    if (token) headers.Authorization = token;
+    response = await fetch(base + config.api + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -66,6 +159,8 @@ export function clear(node, ...children) {
 const REVIEWER_KEY = "leadqual.reviewer";
 
 export function reviewer() {
+  const person = signedInPerson();
+  if (person) return person.email ?? person["cognito:username"] ?? "signed-in";
   return (localStorage.getItem(REVIEWER_KEY) ?? "").trim();
 }
 
@@ -93,7 +188,18 @@ export async function identityBar(onChange) {
       h("span", { id: "no-auth-note", class: "note" }, "leadqual serve does no sign-in: decisions are recorded under this name"),
     );
   } else {
-    clear(bar, h("span", { class: "note" }, "Sign-in is not configured for this deployment"));
+    await idToken().catch(() => null);
+    const person = signedInPerson();
+    clear(
+      bar,
+      person
+        ? [
+            h("span", { id: "signed-in" }, "Signed in as ", person.email ?? person["cognito:username"]),
+            h("span", { class: "note" }, (person["cognito:groups"] ?? []).join(", ")),
+            h("button", { type: "button", id: "sign-out", onclick: () => signOut(config) }, "Sign out"),
+          ]
+        : h("span", { class: "note" }, "Sign-in is not configured for this deployment"),
+    );
   }
   return config;
 }
