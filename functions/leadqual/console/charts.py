@@ -155,6 +155,17 @@ def _misroutes(groups: Sequence[dict[str, Any]], key: str) -> list[Bar]:
     ]
 
 
+def _timings(title: str, distribution: dict[str, Any], what: str) -> str:
+    """A time distribution: leads per bucket, with its median and 90th percentile in words."""
+    bars = [Bar(bucket["label"], bucket["leads"], note=" leads") for bucket in distribution["buckets"]]
+    return _figure(
+        title,
+        columns(title, bars, shares=False),
+        f"{what} Median {_duration(distribution['median_seconds'])}, "
+        f"90th percentile {_duration(distribution['p90_seconds'])}.",
+    )
+
+
 def _headline(figures: Sequence[tuple[str, str]]) -> str:
     cells = "".join(
         f'<div class="figure"><span class="figure-value">{escape(value)}</span>'
@@ -207,21 +218,14 @@ def report_html(report: dict[str, Any]) -> str:
             columns("Conversion by grade", _converted(retro["by_grade"], "grade")),
             "Bars: converted; ticks: predicted. A score that works converts most in A and least in D.",
         ),
-        _figure(
-            "Conversion by tier",
-            rows("Conversion by tier", _converted(retro["by_tier"], "tier")),
-            "Bars: converted; ticks: predicted.",
-        ),
-        _figure(
-            "Conversion by route",
-            rows("Conversion by route", _converted(retro["by_route"], "route")),
-            "Bars: converted; ticks: predicted.",
-        ),
-        _figure(
-            "Conversion by rule",
-            rows("Conversion by rule", _converted(retro["by_rule"], "rule")),
-            "Bars: converted; ticks: predicted.",
-        ),
+        *(
+            _figure(
+                f"Conversion by {key}",
+                rows(f"Conversion by {key}", _converted(retro[f"by_{key}"], key)),
+                "Bars: converted; ticks: predicted.",
+            )
+            for key in ("tier", "route", "rule")
+        ),  # fmt: skip
         _figure(
             "Misroutes by rule",
             rows("Misroutes by rule", _misroutes(retro["by_rule"], "rule")),
@@ -245,25 +249,11 @@ def report_html(report: dict[str, Any]) -> str:
                 ("SDRs kept the suggestion", _percent(flow["kept_suggestion_share"])),
             ]
         ),  # fmt: skip
-        _figure(
-            "Time to route",
-            columns(
-                "Time to route",
-                [Bar(b["label"], b["leads"], note=" leads") for b in flow["time_to_route"]["buckets"]],
-                shares=False,
-            ),
-            f"From receipt to the route, every routed lead. Median {_duration(flow['time_to_route']['median_seconds'])}, "
-            f"90th percentile {_duration(flow['time_to_route']['p90_seconds'])}.",
-        ),
-        _figure(
+        _timings("Time to route", flow["time_to_route"], "From receipt to the route, every routed lead."),
+        _timings(
             "Time in review",
-            columns(
-                "Time in review",
-                [Bar(b["label"], b["leads"], note=" leads") for b in flow["time_in_review"]["buckets"]],
-                shares=False,
-            ),
-            f"From the review's request to its decision (or its deadline). Median "
-            f"{_duration(flow['time_in_review']['median_seconds'])}, 90th percentile {_duration(flow['time_in_review']['p90_seconds'])}.",
+            flow["time_in_review"],
+            "From the review's request to its decision (or its deadline).",
         ),
         _figure(
             "Reviews requested per day",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.flow_report import in_window
+from leadqual.domain.flow_report import in_window, window_in_words
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
 from leadqual.domain.schemas.vocabulary import OutcomeKind
 
@@ -140,10 +140,7 @@ def retrospective(
     decided = [outcome for _, outcome in reported if outcome != STILL_OPEN]
     by_decile = _by_decile(reported)
     return {
-        "window": {
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-        },
+        "window": window_in_words(since, until),
         "reported": len(reported),
         "decided": len(decided),
         "won": decided.count(OutcomeKind.CLOSED_WON.value),

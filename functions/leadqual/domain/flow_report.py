@@ -33,6 +33,11 @@ def in_window(lead: Lead, since: datetime | None, until: datetime | None) -> boo
     return (since is None or lead.submitted_at >= since) and (until is None or lead.submitted_at < until)
 
 
+def window_in_words(since: datetime | None, until: datetime | None) -> dict[str, str | None]:
+    """A report's window as it answers it: ISO times, null for an open end."""
+    return {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
+
+
 def time_distribution(seconds: Sequence[float]) -> dict[str, Any]:
     """Counts per bucket, the median and 90th percentile, and the share within the first hour."""
     counts = Counter(next(label for upper, label in TIME_BUCKETS if value < upper) for value in seconds)
@@ -75,10 +80,7 @@ def flow_report(
     )  # fmt: skip
     decided_by_sdr = sum(statuses[status.value] for status in SDR_DECISIONS)
     return {
-        "window": {
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-        },
+        "window": window_in_words(since, until),
         "leads": len(window),
         "routed": len(routed),
         "time_to_route": time_distribution([lead.sla.seconds_to_route for lead in routed if lead.sla]),
