@@ -34,11 +34,14 @@ def _id_token(claims: dict[str, object]) -> str:
 
 @pytest.fixture(scope="module")
 def signed_in_console() -> Iterator[str]:
-    with LocalCloud(
-        review_timeout_seconds=600, console_sign_in="cognito", sign_in_url=HOSTED_UI, sign_in_client_id=CLIENT_ID
-    ) as cloud:
-        with serving(cloud) as url:
-            yield url
+    signing_in = LocalCloud(
+        review_timeout_seconds=600,
+        console_sign_in="cognito",
+        sign_in_url=HOSTED_UI,
+        sign_in_client_id=CLIENT_ID,
+    )
+    with signing_in as cloud, serving(cloud) as url:
+        yield url
 
 
 def test_the_console_signs_in_with_the_code_flow_and_pkce_and_sends_the_token(
@@ -49,7 +52,9 @@ def test_the_console_signs_in_with_the_code_flow_and_pkce_and_sends_the_token(
     page = browser.new_page()
     asked: dict[str, list[str]] = {}
     exchanged: dict[str, list[str]] = {}
-    token = _id_token({"email": "sam@team.example", "cognito:groups": ["sdr"], "exp": int(time.time()) + 3600})
+    token = _id_token(
+        {"email": "sam@team.example", "cognito:groups": ["sdr"], "exp": int(time.time()) + 3600}
+    )
 
     def hosted_ui(route: Route) -> None:
         asked.update(parse_qs(urlsplit(route.request.url).query))
