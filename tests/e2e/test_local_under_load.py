@@ -125,3 +125,29 @@ def test_a_finished_execution_keeps_its_history_and_answers_as_before(cloud: Loc
     # A token no running execution holds is refused as AWS refuses it, finished ones passed over.
     with pytest.raises(sfn.exceptions.InvalidToken):
         sfn.send_task_success(taskToken="not-a-token", output="{}")
+
+
+def test_a_scan_in_pages_returns_every_item_once_in_key_order_as_dynamodb_pages_it(cloud: LocalCloud) -> None:
+    # GIVEN 1,200 lead items of 2 KB beside other items of the same partitions, more than 1 MB in all
+    ddb, table = client("dynamodb"), resources.LEADS_TABLE
+    for index in range(1200):
+        for sort_key in ("LEAD", "DECISION#00000"):
+            item = {"pk": {"S": f"LEAD#scan{index:05d}"}, "sk": {"S": sort_key}, "doc": {"S": "x" * 2000}}
+            ddb.put_item(TableName=table, Item=item)
+    # WHEN they are scanned page by page, filtered to the leads, as the reports read them
+    params: dict[str, Any] = {
+        "TableName": table, "FilterExpression": "sk = :lead", "ProjectionExpression": "pk",
+        "ExpressionAttributeValues": {":lead": {"S": "LEAD"}},
+    }  # fmt: skip
+    seen, pages = [], 0
+    while True:
+        page = ddb.scan(**params)
+        pages += 1
+        seen += [item["pk"]["S"] for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    # THEN every lead comes once, in key order, over several 1 MB pages
+    ours = [key for key in seen if key.startswith("LEAD#scan")]
+    assert ours == [f"LEAD#scan{index:05d}" for index in range(1200)]
+    assert pages >= 4

@@ -10,6 +10,9 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
 - moto's TransactWriteItems deep-copies every table it touches, once per item, to roll back on
   failure: each ingest cost time and memory in proportion to the table (ingest fell from 386 to
   46 leads a minute, 14 GB after 1,457 leads). Here only the items the transaction names are saved.
+- moto's Scan sorts every item of the table for each page and compares each to the page's start
+  key, in Python comparisons of its own types: a report's scan of 10,000 leads took 5.5 s. A page
+  here starts after its start key by bisection, in the same order.
 - moto parses the state machine's ASL with ANTLR for every execution; the parse tree of one
   definition is the same every time, so it is parsed once (the evaluation components are still
   built afresh for each execution, as they hold no shared state then).
@@ -37,6 +40,7 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import itertools
@@ -134,6 +138,39 @@ def _partition_query(self: Table, hash_key: DynamoType | None, *args: Any, **kwa
     self.all_items = lambda: items  # type: ignore[method-assign]
     try:
         return _originals["query"](self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+# ----- DynamoDB: a scan page starts where the last one ended -----
+def _resumed_scan(
+    self: Table,
+    filters: Any,
+    limit: Any,
+    exclusive_start_key: dict[str, Any] | None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    # moto 5.2.5 sorts every item of the table for each page, in DynamoType comparisons, then
+    # compares every item to the page's start key: a 10,000-lead report's scan took 5.5 s for 15
+    # pages. Here the items are sorted by their keys' own text and the page starts after its start
+    # key by bisection, in the same order (string keys compare as their text). Index scans and
+    # tables whose keys are not both strings keep moto's own way.
+    index_name = args[1] if len(args) > 1 else kwargs.get("index_name")
+    key_types = {self.hash_key_type, self.range_key_type}
+    if index_name or not self.range_key_attr or key_types != {"S"}:
+        return _originals["scan"](self, filters, limit, exclusive_start_key, *args, **kwargs)
+    items = sorted(
+        (item for partition in self.items.values() for item in partition.values()),
+        key=lambda item: (item.hash_key.value, item.range_key.value),
+    )
+    if exclusive_start_key:
+        start = (exclusive_start_key[self.hash_key_attr]["S"], exclusive_start_key[self.range_key_attr]["S"])
+        keys = [(item.hash_key.value, item.range_key.value) for item in items]
+        items = items[bisect.bisect_right(keys, start) :]
+    self.all_items = lambda: items  # type: ignore[method-assign]
+    try:
+        return _originals["scan"](self, filters, limit, None, *args, **kwargs)
     finally:
         del self.all_items
 
@@ -322,6 +359,7 @@ def install() -> None:
     _replace(DynamoDBBackend, "transact_write_items", lambda _: _journaled_transact_write_items,
              keep_as="transact_write_items")  # fmt: skip
     _replace(Table, "query", lambda _: _partition_query, keep_as="query")
+    _replace(Table, "scan", lambda _: _resumed_scan, keep_as="scan")
     _replace(dynamodb_models, "copy", lambda _: _TablesNotCopied())
     _replace(
         asl_parser.AmazonStateLanguageParser, "parse", lambda _: staticmethod(_parse_once), keep_as="parse"
