@@ -39,6 +39,16 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _shown(value: float, shares: bool) -> str:
+    return _percent(value) if shares else f"{value:g}"
+
+
+def _tip(bar: Bar, shares: bool) -> str:
+    """What a bar says on hover and to a screen reader."""
+    shown = _shown(bar.value, shares) if bar.value is not None else "-"
+    return f"<title>{escape(bar.label)}: {escape(shown)}{escape(bar.note)}</title>"
+
+
 def _svg(height: int, label: str, body: list[str]) -> str:
     return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -64,11 +74,9 @@ def columns(label: str, bars: Sequence[Bar], *, scale: float | None = None, shar
         x = left + index * step
         if bar.value is not None:
             height = PLOT_HEIGHT * bar.value / top
-            shown = _percent(bar.value) if shares else f"{bar.value:g}"
             body.append(
                 f'<rect class="bar" x="{x + step * 0.15:.1f}" y="{bottom - height:.1f}" '
-                f'width="{step * 0.7:.1f}" height="{height:.1f}"><title>{escape(bar.label)}: {escape(shown)}'
-                f"{escape(bar.note)}</title></rect>"
+                f'width="{step * 0.7:.1f}" height="{height:.1f}">{_tip(bar, shares)}</rect>'
             )
         if bar.marker is not None:
             y = bottom - PLOT_HEIGHT * bar.marker / top
@@ -102,11 +110,10 @@ def rows(label: str, bars: Sequence[Bar], *, shares: bool = True) -> str:
         )
         if bar.value is not None:
             width = plot * bar.value / top
-            shown = _percent(bar.value) if shares else f"{bar.value:g}"
             body.append(
                 f'<rect class="bar" x="{left}" y="{y + 3}" width="{width:.1f}" height="{BAR_ROW - 8}">'
-                f"<title>{escape(bar.label)}: {escape(shown)}{escape(bar.note)}</title></rect>"
-                f'<text class="value" x="{left + width + 6:.1f}" y="{y + 14}">{escape(shown)}</text>'
+                f"{_tip(bar, shares)}</rect>"
+                f'<text class="value" x="{left + width + 6:.1f}" y="{y + 14}">{escape(_shown(bar.value, shares))}</text>'
             )
         if bar.marker is not None:
             x = left + plot * bar.marker / top
