@@ -29,13 +29,13 @@ from leadqual_tools.local.cloud import LocalCloud, wait_until
 FINAL = {"routed", "hold", "failed"}
 
 
-def _ok(response: Any, expected: int) -> Any:
+def answered(response: Any, expected: int) -> Any:
     if response.status != expected:
         raise RuntimeError(f"API answered {response.status}: {response.body[:300]}")
     return response.json()
 
 
-def _seed_world(
+def seed_world(
     leads: int, seed: int
 ) -> tuple[
     list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]], list[str]
@@ -68,11 +68,11 @@ def store_signals(
         f"Seeding {len(accounts)} accounts, {len(intents)} intent signals, {len(events)} behaviour events ..."
     )
     for domain, profile in accounts.items():
-        _ok(call_api("PUT", f"/accounts/{domain}", profile), 200)
+        answered(call_api("PUT", f"/accounts/{domain}", profile), 200)
     for start in range(0, len(intents), 1000):
-        _ok(call_api("POST", "/intent", {"signals": intents[start : start + 1000]}), 202)
+        answered(call_api("POST", "/intent", {"signals": intents[start : start + 1000]}), 202)
     for start in range(0, len(events), 500):
-        _ok(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
+        answered(call_api("POST", "/events", {"events": events[start : start + 500]}), 202)
 
 
 def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
@@ -85,17 +85,17 @@ def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45)
 
 
 def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
-    submissions, events, intents, accounts, outcomes = _seed_world(count, seed)
+    submissions, events, intents, accounts, outcomes = seed_world(count, seed)
     store_signals(accounts, intents, events)
 
     print(f"Submitting {len(submissions)} leads (plus one duplicate and one malformed) ...")
     sdr = DemoSdr()
     lead_ids = []
     for position, submission in enumerate(submissions, start=1):
-        lead_ids.append(_ok(call_api("POST", "/leads", submission), 202)["lead_id"])
+        lead_ids.append(answered(call_api("POST", "/leads", submission), 202)["lead_id"])
         if position % 20 == 0:
             sdr.work_queue()  # SDRs work the queue while leads keep arriving
-    duplicate = _ok(call_api("POST", "/leads", submissions[0]), 202)
+    duplicate = answered(call_api("POST", "/leads", submissions[0]), 202)
     rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
     print(
         f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]}, touches {duplicate.get('touches')}"
@@ -105,7 +105,7 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     print(
         f"An SDR works the review queue as it fills; the first review is left to time out ({review_timeout_seconds}s) ..."
     )
-    all_final = _all_in(lead_ids, FINAL)
+    all_final = all_in(lead_ids, FINAL)
 
     def sdr_pass() -> list[dict[str, Any]] | None:
         sdr.work_queue()
@@ -168,11 +168,11 @@ def wake_held_leads(views: list[dict[str, Any]], sdr: DemoSdr) -> Counter[str]:
     for view in (v for v in views if v["status"] == "hold"):
         visit = {"email": view["email"], "type": "page_view", "page_category": "pricing",
                  "occurred_at": datetime.now(UTC).isoformat()}  # fmt: skip
-        _ok(call_api("POST", "/events", visit), 202)
+        answered(call_api("POST", "/events", visit), 202)
 
     def reevaluated() -> list[dict[str, Any]] | None:
         sdr.work_queue()  # a pricing visit is a behavioural trigger: the SDR reviews those leads
-        found = [_ok(call_api("GET", f"/leads/{lead_id}"), 200) for lead_id in held]
+        found = [answered(call_api("GET", f"/leads/{lead_id}"), 200) for lead_id in held]
         done = all(
             v["status"] == "routed" or any(h["event"] == "still_held" for h in v["history"]) for v in found
         )
@@ -198,7 +198,7 @@ def report_outcomes(lead_ids: list[str], outcomes: list[str]) -> dict[str, Any]:
     print(f"Sales reports {len(lead_ids)} outcomes through POST /leads/{{id}}/outcome ...")
     for lead_id, outcome in zip(lead_ids, outcomes, strict=True):
         report_outcome(lead_id, outcome)
-    report: dict[str, Any] = _ok(call_api("GET", "/reports/retrospective"), 200)
+    report: dict[str, Any] = answered(call_api("GET", "/reports/retrospective"), 200)
     print("Retrospective (GET /reports/retrospective, as `leadqual report` prints it):")
     print("\n".join("  " + line for line in retrospective_in_words(report)))
     return report
@@ -209,10 +209,10 @@ def report_outcome(lead_id: str, outcome: str) -> None:
     # The synthetic CRM also knows 'no_decision'; the API's vocabulary calls that closed-lost.
     reported = outcome if outcome in {k.value for k in OutcomeKind} else OutcomeKind.CLOSED_LOST.value
     body: dict[str, Any] = {"outcome": reported}
-    route = (_ok(call_api("GET", f"/leads/{lead_id}"), 200).get("route") or {}).get("action")
+    route = (answered(call_api("GET", f"/leads/{lead_id}"), 200).get("route") or {}).get("action")
     if reported == OutcomeKind.CLOSED_WON.value and route == RouteAction.NURTURE.value:
         body.update(misrouted=True, correct_route=RouteAction.SDR_OUTREACH.value)
-    _ok(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
+    answered(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
 
 
 class DemoSdr:
@@ -224,7 +224,7 @@ class DemoSdr:
         self.left_to_time_out: str | None = None
 
     def work_queue(self) -> None:
-        for review in _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]:
+        for review in answered(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]:
             review_id = review["review_id"]
             self.seen.setdefault(review_id, review)
             if self.left_to_time_out in (None, review_id):
@@ -237,11 +237,11 @@ class DemoSdr:
         body: dict[str, Any] = {"decision": kind, "reviewer": "sam.sdr", "note": "demo"}
         if kind == "reroute":
             body["route"] = RouteAction.AE_NOTIFY.value
-        _ok(call_api("POST", f"/reviews/{review_id}/decision", body), 200)
+        answered(call_api("POST", f"/reviews/{review_id}/decision", body), 200)
         self.decisions[kind] += 1
 
 
-def _all_in(lead_ids: list[str], statuses: set[str]) -> Callable[[], list[dict[str, Any]] | None]:
+def all_in(lead_ids: list[str], statuses: set[str]) -> Callable[[], list[dict[str, Any]] | None]:
     """A condition for wait_until: every lead's view, once all of them are in `statuses`."""
 
     def check() -> list[dict[str, Any]] | None:

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import wait_until
-from leadqual_tools.local.demo import FINAL, DemoSdr, _all_in, _ok, _seed_world, report_outcome, store_signals
+from leadqual_tools.local.demo import (
+    FINAL,
+    DemoSdr,
+    all_in,
+    answered,
+    report_outcome,
+    seed_world,
+    store_signals,
+)
 
 
 @dataclass(frozen=True)
@@ -24,21 +32,23 @@ class Sample:
 
 def load_sample(leads: int = 150, seed: int = 7, keep_pending: int = 12) -> Sample:
     """Runs against the API `call_api` reaches (the local cloud must be started, its pollers running)."""
-    submissions, events, intents, accounts, outcomes = _seed_world(leads, seed)
+    submissions, events, intents, accounts, outcomes = seed_world(leads, seed)
     store_signals(accounts, intents, events)
-    lead_ids = [_ok(call_api("POST", "/leads", submission), 202)["lead_id"] for submission in submissions]
+    lead_ids = [
+        answered(call_api("POST", "/leads", submission), 202)["lead_id"] for submission in submissions
+    ]
     wait_until(
-        _all_in(lead_ids, FINAL | {"pending_review"}), timeout=300, interval=0.5,
+        all_in(lead_ids, FINAL | {"pending_review"}), timeout=300, interval=0.5,
         what="every sample lead to be routed, held or waiting for review",
     )  # fmt: skip
-    pending = _ok(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
+    pending = answered(call_api("GET", "/reviews?status=pending&limit=500"), 200)["reviews"]
     # The soonest due are decided; the rest wait in the inbox for the newcomer.
     sdr = DemoSdr()
     for review in pending[: max(0, len(pending) - keep_pending)]:
         sdr.decide(review["review_id"])
     left = {review["lead_id"] for review in pending[max(0, len(pending) - keep_pending) :]}
     settled = wait_until(
-        _all_in([i for i in lead_ids if i not in left], FINAL), timeout=120, interval=0.5,
+        all_in([i for i in lead_ids if i not in left], FINAL), timeout=120, interval=0.5,
         what="every decided sample review to be routed",
     )  # fmt: skip
     truth = dict(zip(lead_ids, outcomes, strict=True))
