@@ -164,7 +164,30 @@ export function reviewer() {
   return (localStorage.getItem(REVIEWER_KEY) ?? "").trim();
 }
 
-export async function identityBar(onChange) {
+// The pages, in the header's order: one list, so a new page is one line here.
+const PAGES = [
+  ["", "Review inbox"],
+  ["reports", "Reports"],
+  ["policy", "Policy"],
+];
+
+function navigation() {
+  const here = location.pathname.slice(consoleRoot.length);
+  clear(
+    document.getElementById("console-nav"),
+    PAGES.map(([path, title]) =>
+      h("a", { href: consoleRoot + path, "aria-current": here === path ? "page" : null }, title),
+    ),
+  );
+}
+
+// Every page's header: the console's pages, and who is deciding.
+export async function consoleHeader(onChange) {
+  navigation();
+  return identityBar(onChange);
+}
+
+async function identityBar(onChange) {
   const config = await settings();
   const bar = document.getElementById("identity");
   if (config.sign_in === "none") {

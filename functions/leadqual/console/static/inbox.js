@@ -1,6 +1,6 @@
 // The review inbox: pending reviews, the soonest due first, and one-click (or one-key) decisions.
 import {
-  api, clear, companyLine, h, identityBar, meter, percent, personName, reasonsList, reviewer,
+  api, clear, companyLine, h, consoleHeader, meter, percent, personName, reasonsList, reviewer,
   routeWords, settings, timeLeft, when,
 } from "./console.js";
 
@@ -340,7 +340,7 @@ function onRouteKey(event) {
 
 async function start() {
   state.config = await settings();
-  await identityBar();
+  await consoleHeader();
   for (const select of Object.values(filters)) select.addEventListener("change", () => { renderQueue(); });
   document.addEventListener("keydown", onKey);
   document.addEventListener("keydown", onRouteKey, true);

@@ -1,6 +1,6 @@
 // A lead's page: its whole story as one timeline, from the audit trail the flow keeps.
 import {
-  api, clear, companyLine, h, identityBar, meter, percent, personName, reasonsList, routeWords, when,
+  api, clear, companyLine, h, consoleHeader, meter, percent, personName, reasonsList, routeWords, when,
 } from "./console.js";
 
 const leadId = decodeURIComponent(location.pathname.split("/").pop());
@@ -148,7 +148,7 @@ function timeline(lead, rules, review) {
 }
 
 async function start() {
-  await identityBar();
+  await consoleHeader();
   const [leadAnswer, rulesAnswer] = await Promise.all([
     api(`/leads/${encodeURIComponent(leadId)}`),
     api(`/leads/${encodeURIComponent(leadId)}/rules`),

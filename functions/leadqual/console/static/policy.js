@@ -1,5 +1,5 @@
 // The routing policy in words, read-only: what `leadqual rules check` prints, from GET /policy.
-import { api, clear, h, identityBar } from "./console.js";
+import { api, clear, h, consoleHeader } from "./console.js";
 
 function render(policy) {
   return [
@@ -30,5 +30,5 @@ async function show() {
   clear(page, render(answer.data));
 }
 
-identityBar();
+consoleHeader();
 show();

@@ -1,6 +1,6 @@
 // The reports: the retrospective and the flow as charts the server draws (inline SVG, no script,
 // no network), for the window the date fields give. The page keeps the window in its URL.
-import { api, clear, h, identityBar } from "./console.js";
+import { api, clear, h, consoleHeader } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,5 +37,5 @@ $("window").addEventListener("submit", (event) => {
   event.preventDefault();
   show();
 });
-identityBar();
+consoleHeader();
 show();
