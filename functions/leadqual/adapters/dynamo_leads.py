@@ -19,7 +19,6 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
-from leadqual.domain.flow_report import in_window
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, RoutingDecision
 from leadqual.domain.schemas.review import Review, ReviewStatus
@@ -267,7 +266,7 @@ class DynamoLeadStore:
     def leads_submitted(self, since: datetime | None, until: datetime | None) -> Iterator[Lead]:
         """Every lead submitted in the window (for the reports): a paged scan of the leads."""
         for lead in self._scan_leads("sk = :lead", None, {":lead": _s("LEAD")}):
-            if in_window(lead, since, until):
+            if lead.submitted_within(since, until):
                 yield lead
 
     def _scan_leads(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.flow_report import in_window, window_in_words
+from leadqual.domain.flow_report import window_in_words
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
 from leadqual.domain.schemas.vocabulary import OutcomeKind
 
@@ -127,7 +127,7 @@ def retrospective(
     reported = [
         (lead, final_outcome(lead.outcomes))
         for lead in leads
-        if lead.outcomes and in_window(lead, since, until)
+        if lead.outcomes and lead.submitted_within(since, until)
     ]
     by_grade = _grouped(
         reported, lambda lead: lead.scores.grade if lead.scores else "unscored", "grade", GRADE_ORDER

@@ -29,10 +29,6 @@ HOUR = 3600.0
 SDR_DECISIONS = (ReviewStatus.APPROVED, ReviewStatus.REJECTED, ReviewStatus.REROUTED)
 
 
-def in_window(lead: Lead, since: datetime | None, until: datetime | None) -> bool:
-    return (since is None or lead.submitted_at >= since) and (until is None or lead.submitted_at < until)
-
-
 def window_in_words(since: datetime | None, until: datetime | None) -> dict[str, str | None]:
     """A report's window as it answers it: ISO times, null for an open end."""
     return {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
@@ -65,7 +61,7 @@ def flow_report(
 ) -> dict[str, Any]:
     """The flow over leads submitted in the window; `sdrs` x `reviews_per_sdr_per_day` is the
     number of reviews the team can decide in a day."""
-    window = [lead for lead in leads if in_window(lead, since, until)]
+    window = [lead for lead in leads if lead.submitted_within(since, until)]
     routed = [lead for lead in window if lead.sla is not None]
     reviewed = [lead for lead in window if lead.review is not None]
     per_day = Counter(day for day in map(_review_requested_day, reviewed) if day)
