@@ -54,6 +54,8 @@ POWERTOOLS_SERVICE = "leadqual"
 RUNTIME_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
+# Each lead's report row, by the month it was submitted in (see adapters/dynamo_leads.py).
+LEADS_REPORTS_INDEX = "reports-by-month"
 # Template metadata key that carries a resource's name above (see infra/leadqual_infra/naming.py).
 TEMPLATE_NAME_KEY = "leadqual:name"
 

@@ -19,6 +19,14 @@ class LeadStorage(Construct):
             partition_key=dynamodb.Attribute(name="review_queue", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="review_created", type=dynamodb.AttributeType.STRING),
         )
+        # The reports read each lead's small report row, a month of leads a query (see dynamo_leads.py).
+        self.leads.add_global_secondary_index(
+            index_name=resources.LEADS_REPORTS_INDEX,
+            partition_key=dynamodb.Attribute(name="report_month", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="report_at", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=["report"],
+        )
         self.signals = self._table("SignalsTable", resources.SIGNALS_TABLE)
 
     def _table(self, construct_id: str, name: str) -> dynamodb.TableV2:

@@ -2,18 +2,25 @@
 
 import csv
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from leadqual import wiring
+from leadqual import resources, wiring
+from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_leads import DynamoLeadStore
+from leadqual.domain.report_rows import report_row
+from leadqual.domain.schemas.lead import OutcomeRecord, Route, Sla
+from leadqual.domain.schemas.scores import Scores
+from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual.settings import current_settings
 from leadqual_tools.cli import main
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud
 from tests.e2e.test_flow import _settle, _submit
+from tests.fakes import a_lead
 
 SETTLED = {"routed", "hold", "pending_review"}
 
@@ -170,3 +177,88 @@ def test_the_console_reports_as_figures_as_charts_and_as_one_offline_file(
     written = out.read_text(encoding="utf-8")
     assert charts.body in written and "<style>" in written
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", written) and "@import" not in written
+
+
+def test_the_reports_read_each_leads_row_from_the_index_a_month_at_a_time(cloud: LocalCloud) -> None:
+    # GIVEN leads of 2019 either side of a month's end, stored as the flow stores them
+    store = DynamoLeadStore(current_settings().leads_table)
+    end_of_march = datetime(2019, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    moments = {"ld_rows_feb": datetime(2019, 2, 10, tzinfo=UTC), "ld_rows_mar": end_of_march,
+               "ld_rows_apr": datetime(2019, 4, 1, tzinfo=UTC), "ld_rows_may": datetime(2019, 5, 2, tzinfo=UTC)}  # fmt: skip
+    for lead_id, at in moments.items():
+        store.create_lead(
+            a_lead(lead_id, email=f"{lead_id}@rows.example.io", submitted_at=at, received_at=at)
+        )
+    # AND one of them is then scored, routed and reported won: each save rewrites its row
+    found = store.get_lead_versioned("ld_rows_apr")
+    assert found is not None
+    lead, version = found
+    lead.scores = Scores(
+        conversion_probability=0.7, fit=80, engagement=60, intent=70, grade="A", model_version="m"
+    )
+    lead.route = Route(
+        action=RouteAction.SDR_OUTREACH,
+        owner="sam",
+        rule="hot",
+        decided_by="rules",
+        routed_at=lead.submitted_at,
+    )
+    lead.sla = Sla(seconds_to_route=4.0)
+    lead.outcomes = [
+        OutcomeRecord(
+            outcome=OutcomeKind.CLOSED_WON, occurred_at=lead.submitted_at, recorded_at=lead.submitted_at
+        )
+    ]
+    store.save_lead(lead, version)
+    # WHEN the reports read from the start of March to the start of May (until is left out)
+    rows = {
+        row.lead_id: row
+        for row in store.report_rows(datetime(2019, 3, 1, tzinfo=UTC), datetime(2019, 5, 2, tzinfo=UTC))
+    }
+    # THEN the window's leads come back, the last microsecond of March and the first of April among them
+    assert set(rows) == {"ld_rows_mar", "ld_rows_apr"}
+    # AND a row says what its lead's last save said, and nothing the reports do not read
+    assert rows["ld_rows_apr"] == report_row(lead)
+    assert (rows["ld_rows_apr"].grade, rows["ld_rows_apr"].outcome, rows["ld_rows_apr"].rule) == (
+        "A",
+        "closed_won",
+        "hot",
+    )
+    # AND a window open at its start reads the whole index
+    everything = {row.lead_id for row in store.report_rows(None, datetime(2019, 6, 1, tzinfo=UTC))}
+    assert everything >= set(moments)
+    # AND so does a window of decades (one scan, not a query for each of its months), or one that
+    # starts before the calendar does in UTC
+    decades = store.report_rows(datetime(1990, 1, 1, tzinfo=UTC), datetime(2019, 3, 1, tzinfo=UTC))
+    assert {row.lead_id for row in decades} >= {"ld_rows_feb"}
+    first_day = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    assert {row.lead_id for row in store.report_rows(first_day, None)} >= set(moments)
+    # AND the row is kept in the index alone, not the lead's document
+    item = client("dynamodb").query(
+        TableName=current_settings().leads_table, IndexName=resources.LEADS_REPORTS_INDEX,
+        KeyConditionExpression="report_month = :m", ExpressionAttributeValues={":m": {"S": "2019-04"}},
+    )["Items"][0]  # fmt: skip
+    assert "doc" not in item and "report" in item
+
+
+def test_leads_stored_before_the_reports_index_are_given_their_rows_once(
+    cloud: LocalCloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a lead stored as a stack from before the reports index stored it: its document alone
+    table = current_settings().leads_table
+    at = datetime(2018, 7, 4, 12, tzinfo=UTC)
+    old = a_lead("ld_before_index", email="old@rows.example.io", submitted_at=at, received_at=at)
+    item = {"pk": {"S": "LEAD#ld_before_index"}, "sk": {"S": "LEAD"}, "doc": {"S": old.model_dump_json()},
+            "version": {"N": "3"}}  # fmt: skip
+    client("dynamodb").put_item(TableName=table, Item=item)
+    store = DynamoLeadStore(table)
+    window = (datetime(2018, 7, 1, tzinfo=UTC), datetime(2018, 8, 1, tzinfo=UTC))
+    assert list(store.report_rows(*window)) == []
+    # WHEN the platform engineer backfills the rows, twice
+    assert main(["backfill-report-rows", "--table", table]) == 0
+    assert main(["backfill-report-rows", "--table", table]) == 0
+    # THEN the lead is in the reports, its document and version untouched, and the second run had nothing to do
+    assert [row.lead_id for row in store.report_rows(*window)] == ["ld_before_index"]
+    assert store.get_lead_versioned("ld_before_index") == (old, 3)
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert first.startswith("1 leads given") and second.startswith("0 leads given")

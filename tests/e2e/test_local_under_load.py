@@ -14,6 +14,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.schemas.vocabulary import RouteAction
+from leadqual_tools.local import moto_fixes
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.server import serve
@@ -151,3 +152,95 @@ def test_a_scan_in_pages_returns_every_item_once_in_key_order_as_dynamodb_pages_
     ours = [key for key in seen if key.startswith("LEAD#scan")]
     assert ours == [f"LEAD#scan{index:05d}" for index in range(1200)]
     assert pages >= 4
+
+
+def _unordered_sets(value: Any) -> Any:
+    """An answer with its sets sorted: DynamoDB keeps no order in a set (moto's own shuffles them)."""
+    if isinstance(value, dict):
+        return {k: sorted(v) if k in ("SS", "NS", "BS") else _unordered_sets(v) for k, v in value.items()}
+    return [_unordered_sets(v) for v in value] if isinstance(value, list) else value
+
+
+def _read_all(call: Any, params: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    items, pages = [], 0
+    while True:
+        page = call(**params)
+        if "Item" in page:
+            return [page["Item"]], 1
+        items += page["Items"]
+        pages += 1
+        if "LastEvaluatedKey" not in page:
+            return items, pages
+        params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def test_an_index_answers_as_moto_does_unfixed_in_pages_the_size_dynamodb_makes(cloud: LocalCloud) -> None:
+    # GIVEN 1,500 leads with a report row beside a 3 KB document, over three months, and items
+    # outside the index (no report month), in the leads table's reports index
+    ddb, table, index = client("dynamodb"), resources.LEADS_TABLE, resources.LEADS_REPORTS_INDEX
+    for n in range(1500):
+        month = f"2017-0{1 + n % 3}"
+        ddb.put_item(TableName=table, Item={
+            "pk": {"S": f"LEAD#ix{n:05d}"}, "sk": {"S": "LEAD"}, "doc": {"S": "x" * 3000},
+            "report_month": {"S": month}, "report_at": {"S": f"{month}-0{1 + n % 9}T00:00:00.000000Z#ix{n:05d}"},
+            "report": {"S": json.dumps({"n": n, "sizes": [1, 2.5], "ok": True})},
+        })  # fmt: skip
+        ddb.put_item(
+            TableName=table, Item={"pk": {"S": f"LEAD#ix{n:05d}"}, "sk": {"S": "TOUCH#1"}, "doc": {"S": "y"}}
+        )
+    # AND an item holding every kind of value, binary ones too
+    every_kind = {
+        "pk": {"S": "KINDS"}, "sk": {"S": "ALL"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\xff"}, "t": {"BOOL": True},
+        "z": {"NULL": True}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"\x01"]},
+        "m": {"M": {"deep": {"L": [{"N": "3"}, {"S": "x"}, {"M": {"b": {"B": b"\x02"}}}]}}},
+    }  # fmt: skip
+    ddb.put_item(TableName=table, Item=every_kind)
+    reads: dict[str, tuple[Any, dict[str, Any]]] = {
+        "get, every kind": (
+            ddb.get_item,
+            {"TableName": table, "Key": {"pk": {"S": "KINDS"}, "sk": {"S": "ALL"}}},
+        ),
+        "get, projected": (
+            ddb.get_item,
+            {
+                "TableName": table,
+                "Key": {"pk": {"S": "KINDS"}, "sk": {"S": "ALL"}},
+                "ProjectionExpression": "n, m, bs, ss",
+            },
+        ),  # fmt: skip
+        "scan": (ddb.scan, {"TableName": table, "IndexName": index}),
+        "scan, row only": (
+            ddb.scan,
+            {"TableName": table, "IndexName": index, "ProjectionExpression": "report"},
+        ),
+        "query, a range": (
+            ddb.query,
+            {
+                "TableName": table,
+                "IndexName": index,
+                "ProjectionExpression": "report",
+                "KeyConditionExpression": "report_month = :m AND report_at BETWEEN :a AND :b",
+                "ExpressionAttributeValues": {
+                    ":m": {"S": "2017-02"},
+                    ":a": {"S": "2017-02-03"},
+                    ":b": {"S": "2017-02-07"},
+                },
+            },
+        ),  # fmt: skip
+    }
+    # WHEN each read is made page by page with the fixes, and again with moto as it comes
+    fixed = {name: _read_all(call, params) for name, (call, params) in reads.items()}
+    moto_fixes.uninstall()
+    try:
+        unfixed = {name: _read_all(call, params) for name, (call, params) in reads.items()}
+    finally:
+        moto_fixes.install()
+    # THEN every read answers the same items in the same order, documents left out as projected
+    for name in reads:
+        assert _unordered_sets(fixed[name][0]) == _unordered_sets(unfixed[name][0]), name
+    assert fixed["get, every kind"][0] == [every_kind]
+    assert len(fixed["scan"][0]) == 1500 and "doc" not in fixed["scan"][0][0]
+    assert list(fixed["scan, row only"][0][0]) == ["report"]
+    assert len(fixed["query, a range"][0]) == len([n for n in range(1500) if n % 3 == 1 and 2 <= n % 9 <= 6])
+    # AND a page holds what DynamoDB's would: 1 MB of index items, not of whole leads
+    assert fixed["scan"][1] == 1 and unfixed["scan"][1] >= 4

@@ -327,3 +327,18 @@ def test_review_emails_link_to_the_console_the_console_url_parameter_names(templ
     }
     rest_api = next(iter(template.find_resources("AWS::ApiGateway::RestApi")))
     assert {"Ref": rest_api} in fallback["Fn::Join"][1] and fallback["Fn::Join"][1][-1].endswith("/console/")
+
+
+def test_the_reports_read_a_month_of_report_rows_from_an_index_that_holds_only_them(
+    template: Template,
+) -> None:
+    from leadqual.adapters.dynamo_leads import REPORT_AT, REPORT_MONTH, REPORT_ROW
+
+    leads = template.find_resources("AWS::DynamoDB::GlobalTable")[_table_id(template, resources.LEADS_TABLE)]
+    indexes = {i["IndexName"]: i for i in leads["Properties"]["GlobalSecondaryIndexes"]}
+    reports = indexes[resources.LEADS_REPORTS_INDEX]
+    assert reports["KeySchema"] == [
+        {"AttributeName": REPORT_MONTH, "KeyType": "HASH"}, {"AttributeName": REPORT_AT, "KeyType": "RANGE"},
+    ]  # fmt: skip
+    # The row alone is projected: a month of reports reads rows, never the leads' documents.
+    assert reports["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": [REPORT_ROW]}

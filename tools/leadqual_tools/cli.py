@@ -302,6 +302,22 @@ def _feedback_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backfill_report_rows(args: argparse.Namespace) -> int:
+    import os
+
+    from leadqual.adapters.dynamo_leads import DynamoLeadStore
+
+    if args.aws_region:
+        os.environ["AWS_DEFAULT_REGION"] = args.aws_region
+    given, skipped, unreadable = DynamoLeadStore(args.table).backfill_report_rows()
+    print(f"{given} leads given their report row; {skipped} saved meanwhile (their save wrote it)")
+    if unreadable:
+        print(
+            f"{len(unreadable)} lead items are not lead documents and were left as they are: {unreadable[:10]}"
+        )
+    return 1 if unreadable else 0
+
+
 def _retrain(args: argparse.Namespace) -> int:
     def work() -> None:
         from leadqual_training.retrain import retrain
@@ -428,6 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the console's reports, charts and all, as one self-contained HTML file",
     )  # fmt: skip
     report.set_defaults(run=_report)
+
+    backfill = commands.add_parser(
+        "backfill-report-rows",
+        help="once, after upgrading a stack from before the reports index: give older leads their report row",
+    )
+    backfill.add_argument("--table", required=True, help="the stack's leads table (output LeadsTableName)")
+    backfill.add_argument("--aws-region", help="the stack's region (default: the AWS CLI's)")
+    backfill.set_defaults(run=_backfill_report_rows)
 
     retrain = commands.add_parser(
         "retrain",

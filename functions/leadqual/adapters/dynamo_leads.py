@@ -11,15 +11,18 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
+from leadqual import resources
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
+from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, RoutingDecision
 from leadqual.domain.schemas.review import Review, ReviewStatus
 from leadqual.domain.schemas.shared import utc_now
@@ -35,6 +38,11 @@ OUTCOME_COUNT = "outcome_count"
 BATCH_GET_LIMIT = 100  # DynamoDB's most keys in one BatchGetItem
 MAX_BATCH_ROUNDS = 4
 BATCH_BACKOFF_SECONDS = 0.025
+# The reports index: a lead's month, its submission time (fixed width, so keys sort as times) and
+# the row itself, which the index projects alone.
+REPORT_MONTH, REPORT_AT, REPORT_ROW = "report_month", "report_at", "report"
+# A window of more months is read by one scan of the index rather than a query a month.
+MONTHS_QUERIED_AT_MOST = 24
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:
@@ -74,6 +82,37 @@ def _is_conditional_failure(error: ClientError) -> bool:
         "ConditionalCheckFailedException",
         "TransactionCanceledException",
     )
+
+
+def _report_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _report_attributes(lead: Lead) -> dict[str, Any]:
+    """Stored with every save of the lead, in the same write: its row can never disagree with it."""
+    row = report_row(lead)
+    return {
+        REPORT_MONTH: _s(row.submitted_at.astimezone(UTC).strftime("%Y-%m")),
+        REPORT_AT: _s(f"{_report_time(row.submitted_at)}#{row.lead_id}"),
+        REPORT_ROW: _s(row.model_dump_json(exclude_defaults=True)),
+    }
+
+
+def _months(since: datetime, until: datetime) -> list[str] | None:
+    """Every month from since's to until's, as the index names them; None for a window of more
+    months than are worth a query each (or beyond the calendar in UTC): one scan reads it instead."""
+    try:
+        start, end = since.astimezone(UTC), until.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00
+        return None
+    if (end.year - start.year) * 12 + end.month - start.month >= MONTHS_QUERIED_AT_MOST:
+        return None
+    year, month, last = start.year, start.month, end.strftime("%Y-%m")
+    months = []
+    while (current := f"{year:04d}-{month:02d}") <= last:
+        months.append(current)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _lead_from(item: dict[str, Any]) -> Lead:
@@ -136,6 +175,7 @@ class DynamoLeadStore:
                         "doc": _s(lead.model_dump_json()),
                         "version": _n(1),
                         TOUCH_COUNT: _n(1),
+                        **_report_attributes(lead),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -251,9 +291,10 @@ class DynamoLeadStore:
                 raise
 
     def save_lead(self, lead: Lead, expected_version: int) -> int:
-        # Beside the document: how many outcomes it holds, so retraining reads only labelled leads.
-        labelled = {OUTCOME_COUNT: _n(len(lead.outcomes))} if lead.outcomes else {}
-        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, labelled)
+        # Beside the document: how many outcomes it holds, so retraining reads only labelled leads,
+        # and its report row.
+        beside = _report_attributes(lead) | ({OUTCOME_COUNT: _n(len(lead.outcomes))} if lead.outcomes else {})
+        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, beside)
 
     def leads_with_outcomes(self) -> Iterator[Lead]:
         """Every lead sales has reported an outcome for: a paged scan, filtered by DynamoDB."""
@@ -263,11 +304,89 @@ class DynamoLeadStore:
             {":lead": _s("LEAD"), ":none": _n(0)},
         )
 
-    def leads_submitted(self, since: datetime | None, until: datetime | None) -> Iterator[Lead]:
-        """Every lead submitted in the window (for the reports): a paged scan of the leads."""
-        for lead in self._scan_leads("sk = :lead", None, {":lead": _s("LEAD")}):
-            if lead.submitted_within(since, until):
-                yield lead
+    def report_rows(self, since: datetime | None, until: datetime | None) -> Iterator[ReportRow]:
+        """The rows of the leads submitted in the window, from the reports index (rows only, a
+        fraction of the leads' size): one query per month of a window with a start and up to two
+        years long, else one scan of the index. The index is eventually consistent: a lead saved a
+        moment ago may be missing, or one save old."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": resources.LEADS_REPORTS_INDEX,
+            "ProjectionExpression": "#row",
+            "ExpressionAttributeNames": {"#row": REPORT_ROW},
+        }
+        end = until or utc_now() + timedelta(days=1)  # a submission stamped slightly ahead
+        months = None if since is None else _months(since, end)
+        call, pages = self.ddb.scan, [params]
+        if since is not None and months is not None:
+            call = self.ddb.query
+            pages = [
+                {
+                    **params,
+                    "KeyConditionExpression": "#month = :month AND #at BETWEEN :since AND :until",
+                    "ExpressionAttributeNames": {
+                        "#row": REPORT_ROW,
+                        "#month": REPORT_MONTH,
+                        "#at": REPORT_AT,
+                    },
+                    "ExpressionAttributeValues": {
+                        ":month": _s(month),
+                        ":since": _s(_report_time(since)),
+                        ":until": _s(_report_time(end)),  # below "<until>#<lead id>": until excluded
+                    },
+                }
+                for month in months
+            ]
+        for first in pages:
+            for item in self._pages(call, first):
+                row = ReportRow.model_validate_json(item[REPORT_ROW]["S"])
+                if row.submitted_within(since, until):
+                    yield row
+
+    def backfill_report_rows(self) -> tuple[int, int, list[str]]:
+        """Gives each lead stored before the reports index existed its row: (given, skipped, the keys
+        of documents no lead reads from). A lead saved meanwhile is skipped: its save wrote its row.
+        Safe to run again, and while leads flow."""
+        given = skipped = 0
+        unreadable: list[str] = []
+        params = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :lead AND attribute_not_exists(#month)",
+            "ExpressionAttributeNames": {"#month": REPORT_MONTH},
+            "ExpressionAttributeValues": {":lead": _s("LEAD")},
+            "ProjectionExpression": "pk, sk, doc, version",
+        }
+        for item in self._pages(self.ddb.scan, params):
+            try:
+                attributes = _report_attributes(Lead.model_validate_json(item["doc"]["S"]))
+            except ValidationError:
+                unreadable.append(item["pk"]["S"])
+                continue
+            try:
+                self.ddb.update_item(
+                    TableName=self.table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
+                    ConditionExpression="#version = :read",
+                    ExpressionAttributeNames={"#version": "version"}
+                    | {f"#a{i}": name for i, name in enumerate(attributes)},
+                    ExpressionAttributeValues={":read": item["version"]}
+                    | {f":a{i}": value for i, value in enumerate(attributes.values())},
+                )
+                given += 1
+            except ClientError as error:
+                if not _is_conditional_failure(error):
+                    raise
+                skipped += 1
+        return given, skipped, unreadable
+
+    def _pages(self, call: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            page = call(**params)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def _scan_leads(
         self, condition: str, names: dict[str, str] | None, values: dict[str, Any]
@@ -279,13 +398,8 @@ class DynamoLeadStore:
             "ProjectionExpression": "doc",
             **({"ExpressionAttributeNames": names} if names else {}),
         }
-        while True:
-            page = self.ddb.scan(**params)
-            for item in page.get("Items", []):
-                yield Lead.model_validate_json(item["doc"]["S"])
-            if "LastEvaluatedKey" not in page:
-                return
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in self._pages(self.ddb.scan, params):
+            yield Lead.model_validate_json(item["doc"]["S"])
 
     def recent_lead_for_email(self, email: str, since: datetime) -> str | None:
         item = self.ddb.get_item(

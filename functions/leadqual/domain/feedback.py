@@ -13,33 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.flow_report import window_in_words
-from leadqual.domain.schemas.lead import Lead, OutcomeRecord
+from leadqual.domain.report_rows import STILL_OPEN, ReportRow, correct_route, final_outcome
+from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.vocabulary import OutcomeKind
 
 LABEL_COLUMN = "outcome"
-STILL_OPEN = "open"
-DECIDED = (OutcomeKind.CLOSED_WON, OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)
 GRADE_ORDER = ("A", "B", "C", "D")
 # Under this many decided leads a group's conversion rate is flagged as too few to read.
 FEW = 20
 DECILES = 10
-
-
-def final_outcome(outcomes: Sequence[OutcomeRecord]) -> str:
-    """A won deal is the answer; else the latest closed-lost or disqualified; else the lead is open.
-
-    Meetings and opportunities are steps, not outcomes: such a lead is left out of training and
-    of conversion rates until it closes.
-    """
-    decided = sorted((o for o in outcomes if o.outcome in DECIDED), key=lambda o: o.occurred_at)
-    if any(o.outcome is OutcomeKind.CLOSED_WON for o in decided):
-        return OutcomeKind.CLOSED_WON.value
-    return decided[-1].outcome.value if decided else STILL_OPEN
-
-
-def _correction(lead: Lead) -> str:
-    correction = next((o.correct_route for o in reversed(lead.outcomes) if o.correct_route), None)
-    return correction.value if correction else ""
 
 
 def feedback_row(lead: Lead) -> dict[str, Any]:
@@ -51,7 +33,7 @@ def feedback_row(lead: Lead) -> dict[str, Any]:
         **lead.model_input,
         LABEL_COLUMN: final_outcome(lead.outcomes),
         "misrouted": any(o.misrouted for o in lead.outcomes),
-        "correct_route": _correction(lead),
+        "correct_route": correct_route(lead.outcomes),
         "served_model_version": lead.scores.model_version if lead.scores else "",
         "served_probability": lead.scores.conversion_probability if lead.scores else "",
         "served_grade": lead.scores.grade if lead.scores else "",
@@ -66,14 +48,14 @@ class _Group:
         self.reported = self.decided = self.won = self.misrouted = 0
         self.predicted = 0.0
 
-    def add(self, lead: Lead, outcome: str) -> None:
+    def add(self, row: ReportRow, outcome: str) -> None:
         self.reported += 1
-        self.misrouted += any(o.misrouted for o in lead.outcomes)
+        self.misrouted += row.misrouted
         if outcome == STILL_OPEN:
             return
         self.decided += 1
         self.won += outcome == OutcomeKind.CLOSED_WON.value
-        self.predicted += lead.scores.conversion_probability if lead.scores else 0.0
+        self.predicted += row.probability or 0.0
 
     def figures(self, name: str, value: str) -> dict[str, Any]:
         return {
@@ -90,13 +72,16 @@ class _Group:
 
 
 def _grouped(
-    leads: Sequence[tuple[Lead, str]], key: Callable[[Lead], str], name: str, order: Sequence[str] = ()
+    rows: Sequence[tuple[ReportRow, str]],
+    key: Callable[[ReportRow], str],
+    name: str,
+    order: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     groups: dict[str, _Group] = defaultdict(_Group)
     for value in order:
         groups[value]  # every grade is listed, even one no reported lead had
-    for lead, outcome in leads:
-        groups[key(lead)].add(lead, outcome)
+    for row, outcome in rows:
+        groups[key(row)].add(row, outcome)
     return [group.figures(name, value) for value, group in groups.items()]
 
 
@@ -121,22 +106,17 @@ def _grade_verdict(by_grade: list[dict[str, Any]]) -> str:
 
 
 def retrospective(
-    leads: Iterable[Lead], since: datetime | None = None, until: datetime | None = None
+    rows: Iterable[ReportRow], since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
     """Conversion, calibration and misroutes by grade, tier, route and rule, over reported leads."""
     reported = [
-        (lead, final_outcome(lead.outcomes))
-        for lead in leads
-        if lead.outcomes and lead.submitted_within(since, until)
+        (row, row.outcome) for row in rows if row.outcome is not None and row.submitted_within(since, until)
     ]
-    by_grade = _grouped(
-        reported, lambda lead: lead.scores.grade if lead.scores else "unscored", "grade", GRADE_ORDER
-    )
+    by_grade = _grouped(reported, lambda row: row.grade or "unscored", "grade", GRADE_ORDER)
     corrections: dict[str, int] = defaultdict(int)
-    for lead, _ in reported:
-        correct_route = _correction(lead)
-        if lead.route and correct_route:
-            corrections[f"{lead.route.action.value} -> {correct_route}"] += 1
+    for row, _ in reported:
+        if row.route and row.correct_route:
+            corrections[f"{row.route.value} -> {row.correct_route}"] += 1
     decided = [outcome for _, outcome in reported if outcome != STILL_OPEN]
     by_decile = _by_decile(reported)
     return {
@@ -147,23 +127,21 @@ def retrospective(
         "open": len(reported) - len(decided),
         "verdict": _grade_verdict(by_grade),
         "by_grade": by_grade,
-        "by_tier": _grouped(reported, lambda lead: lead.tier or "none", "tier"),
-        "by_route": _grouped(
-            reported, lambda lead: lead.route.action.value if lead.route else "none", "route"
-        ),
-        "by_rule": _grouped(reported, lambda lead: lead.route.rule if lead.route else "none", "rule"),
+        "by_tier": _grouped(reported, lambda row: row.tier or "none", "tier"),
+        "by_route": _grouped(reported, lambda row: row.route.value if row.route else "none", "route"),
+        "by_rule": _grouped(reported, lambda row: row.rule or "none", "rule"),
         "corrections": dict(sorted(corrections.items(), key=lambda item: -item[1])),
         "by_decile": by_decile,
         "lift": _lift(by_decile),
     }
 
 
-def _by_decile(reported: Sequence[tuple[Lead, str]]) -> list[dict[str, Any]]:
+def _by_decile(reported: Sequence[tuple[ReportRow, str]]) -> list[dict[str, Any]]:
     """Decided, scored leads in ten equal groups by predicted probability, highest first: the
     calibration curve (mean predicted against converted) and the lift read off the same groups."""
     scored = sorted(
-        ((lead.scores.conversion_probability, outcome) for lead, outcome in reported
-         if lead.scores is not None and outcome != STILL_OPEN),
+        ((row.probability, outcome) for row, outcome in reported
+         if row.probability is not None and outcome != STILL_OPEN),
         key=lambda pair: -pair[0],
     )  # fmt: skip
     deciles = []

@@ -2,7 +2,7 @@
 the SDRs' capacity, and how often SDRs kept the route the rules suggested.
 
 The retrospective (`feedback.py`) asks whether scores convert; this asks whether the flow is fast
-and whether its human checkpoint is staffed. Both read only what each stored lead carries.
+and whether its human checkpoint is staffed. Both read only each lead's report row.
 """
 
 import statistics
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.report_rows import ReportRow
 from leadqual.domain.schemas.review import ReviewStatus
 
 # The time buckets: each one's upper bound in seconds (exclusive) and its label.
@@ -47,13 +47,8 @@ def time_distribution(seconds: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def _review_requested_day(lead: Lead) -> str | None:
-    requested = next((entry.at for entry in lead.history if entry.event == "review_requested"), None)
-    return requested.date().isoformat() if requested else None
-
-
 def flow_report(
-    leads: Iterable[Lead],
+    rows: Iterable[ReportRow],
     sdrs: int,
     reviews_per_sdr_per_day: int,
     since: datetime | None = None,
@@ -61,31 +56,30 @@ def flow_report(
 ) -> dict[str, Any]:
     """The flow over leads submitted in the window; `sdrs` x `reviews_per_sdr_per_day` is the
     number of reviews the team can decide in a day."""
-    window = [lead for lead in leads if lead.submitted_within(since, until)]
-    routed = [lead for lead in window if lead.sla is not None]
-    reviewed = [lead for lead in window if lead.review is not None]
-    per_day = Counter(day for day in map(_review_requested_day, reviewed) if day)
+    window = [row for row in rows if row.submitted_within(since, until)]
+    routed = [row for row in window if row.routed]
+    reviewed = [row for row in window if row.review_status is not None]
+    per_day = Counter(
+        row.review_requested_at.date().isoformat() for row in reviewed if row.review_requested_at
+    )
     capacity = sdrs * reviews_per_sdr_per_day
-    statuses = Counter(lead.review.status.value for lead in reviewed if lead.review)
+    statuses = Counter(row.review_status.value for row in reviewed if row.review_status)
     changed = Counter(
-        f"{lead.review.suggested_route.value} -> {lead.route.action.value}"
-        for lead in reviewed
-        if lead.review and lead.review.suggested_route and lead.route
-        and lead.review.status in SDR_DECISIONS
-        and lead.route.action is not lead.review.suggested_route
+        f"{row.suggested_route.value} -> {row.route.value}"
+        for row in reviewed
+        if row.suggested_route and row.route and row.review_status in SDR_DECISIONS
+        and row.route is not row.suggested_route
     )  # fmt: skip
     decided_by_sdr = sum(statuses[status.value] for status in SDR_DECISIONS)
     return {
         "window": window_in_words(since, until),
         "leads": len(window),
         "routed": len(routed),
-        "time_to_route": time_distribution([lead.sla.seconds_to_route for lead in routed if lead.sla]),
+        "time_to_route": time_distribution(
+            [row.seconds_to_route for row in routed if row.seconds_to_route is not None]
+        ),
         "time_in_review": time_distribution(
-            [
-                lead.sla.seconds_in_review
-                for lead in routed
-                if lead.sla and lead.sla.seconds_in_review is not None
-            ]
+            [row.seconds_in_review for row in routed if row.seconds_in_review is not None]
         ),
         "reviews_per_day": [{"day": day, "requested": per_day[day]} for day in sorted(per_day)],
         "review_capacity_per_day": capacity,

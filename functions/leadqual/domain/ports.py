@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from leadqual.domain.report_rows import ReportRow
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation, RoutingDecision
 from leadqual.domain.schemas.review import Review
@@ -58,7 +59,7 @@ class LeadStore(Protocol):
         self, account: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Review], str | None]: ...
     def leads_with_outcomes(self) -> Iterator[Lead]: ...
-    def leads_submitted(self, since: datetime | None, until: datetime | None) -> Iterator[Lead]: ...
+    def report_rows(self, since: datetime | None, until: datetime | None) -> Iterator[ReportRow]: ...
 
 
 class SignalStore(Protocol):

@@ -40,18 +40,18 @@ class FeedbackService:
         return FeedbackExport(rows, without_input)
 
     def retrospective(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
-        return retrospective(self.leads.leads_with_outcomes(), since, until)
+        return retrospective(self.leads.report_rows(since, until), since, until)
 
     def report(
         self, policy: Policy, since: datetime | None = None, until: datetime | None = None
     ) -> dict[str, Any]:
-        """The console's reports: the retrospective and the flow, from one read of the window's leads."""
-        leads = list(self.leads.leads_submitted(since, until))
+        """The console's reports: the retrospective and the flow, from one read of the window's rows."""
+        rows = list(self.leads.report_rows(since, until))
         assignment = policy.assignment
         return {
-            "retrospective": retrospective(leads, since, until),
+            "retrospective": retrospective(rows, since, until),
             "flow": flow_report(
-                leads,
+                rows,
                 sdrs=len(assignment.sdrs) if assignment else 0,
                 reviews_per_sdr_per_day=assignment.reviews_per_sdr_per_day if assignment else 0,
                 since=since,

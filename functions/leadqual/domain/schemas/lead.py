@@ -105,10 +105,6 @@ class Lead(BaseModel):
     outcomes: list[OutcomeRecord] = []
     history: list[HistoryEntry] = []
 
-    def submitted_within(self, since: datetime | None, until: datetime | None) -> bool:
-        """Whether the lead was submitted in a report's window: `since` included, `until` not."""
-        return (since is None or self.submitted_at >= since) and (until is None or self.submitted_at < until)
-
 
 class RoutingDecision(BuiltOnFirstUse):
     """What the rules decided for one lead, with every reason; the workflow carries it."""
