@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadqual.domain.ports import ConflictError
+from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
 from leadqual.domain.schemas.review import Review
@@ -34,6 +35,11 @@ def a_lead(lead_id: str = "ld_a1", **fields: Any) -> Lead:
     }
     values.update(fields)
     return Lead(**values)
+
+
+def report_rows_of(leads: list[Lead]) -> list[ReportRow]:
+    """What the reports read of each lead: the row its adapter stores beside it."""
+    return [report_row(lead) for lead in leads]
 
 
 @dataclass

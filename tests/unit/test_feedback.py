@@ -1,14 +1,10 @@
 from datetime import UTC, datetime
 
 from leadqual.domain.feedback import retrospective
-from leadqual.domain.report_rows import ReportRow, final_outcome, report_row
+from leadqual.domain.report_rows import final_outcome
 from leadqual.domain.schemas.lead import Lead, LeadStatus, OutcomeRecord
 from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, RouteAction
-
-
-def rows(leads: list[Lead]) -> list[ReportRow]:
-    """What the reports read of each lead (the row stored beside it)."""
-    return [report_row(lead) for lead in leads]
+from tests.fakes import report_rows_of
 
 
 def _on(kind: OutcomeKind, day: int) -> OutcomeRecord:
@@ -52,7 +48,7 @@ def test_the_retrospective_says_whether_grades_convert_and_where_rules_misroute(
     leads += [_reported("D", 0.05, won, rule="nurture-rule", misrouted=True, correct_route="sdr_outreach")]
     leads += [_reported("B", 0.3, OutcomeKind.MEETING_HELD)]  # a step, not an outcome: still open
     # WHEN the retrospective is made
-    report = retrospective(rows(leads))
+    report = retrospective(report_rows_of(leads))
     # THEN conversion by grade is measured against what was predicted, and the grades rank it
     grades = {g["grade"]: g for g in report["by_grade"]}
     assert (grades["A"]["decided"], grades["A"]["won"], grades["A"]["conversion_rate"]) == (25, 15, 0.6)
@@ -64,7 +60,7 @@ def test_the_retrospective_says_whether_grades_convert_and_where_rules_misroute(
     assert nurture["misrouted"] == 1 and nurture["misroute_rate"] == 1.0
     assert report["corrections"] == {"nurture -> sdr_outreach": 1}
     # AND a window keeps only the leads submitted in it
-    assert retrospective(rows(leads), since=datetime(2026, 11, 21, tzinfo=UTC))["reported"] == 0
+    assert retrospective(report_rows_of(leads), since=datetime(2026, 11, 21, tzinfo=UTC))["reported"] == 0
 
 
 def test_grades_that_do_not_rank_conversion_are_called_out() -> None:
@@ -74,5 +70,5 @@ def test_grades_that_do_not_rank_conversion_are_called_out() -> None:
     leads += [
         _reported("B", 0.3, OutcomeKind.CLOSED_WON if i < 10 else OutcomeKind.CLOSED_LOST) for i in range(20)
     ]
-    verdict = retrospective(rows(leads))["verdict"]
+    verdict = retrospective(report_rows_of(leads))["verdict"]
     assert verdict.startswith("Grades do not rank conversion: grade A converted 25%, below grade B's 50%")

@@ -11,19 +11,13 @@ from leadqual.domain.feedback import retrospective
 from leadqual.domain.flow_report import flow_report
 from leadqual.domain.policy import load_policy
 from leadqual.domain.qualification.rules import policy_in_words
-from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, OutcomeRecord, Route, Sla
 from leadqual.domain.schemas.review import ReviewStatus, ReviewSummary
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
-from tests.fakes import a_lead
+from tests.fakes import a_lead, report_rows_of
 
 DAY = datetime(2026, 11, 20, 9, tzinfo=UTC)
-
-
-def rows(leads: list[Lead]) -> list[ReportRow]:
-    """What the reports read of each lead (the row stored beside it)."""
-    return [report_row(lead) for lead in leads]
 
 
 def _routed(
@@ -57,7 +51,9 @@ def test_the_flow_report_shows_speed_to_lead_the_review_load_and_what_sdrs_chang
         _routed("ld_before", 10, day=DAY - timedelta(days=30)),
     ]  # fmt: skip
     # WHEN the report is made for a window that leaves out the oldest, with 2 SDRs deciding 1 a day
-    report = flow_report(rows(leads), sdrs=2, reviews_per_sdr_per_day=1, since=DAY - timedelta(days=1))
+    report = flow_report(
+        report_rows_of(leads), sdrs=2, reviews_per_sdr_per_day=1, since=DAY - timedelta(days=1)
+    )
     # THEN time to route is a distribution with its median, 90th percentile and first-hour share
     ttr = report["time_to_route"]
     assert report["leads"] == 4 and ttr["count"] == 4
@@ -75,7 +71,7 @@ def test_the_flow_report_shows_speed_to_lead_the_review_load_and_what_sdrs_chang
     assert report["kept_suggestion_share"] == 0.5
     assert report["route_changes"] == {"ae_notify -> sdr_outreach": 1}
     # AND with one SDR deciding one a day, the first day is over capacity
-    assert flow_report(rows(leads), sdrs=1, reviews_per_sdr_per_day=1)["days_over_capacity"] == 1
+    assert flow_report(report_rows_of(leads), sdrs=1, reviews_per_sdr_per_day=1)["days_over_capacity"] == 1
 
 
 def _decided(index: int, probability: float, won: bool) -> Lead:
@@ -92,7 +88,7 @@ def test_deciles_give_the_calibration_curve_and_the_lift_of_the_top_over_the_mid
     # GIVEN 200 decided leads: the top-scored 20 convert 15 times, the 5th and 6th deciles 4 in 40
     leads = [_decided(i, 1 - i / 200, won=(i < 15) or (80 <= i < 84)) for i in range(200)]
     # WHEN the retrospective is made
-    report = retrospective(rows(leads))
+    report = retrospective(report_rows_of(leads))
     deciles = report["by_decile"]
     # THEN ten equal groups, highest probability first, each with what was predicted and what converted
     assert [d["decided"] for d in deciles] == [20] * 10
@@ -111,7 +107,10 @@ def test_the_charts_are_inline_svg_with_every_text_escaped() -> None:
     for lead in leads:
         lead.route = Route(action=RouteAction.NURTURE, owner="m", rule="<script>alert(1)</script>",
                            decided_by="rules", routed_at=DAY)  # fmt: skip
-    report = {"retrospective": retrospective(rows(leads)), "flow": flow_report(rows(leads), 7, 40)}
+    report = {
+        "retrospective": retrospective(report_rows_of(leads)),
+        "flow": flow_report(report_rows_of(leads), 7, 40),
+    }
     # WHEN it is drawn
     fragment = report_html(report)
     # THEN every chart is an SVG with its title, and the markup is text
