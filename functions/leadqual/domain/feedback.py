@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.flow_report import window_in_words
-from leadqual.domain.report_rows import STILL_OPEN, ReportRow, correct_route, final_outcome
+from leadqual.domain.report_rows import STILL_OPEN, ReportRow, final_outcome, report_row
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.vocabulary import OutcomeKind
 
@@ -28,18 +28,19 @@ def feedback_row(lead: Lead) -> dict[str, Any]:
     """The model's input for this lead, its outcome, and what leadqual served (never features)."""
     if lead.model_input is None:
         raise ValueError(f"lead {lead.lead_id} keeps no model input")
+    served = report_row(lead)  # what the reports read of it, the same fields the same way
     return {
         "lead_id": lead.lead_id,
         **lead.model_input,
         LABEL_COLUMN: final_outcome(lead.outcomes),
-        "misrouted": any(o.misrouted for o in lead.outcomes),
-        "correct_route": correct_route(lead.outcomes),
+        "misrouted": served.misrouted,
+        "correct_route": served.correct_route,
         "served_model_version": lead.scores.model_version if lead.scores else "",
-        "served_probability": lead.scores.conversion_probability if lead.scores else "",
-        "served_grade": lead.scores.grade if lead.scores else "",
-        "served_tier": lead.tier or "",
-        "served_route": lead.route.action.value if lead.route else "",
-        "served_rule": lead.route.rule if lead.route else "",
+        "served_probability": "" if served.probability is None else served.probability,
+        "served_grade": served.grade or "",
+        "served_tier": served.tier or "",
+        "served_route": served.route.value if served.route else "",
+        "served_rule": served.rule if served.rule is not None else "",
     }
 
 
