@@ -6,8 +6,8 @@ repeating strings, so a renamed queue cannot leave one of them behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from leadqual.domain.schemas.vocabulary import RouteAction
 
@@ -89,8 +89,7 @@ def function_name(spec_name: str) -> str:
     return f"leadqual-{spec_name}"
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
+class FunctionSpec(NamedTuple):
     """One Lambda function: its entry point and what its bundle needs."""
 
     name: str

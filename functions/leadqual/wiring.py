@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leadqual.adapters.dynamo_holds import DynamoHoldIndex
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
-from leadqual.adapters.dynamo_roster import DynamoSdrRoster
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import (
@@ -47,6 +45,7 @@ def lead_service() -> LeadService:
 
 @once_per_environment
 def signal_service() -> SignalService:
+    from leadqual.adapters.dynamo_holds import DynamoHoldIndex
     from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.signals import SignalService
 
@@ -68,6 +67,7 @@ def feedback_service() -> FeedbackService:
 
 @once_per_environment
 def outcome_service() -> OutcomeService:
+    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.services.outcomes import OutcomeService
 
     settings = current_settings()
@@ -101,6 +101,7 @@ def policy() -> Policy:
 
 @once_per_environment
 def hold_sweeper() -> HoldSweeper:
+    from leadqual.adapters.dynamo_holds import DynamoHoldIndex
     from leadqual.adapters.messaging import SqsScoringQueue
     from leadqual.services.holds import HoldSweeper
 
@@ -122,6 +123,8 @@ def routing_service() -> RoutingService:
 
 @once_per_environment
 def dispatch_service() -> DispatchService:
+    from leadqual.adapters.dynamo_holds import DynamoHoldIndex
+    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.messaging import QueueDispatcher
     from leadqual.services.dispatch import DispatchService
 

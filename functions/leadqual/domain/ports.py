@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from leadqual.domain.report_rows import ReportRow
 from leadqual.domain.schemas.account import Account
@@ -22,8 +21,7 @@ class ConflictError(Exception):
     """A conditional write lost: someone else changed the record first."""
 
 
-@dataclass(frozen=True)
-class IdempotencyClaim:
+class IdempotencyClaim(NamedTuple):
     """The outcome of claiming an Idempotency-Key: ours to answer, answered already, or in flight."""
 
     claimed: bool
@@ -117,8 +115,7 @@ class Dispatcher(Protocol):
     def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ModelOutputs:
+class ModelOutputs(NamedTuple):
     """One batch's graph outputs: calibrated probability [n] and log-odds contributions [n, features]."""
 
     probability: np.ndarray

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from leadqual.domain.ports import SignalStore
 from leadqual.domain.schemas.account import Account
@@ -11,8 +11,7 @@ from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
-@dataclass(frozen=True)
-class LeadSignals:
+class LeadSignals(NamedTuple):
     account: Account | None
     events: list[StoredEvent]
     intents: list[StoredIntent]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadqual.domain.features.model_input import serving_record
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
@@ -21,16 +21,14 @@ def _needs_scores(lead: Lead) -> bool:
     return lead.status is LeadStatus.RECEIVED or lead.scores is None
 
 
-@dataclass(frozen=True)
-class ScoringRequest:
+class ScoringRequest(NamedTuple):
     """One message of the scoring queue: a new lead, or a held one that new signals or time woke."""
 
     lead_id: str
     reevaluation: Reevaluation | None = None
 
 
-@dataclass(frozen=True)
-class ScoredLead:
+class ScoredLead(NamedTuple):
     """A lead's scores and the raw record they were computed from (kept on the lead for retraining)."""
 
     scores: Scores
@@ -41,8 +39,7 @@ class ScoredLead:
 Outcome = Scores | None | Exception
 
 
-@dataclass(frozen=True)
-class ScoredBatch:
+class ScoredBatch(NamedTuple):
     outcomes: list[Outcome]  # one per request, in order
     # Why the batch's one inference failed, when it did (its leads were then scored one by one).
     inference_error: Exception | None = None
