@@ -60,7 +60,7 @@ openapi: $(STAMP)
 	$(BIN)/leadqual openapi --out docs/openapi.json
 
 model: $(STAMP)
-	$(BIN)/leadqual train --version 2026-11-27-2
+	$(BIN)/leadqual train --version 2026-11-27-2 --promote
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions infra training tools tests bench

@@ -7,10 +7,11 @@ import pytest
 
 from leadqual_tools.cli import main
 from leadqual_tools.paths import DEFAULT_SPEC
+from leadqual_training.exports import load_rows
 from leadqual_training.retrain import retrain
 from leadqual_training.synthetic import write_training_csv
 from leadqual_training.tabular import write_rows
-from leadqual_training.train import load_rows, load_spec, train
+from leadqual_training.train import load_spec, train
 
 FAST = ("logistic_regression",)  # the gate is what is tested here, not the model family
 
@@ -31,7 +32,15 @@ def test_a_challenger_is_promoted_only_when_it_beats_the_current_model(history: 
     # GIVEN a current model trained on the first 700 leads only
     early = write_rows(load_rows(history)[:700], tmp_path / "early.csv")
     assert early == 700
-    train(tmp_path / "early.csv", DEFAULT_SPEC, models, version="champion", progress=_quiet, kinds=FAST)
+    train(
+        tmp_path / "early.csv",
+        DEFAULT_SPEC,
+        models,
+        version="champion",
+        progress=_quiet,
+        kinds=FAST,
+        promote=True,
+    )
     assert (models / "CURRENT").read_text().strip() == "champion"
 
     # WHEN a challenger is trained on the whole history

@@ -86,7 +86,7 @@ def test_a_differently_shaped_export_trains_evaluates_and_scores(
     models = tmp_path / "models"
     # WHEN the same three commands run on it
     assert main(["train", "--data", str(crm_export), "--spec", str(CRM_SPEC), "--out", str(models),
-                 "--version", "crm-1", "--no-current"]) == 0  # fmt: skip
+                 "--version", "crm-1"]) == 0  # fmt: skip
     trained = capsys.readouterr().out
     assert main(["evaluate", "--model", str(models / "crm-1"), "--data", str(crm_export),
                  "--report", str(tmp_path / "evaluation.json")]) == 0  # fmt: skip
@@ -116,6 +116,69 @@ def test_a_differently_shaped_export_trains_evaluates_and_scores(
     assert any("Pricing page visits" in s["top_positive_reasons"] for s in scored)
 
 
+def test_an_excel_export_in_semicolons_trains_and_training_never_changes_what_serves_by_itself(
+    crm_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the CRM report saved by Excel as "CSV (semicolon)", UTF-8 with a BOM
+    with crm_export.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    european = tmp_path / "lead_report.csv"
+    with european.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "CURRENT").write_text("champion\n")
+    fast = ["--candidates", "logistic_regression"]
+    # WHEN it is trained without being asked to promote
+    assert main(["train", "--data", str(european), "--spec", str(CRM_SPEC), "--out", str(models),
+                 "--version", "crm-1", *fast]) == 0  # fmt: skip
+    # THEN the file was read as it is, and the card says how, and how the split was made and why
+    out = capsys.readouterr().out
+    assert "semicolon-separated, utf-8 (with BOM)" in out
+    card = json.loads((models / "crm-1" / "model_card.json").read_text())
+    assert card["data"]["read_as"] == {"delimiter": "semicolon", "encoding": "utf-8 (with BOM)"}
+    assert card["data"]["split_reason"].startswith("time-ordered by Created Date")
+    assert "Split: time-ordered by Created Date" in (models / "crm-1" / "model_card.md").read_text()
+    # AND what serves did not change
+    assert (models / "CURRENT").read_text() == "champion\n"
+    assert "not promoted, CURRENT stays champion" in out
+    # WHEN it is asked to promote a model live leads cannot be scored with (another layout's columns)
+    assert main(["train", "--data", str(european), "--spec", str(CRM_SPEC), "--out", str(models),
+                 "--version", "crm-2", "--promote", *fast]) == 2  # fmt: skip
+    assert main(["promote", "--out", str(models), "--version", "crm-1"]) == 2
+    # THEN it is written, never promoted, and the refusal says why
+    assert (models / "crm-2" / "model.onnx").exists()
+    assert (models / "CURRENT").read_text() == "champion\n"
+    said = capsys.readouterr()
+    assert "NOT promoted: model crm-2 cannot be deployed" in said.out
+    assert "NOT READY TO DEPLOY\n  - live leads cannot be scored with it" in said.out
+    assert "cannot promote: model crm-1 cannot be deployed" in said.err
+
+
+def test_a_model_of_leadqual_own_records_is_promoted_when_asked(tmp_path: Path) -> None:
+    data = write_training_csv(tmp_path / "history.csv", load_spec(DEFAULT_SPEC), rows=3000)
+    models = tmp_path / "models"
+    result = train(data, DEFAULT_SPEC, models, version="v1", progress=_quiet,
+                   kinds=("logistic_regression",), promote=True)  # fmt: skip
+    assert result.promoted and (models / "CURRENT").read_text() == "v1\n"
+    # AND before anyone deploys it, the card says it is ready, from a back-test on the newest leads
+    verdict = result.card["readiness"]
+    assert verdict["ready"] and verdict["reasons"] == [], verdict
+    assert verdict["history"]["anchors"] == {"Salesforce Einstein": True, "Dynamics 365": True}
+    assert verdict["backtest"].startswith("back-test on the 600 newest leads")
+    assert (models / "v1" / "model_card.md").read_text().count("**Ready to deploy.**") == 1
+
+
+def test_a_random_split_is_said_to_be_one_with_what_it_costs(crm_export: Path, tmp_path: Path) -> None:
+    untimed = _spec_variant(tmp_path, {"time_column": None})
+    result = train(crm_export, untimed, tmp_path / "m", version="untimed", progress=_quiet,
+                   kinds=("logistic_regression",))  # fmt: skip
+    assert result.card["data"]["split"] == "random"
+    assert result.card["data"]["split_reason"].startswith("random (seeded): the specification names no time")
+
+
 def _spec_variant(tmp_path: Path, change: dict[str, object]) -> Path:
     spec = yaml.safe_load(CRM_SPEC.read_text())
     spec.update(change)
@@ -124,16 +187,54 @@ def _spec_variant(tmp_path: Path, change: dict[str, object]) -> Path:
     return path
 
 
-def test_a_column_filled_in_after_contact_is_named_in_a_warning(crm_export: Path, tmp_path: Path) -> None:
+def _with_post_contact_columns(export: Path, out: Path) -> Path:
+    """The export plus two columns sales fills in after the first call, as real CRMs have them:
+    tags spread over ten values (no single value gives it away) and the first call's duration."""
+    rng = np.random.default_rng(3)
+    with export.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        won = row["Lead Status"] == "Qualified"
+        telling = rng.random() < 0.85
+        tags = range(5) if won == telling else range(5, 10)
+        row["Tags"] = f"tag-{rng.choice(list(tags))}"
+        row["First Call (s)"] = f"{rng.lognormal(6.8 if won else 5.5, 1.0):.0f}"
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("column", "feature"),
+    [
+        ("Rating", {"name": "rating", "kind": "categorical"}),
+        ("Tags", {"name": "tags", "kind": "categorical"}),
+        ("First Call (s)", {"name": "first_call", "kind": "numeric", "log1p": True}),
+    ],
+    ids=["rating-decides-alone", "tags-spread-over-values", "call-duration"],
+)
+def test_a_column_filled_in_after_contact_is_named_in_a_warning(
+    crm_export: Path, tmp_path: Path, column: str, feature: dict[str, object]
+) -> None:
+    # GIVEN an export with a column sales fills in after the first contact, used as a feature
+    data = _with_post_contact_columns(crm_export, tmp_path / "with_post_contact.csv")
     spec = yaml.safe_load(CRM_SPEC.read_text())
     leaky = _spec_variant(tmp_path, {
         "exclude": [],
-        "features": [*spec["features"], {"name": "rating", "column": "Rating", "kind": "categorical",
-                                          "group": "fit", "label": "Rating"}],
+        "features": [*spec["features"], {**feature, "column": column, "group": "fit", "label": column}],
     })  # fmt: skip
-    result = train(crm_export, leaky, tmp_path / "m", version="leaky", progress=_quiet,
-                   make_current=False, kinds=("logistic_regression",))  # fmt: skip
-    assert any("'rating=" in warning for warning in result.card["warnings"])
+    # WHEN a model is trained on it
+    result = train(data, leaky, tmp_path / "m", version="leaky", progress=_quiet,
+                   kinds=("logistic_regression",))  # fmt: skip
+    # THEN the card warns, naming that column (all its one-hot parts together, or the number)
+    named = [warning for warning in result.card["warnings"] if f"column {column!r}" in warning]
+    assert named and "exclude" in named[0]
+    # AND no honest column of the export is named
+    assert all(
+        f"column {column!r}" in warning for warning in result.card["warnings"] if "column " in warning
+    ), result.card["warnings"]
 
 
 @pytest.mark.parametrize(
@@ -158,4 +259,4 @@ def test_training_refuses_exports_it_cannot_learn_from(
             data = tmp_path / "small.csv"
             data.write_text("".join(line for _, line in zip(range(rows + 1), source, strict=False)))
     with pytest.raises(TrainingDataError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        train(data, _spec_variant(tmp_path, change), tmp_path / "m", progress=_quiet, make_current=False)
+        train(data, _spec_variant(tmp_path, change), tmp_path / "m", progress=_quiet)

@@ -1,4 +1,4 @@
-"""The `leadqual` command: serve | openapi | demo | session | train | evaluate | score | feedback | retrain | report | rules."""
+"""The `leadqual` command: serve | openapi | demo | session | train | promote | evaluate | score | feedback | retrain | report | rules."""
 
 from __future__ import annotations
 
@@ -141,16 +141,29 @@ def _train(args: argparse.Namespace) -> int:
             data = DEFAULT_DATA
             print(f"generating {args.rows} synthetic leads (seed {args.seed}) into {data}")
             write_training_csv(data, load_spec(args.spec), rows=args.rows, seed=args.seed)
-        train(
+        result = train(
             data,
             args.spec,
             args.out,
             version=args.version,
-            make_current=not args.no_current,
+            promote=args.promote,
             kinds=tuple(args.candidates),
         )
+        if args.promote and not result.promoted:
+            refused.append(result.version)
 
-    return _training_command("train", work)
+    refused: list[str] = []
+    code = _training_command("train", work)
+    return 2 if refused else code
+
+
+def _promote(args: argparse.Namespace) -> int:
+    def work() -> None:
+        from leadqual_training.train import promote_model
+
+        promote_model(args.out, args.version)
+
+    return _training_command("promote", work)
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -404,9 +417,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--version", help="model version (default: today's date and a counter)")
     train.add_argument("--rows", type=int, default=20_000)
     train.add_argument("--seed", type=int, default=7)
-    train.add_argument("--no-current", action="store_true", help="do not make this the deployed model")
+    train.add_argument(
+        "--promote",
+        action="store_true",
+        help="make the new model the one that serves (CURRENT), if it can be deployed; else CURRENT stays",
+    )
     _candidates_argument(train)
     train.set_defaults(run=_train)
+
+    promote = commands.add_parser(
+        "promote",
+        help="make a trained model the one that serves (CURRENT), if live leads can be scored with it",
+    )
+    promote.add_argument("--version", required=True)
+    promote.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS)
+    promote.set_defaults(run=_promote)
 
     evaluate = commands.add_parser(
         "evaluate", help="the model card's metrics, and conversion by grade, on any labelled export"

@@ -18,8 +18,9 @@ import numpy as np
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.schemas.scores import Reason, Scores
 from leadqual.domain.scoring import Scorer
+from leadqual_training.exports import load_rows
 from leadqual_training.metrics import evaluate, render_lift
-from leadqual_training.train import Progress, check_export, fingerprint, load_rows
+from leadqual_training.train import Progress, check_export, fingerprint
 
 CHUNK = 1000
 GRADES = ("A", "B", "C", "D")

@@ -28,9 +28,10 @@ from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.features.model_input import unservable_columns
 from leadqual.domain.scoring import Scorer
 from leadqual_training.backtest import in_chunks
+from leadqual_training.exports import load_rows
 from leadqual_training.metrics import evaluate
 from leadqual_training.tabular import write_rows
-from leadqual_training.train import KINDS, Progress, fingerprint, load_rows, train
+from leadqual_training.train import KINDS, Progress, fingerprint, train
 
 DEFAULT_MIN_GAIN = 0.002
 BRIER_TOLERANCE = 0.001
@@ -97,9 +98,7 @@ def retrain(
         combined = Path(work) / "retraining_rows.csv"
         count = write_rows((row for path in data for row in load_rows(path)), combined)
         progress(f"retraining on {count} rows from {len(data)} file(s); current model: {champion or 'none'}")
-        result = train(
-            combined, spec_path, out_root, version=version, progress=progress, make_current=False, kinds=kinds
-        )
+        result = train(combined, spec_path, out_root, version=version, progress=progress, kinds=kinds)
     holdout, labels = result.holdout_rows, result.holdout_labels
     challenger = OnnxModel(result.directory)
     challenger_metrics = evaluate(labels, holdout_probability(challenger, holdout))

@@ -7,13 +7,12 @@ slice, and measured on the holdout, so the card's figures are what a rep would h
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from leadqual.domain.features.matrix import FeatureMatrix
 from leadqual.domain.features.model_input import unservable_columns
-from leadqual.domain.features.spec import FeatureSpec
+from leadqual.domain.features.spec import FeatureDef, FeatureSpec
+from leadqual.domain.features.values import is_missing
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
 from leadqual_training.candidates import (
     SEED,
@@ -37,12 +37,14 @@ from leadqual_training.candidates import (
     Candidate,
     LogisticCandidate,
 )
+from leadqual_training.exports import DELIMITERS, Export, read_export
+from leadqual_training.leaks import SourceColumn, alone_warnings, importance_warnings
 from leadqual_training.metrics import evaluate, render_lift
 from leadqual_training.onnx_export import INPUT, OUTPUT_CONTRIBUTIONS, OUTPUT_PROBABILITY, GraphInfo
+from leadqual_training.readiness import History, history_lines, readiness
 
 MIN_ROWS = 500
 MIN_POSITIVES = 50
-LEAK_AUC = 0.95
 PARITY_TOLERANCE = 1e-5
 HOLDOUT_FRACTION = 0.2
 CALIBRATION_FRACTION = 0.15
@@ -69,15 +71,11 @@ class TrainingResult:
     # The most recent rows, never trained or calibrated on: where a champion is compared with it.
     holdout_rows: list[dict[str, Any]]
     holdout_labels: np.ndarray
+    promoted: bool = False
 
 
 def load_spec(path: Path) -> FeatureSpec:
     return FeatureSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
 
 
 def fingerprint(path: Path) -> str:
@@ -90,6 +88,7 @@ def check_export(
     progress: Progress = print,
     min_rows: int = MIN_ROWS,
     min_positives: int = MIN_POSITIVES,
+    read_as: str = "",
 ) -> LabelledRows:
     """The decided rows and their 0/1 labels, or a TrainingDataError that says what is wrong."""
     if not rows:
@@ -98,7 +97,9 @@ def check_export(
     needed = [*spec.required_columns(), spec.label.column, *([spec.time_column] if spec.time_column else [])]
     missing = sorted(set(needed) - header)
     if missing:
-        raise TrainingDataError(f"columns missing from the export: {missing} (it has: {sorted(header)})")
+        raise TrainingDataError(
+            f"columns missing from the export: {missing} (it has: {sorted(header)}{read_as})"
+        )
     decided = [r for r in rows if spec.label.is_decided(r[spec.label.column])]
     if len(decided) < len(rows):
         progress(f"left out {len(rows) - len(decided)} rows whose {spec.label.column!r} is not decided yet")
@@ -123,21 +124,6 @@ def _time_key(value: Any) -> float:
         return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return math.inf
-
-
-def _leak_warnings(x: np.ndarray, y: np.ndarray, columns: list[str]) -> list[str]:
-    warnings = []
-    for index, column in enumerate(columns):
-        values = x[:, index]
-        if np.ptp(values) == 0:
-            continue
-        auc = roc_auc_score(y, values)
-        if max(auc, 1 - auc) > LEAK_AUC:
-            warnings.append(
-                f"column {column!r} alone gives ROC AUC {max(auc, 1 - auc):.3f}: it may be filled in after "
-                "first contact; add its source column to `exclude` if so"
-            )
-    return warnings
 
 
 def cross_validate(
@@ -251,6 +237,12 @@ class OrderedData:
     rows: list[dict[str, Any]]
     labels: np.ndarray
     split: Split
+    # How the file was read (separator, encoding), how the split was made and why, and how many
+    # rows leave each number empty: the card says all three.
+    source: dict[str, str] = field(default_factory=dict)
+    split_reason: str = ""
+    missing_numbers: dict[str, int] = field(default_factory=dict)
+    history: History | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +256,8 @@ class Selection:
     cv: dict[str, dict[str, float]]
     chosen_kind: str
     warnings: list[str]
+    leaks: list[str]  # of the warnings, those naming a column that may leak the outcome
+    unservable: list[str]  # columns live leads' records do not have (the model cannot be deployed)
 
 
 @dataclass(frozen=True)
@@ -278,19 +272,55 @@ class Fitted:
 
 def read_data(data: Path, spec: FeatureSpec, step: Progress) -> OrderedData:
     """Step 1, data: read and check the export, put it in time order, cut it."""
-    step(f"reading {data}")
-    labelled = check_export(load_rows(data), spec, step)
+    export = read_export(data)
+    step(f"reading {data} ({_read_as(export)})")
+    for note in export.notes:
+        step(f"NOTE: {note}")
+    labelled = check_export(export.rows, spec, step, read_as=f"; read as {_read_as(export)}")
     step(
         f"{len(labelled.rows)} rows, {int(labelled.labels.sum())} conversions ({labelled.labels.mean():.1%})"
     )
     time_column = spec.time_column
-    order = (
-        sorted(range(len(labelled.rows)), key=lambda i: _time_key(labelled.rows[i][time_column]))
-        if time_column
-        else list(np.random.default_rng(SEED).permutation(len(labelled.rows)))
-    )
+    if time_column:
+        order = sorted(range(len(labelled.rows)), key=lambda i: _time_key(labelled.rows[i][time_column]))
+        reason = (
+            f"time-ordered by {time_column}: the holdout is the newest {HOLDOUT_FRACTION:.0%} of leads, "
+            "as a deployed model only ever meets leads newer than its history"
+        )
+    else:
+        order = list(np.random.default_rng(SEED).permutation(len(labelled.rows)))
+        reason = (
+            f"random (seeded): the specification names no time column, so the holdout is a random "
+            f"{HOLDOUT_FRACTION:.0%}, not the newest leads; if lead sources or products changed over "
+            "time, these figures are more hopeful than what live leads will show"
+        )
     rows = [labelled.rows[i] for i in order]
-    return OrderedData(rows, labelled.labels[order], Split.of(len(rows)))
+    history = History(
+        len(rows),
+        int(labelled.labels.sum()),
+        str(rows[0][time_column]) if time_column else None,
+        str(rows[-1][time_column]) if time_column else None,
+    )
+    for line in history_lines(history):
+        step(line)
+    missing = _missing_numbers(rows, spec)
+    for column, count in missing.items():
+        step(f"{column}: {count} of {len(rows)} rows leave this number empty")
+    return OrderedData(
+        rows, labelled.labels[order], Split.of(len(rows)), export.format, reason, missing, history
+    )
+
+
+def _read_as(export: Export) -> str:
+    return f"{DELIMITERS[export.delimiter]}-separated, {export.encoding}"
+
+
+def _missing_numbers(rows: list[dict[str, Any]], spec: FeatureSpec) -> dict[str, int]:
+    """Rows leaving each numeric column empty: the card counts them, because the model reads an
+    empty number as 0 and a team should know how often that stands in for "unknown"."""
+    numeric = sorted({f.column for f in spec.features if f.kind == "numeric"})
+    counts = {column: sum(1 for row in rows if is_missing(row.get(column))) for column in numeric}
+    return {column: count for column, count in counts.items() if count}
 
 
 def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], step: Progress) -> Selection:
@@ -300,7 +330,8 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
     columns = fitted.output_columns()
     step(f"{len(fitted.features)} features -> {len(columns)} model columns")
     x = FeatureMatrix(fitted).build(rows)
-    warnings = _leak_warnings(x[: split.holdout_start], y[: split.holdout_start], columns)
+    leaks = alone_warnings(x[: split.holdout_start], y[: split.holdout_start], _sources(fitted))
+    warnings = list(leaks)
     unservable = unservable_columns(fitted)
     if unservable:
         warnings.append(
@@ -322,7 +353,26 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
         )
     chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
     step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
-    return Selection(fitted, x, candidates, best_params, cv, chosen_kind, warnings)
+    return Selection(fitted, x, candidates, best_params, cv, chosen_kind, warnings, leaks, unservable)
+
+
+def _importance_warnings(fitted: Fitted, features: list[FeatureDef], split: Split) -> list[str]:
+    return importance_warnings(_importance(fitted, features, split), {f.name: f.column for f in features})
+
+
+def _sources(fitted: FeatureSpec) -> list[SourceColumn]:
+    sources, start = [], 0
+    for feature in fitted.features:
+        width = len(feature.output_columns())
+        sources.append(SourceColumn(feature.name, feature.column, slice(start, start + width)))
+        start += width
+    return sources
+
+
+def _importance(fitted: Fitted, features: list[FeatureDef], split: Split) -> dict[str, float]:
+    """Mean |contribution| to the log-odds of each feature, over the rows before the holdout."""
+    mean = np.abs(fitted.chosen.contributions[: split.holdout_start]).mean(axis=0)
+    return {feature.name: float(value) for feature, value in zip(features, mean, strict=True)}
 
 
 def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, step: Progress) -> Fitted:
@@ -388,7 +438,7 @@ def model_card(
     chosen, baseline, metrics = fitted.chosen, fitted.baseline, fitted.metrics
     features = selection.fitted.features
     before_holdout = slice(None, split.holdout_start)
-    importance = np.abs(chosen.contributions[before_holdout]).mean(axis=0)
+    importance = _importance(fitted, features, split)
     return {
         "model_version": version,
         "trained_at": datetime.now().isoformat(timespec="seconds"),
@@ -401,6 +451,9 @@ def model_card(
             "calibration_rows": split.holdout_start - split.calibration_start,
             "holdout_rows": len(rows) - split.holdout_start,
             "split": f"by {spec.time_column}" if spec.time_column else "random",
+            "split_reason": data.split_reason,
+            "read_as": data.source,
+            "missing_numbers": data.missing_numbers,
             "excluded_columns": spec.exclude,
         },  # fmt: skip
         "model": {
@@ -421,11 +474,11 @@ def model_card(
         "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
         "grades": profile.grades.model_dump(),
         "onnx_parity_max_abs_diff": chosen.parity,
-        "warnings": selection.warnings,
+        "warnings": [*selection.warnings, *_importance_warnings(fitted, features, split)],
         "feature_importance": sorted(
             (
-                {"feature": f.name, "mean_abs_contribution": round(float(v), 4)}
-                for f, v in zip(features, importance, strict=True)
+                {"feature": name, "mean_abs_contribution": round(value, 4)}
+                for name, value in importance.items()
             ),
             key=lambda item: -item["mean_abs_contribution"],
         ),  # fmt: skip
@@ -456,9 +509,11 @@ def train(
     out_root: Path,
     version: str | None = None,
     progress: Progress = print,
-    make_current: bool = True,
+    promote: bool = False,
     kinds: tuple[str, ...] = KINDS,
 ) -> TrainingResult:
+    """Trains and writes a new model version. What serves (`CURRENT`) changes only when `promote`
+    is asked for, and never to a model that cannot be deployed."""
     started = time.perf_counter()
 
     def step(message: str) -> None:
@@ -471,14 +526,83 @@ def train(
     fitted = fit_and_calibrate(ordered, selection, version, step)
     profile = scoring_profile(selection.fitted, fitted.chosen, ordered.split, version)
     card = model_card(data, spec, ordered, selection, fitted, profile, version)
+    model_warnings = card["warnings"][len(selection.warnings) :]
+    for warning in model_warnings:
+        step(f"WARNING: {warning}")
+    assert ordered.history is not None
+    card["readiness"] = readiness(
+        ordered.history, bool(spec.time_column), card["holdout"], [*selection.leaks, *model_warnings],
+        selection.unservable,
+    )  # fmt: skip
+    step(card["readiness"]["backtest"])
+    step(card["readiness"]["verdict"].upper() + "".join(f"\n  - {r}" for r in card["readiness"]["reasons"]))
     step(card["comparison"])
     directory = out_root / version
     write_artifacts(directory, fitted.chosen, selection.fitted, profile, card)
-    if make_current:
-        (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
     step(f"model {version} written to {directory}")
+    promoted = False
+    if promote:
+        try:
+            promote_model(out_root, version, step)
+            promoted = True
+        except NotDeployable as refusal:
+            step(f"NOT promoted: {refusal}")
+    else:
+        step(f"not promoted, {_serving(out_root)} (`leadqual promote --version {version}` would serve it)")
     holdout = ordered.split.holdout_start
-    return TrainingResult(version, directory, card, ordered.rows[holdout:], ordered.labels[holdout:])
+    return TrainingResult(
+        version, directory, card, ordered.rows[holdout:], ordered.labels[holdout:], promoted
+    )
+
+
+class NotDeployable(TrainingDataError):
+    """A model that live leads cannot be scored with (or that is not there) is never made current."""
+
+
+def _serving(out_root: Path) -> str:
+    current = out_root / "CURRENT"
+    if not current.exists():
+        return "no model serves yet (no CURRENT)"
+    return f"CURRENT stays {current.read_text(encoding='utf-8').strip()}"
+
+
+def promote_model(out_root: Path, version: str, progress: Progress = print) -> None:
+    """Makes `version` the model that serves (`CURRENT`), if live leads can be scored with it."""
+    directory = out_root / version
+    if not (directory / "model.onnx").exists():
+        raise NotDeployable(f"no model {version!r} in {out_root}")
+    fitted = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
+    unservable = unservable_columns(fitted)
+    if unservable:
+        raise NotDeployable(
+            f"model {version} cannot be deployed: columns {unservable} are not in the records leadqual "
+            f"builds for live leads (it can back-test exports of its layout); {_serving(out_root)}"
+        )
+    (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
+    progress(f"promoted: CURRENT is now {version}")
+
+
+def _readiness_in_words(verdict: dict[str, Any] | None) -> list[str]:
+    if verdict is None:
+        return []
+
+    def sentence(text: str) -> str:  # str.capitalize would lower "ROC AUC"
+        return text[:1].upper() + text[1:]
+
+    lines = [f"**{sentence(verdict['verdict'])}.** {sentence(verdict['backtest'])}."]
+    lines += [f"- {reason}" for reason in verdict["reasons"]]
+    return [*lines, ""]
+
+
+def _read_in_words(data: dict[str, Any]) -> list[str]:
+    lines = []
+    if data.get("read_as"):
+        lines.append(f"Read as {data['read_as']['delimiter']}-separated, {data['read_as']['encoding']}.")
+    missing = data.get("missing_numbers") or {}
+    if missing:
+        counts = ", ".join(f"{column} {count}" for column, count in missing.items())
+        lines.append(f"Rows leaving a number empty (the model reads an empty number as 0): {counts}.")
+    return lines
 
 
 def render_card(card: dict[str, Any]) -> str:
@@ -492,11 +616,14 @@ def render_card(card: dict[str, Any]) -> str:
     lines = [
         f"# Model card: {card['model_version']}",
         "",
+        *_readiness_in_words(card.get("readiness")),
         f"Trained {card['trained_at']} on `{card['data']['file']}` (sha256 `{card['data']['sha256'][:16]}...`): "
         f"{card['data']['rows']} leads, {card['data']['positives']} conversions, split {card['data']['split']} "
         f"({card['data']['training_rows']} training, {card['data']['calibration_rows']} calibration, "
         f"{card['data']['holdout_rows']} holdout).",
         f"Excluded as post-contact columns: {', '.join(card['data']['excluded_columns']) or 'none'}.",
+        f"Split: {card['data']['split_reason']}.",
+        *_read_in_words(card["data"]),
         "",
         f"Model: **{model['kind']}** ({params}), Platt-calibrated, {model['features']} features "
         f"({model['columns']} columns). ONNX parity with the native model: {card['onnx_parity_max_abs_diff']:.1e}.",
@@ -511,7 +638,9 @@ def render_card(card: dict[str, Any]) -> str:
             for setting, auc in grid.items()
         ],
         "",
-        "## Holdout (most recent leads)",
+        "## Holdout (the newest leads)"
+        if card["data"]["split"] != "random"
+        else "## Holdout (a random part)",
         "",
         f"| metric | {model['kind']} | baseline: {card['baseline']['kind']} |",
         "|---|---|---|",
