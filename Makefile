@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Debian's Chromium for the console's browser tests (tests/e2e/test_console.py drives it headless).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: browser screenshots venv demo test lint typecheck unit integration e2e infra synth model openapi bench loadtest serve clean
+.PHONY: browser screenshots venv demo test lint typecheck unit integration e2e infra synth model openapi bench bench-model loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/scoring_compute.py
 	CHROMIUM=$(CHROMIUM) $(BIN)/python bench/console.py
+
+# leadqual's model beside LightGBM (defaults and tuned) and its own baseline and reference, on the
+# bundled history and on outbound calls with other shapes; LightGBM is installed for this only.
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench-model: $(VENV)/.bench-installed
+	$(BIN)/python bench/model.py
 
 # 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
 loadtest: $(STAMP)

@@ -59,7 +59,7 @@ def test_training_on_the_bundled_data_reproduces_the_shipped_model(tmp_path: Pat
             name,
         )
     shipped_card = json.loads((shipped_dir / "model_card.json").read_text())
-    for section in ("holdout", "baseline", "model"):
+    for section in ("holdout", "baseline", "model", "reference"):
         _close(result.card[section], shipped_card[section], f"card.{section}", tolerance=1e-4)
     # AND both models give every lead the same probability and the same per-term contributions,
     # compared by value, not by bytes: another CPU may round the last bit of a split differently
@@ -76,6 +76,10 @@ def test_training_on_the_bundled_data_reproduces_the_shipped_model(tmp_path: Pat
     assert card["model"]["kind"] in card["model"]["cv_roc_auc"]
     assert "baseline" in card["comparison"]
     assert card["onnx_parity_max_abs_diff"] <= 1e-5
+    # AND beside it, the unconstrained trees on the same holdout: the price of exact reasons
+    assert card["reference"]["kind"] == "unconstrained_gbm"
+    assert set(card["reference"]["price_of_exact_reasons"]) == {"roc_auc", "brier"}
+    assert "The price of exact reasons" in (result.directory / "model_card.md").read_text()
     assert "lead_quality" in card["data"]["excluded_columns"]
 
 

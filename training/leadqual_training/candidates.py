@@ -104,6 +104,18 @@ class FittedAdditiveTrees:
         return additive_trees_graph(info, trees, calibration.slope, intercept)
 
 
+# The price of exact reasons, shown on every card: the same boosted trees with no constraint (any
+# column may meet any other in a tree), at scikit-learn's defaults. Never exported: its log-odds
+# are not a sum of per-feature terms, so its reasons could only be approximations.
+REFERENCE_KIND = "unconstrained_gbm"
+REFERENCE_PARAMS: dict[str, Any] = {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31}
+
+
+def fit_reference(x: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+    model = HistGradientBoostingClassifier(**REFERENCE_PARAMS, early_stopping=False, random_state=SEED)
+    return model.fit(x, y)
+
+
 @dataclass
 class AdditiveBoostingCandidate:
     owners: list[int]  # feature index of each column: the interaction groups

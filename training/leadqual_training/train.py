@@ -31,11 +31,14 @@ from leadqual.domain.features.spec import FeatureDef, FeatureSpec
 from leadqual.domain.features.values import is_missing
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
 from leadqual_training.candidates import (
+    REFERENCE_KIND,
+    REFERENCE_PARAMS,
     SEED,
     AdditiveBoostingCandidate,
     Calibration,
     Candidate,
     LogisticCandidate,
+    fit_reference,
 )
 from leadqual_training.exports import DELIMITERS, Export, read_export
 from leadqual_training.leaks import SourceColumn, alone_warnings, importance_warnings
@@ -268,6 +271,7 @@ class Fitted:
     metrics: dict[str, dict[str, Any]]
     chosen: TrainedCandidate
     baseline: TrainedCandidate
+    reference: dict[str, Any]  # the unconstrained trees' holdout figures (`candidates.fit_reference`)
 
 
 def read_data(data: Path, spec: FeatureSpec, step: Progress) -> OrderedData:
@@ -396,7 +400,24 @@ def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, ste
             f"ONNX parity {result.parity:.1e}"
         )
     chosen = trained[selection.chosen_kind]
-    return Fitted(trained, metrics, chosen, trained.get(LogisticCandidate.kind, chosen))
+    reference = reference_metrics(selection.x, data.labels, data.split)
+    step(f"{REFERENCE_KIND} (reference, never served): holdout ROC AUC {reference['roc_auc']:.4f}")
+    return Fitted(trained, metrics, chosen, trained.get(LogisticCandidate.kind, chosen), reference)
+
+
+def reference_metrics(x: np.ndarray, y: np.ndarray, split: Split) -> dict[str, Any]:
+    """The unconstrained trees, fitted and Platt-calibrated on the same slices as the candidates,
+    measured on the same holdout."""
+    training, calibration = (
+        slice(None, split.calibration_start),
+        slice(split.calibration_start, split.holdout_start),
+    )
+    model = fit_reference(x[training], y[training])
+    calibrator = LogisticRegression(C=1e6, max_iter=2000)
+    calibrator.fit(model.decision_function(x[calibration]).reshape(-1, 1), y[calibration])
+    holdout = slice(split.holdout_start, None)
+    probability = calibrator.predict_proba(model.decision_function(x[holdout]).reshape(-1, 1))[:, 1]
+    return evaluate(y[holdout], probability)
 
 
 def scoring_profile(
@@ -470,6 +491,15 @@ def model_card(
         },  # fmt: skip
         "holdout": metrics[chosen.kind],
         "baseline": {"kind": baseline.kind, "params": baseline.params, "holdout": metrics[baseline.kind]},
+        "reference": {
+            "kind": REFERENCE_KIND,
+            "params": REFERENCE_PARAMS,
+            "holdout": fitted.reference,
+            "price_of_exact_reasons": {
+                "roc_auc": round(fitted.reference["roc_auc"] - metrics[chosen.kind]["roc_auc"], 4),
+                "brier": round(metrics[chosen.kind]["brier"] - fitted.reference["brier"], 4),
+            },
+        },  # fmt: skip
         "comparison": _comparison(chosen, baseline, selection.cv, metrics),
         "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
         "grades": profile.grades.model_dump(),
@@ -582,6 +612,18 @@ def promote_model(out_root: Path, version: str, progress: Progress = print) -> N
     progress(f"promoted: CURRENT is now {version}")
 
 
+def _price_in_words(reference: dict[str, Any] | None) -> list[str]:
+    if not reference:
+        return []
+    price = reference["price_of_exact_reasons"]
+    return [
+        f"The price of exact reasons: the same boosted trees with no constraint ({reference['kind']}, "
+        f"never served, as its reasons could only be approximated) score ROC AUC {price['roc_auc']:+.4f} "
+        f"and Brier {-price['brier']:+.4f} against the served model on this holdout.",
+        "",
+    ]
+
+
 def _readiness_in_words(verdict: dict[str, Any] | None) -> list[str]:
     if verdict is None:
         return []
@@ -607,11 +649,16 @@ def _read_in_words(data: dict[str, Any]) -> list[str]:
 
 def render_card(card: dict[str, Any]) -> str:
     chosen, baseline = card["holdout"], card["baseline"]["holdout"]
+    # Cards written before the reference existed have none (the shipped one has it).
+    reference = card.get("reference", {}).get("holdout")
     model = card["model"]
     params = ", ".join(f"{k}={v}" for k, v in model["params"].items())
 
     def row(name: str, key: str) -> str:
-        return f"| {name} | {chosen[key]} | {baseline[key]} |"
+        return f"| {name} | {chosen[key]} | {baseline[key]} |" + (f" {reference[key]} |" if reference else "")
+
+    def top_lift(figures: dict[str, Any]) -> str:
+        return str(figures["lift_by_decile"][0]["lift"])
 
     lines = [
         f"# Model card: {card['model_version']}",
@@ -642,14 +689,17 @@ def render_card(card: dict[str, Any]) -> str:
         if card["data"]["split"] != "random"
         else "## Holdout (a random part)",
         "",
-        f"| metric | {model['kind']} | baseline: {card['baseline']['kind']} |",
-        "|---|---|---|",
+        f"| metric | {model['kind']} | baseline: {card['baseline']['kind']} |"
+        + (f" reference: {card['reference']['kind']} (never served) |" if reference else ""),
+        "|---|---|---|" + ("---|" if reference else ""),
         row("ROC AUC", "roc_auc"),
         row("PR AUC", "pr_auc"),
         row("Brier", "brier"),
         row("Calibration error (ECE)", "calibration_error"),
-        f"| Top-decile lift | {chosen['lift_by_decile'][0]['lift']} | {baseline['lift_by_decile'][0]['lift']} |",
+        f"| Top-decile lift | {top_lift(chosen)} | {top_lift(baseline)} |"
+        + (f" {top_lift(reference)} |" if reference else ""),
         "",
+        *_price_in_words(card.get("reference")),
         f"Base rate on the holdout: {chosen['positives'] / chosen['rows']:.3f}.",
         "",
         *render_lift(chosen),
