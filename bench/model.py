@@ -5,6 +5,8 @@ terms, `bench/outbound_calls.py`), `leadqual train` runs as a team would run it;
 same feature matrix and the same newest-20 % holdout:
 - LightGBM at its defaults, and tuned over a small grid by 5-fold cross-validation, each fitted on
   every row before the holdout (a benchmark-only dependency, never shipped: `pip install '.[bench]'`);
+- interpret's explainable boosting machine with 10 pair terms at its defaults, on the same
+  columns (the library leadqual's own pair terms were weighed against; also bench-only);
 - the logistic-regression baseline and the unconstrained reference, as leadqual's card has them.
 It prints ROC AUC, Brier, ECE and the top decile's conversion, and the target: leadqual's ROC AUC at
 least tuned LightGBM's minus 0.002, its Brier at most tuned LightGBM's plus 0.001. Never part of
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from interpret.glassbox import ExplainableBoostingClassifier
 from lightgbm import LGBMClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -83,6 +86,9 @@ def compare(name: str, data: Path, spec_path: Path, work: Path) -> list[tuple[st
     defaults = _probability(_lightgbm({}).fit(x[before], y[before]), x[holdout])
     params, cv_auc = tuned_lightgbm(x[before], y[before])
     tuned = _probability(_lightgbm(params).fit(x[before], y[before]), x[holdout])
+    ebm = ExplainableBoostingClassifier(interactions=10, random_state=SEED, n_jobs=2).fit(
+        x[before], y[before]
+    )
     print(
         f"\n{name}: {len(ordered.rows)} rows, {int(y.sum())} conversions; holdout {len(y[holdout])} newest; "
         f"leadqual chose {card['model']['kind']} ({trained_in:.0f} s to train); LightGBM tuned: "
@@ -92,6 +98,10 @@ def compare(name: str, data: Path, spec_path: Path, work: Path) -> list[tuple[st
         (f"leadqual: {card['model']['kind']} (served)", card["holdout"]),
         (f"leadqual's baseline: {card['baseline']['kind']}", card["baseline"]["holdout"]),
         (f"leadqual's reference: {card['reference']['kind']}", card["reference"]["holdout"]),
+        (
+            "interpret EBM, 10 pairs, defaults",
+            evaluate(y[holdout], np.asarray(ebm.predict_proba(x[holdout]))[:, 1]),
+        ),
         ("LightGBM, defaults", evaluate(y[holdout], defaults)),
         ("LightGBM, tuned by 5-fold CV", evaluate(y[holdout], tuned)),
     ]

@@ -65,7 +65,7 @@ def _logit(rng: random.Random, row: dict[str, Any]) -> float:
 
 def write_outbound_calls(path: Path, rows: int = 30_000, seed: int = 13) -> Path:
     rng = random.Random(seed)
-    start = datetime(2025, 5, 1, tzinfo=UTC)
+    start = datetime(2024, 11, 1, tzinfo=UTC)
     jobs, weights = list(JOBS), list(JOBS.values())
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:

@@ -1,9 +1,10 @@
 """Reasons must say what the model did.
 
-The shipped model is additive in its features, so two things must hold for every lead: the
-contributions the graph returns add up (with the base log-odds) to the very logit behind its
-probability, and changing one input moves that feature's contribution and nothing else, by exactly
-the change in the logit. Measured here on the shipped ONNX graph, not on the training code.
+The shipped model is a sum of terms (each feature, and each pair of features it was given), so two
+things must hold for every lead: the contributions the graph returns add up (with the base
+log-odds) to the very logit behind its probability, and changing one input moves only the terms it
+is part of, by exactly the change in the logit. Measured here on the shipped ONNX graph, not on the
+training code; `tests/integration/test_pair_terms.py` proves the same of a model with pairs.
 """
 
 import math
@@ -65,9 +66,9 @@ COLD = serving_record(
 )
 
 
-def test_the_shipped_model_returns_one_contribution_per_feature() -> None:
+def test_the_shipped_model_returns_one_contribution_per_term() -> None:
     output = _predict(ENGAGED)
-    assert output.contributions.shape == (1, len(MODEL.spec.features))
+    assert output.contributions.shape == (1, len(MODEL.spec.terms()))
 
 
 @pytest.mark.parametrize("record", [ENGAGED, COLD], ids=["engaged", "cold"])
@@ -86,11 +87,13 @@ def test_changing_one_input_moves_only_its_own_contribution_by_the_logit_change(
     output = _predict(ENGAGED, swapped)
     (before, after), (p_before, p_after) = output.contributions.tolist(), output.probability.tolist()
     index = MODEL.spec.features.index(definition)
+    terms = MODEL.spec.terms()
+    own = [t for t, term in enumerate(terms) if index in term.features]
     for other, (b, a) in enumerate(zip(before, after, strict=True)):
-        if other != index:
-            assert math.isclose(a, b, abs_tol=1e-6), f"{feature} moved {MODEL.spec.features[other].name}"
+        if other not in own:
+            assert math.isclose(a, b, abs_tol=1e-6), f"{feature} moved {terms[other].name}"
     measured = _logit(p_after) - _logit(p_before)
-    reported = after[index] - before[index]
+    reported = sum(after[t] - before[t] for t in own)
     assert math.isclose(measured, reported, abs_tol=1e-6)
 
 
@@ -101,12 +104,12 @@ def test_reasons_name_the_strongest_factors_with_their_true_share() -> None:
     assert scores.grade == "D"
     negative = {r.feature: r for r in scores.top_negative}
     assert negative["form"].text == "Form submitted: newsletter"
-    index = [f.name for f in MODEL.spec.features].index("form")
+    index = [t.name for t in MODEL.spec.terms()].index("form")
     assert math.isclose(negative["form"].contribution, contributions[index], abs_tol=1e-4)
     # Every reason shown is at least as strong as every factor on its side that is not shown.
     shown = {r.feature for r in scores.top_negative}
     weakest_shown = max(r.contribution for r in scores.top_negative)
-    hidden = [c for f, c in zip(MODEL.spec.features, contributions, strict=True) if f.name not in shown]
+    hidden = [c for t, c in zip(MODEL.spec.terms(), contributions, strict=True) if t.name not in shown]
     assert all(c >= weakest_shown for c in hidden if c < 0)
 
 

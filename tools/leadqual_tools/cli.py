@@ -351,8 +351,8 @@ def _candidates_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--candidates",
         nargs="+",
-        choices=["logistic_regression", "additive_gbm"],
-        default=["logistic_regression", "additive_gbm"],
+        choices=["logistic_regression", "additive_gbm", "additive_gbm_pairs"],
+        default=["logistic_regression", "additive_gbm", "additive_gbm_pairs"],
         help="model families to cross-validate (the logistic regression is the baseline)",
     )
 

@@ -39,7 +39,7 @@ class SourceColumn:
     positions: slice
 
 
-def _value_keys(block: np.ndarray) -> np.ndarray:
+def value_keys(block: np.ndarray) -> np.ndarray:
     """Each row's value as a small integer: its one-hot pattern, or its number's quantile bin."""
     if block.shape[1] == 1 and len(np.unique(block[:, 0])) > NUMBER_BINS:
         edges = np.unique(np.quantile(block[:, 0], np.linspace(0, 1, NUMBER_BINS + 1)[1:-1]))
@@ -50,7 +50,7 @@ def _value_keys(block: np.ndarray) -> np.ndarray:
 def alone_auc(block: np.ndarray, y: np.ndarray) -> float:
     """Cross-validated ROC AUC of the column alone: each row scored with the smoothed conversion
     rate of its value (one-hot pattern or number bin) in the other folds."""
-    keys = _value_keys(block)
+    keys = value_keys(block)
     if len(np.unique(keys)) < 2:
         return 0.5
     scores = np.empty(len(y), dtype=np.float64)

@@ -27,9 +27,9 @@ from sklearn.model_selection import StratifiedKFold
 
 from leadqual.domain.features.matrix import FeatureMatrix
 from leadqual.domain.features.model_input import unservable_columns
-from leadqual.domain.features.spec import FeatureDef, FeatureSpec
+from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.features.values import is_missing
-from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile
+from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile, group_membership
 from leadqual_training.candidates import (
     REFERENCE_KIND,
     REFERENCE_PARAMS,
@@ -44,6 +44,7 @@ from leadqual_training.exports import DELIMITERS, Export, read_export
 from leadqual_training.leaks import SourceColumn, alone_warnings, importance_warnings
 from leadqual_training.metrics import evaluate, render_lift
 from leadqual_training.onnx_export import INPUT, OUTPUT_CONTRIBUTIONS, OUTPUT_PROBABILITY, GraphInfo
+from leadqual_training.pairs import rank_pairs, top_pairs
 from leadqual_training.readiness import History, history_lines, readiness
 
 MIN_ROWS = 500
@@ -52,7 +53,8 @@ PARITY_TOLERANCE = 1e-5
 HOLDOUT_FRACTION = 0.2
 CALIBRATION_FRACTION = 0.15
 CV_FOLDS = 5
-KINDS = (LogisticCandidate.kind, AdditiveBoostingCandidate.kind)
+PAIRS_KIND = "additive_gbm_pairs"
+KINDS = (LogisticCandidate.kind, AdditiveBoostingCandidate.kind, PAIRS_KIND)
 Progress = Callable[[str], None]
 
 
@@ -346,22 +348,55 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
         step(f"WARNING: {warning}")
 
     owners = fitted.column_owners()
-    offered: tuple[Candidate, ...] = (LogisticCandidate(), AdditiveBoostingCandidate(owners))
+    offered: list[Candidate] = [LogisticCandidate(), AdditiveBoostingCandidate(owners)]
+    if PAIRS_KIND in kinds:
+        offered.append(
+            _pairs_candidate(fitted, x[: split.calibration_start], y[: split.calibration_start], step)
+        )
     candidates = [c for c in offered if c.kind in kinds]
     step(f"choosing among {', '.join(c.kind for c in candidates)} by {CV_FOLDS}-fold cross-validation")
     best_params: dict[str, dict[str, Any]] = {}
     cv: dict[str, dict[str, float]] = {}
     for candidate in candidates:
+        if (
+            isinstance(candidate, AdditiveBoostingCandidate)
+            and candidate.pairs
+            and AdditiveBoostingCandidate.kind in cv
+        ):
+            # Pairs are tried at the trees' best setting only: the setting hardly depends on them,
+            # and each setting costs five more fits.
+            candidate.settings = [best_params[AdditiveBoostingCandidate.kind]]
         best_params[candidate.kind], cv[candidate.kind] = cross_validate(
             candidate, x[: split.calibration_start], y[: split.calibration_start], step
         )
     chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
     step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
+    chosen_pairs = next(getattr(c, "pairs", ()) for c in candidates if c.kind == chosen_kind)
+    if chosen_pairs:  # the served specification names the pairs its model has terms for
+        names = [f.name for f in fitted.features]
+        fitted = fitted.model_copy(update={"pairs": [(names[a], names[b]) for a, b in chosen_pairs]})
     return Selection(fitted, x, candidates, best_params, cv, chosen_kind, warnings, leaks, unservable)
 
 
-def _importance_warnings(fitted: Fitted, features: list[FeatureDef], split: Split) -> list[str]:
-    return importance_warnings(_importance(fitted, features, split), {f.name: f.column for f in features})
+def _pairs_candidate(fitted: FeatureSpec, x: np.ndarray, y: np.ndarray, step: Progress) -> Candidate:
+    """The additive trees plus the pairs FAST ranks highest on what their main effects leave
+    unexplained (`pairs.rank_pairs`), measured on the training slice."""
+    main = AdditiveBoostingCandidate(fitted.column_owners())
+    log_odds = main.fit(x, y, main.grid[0]).log_odds(x)
+    ranked = rank_pairs(x, y, log_odds, _sources(fitted))
+    pairs = top_pairs(ranked)
+    names = [f.name for f in fitted.features]
+    step("pairs ranked by what they add to the features' own effects: " + (
+        ", ".join(f"{names[a]} x {names[b]} ({gain:.1f})" for gain, a, b in ranked[: len(pairs)]) or "none"
+    ))  # fmt: skip
+    return AdditiveBoostingCandidate(main.owners, pairs, PAIRS_KIND)
+
+
+def _importance_warnings(fitted: Fitted, spec: FeatureSpec, split: Split) -> list[str]:
+    columns = {
+        term.name: "' with '".join(spec.features[i].column for i in term.features) for term in spec.terms()
+    }
+    return importance_warnings(_importance(fitted, spec, split), columns)
 
 
 def _sources(fitted: FeatureSpec) -> list[SourceColumn]:
@@ -373,10 +408,10 @@ def _sources(fitted: FeatureSpec) -> list[SourceColumn]:
     return sources
 
 
-def _importance(fitted: Fitted, features: list[FeatureDef], split: Split) -> dict[str, float]:
-    """Mean |contribution| to the log-odds of each feature, over the rows before the holdout."""
+def _importance(fitted: Fitted, spec: FeatureSpec, split: Split) -> dict[str, float]:
+    """Mean |contribution| to the log-odds of each term (feature or pair), before the holdout."""
     mean = np.abs(fitted.chosen.contributions[: split.holdout_start]).mean(axis=0)
-    return {feature.name: float(value) for feature, value in zip(features, mean, strict=True)}
+    return {term.name: float(value) for term, value in zip(spec.terms(), mean, strict=True)}
 
 
 def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, step: Progress) -> Fitted:
@@ -430,12 +465,8 @@ def scoring_profile(
         B=float(np.quantile(chosen.probability[before_holdout], 0.70)),
         C=float(np.quantile(chosen.probability[before_holdout], 0.40)),
     )
-    group_sums = {
-        group: chosen.contributions[before_holdout][
-            :, [i for i, f in enumerate(fitted.features) if f.group == group]
-        ].sum(axis=1)
-        for group in GROUPS
-    }
+    sums = chosen.contributions[before_holdout] @ group_membership(fitted)
+    group_sums = {group: sums[:, index] for index, group in enumerate(GROUPS)}
     intercept = float(onnx.numpy_helper.to_array(
         next(t for t in chosen.graph.graph.initializer if t.name == "intercept")
     )[0])  # fmt: skip
@@ -459,7 +490,7 @@ def model_card(
     chosen, baseline, metrics = fitted.chosen, fitted.baseline, fitted.metrics
     features = selection.fitted.features
     before_holdout = slice(None, split.holdout_start)
-    importance = _importance(fitted, features, split)
+    importance = _importance(fitted, selection.fitted, split)
     return {
         "model_version": version,
         "trained_at": datetime.now().isoformat(timespec="seconds"),
@@ -486,6 +517,7 @@ def model_card(
                 "offset": round(chosen.calibration.offset, 6),
             },
             "features": len(features),
+            "pairs": [f"{a} x {b}" for a, b in selection.fitted.pairs],
             "columns": len(selection.fitted.output_columns()),
             "cv_roc_auc": selection.cv,
         },  # fmt: skip
@@ -504,7 +536,7 @@ def model_card(
         "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
         "grades": profile.grades.model_dump(),
         "onnx_parity_max_abs_diff": chosen.parity,
-        "warnings": [*selection.warnings, *_importance_warnings(fitted, features, split)],
+        "warnings": [*selection.warnings, *_importance_warnings(fitted, selection.fitted, split)],
         "feature_importance": sorted(
             (
                 {"feature": name, "mean_abs_contribution": round(value, 4)}
@@ -673,7 +705,13 @@ def render_card(card: dict[str, Any]) -> str:
         *_read_in_words(card["data"]),
         "",
         f"Model: **{model['kind']}** ({params}), Platt-calibrated, {model['features']} features "
-        f"({model['columns']} columns). ONNX parity with the native model: {card['onnx_parity_max_abs_diff']:.1e}.",
+        f"({model['columns']} columns)"
+        + (
+            f", and {len(model['pairs'])} pair terms: {', '.join(model['pairs'])}"
+            if model.get("pairs")
+            else ""
+        )
+        + f". ONNX parity with the native model: {card['onnx_parity_max_abs_diff']:.1e}.",
         "",
         card["comparison"],
         "",

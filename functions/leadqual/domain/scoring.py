@@ -1,10 +1,11 @@
 """From the model's additive output to what a rep sees: probability, sub-scores, grade, reasons.
 
-The ONNX graph returns, per lead, the calibrated probability and each feature's contribution to the
-log-odds. Every model leadqual trains is additive in its features (a logistic regression, or
-boosted trees constrained to one feature per tree), so the contributions are exact: with the base
-log-odds they sum to the model's logit, and changing one input moves only its own contribution.
-Sub-scores and reasons are computed from those contributions, so they say what the model did.
+The ONNX graph returns, per lead, the calibrated probability and each term's contribution to the
+log-odds. A term is a feature, or a pair of features the training chose (`FeatureSpec.terms`).
+Every model leadqual trains is a sum of such terms (a logistic regression, or boosted trees each
+confined to one feature or one chosen pair), so the contributions are exact: with the base log-odds
+they sum to the model's logit, and changing one input moves only the terms it is part of. Sub-scores
+and reasons are computed from those contributions, so they say what the model did.
 """
 
 import bisect
@@ -26,6 +27,8 @@ GRADES: tuple[Literal["A", "B", "C", "D"], ...] = ("D", "C", "B", "A")
 REASONS_PER_SIDE = 3
 # A contribution smaller than this (in log-odds) is noise, not a reason.
 MIN_REASON_CONTRIBUTION = 0.05
+# One term's value for one lead in a rep's words.
+Words = Callable[[Mapping[str, Any]], str]
 
 
 class GradeThresholds(BaseModel):
@@ -81,24 +84,29 @@ class Scorer:
         self.spec = spec
         self.profile = profile
         self.features = FeatureMatrix(spec)
-        groups = [f.group for f in spec.features]
-        self._membership = np.array([[g == group for group in GROUPS] for g in groups], dtype=np.float64)
+        terms = spec.terms()
+        self._membership = group_membership(spec)
         self._scales = [PercentileScale(profile.group_quantiles.get(g, [])) for g in GROUPS]
         grades = profile.grades
         self._grade_edges = [grades.C, grades.B, grades.A]
-        self._names = [f.name for f in spec.features]
-        self._columns = [f.column for f in spec.features]
-        self._words = [self._words_for(f) for f in spec.features]
+        self._names = [term.name for term in terms]
+        singles = [self._words_for(f) for f in spec.features]
+        self._words = [
+            singles[term.features[0]]
+            if len(term.features) == 1
+            else _joined(*(singles[i] for i in term.features))
+            for term in terms
+        ]
 
-    def _words_for(self, feature: FeatureDef) -> Callable[[Any, Mapping[str, Any]], str]:
-        describe = feature.describer()
+    def _words_for(self, feature: FeatureDef) -> Words:
+        describe, column = feature.describer(), feature.column
         if feature.behaviour.reads_moment:  # "n days before": depends on the record's own moment
-            return lambda raw, record: describe(raw, self.spec.as_of(record))
+            return lambda record: describe(record.get(column), self.spec.as_of(record))
         if feature.behaviour.repeats:
             # A few distinct values across all leads (forms, countries, titles): each put into words once.
             text_of = memoised(lambda raw: describe(raw, None))
-            return lambda raw, record: text_of(raw)
-        return lambda raw, record: describe(raw, None)
+            return lambda record: text_of(record.get(column))
+        return lambda record: describe(record.get(column), None)
 
     def score(self, model: Model, records: Sequence[Mapping[str, Any]]) -> list[Scores]:
         if not records:
@@ -110,14 +118,14 @@ class Scorer:
         if contributions.shape != (len(records), len(self._names)):
             raise ValueError(
                 f"model returned contributions of shape {contributions.shape} "
-                f"for {len(records)} leads and {len(self._names)} features"
+                f"for {len(records)} leads and {len(self._names)} terms"
             )
         group_sums = (contributions @ self._membership).tolist()
         ranked = np.argsort(contributions, axis=1, kind="stable").tolist()
         values = contributions.tolist()
         # Rounded for display by numpy, the batch at once: Python's round() costs ~1 us a number.
         shown = np.round(contributions, 4).tolist()
-        names, columns, words = self._names, self._columns, self._words
+        names, words = self._names, self._words
         fit_scale, engagement_scale, intent_scale = self._scales
         version = self.profile.model_version
 
@@ -127,7 +135,7 @@ class Scorer:
             return [
                 {
                     "feature": names[j],
-                    "text": words[j](record.get(columns[j]), record),
+                    "text": words[j](record),
                     "contribution": shares[j],
                 }
                 for j in indices
@@ -163,3 +171,26 @@ class Scorer:
 
 
 _SCORES: TypeAdapter[list[Scores]] = TypeAdapter(list[Scores])
+
+
+def group_membership(spec: FeatureSpec) -> np.ndarray:
+    """[terms, groups]: how much of each term's contribution counts toward fit, engagement, intent.
+
+    A pair counts half toward each of its features' groups (all of it when the two share one), so
+    the three group sums still add up to the whole log-odds.
+    """
+    return np.array(
+        [
+            [
+                sum(spec.features[i].group == group for i in term.features) / len(term.features)
+                for group in GROUPS
+            ]
+            for term in spec.terms()
+        ],
+        dtype=np.float64,
+    )
+
+
+def _joined(first: Words, second: Words) -> Words:
+    """A pair in words: "Company size (employees): 1,000-4,999 with Industry: Logistics"."""
+    return lambda record: f"{first(record)} with {second(record)}"

@@ -9,7 +9,7 @@ column -> value: a row of a CRM export at training time, or the record that
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
@@ -19,6 +19,13 @@ from leadqual.domain.features.values import is_missing, normalised, parse_time
 from leadqual.domain.signals import BehaviourWindows
 
 FeatureGroup = Literal["fit", "engagement", "intent"]
+
+
+class Term(NamedTuple):
+    """One additive part of the model's log-odds: a feature, or a pair of features (by index)."""
+
+    name: str
+    features: tuple[int, ...]
 
 
 def _known_kind(kind: str) -> str:
@@ -101,6 +108,11 @@ class FeatureSpec(BaseModel):
         description="Columns filled in after first contact (they leak the outcome): never used",
     )
     features: list[FeatureDef] = Field(min_length=1)
+    # Learned in training: pairs of features the model has a joint term for, each an exact part of
+    # the log-odds like a feature's own ("Company size (employees): 1,000-4,999 with Industry: Logistics").
+    pairs: list[tuple[str, str]] = Field(
+        default=[], description="Learned: pairs of feature names with a joint term in the model"
+    )
     behaviour: BehaviourWindows = Field(
         default_factory=BehaviourWindows, description="How serving summarises behaviour and intent"
     )
@@ -116,6 +128,11 @@ class FeatureSpec(BaseModel):
             raise ValueError(f"columns are both used and excluded: {leaking}")
         if self.label.column in {f.column for f in self.features}:
             raise ValueError(f"the label column {self.label.column!r} cannot also be a feature")
+        unknown = sorted({name for pair in self.pairs for name in pair} - set(names))
+        if unknown:
+            raise ValueError(f"pairs name features the specification does not have: {unknown}")
+        if any(a == b for a, b in self.pairs) or len({frozenset(p) for p in self.pairs}) < len(self.pairs):
+            raise ValueError("a pair joins two different features, and is named once")
         return self
 
     @property
@@ -138,6 +155,13 @@ class FeatureSpec(BaseModel):
 
     def output_columns(self) -> list[str]:
         return [column for f in self.features for column in f.output_columns()]
+
+    def terms(self) -> list[Term]:
+        """The model's additive terms, in the order of its contributions: every feature, then every
+        pair of features."""
+        index = {f.name: i for i, f in enumerate(self.features)}
+        singles = [Term(f.name, (i,)) for i, f in enumerate(self.features)]
+        return [*singles, *(Term(f"{a}:{b}", (index[a], index[b])) for a, b in self.pairs)]
 
     def column_owners(self) -> list[int]:
         """For each output column, the index of the feature that made it (same order as the vector)."""
