@@ -331,6 +331,18 @@ def _backfill_report_rows(args: argparse.Namespace) -> int:
     return 1 if unreadable else 0
 
 
+def _history_import(args: argparse.Namespace) -> int:
+    def work() -> None:
+        from leadqual_training.history import import_history
+        from leadqual_training.train import load_spec
+
+        import_history(args.mapping, args.out, load_spec(args.spec).behaviour, exports=args.exports)
+        print(f"records written to {args.out}; next: leadqual train --data {args.out} (then --promote)")
+
+    # HistoryError is a ValueError: a mapping or export it cannot read is refused, saying why.
+    return _training_command("import the history", work, (ValueError,))
+
+
 def _retrain(args: argparse.Namespace) -> int:
     def work() -> None:
         from leadqual_training.retrain import retrain
@@ -497,6 +509,29 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _candidates_argument(retrain)
     retrain.set_defaults(run=_retrain)
+
+    history = commands.add_parser(
+        "history", help="a team's own CRM exports as leadqual's records, to train on"
+    )
+    history_commands = history.add_subparsers(dest="history_command", required=True)
+    history_import = history_commands.add_parser(
+        "import",
+        help="leads, accounts, activities, intent and outcomes (described by a mapping file) -> one record "
+        "per lead as it was at submission, in the columns live leads are scored on",
+    )
+    history_import.add_argument(
+        "--mapping", type=Path, required=True, help="e.g. training/mappings/salesforce.yaml"
+    )
+    history_import.add_argument(
+        "--exports", type=Path, help="folder of the export files (default: the mapping's)"
+    )
+    history_import.add_argument(
+        "--out", type=Path, required=True, help="CSV of records for `leadqual train --data`"
+    )
+    history_import.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="whose behaviour windows to use"
+    )
+    history_import.set_defaults(run=_history_import)
 
     rules = commands.add_parser("rules", help="check a routing policy file, or explain a lead's routing")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
