@@ -80,7 +80,7 @@ def compare(name: str, data: Path, spec_path: Path, work: Path) -> list[tuple[st
     spec = load_spec(spec_path)
     ordered = read_data(data, spec, _quiet)
     split = ordered.split
-    fitted = spec.fit(ordered.rows[: split.calibration_start])
+    fitted = spec.fit(ordered.rows[: split.holdout_start])
     x, y = FeatureMatrix(fitted).build(ordered.rows), ordered.labels
     before, holdout = slice(None, split.holdout_start), slice(split.holdout_start, None)
     defaults = _probability(_lightgbm({}).fit(x[before], y[before]), x[holdout])

@@ -51,7 +51,6 @@ MIN_ROWS = 500
 MIN_POSITIVES = 50
 PARITY_TOLERANCE = 1e-5
 HOLDOUT_FRACTION = 0.2
-CALIBRATION_FRACTION = 0.15
 CV_FOLDS = 5
 PAIRS_KIND = "additive_gbm_pairs"
 KINDS = (LogisticCandidate.kind, AdditiveBoostingCandidate.kind, PAIRS_KIND)
@@ -133,21 +132,26 @@ def _time_key(value: Any) -> float:
 
 def cross_validate(
     candidate: Candidate, x: np.ndarray, y: np.ndarray, progress: Progress
-) -> tuple[dict[str, Any], dict[str, float]]:
-    """Mean out-of-fold ROC AUC for each setting in the candidate's grid; returns the best and all."""
+) -> tuple[dict[str, Any], dict[str, float], np.ndarray]:
+    """Mean out-of-fold ROC AUC for each setting in the candidate's grid; returns the best, all, and
+    the best setting's out-of-fold log-odds for every row (what its calibration is fitted on)."""
     folds = list(StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=SEED).split(x, y))
     results: dict[str, float] = {}
+    out_of_fold: dict[str, np.ndarray] = {}
     for params in candidate.grid:
         scores = []
+        predicted = np.empty(len(y), dtype=np.float64)
         for train_index, test_index in folds:
             fitted = candidate.fit(x[train_index], y[train_index], params)
-            scores.append(roc_auc_score(y[test_index], fitted.log_odds(x[test_index])))
+            predicted[test_index] = fitted.log_odds(x[test_index])
+            scores.append(roc_auc_score(y[test_index], predicted[test_index]))
         results[_label(params)] = round(float(np.mean(scores)), 4)
+        out_of_fold[_label(params)] = predicted
         progress(
             f"  {candidate.kind} {_label(params)}: cross-validated ROC AUC {results[_label(params)]:.4f}"
         )
     best = max(candidate.grid, key=lambda params: results[_label(params)])
-    return best, results
+    return best, results, out_of_fold[_label(best)]
 
 
 def _label(params: dict[str, Any]) -> str:
@@ -169,15 +173,26 @@ class TrainedCandidate:
     parity: float
 
 
-def fit_and_export(
-    candidate: Candidate, params: dict[str, Any], x: np.ndarray, y: np.ndarray, split: Split, info: GraphInfo
-) -> TrainedCandidate:
-    """Fit on the training slice, Platt-calibrate on the calibration slice, export, check parity."""
-    fitted = candidate.fit(x[: split.calibration_start], y[: split.calibration_start], params)
-    calibration_slice = slice(split.calibration_start, split.holdout_start)
+def platt(log_odds: np.ndarray, y: np.ndarray) -> Calibration:
     calibrator = LogisticRegression(C=1e6, max_iter=2000)
-    calibrator.fit(fitted.log_odds(x[calibration_slice]).reshape(-1, 1), y[calibration_slice])
-    calibration = Calibration(slope=float(calibrator.coef_[0, 0]), offset=float(calibrator.intercept_[0]))
+    calibrator.fit(log_odds.reshape(-1, 1), y)
+    return Calibration(slope=float(calibrator.coef_[0, 0]), offset=float(calibrator.intercept_[0]))
+
+
+def fit_and_export(
+    candidate: Candidate,
+    params: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    split: Split,
+    info: GraphInfo,
+    out_of_fold: np.ndarray,
+) -> TrainedCandidate:
+    """Refit on every row before the holdout, Platt-calibrate on the same rows' out-of-fold log-odds
+    (from cross-validation: no row calibrates a model that trained on it), export, check parity."""
+    training = slice(None, split.holdout_start)
+    fitted = candidate.fit(x[training], y[training], params)
+    calibration = platt(out_of_fold, y[training])
     graph = fitted.export(replace(info, kind=candidate.kind), calibration)
     session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
     probability, contributions = session.run([OUTPUT_PROBABILITY, OUTPUT_CONTRIBUTIONS], {INPUT: x})
@@ -192,15 +207,14 @@ def fit_and_export(
 
 @dataclass(frozen=True)
 class Split:
-    """Rows in time order: [training | calibration | holdout (the most recent)]."""
+    """Rows in time order: [training (selection, calibration out of fold, the final fit) | holdout (the
+    most recent)]. The model that serves is fitted on every training row."""
 
-    calibration_start: int
     holdout_start: int
 
     @classmethod
     def of(cls, rows: int) -> Split:
-        holdout_start = int(rows * (1 - HOLDOUT_FRACTION))
-        return cls(int(holdout_start * (1 - CALIBRATION_FRACTION)), holdout_start)
+        return cls(int(rows * (1 - HOLDOUT_FRACTION)))
 
 
 def next_version(root: Path, day: str) -> str:
@@ -263,6 +277,7 @@ class Selection:
     warnings: list[str]
     leaks: list[str]  # of the warnings, those naming a column that may leak the outcome
     unservable: list[str]  # columns live leads' records do not have (the model cannot be deployed)
+    out_of_fold: dict[str, np.ndarray]  # each candidate's best setting, for the rows before the holdout
 
 
 @dataclass(frozen=True)
@@ -332,7 +347,7 @@ def _missing_numbers(rows: list[dict[str, Any]], spec: FeatureSpec) -> dict[str,
 def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], step: Progress) -> Selection:
     """Step 2, selection: fit the features on the training slice, warn of leaks, cross-validate."""
     rows, y, split = data.rows, data.labels, data.split
-    fitted = spec.fit(rows[: split.calibration_start])
+    fitted = spec.fit(rows[: split.holdout_start])
     columns = fitted.output_columns()
     step(f"{len(fitted.features)} features -> {len(columns)} model columns")
     x = FeatureMatrix(fitted).build(rows)
@@ -350,13 +365,12 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
     owners = fitted.column_owners()
     offered: list[Candidate] = [LogisticCandidate(), AdditiveBoostingCandidate(owners)]
     if PAIRS_KIND in kinds:
-        offered.append(
-            _pairs_candidate(fitted, x[: split.calibration_start], y[: split.calibration_start], step)
-        )
+        offered.append(_pairs_candidate(fitted, x[: split.holdout_start], y[: split.holdout_start], step))
     candidates = [c for c in offered if c.kind in kinds]
     step(f"choosing among {', '.join(c.kind for c in candidates)} by {CV_FOLDS}-fold cross-validation")
     best_params: dict[str, dict[str, Any]] = {}
     cv: dict[str, dict[str, float]] = {}
+    out_of_fold: dict[str, np.ndarray] = {}
     for candidate in candidates:
         if (
             isinstance(candidate, AdditiveBoostingCandidate)
@@ -366,8 +380,8 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
             # Pairs are tried at the trees' best setting only: the setting hardly depends on them,
             # and each setting costs five more fits.
             candidate.settings = [best_params[AdditiveBoostingCandidate.kind]]
-        best_params[candidate.kind], cv[candidate.kind] = cross_validate(
-            candidate, x[: split.calibration_start], y[: split.calibration_start], step
+        best_params[candidate.kind], cv[candidate.kind], out_of_fold[candidate.kind] = cross_validate(
+            candidate, x[: split.holdout_start], y[: split.holdout_start], step
         )
     chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
     step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
@@ -375,7 +389,9 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
     if chosen_pairs:  # the served specification names the pairs its model has terms for
         names = [f.name for f in fitted.features]
         fitted = fitted.model_copy(update={"pairs": [(names[a], names[b]) for a, b in chosen_pairs]})
-    return Selection(fitted, x, candidates, best_params, cv, chosen_kind, warnings, leaks, unservable)
+    return Selection(
+        fitted, x, candidates, best_params, cv, chosen_kind, warnings, leaks, unservable, out_of_fold
+    )
 
 
 def _pairs_candidate(fitted: FeatureSpec, x: np.ndarray, y: np.ndarray, step: Progress) -> Candidate:
@@ -415,7 +431,8 @@ def _importance(fitted: Fitted, spec: FeatureSpec, split: Split) -> dict[str, fl
 
 
 def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, step: Progress) -> Fitted:
-    """Step 3, fit and calibrate: every candidate on the training slice, calibrated, measured on the holdout."""
+    """Step 3, fit and calibrate: every candidate refitted on all training rows, calibrated out of
+    fold, measured on the holdout."""
     fitted = selection.fitted
     info = GraphInfo(
         version, selection.chosen_kind, fitted.output_columns(), [f.name for f in fitted.features],
@@ -426,8 +443,9 @@ def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, ste
     metrics: dict[str, dict[str, Any]] = {}
     for candidate in selection.candidates:
         result = fit_and_export(
-            candidate, selection.best_params[candidate.kind], selection.x, data.labels, data.split, info
-        )
+            candidate, selection.best_params[candidate.kind], selection.x, data.labels, data.split, info,
+            selection.out_of_fold[candidate.kind],
+        )  # fmt: skip
         trained[candidate.kind] = result
         metrics[candidate.kind] = evaluate(data.labels[holdout], result.probability[holdout])
         step(
@@ -441,18 +459,18 @@ def fit_and_calibrate(data: OrderedData, selection: Selection, version: str, ste
 
 
 def reference_metrics(x: np.ndarray, y: np.ndarray, split: Split) -> dict[str, Any]:
-    """The unconstrained trees, fitted and Platt-calibrated on the same slices as the candidates,
-    measured on the same holdout."""
-    training, calibration = (
-        slice(None, split.calibration_start),
-        slice(split.calibration_start, split.holdout_start),
-    )
-    model = fit_reference(x[training], y[training])
-    calibrator = LogisticRegression(C=1e6, max_iter=2000)
-    calibrator.fit(model.decision_function(x[calibration]).reshape(-1, 1), y[calibration])
-    holdout = slice(split.holdout_start, None)
-    probability = calibrator.predict_proba(model.decision_function(x[holdout]).reshape(-1, 1))[:, 1]
-    return evaluate(y[holdout], probability)
+    """The unconstrained trees, fitted and calibrated as the candidates are (on every training row,
+    Platt on out-of-fold log-odds), measured on the same holdout."""
+    training, holdout = slice(None, split.holdout_start), slice(split.holdout_start, None)
+    out_of_fold = np.empty(split.holdout_start, dtype=np.float64)
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=SEED)
+    for train_index, test_index in folds.split(x[training], y[training]):
+        out_of_fold[test_index] = fit_reference(x[train_index], y[train_index]).decision_function(
+            x[test_index]
+        )
+    calibration = platt(out_of_fold, y[training])
+    log_odds = fit_reference(x[training], y[training]).decision_function(x[holdout])
+    return evaluate(y[holdout], _sigmoid(calibration.slope * log_odds + calibration.offset))
 
 
 def scoring_profile(
@@ -499,8 +517,8 @@ def model_card(
             "sha256": fingerprint(data_file),
             "rows": len(rows),
             "positives": int(y.sum()),
-            "training_rows": split.calibration_start,
-            "calibration_rows": split.holdout_start - split.calibration_start,
+            "training_rows": split.holdout_start,
+            "calibration": f"Platt, fitted on the training rows' {CV_FOLDS}-fold out-of-fold log-odds",
             "holdout_rows": len(rows) - split.holdout_start,
             "split": f"by {spec.time_column}" if spec.time_column else "random",
             "split_reason": data.split_reason,
@@ -698,7 +716,7 @@ def render_card(card: dict[str, Any]) -> str:
         *_readiness_in_words(card.get("readiness")),
         f"Trained {card['trained_at']} on `{card['data']['file']}` (sha256 `{card['data']['sha256'][:16]}...`): "
         f"{card['data']['rows']} leads, {card['data']['positives']} conversions, split {card['data']['split']} "
-        f"({card['data']['training_rows']} training, {card['data']['calibration_rows']} calibration, "
+        f"({card['data']['training_rows']} training, each model refitted on all of them and calibrated out of fold, "
         f"{card['data']['holdout_rows']} holdout).",
         f"Excluded as post-contact columns: {', '.join(card['data']['excluded_columns']) or 'none'}.",
         f"Split: {card['data']['split_reason']}.",
