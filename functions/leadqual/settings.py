@@ -138,3 +138,22 @@ def resolve_model_dir(settings: Settings) -> Path:
     root = settings.model_dir or DEFAULT_MODEL_ROOT
     version = (root / "CURRENT").read_text(encoding="utf-8").strip()
     return root / version
+
+
+def deploy_refusal(directory: Path) -> str | None:
+    """Why the model in `directory` cannot serve live leads (`cdk synth` and `leadqual promote` both
+    refuse it then), or None when it can."""
+    # Imported here: only the tools ask, and every function imports this module at cold start.
+    from leadqual.domain.features.model_input import unservable_columns
+    from leadqual.domain.features.spec import FeatureSpec
+
+    if not (directory / "model.onnx").exists():
+        return f"{directory} has no model.onnx"
+    spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
+    missing = unservable_columns(spec)
+    if missing:
+        return (
+            f"it reads columns live leads do not have: {missing}. It was trained on an export of another "
+            "layout; it can back-test such exports but cannot be deployed"
+        )
+    return None

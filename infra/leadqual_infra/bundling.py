@@ -24,8 +24,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
-from leadqual.domain.features.model_input import unservable_columns
-from leadqual.domain.features.spec import FeatureSpec
+from leadqual.settings import deploy_refusal
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "functions" / "leadqual"
@@ -165,13 +164,7 @@ def model_directory(version: str | None, root: Path = MODEL_ROOT) -> Path:
     """The model folder to deploy: it must exist, and read only columns that live leads have."""
     chosen = version or (root / "CURRENT").read_text(encoding="utf-8").strip()
     directory = root / chosen
-    if not (directory / "model.onnx").exists():
-        raise ValueError(f"model version {chosen!r} has no model.onnx in {root}")
-    spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
-    missing = unservable_columns(spec)
-    if missing:
-        raise ValueError(
-            f"model version {chosen!r} reads columns live leads do not have: {missing}. It was trained on "
-            "an export of another layout; it can back-test such exports but cannot be deployed"
-        )
+    refusal = deploy_refusal(directory)
+    if refusal:
+        raise ValueError(f"model version {chosen!r} cannot be deployed: {refusal}")
     return directory

@@ -30,6 +30,7 @@ from leadqual.domain.features.model_input import unservable_columns
 from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.features.values import is_missing
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile, group_membership
+from leadqual.settings import deploy_refusal
 from leadqual_training.candidates import (
     REFERENCE_KIND,
     REFERENCE_PARAMS,
@@ -648,16 +649,9 @@ def _serving(out_root: Path) -> str:
 
 def promote_model(out_root: Path, version: str, progress: Progress = print) -> None:
     """Makes `version` the model that serves (`CURRENT`), if live leads can be scored with it."""
-    directory = out_root / version
-    if not (directory / "model.onnx").exists():
-        raise NotDeployable(f"no model {version!r} in {out_root}")
-    fitted = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
-    unservable = unservable_columns(fitted)
-    if unservable:
-        raise NotDeployable(
-            f"model {version} cannot be deployed: columns {unservable} are not in the records leadqual "
-            f"builds for live leads (it can back-test exports of its layout); {_serving(out_root)}"
-        )
+    refusal = deploy_refusal(out_root / version)
+    if refusal:
+        raise NotDeployable(f"model {version} cannot be deployed: {refusal}; {_serving(out_root)}")
     (out_root / "CURRENT").write_text(version + "\n", encoding="utf-8")
     progress(f"promoted: CURRENT is now {version}")
 
