@@ -55,7 +55,7 @@ class FittedLogistic:
     scale: np.ndarray
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.decision_function((x - self.mean) / self.scale))
+        return np.asarray(self.model.decision_function((_filled(x, self.mean) - self.mean) / self.scale))
 
     def export(self, info: GraphInfo, calibration: Calibration) -> onnx.ModelProto:
         weights = calibration.slope * self.model.coef_[0]
@@ -68,12 +68,19 @@ class LogisticCandidate:
     grid: list[dict[str, Any]] = [{"C": c} for c in (0.01, 0.1, 1.0, 10.0)]
 
     def fit(self, x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> FittedLogistic:
-        mean = x.mean(axis=0)
-        scale = x.std(axis=0)
+        # A missing number counts as the average lead's: it adds nothing, for or against.
+        known = ~np.isnan(x)
+        mean = np.where(known, x, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+        scale = np.sqrt(np.mean((_filled(x, mean) - mean) ** 2, axis=0))
         scale[scale == 0] = 1.0
         model = LogisticRegression(C=params["C"], max_iter=2000)
-        model.fit((x - mean) / scale, y)
+        model.fit((_filled(x, mean) - mean) / scale, y)
         return FittedLogistic(model, mean, scale)
+
+
+def _filled(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Missing numbers (NaN) replaced by the column's training mean, as the ONNX graph does."""
+    return np.where(np.isnan(x), mean, x)
 
 
 @dataclass

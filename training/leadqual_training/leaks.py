@@ -40,11 +40,16 @@ class SourceColumn:
 
 
 def value_keys(block: np.ndarray) -> np.ndarray:
-    """Each row's value as a small integer: its one-hot pattern, or its number's quantile bin."""
-    if block.shape[1] == 1 and len(np.unique(block[:, 0])) > NUMBER_BINS:
-        edges = np.unique(np.quantile(block[:, 0], np.linspace(0, 1, NUMBER_BINS + 1)[1:-1]))
-        return np.searchsorted(edges, block[:, 0], side="right")
-    return np.unique(block, axis=0, return_inverse=True)[1].reshape(-1)
+    """Each row's value as a small integer: its one-hot pattern, or its number's quantile bin; a
+    missing number (NaN) is a value of its own."""
+    missing = np.isnan(block).any(axis=1)
+    if block.shape[1] == 1 and len(np.unique(block[~missing, 0])) > NUMBER_BINS:
+        edges = np.unique(np.quantile(block[~missing, 0], np.linspace(0, 1, NUMBER_BINS + 1)[1:-1]))
+        keys = np.searchsorted(edges, block[:, 0], side="right")
+        keys[missing] = len(edges) + 1
+        return keys
+    # -inf stands for "missing": NaN never equals itself, so each would be a pattern of its own.
+    return np.unique(np.nan_to_num(block, nan=-np.inf), axis=0, return_inverse=True)[1].reshape(-1)
 
 
 def alone_auc(block: np.ndarray, y: np.ndarray) -> float:

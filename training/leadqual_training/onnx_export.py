@@ -6,8 +6,8 @@ a chosen pair of features (`FeatureSpec.terms`: every feature, then every pair).
 the probability *from* those contributions (sum + intercept -> sigmoid), so the reasons a rep reads
 are the very numbers the score was made of.
 
-- Logistic regression: standardise -> per-column contribution -> summed per feature (MatMul with a
-  0/1 column-to-feature matrix).
+- Logistic regression: a missing number (NaN) becomes the training mean -> standardise ->
+  per-column contribution -> summed per feature (MatMul with a 0/1 column-to-feature matrix).
 - Additive boosted trees: every tree splits on the columns of one feature, or of one chosen pair,
   only, so one TreeEnsembleRegressor with one target per term sends each tree's leaf value to the
   term of the features it splits on.
@@ -102,7 +102,9 @@ def additive_logistic_graph(
         _intercept(intercept),
     ]
     nodes = [
-        helper.make_node("Sub", [INPUT, "mean"], ["centred"]),
+        helper.make_node("IsNaN", [INPUT], ["missing"]),
+        helper.make_node("Where", ["missing", "mean", INPUT], ["filled"]),
+        helper.make_node("Sub", ["filled", "mean"], ["centred"]),
         helper.make_node("Div", ["centred", "scale"], ["standardised"]),
         helper.make_node("Mul", ["standardised", "weights"], ["column_contributions"]),
         helper.make_node("MatMul", ["column_contributions", "membership"], [OUTPUT_CONTRIBUTIONS]),

@@ -338,8 +338,8 @@ def _read_as(export: Export) -> str:
 
 
 def _missing_numbers(rows: list[dict[str, Any]], spec: FeatureSpec) -> dict[str, int]:
-    """Rows leaving each numeric column empty: the card counts them, because the model reads an
-    empty number as 0 and a team should know how often that stands in for "unknown"."""
+    """Rows leaving each numeric column empty. They stay missing: the trees learn where a missing
+    value goes at each split, the baseline counts it as the average lead's; the card counts them."""
     numeric = sorted({f.column for f in spec.features if f.kind == "numeric"})
     counts = {column: sum(1 for row in rows if is_missing(row.get(column))) for column in numeric}
     return {column: count for column, count in counts.items() if count}
@@ -687,7 +687,7 @@ def _read_in_words(data: dict[str, Any]) -> list[str]:
     missing = data.get("missing_numbers") or {}
     if missing:
         counts = ", ".join(f"{column} {count}" for column, count in missing.items())
-        lines.append(f"Rows leaving a number empty (the model reads an empty number as 0): {counts}.")
+        lines.append(f"Rows leaving a number empty (kept missing, never read as 0): {counts}.")
     return lines
 
 

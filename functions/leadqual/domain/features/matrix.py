@@ -18,7 +18,7 @@ import numpy as np
 
 from leadqual.domain.features.kinds.base import HotPositions
 from leadqual.domain.features.spec import FeatureDef, FeatureSpec
-from leadqual.domain.features.values import days_before, memoised, to_float
+from leadqual.domain.features.values import days_before, memoised, to_number
 
 
 class FeatureMatrix:
@@ -95,8 +95,10 @@ class FeatureMatrix:
             block = np.array(raw, dtype=np.float64)
         except (TypeError, ValueError):
             # Export text such as "1,200" or "n/a": value by value, the lenient way.
-            block = np.array([[to_float(value) for value in values] for values in raw], dtype=np.float64)
-        block[np.isnan(block)] = 0.0  # a missing number reads as zero
+            block = np.array([[to_number(value) for value in values] for values in raw], dtype=np.float64)
+        # A missing number stays missing (NaN), never a 0 nobody typed: the trees learn where it goes
+        # at each split, the logistic baseline counts it as the average lead's. (Dates are ages by
+        # now; a missing date is already `missing_days` old.)
         np.minimum(block, self._clip, out=block)
         if self._logged:
             logged = block[:, : self._logged]

@@ -39,6 +39,23 @@ def to_float(raw: Any) -> float:
         return 0.0
 
 
+def to_number(raw: Any) -> float:
+    """A number as the model reads it: a gap, or text that is no number, stays missing (NaN)."""
+    if is_missing(raw):
+        return math.nan
+    return to_float(raw) if _is_number_text(raw) else math.nan
+
+
+def _is_number_text(raw: Any) -> bool:
+    if not isinstance(raw, str):
+        return True
+    try:
+        float(raw.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def to_bool(raw: Any) -> bool:
     if is_missing(raw):
         return False
