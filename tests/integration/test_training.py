@@ -264,3 +264,14 @@ def test_training_refuses_exports_it_cannot_learn_from(
             data.write_text("".join(line for _, line in zip(range(rows + 1), source, strict=False)))
     with pytest.raises(TrainingDataError, match=message.replace("[", r"\[").replace("]", r"\]")):
         train(data, _spec_variant(tmp_path, change), tmp_path / "m", progress=_quiet)
+
+
+def test_a_time_budget_stops_the_search_after_each_candidates_first_setting(
+    crm_export: Path, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    result = train(crm_export, CRM_SPEC, tmp_path / "m", version="quick", progress=said.append,
+                   kinds=("logistic_regression", "additive_gbm"), budget=0.0)  # fmt: skip
+    cv = result.card["model"]["cv_roc_auc"]
+    assert [len(cv[kind]) for kind in ("logistic_regression", "additive_gbm")] == [1, 1]
+    assert any("additive_gbm: time budget spent, 2 settings not tried" in line for line in said)

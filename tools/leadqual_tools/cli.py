@@ -148,6 +148,7 @@ def _train(args: argparse.Namespace) -> int:
             version=args.version,
             promote=args.promote,
             kinds=tuple(args.candidates),
+            budget=args.budget,
         )
         if args.promote and not result.promoted:
             refused.append(result.version)
@@ -433,6 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--promote",
         action="store_true",
         help="make the new model the one that serves (CURRENT), if it can be deployed; else CURRENT stays",
+    )
+    train.add_argument(
+        "--budget",
+        type=float,
+        help="seconds for choosing among settings; past it each candidate tries no more (default: all)",
     )
     _candidates_argument(train)
     train.set_defaults(run=_train)

@@ -138,9 +138,13 @@ class AdditiveBoostingCandidate:
     def grid(self) -> list[dict[str, Any]]:
         if self.settings is not None:
             return self.settings
+        # Fixed sizes first; then a setting that stops early, when 30 more trees no longer lower the
+        # log-loss on a seeded tenth of the rows it is fitted on (deterministic, like the rest).
+        # Cross-validation tries them in this order, as far as a time budget allows.
         return [
             {"max_iter": 200, "learning_rate": 0.1, "max_leaf_nodes": 8, "min_samples_leaf": 40, "l2_regularization": 1.0},
             {"max_iter": 800, "learning_rate": 0.03, "max_leaf_nodes": 4, "min_samples_leaf": 200, "l2_regularization": 10.0},
+            {"max_iter": 2000, "learning_rate": 0.05, "max_leaf_nodes": 6, "min_samples_leaf": 100, "l2_regularization": 3.0, "early_stopping": True},
         ]  # fmt: skip
 
     def fit(self, x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> FittedAdditiveTrees:
@@ -148,11 +152,14 @@ class AdditiveBoostingCandidate:
         for column, feature in enumerate(self.owners):
             groups.setdefault(feature, []).append(column)
         allowed = [*groups.values(), *(groups[a] + groups[b] for a, b in self.pairs)]
+        settings = {key: value for key, value in params.items() if key != "early_stopping"}
         model = HistGradientBoostingClassifier(
-            **params,
+            **settings,
             interaction_cst=allowed,
-            early_stopping=False,  # a fixed number of trees keeps training reproducible
-            random_state=SEED,
+            early_stopping=bool(params.get("early_stopping", False)),
+            validation_fraction=0.1,
+            n_iter_no_change=30,
+            random_state=SEED,  # the early-stopping tenth is drawn from the seed: reproducible
         )
         model.fit(x, y)
         return FittedAdditiveTrees(model, self.pairs)

@@ -132,14 +132,22 @@ def _time_key(value: Any) -> float:
 
 
 def cross_validate(
-    candidate: Candidate, x: np.ndarray, y: np.ndarray, progress: Progress
+    candidate: Candidate, x: np.ndarray, y: np.ndarray, progress: Progress, deadline: float | None = None
 ) -> tuple[dict[str, Any], dict[str, float], np.ndarray]:
-    """Mean out-of-fold ROC AUC for each setting in the candidate's grid; returns the best, all, and
-    the best setting's out-of-fold log-odds for every row (what its calibration is fitted on)."""
+    """Mean out-of-fold ROC AUC for each setting in the candidate's grid, in order, until `deadline`
+    (a perf_counter time; the first setting always runs); returns the best, all tried, and the best
+    setting's out-of-fold log-odds for every row (what its calibration is fitted on)."""
     folds = list(StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=SEED).split(x, y))
     results: dict[str, float] = {}
     out_of_fold: dict[str, np.ndarray] = {}
+    tried: list[dict[str, Any]] = []
     for params in candidate.grid:
+        if tried and deadline is not None and time.perf_counter() > deadline:
+            progress(
+                f"  {candidate.kind}: time budget spent, {len(candidate.grid) - len(tried)} settings not tried"
+            )
+            break
+        tried.append(params)
         scores = []
         predicted = np.empty(len(y), dtype=np.float64)
         for train_index, test_index in folds:
@@ -151,7 +159,7 @@ def cross_validate(
         progress(
             f"  {candidate.kind} {_label(params)}: cross-validated ROC AUC {results[_label(params)]:.4f}"
         )
-    best = max(candidate.grid, key=lambda params: results[_label(params)])
+    best = max(tried, key=lambda params: results[_label(params)])
     return best, results, out_of_fold[_label(best)]
 
 
@@ -345,7 +353,9 @@ def _missing_numbers(rows: list[dict[str, Any]], spec: FeatureSpec) -> dict[str,
     return {column: count for column, count in counts.items() if count}
 
 
-def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], step: Progress) -> Selection:
+def select_model(
+    spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], step: Progress, budget: float | None = None
+) -> Selection:
     """Step 2, selection: fit the features on the training slice, warn of leaks, cross-validate."""
     rows, y, split = data.rows, data.labels, data.split
     fitted = spec.fit(rows[: split.holdout_start])
@@ -372,6 +382,8 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
     best_params: dict[str, dict[str, Any]] = {}
     cv: dict[str, dict[str, float]] = {}
     out_of_fold: dict[str, np.ndarray] = {}
+    # Past the budget, each candidate still gets its first setting, and no more.
+    deadline = None if budget is None else time.perf_counter() + budget
     for candidate in candidates:
         if (
             isinstance(candidate, AdditiveBoostingCandidate)
@@ -382,7 +394,7 @@ def select_model(spec: FeatureSpec, data: OrderedData, kinds: tuple[str, ...], s
             # and each setting costs five more fits.
             candidate.settings = [best_params[AdditiveBoostingCandidate.kind]]
         best_params[candidate.kind], cv[candidate.kind], out_of_fold[candidate.kind] = cross_validate(
-            candidate, x[: split.holdout_start], y[: split.holdout_start], step
+            candidate, x[: split.holdout_start], y[: split.holdout_start], step, deadline
         )
     chosen_kind = max(cv, key=lambda kind: max(cv[kind].values()))
     step(f"chosen: {chosen_kind} {_label(best_params[chosen_kind])}")
@@ -592,9 +604,11 @@ def train(
     progress: Progress = print,
     promote: bool = False,
     kinds: tuple[str, ...] = KINDS,
+    budget: float | None = None,
 ) -> TrainingResult:
     """Trains and writes a new model version. What serves (`CURRENT`) changes only when `promote`
-    is asked for, and never to a model that cannot be deployed."""
+    is asked for, and never to a model that cannot be deployed. `budget`: seconds for selection,
+    after which no candidate tries another setting (None: every setting, the same on any machine)."""
     started = time.perf_counter()
 
     def step(message: str) -> None:
@@ -602,7 +616,7 @@ def train(
 
     spec = load_spec(spec_path)
     ordered = read_data(data, spec, step)
-    selection = select_model(spec, ordered, kinds, step)
+    selection = select_model(spec, ordered, kinds, step, budget)
     version = version or next_version(out_root, datetime.now().date().isoformat())
     fitted = fit_and_calibrate(ordered, selection, version, step)
     profile = scoring_profile(selection.fitted, fitted.chosen, ordered.split, version)
