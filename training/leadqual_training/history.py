@@ -13,6 +13,7 @@ accounts file holds today's, and the import says so.
 from __future__ import annotations
 
 import csv
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadqual.domain.features.model_input import serving_record
-from leadqual.domain.features.values import is_missing, parse_time
+from leadqual.domain.features.values import is_missing, parse_time, to_number
 from leadqual.domain.identity import account_domain_for
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import Lead, LeadStatus
@@ -205,12 +206,14 @@ def _time(raw: Any, time_format: str | None) -> datetime | None:
 
 
 def _number(raw: Any) -> float | None:
-    if is_missing(raw):
-        return None
-    try:
-        return float(str(raw).replace(",", "").replace("$", "").strip())
-    except ValueError:
-        return None
+    """A CRM's number ("1,200", "$1,200,000"), or None when there is none."""
+    number = to_number(raw.replace("$", "") if isinstance(raw, str) else raw)
+    return None if math.isnan(number) else number
+
+
+def _bare_domain(text: str | None) -> str:
+    """A web address as a domain: "https://www.northwind.io" -> "northwind.io"."""
+    return (text or "").lower().removeprefix("https://").removeprefix("www.")
 
 
 def _text(row: dict[str, Any], column: str | None) -> str | None:
@@ -240,7 +243,7 @@ class _Importer:
                    source.country, source.technologies]  # fmt: skip
         found = {}
         for row in _rows(self.folder, source, columns):
-            domain = (_text(row, source.domain) or "").lower().removeprefix("https://").removeprefix("www.")
+            domain = _bare_domain(_text(row, source.domain))
             if not domain:
                 continue
             employees, revenue = (
@@ -328,7 +331,7 @@ class _Importer:
     def lead(self, lead_id: str, row: dict[str, Any], created: datetime) -> Lead:
         m = self.mapping.leads
         email = (_text(row, m.email) or "").lower()
-        domain = (_text(row, m.domain) or "").lower().removeprefix("https://").removeprefix("www.") or None
+        domain = _bare_domain(_text(row, m.domain)) or None
         employees, revenue = _number(row.get(m.employees or "")), _number(row.get(m.annual_revenue or ""))
         form_text = _text(row, m.form)
         form = m.forms.get(form_text or "") or m.default_form

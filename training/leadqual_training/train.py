@@ -421,11 +421,11 @@ def _pairs_candidate(fitted: FeatureSpec, x: np.ndarray, y: np.ndarray, step: Pr
     return AdditiveBoostingCandidate(main.owners, pairs, PAIRS_KIND)
 
 
-def _importance_warnings(fitted: Fitted, spec: FeatureSpec, split: Split) -> list[str]:
+def _importance_warnings(importance: dict[str, float], spec: FeatureSpec) -> list[str]:
     columns = {
         term.name: "' with '".join(spec.features[i].column for i in term.features) for term in spec.terms()
     }
-    return importance_warnings(_importance(fitted, spec, split), columns)
+    return importance_warnings(importance, columns)
 
 
 def _sources(fitted: FeatureSpec) -> list[SourceColumn]:
@@ -567,7 +567,7 @@ def model_card(
         "baseline_conversion_rate": round(float(y[before_holdout].mean()), 4),
         "grades": profile.grades.model_dump(),
         "onnx_parity_max_abs_diff": chosen.parity,
-        "warnings": [*selection.warnings, *_importance_warnings(fitted, selection.fitted, split)],
+        "warnings": [*selection.warnings, *_importance_warnings(importance, selection.fitted)],
         "feature_importance": sorted(
             (
                 {"feature": name, "mean_abs_contribution": round(value, 4)}

@@ -43,17 +43,12 @@ def to_number(raw: Any) -> float:
     """A number as the model reads it: a gap, or text that is no number, stays missing (NaN)."""
     if is_missing(raw):
         return math.nan
-    return to_float(raw) if _is_number_text(raw) else math.nan
-
-
-def _is_number_text(raw: Any) -> bool:
-    if not isinstance(raw, str):
-        return True
-    try:
-        float(raw.replace(",", ""))
-    except ValueError:
-        return False
-    return True
+    if isinstance(raw, str):
+        try:
+            return float(raw.replace(",", ""))
+        except ValueError:
+            return math.nan
+    return to_float(raw)
 
 
 def to_bool(raw: Any) -> bool:
