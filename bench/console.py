@@ -25,10 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import lead_body
 
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
-from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, OutcomeRecord, Route, Sla
-from leadqual.domain.schemas.review import ReviewStatus, ReviewSummary
+from leadqual.domain.schemas.lead import (
+    HistoryEntry,
+    Lead,
+    LeadStatus,
+    OutcomeRecord,
+    ReviewSummary,
+    Route,
+    Sla,
+)
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, ReviewStatus, RouteAction
 from leadqual.settings import current_settings
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until

@@ -14,7 +14,8 @@ from typing import Any
 from leadqual.domain.ports import ConflictError
 from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
+from leadqual.domain.schemas.decision import RoutingDecision
+from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
@@ -44,13 +45,11 @@ def report_rows_of(leads: list[Lead]) -> list[ReportRow]:
 
 @dataclass
 class InMemoryLeads:
-    """The lead half of LeadStore: versioned reads and conditional saves, and routing decisions."""
+    """The lead half of LeadStore: versioned reads and conditional saves."""
 
     leads: dict[str, tuple[Lead, int]] = field(default_factory=dict)
     reads: Counter[str] = field(default_factory=Counter)
     saves: Counter[str] = field(default_factory=Counter)
-    # The routing decisions kept beside each lead, one per evaluation.
-    decisions: dict[tuple[str, int], RoutingDecision] = field(default_factory=dict)
 
     def add(self, *leads: Lead) -> InMemoryLeads:
         for lead in leads:
@@ -75,6 +74,14 @@ class InMemoryLeads:
         self.saves[lead.lead_id] += 1
         self.leads[lead.lead_id] = (lead.model_copy(deep=True), expected_version + 1)
         return expected_version + 1
+
+
+@dataclass
+class InMemoryDecisions:
+    """The routing half of DecisionStore: the decisions kept beside each lead, one per evaluation;
+    no reviews (the routing tests take no human checkpoint)."""
+
+    decisions: dict[tuple[str, int], RoutingDecision] = field(default_factory=dict)
 
     def save_decision(self, decision: RoutingDecision) -> None:
         self.decisions[(decision.lead_id, decision.evaluation)] = decision.model_copy(deep=True)

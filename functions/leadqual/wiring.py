@@ -80,11 +80,13 @@ def outcome_service() -> OutcomeService:
 
 @once_per_environment
 def review_service() -> ReviewService:
+    from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.services.reviews import ReviewService
 
     settings = current_settings()
     return ReviewService(
         DynamoLeadStore(settings.leads_table),
+        DynamoDecisionStore(settings.leads_table),
         SnsNotifier(settings.sdr_topic_arn),
         StepFunctionsWorkflow(settings.state_machine_arn),
         settings.review_timeout_seconds,
@@ -113,16 +115,21 @@ def hold_sweeper() -> HoldSweeper:
 
 @once_per_environment
 def routing_service() -> RoutingService:
+    from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.services.routing import RoutingService
 
     settings = current_settings()
     return RoutingService(
-        DynamoLeadStore(settings.leads_table), DynamoSignalStore(settings.signals_table), policy()
+        DynamoLeadStore(settings.leads_table),
+        DynamoDecisionStore(settings.leads_table),
+        DynamoSignalStore(settings.signals_table),
+        policy(),
     )
 
 
 @once_per_environment
 def dispatch_service() -> DispatchService:
+    from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.adapters.dynamo_holds import DynamoHoldIndex
     from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.messaging import QueueDispatcher
@@ -131,6 +138,7 @@ def dispatch_service() -> DispatchService:
     settings = current_settings()
     return DispatchService(
         DynamoLeadStore(settings.leads_table),
+        DynamoDecisionStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
         policy(),
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
@@ -141,11 +149,15 @@ def dispatch_service() -> DispatchService:
 
 @once_per_environment
 def escalation_service() -> EscalationService:
+    from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.services.escalation import EscalationService
 
     settings = current_settings()
     return EscalationService(
-        DynamoLeadStore(settings.leads_table), SnsNotifier(settings.sdr_topic_arn), review_service()
+        DynamoLeadStore(settings.leads_table),
+        DynamoDecisionStore(settings.leads_table),
+        SnsNotifier(settings.sdr_topic_arn),
+        review_service(),
     )
 
 

@@ -11,10 +11,17 @@ from leadqual.domain.feedback import retrospective
 from leadqual.domain.flow_report import flow_report
 from leadqual.domain.policy import load_policy
 from leadqual.domain.qualification.rules import policy_in_words
-from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, OutcomeRecord, Route, Sla
-from leadqual.domain.schemas.review import ReviewStatus, ReviewSummary
+from leadqual.domain.schemas.lead import (
+    HistoryEntry,
+    Lead,
+    LeadStatus,
+    OutcomeRecord,
+    ReviewSummary,
+    Route,
+    Sla,
+)
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
+from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
 from tests.fakes import a_lead, report_rows_of
 
 DAY = datetime(2026, 11, 20, 9, tzinfo=UTC)

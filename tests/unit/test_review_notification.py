@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadqual.domain.schemas.lead import RoutingDecision
-from leadqual.domain.schemas.review import Review, ReviewStatus
+from leadqual.domain.schemas.decision import RoutingDecision
+from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.shared import Company
-from leadqual.domain.schemas.vocabulary import RouteAction
+from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
 from leadqual.services.reviews import review_notification
 from tests.fakes import a_lead
 

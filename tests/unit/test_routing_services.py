@@ -8,7 +8,7 @@ from typing import cast
 import pytest
 
 from leadqual.domain.policy import load_policy
-from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
@@ -18,6 +18,7 @@ from leadqual.services.routing import RoutingService
 from tests.fakes import (
     DownstreamUnavailable,
     FirstSdrRoster,
+    InMemoryDecisions,
     InMemoryHolds,
     InMemoryLeads,
     NoSignals,
@@ -39,19 +40,21 @@ def _scored(lead_id: str, probability: float) -> Lead:
 
 def _services(
     leads: InMemoryLeads, dispatcher: RecordingDispatcher
-) -> tuple[RoutingService, DispatchService, NoSignals]:
-    signals = NoSignals()
-    routing = RoutingService(cast(LeadStore, leads), cast(SignalStore, signals), POLICY)
+) -> tuple[RoutingService, DispatchService, NoSignals, InMemoryDecisions]:
+    signals, decisions = NoSignals(), InMemoryDecisions()
+    routing = RoutingService(
+        cast(LeadStore, leads), cast(DecisionStore, decisions), cast(SignalStore, signals), POLICY
+    )
     dispatch = DispatchService(
-        cast(LeadStore, leads), cast(SignalStore, signals), POLICY, cast(Dispatcher, dispatcher),
-        cast(SdrRoster, FirstSdrRoster()), cast(HoldIndex, InMemoryHolds()),
+        cast(LeadStore, leads), cast(DecisionStore, decisions), cast(SignalStore, signals), POLICY,
+        cast(Dispatcher, dispatcher), cast(SdrRoster, FirstSdrRoster()), cast(HoldIndex, InMemoryHolds()),
     )  # fmt: skip
-    return routing, dispatch, signals
+    return routing, dispatch, signals, decisions
 
 
 def test_the_decision_is_stored_beside_the_lead_and_the_lead_says_which_rule_fired() -> None:
     leads = InMemoryLeads().add(_scored("ld_low", probability=0.02))
-    routing, _, signals = _services(leads, RecordingDispatcher())
+    routing, _, signals, decisions = _services(leads, RecordingDispatcher())
 
     decision = routing.route("ld_low")
 
@@ -62,7 +65,7 @@ def test_the_decision_is_stored_beside_the_lead_and_the_lead_says_which_rule_fir
         RouteAction.NURTURE,
         False,
     )
-    assert leads.decisions[("ld_low", 0)] == decision
+    assert decisions.decisions[("ld_low", 0)] == decision
     stored = leads.leads["ld_low"][0]
     assert (stored.tier, stored.policy_version) == (decision.tier, POLICY.version)
     assert stored.history[-1].event == "rules_evaluated" and "default-nurture" in (
@@ -74,7 +77,7 @@ def test_the_decision_is_stored_beside_the_lead_and_the_lead_says_which_rule_fir
 def test_a_route_is_stored_then_sent_once_and_announced_once_and_a_retry_sends_nothing() -> None:
     leads = InMemoryLeads().add(_scored("ld_hot", probability=0.9))
     dispatcher = RecordingDispatcher()
-    routing, dispatch, _ = _services(leads, dispatcher)
+    routing, dispatch, _, _ = _services(leads, dispatcher)
     decision = routing.route("ld_hot")
     assert decision.action is RouteAction.SDR_OUTREACH and not decision.needs_review
 
@@ -95,7 +98,7 @@ def test_a_route_is_stored_then_sent_once_and_announced_once_and_a_retry_sends_n
 def test_when_the_announcement_fails_the_route_stands_and_the_retry_announces_without_resending() -> None:
     leads = InMemoryLeads().add(_scored("ld_hot", probability=0.9))
     dispatcher = RecordingDispatcher(failing={"publish_routed"})
-    routing, dispatch, _ = _services(leads, dispatcher)
+    routing, dispatch, _, _ = _services(leads, dispatcher)
     routing.route("ld_hot")
 
     with pytest.raises(DownstreamUnavailable):

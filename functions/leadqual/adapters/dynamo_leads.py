@@ -1,4 +1,4 @@
-"""Leads, reviews, e-mail de-duplication and idempotency records in one DynamoDB table.
+"""Leads, e-mail de-duplication and idempotency records in the leads table.
 
 Each record is stored as a JSON document beside its keys and a `version` number; writes are
 conditional on the version read, so two writers can never silently overwrite each other.
@@ -6,7 +6,6 @@ conditional on the version read, so two writers can never silently overwrite eac
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
@@ -19,12 +18,12 @@ from pydantic import ValidationError
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
+from leadqual.adapters.dynamo_items import is_conditional_failure, update_versioned
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
 from leadqual.domain.report_rows import ReportRow, report_row
-from leadqual.domain.schemas.lead import HistoryEntry, Lead, RoutingDecision
-from leadqual.domain.schemas.review import Review, ReviewStatus
+from leadqual.domain.schemas.lead import HistoryEntry, Lead
 from leadqual.domain.schemas.shared import utc_now
 
 DEDUPE_WINDOW = timedelta(hours=24)
@@ -33,7 +32,6 @@ IN_PROGRESS_SECONDS = 60
 # Touch entries are kept this long (the count on the lead is kept for good).
 TOUCH_RETENTION = timedelta(days=400)
 TOUCH_COUNT = "touch_count"
-PENDING = "pending"
 OUTCOME_COUNT = "outcome_count"
 BATCH_GET_LIMIT = 100  # DynamoDB's most keys in one BatchGetItem
 MAX_BATCH_ROUNDS = 4
@@ -51,37 +49,6 @@ def _lead_key(lead_id: str) -> dict[str, Any]:
 
 def _idempotency_key(key: str) -> dict[str, Any]:
     return {"pk": _s(f"IDEMPOTENCY#{key}"), "sk": _s("KEY")}
-
-
-def _review_key(review_id: str) -> dict[str, Any]:
-    return {"pk": _s(f"REVIEW#{review_id}"), "sk": _s("REVIEW")}
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any]:
-    """The page key a cursor this API returned stands for; ValueError for anything else."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (ValueError, UnicodeError, RecursionError) as error:
-        raise ValueError("not a cursor this API returned") from error
-    if not (
-        isinstance(key, dict)
-        and set(key) <= {"pk", "sk", "review_queue", "review_created"}
-        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and len(v["S"]) < 1024
-                for v in key.values())
-    ):  # fmt: skip
-        raise ValueError("not a cursor this API returned")
-    return key
-
-
-def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
 
 
 def _report_time(at: datetime) -> str:
@@ -199,7 +166,7 @@ class DynamoLeadStore:
         try:
             self.ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if is_conditional_failure(error):
                 raise ConflictError("a lead for this e-mail was just created") from error
             raise
 
@@ -229,7 +196,7 @@ class DynamoLeadStore:
                 ReturnValues="UPDATED_NEW",
             )
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if is_conditional_failure(error):
                 raise LookupError(f"lead {lead_id} does not exist") from error
             raise
         return int(updated["Attributes"][TOUCH_COUNT]["N"])
@@ -266,7 +233,7 @@ class DynamoLeadStore:
             )
             return IdempotencyClaim(claimed=True)
         except ClientError as error:
-            if not _is_conditional_failure(error):
+            if not is_conditional_failure(error):
                 raise
         return IdempotencyClaim(claimed=False, response=self.idempotent_response(key))
 
@@ -287,14 +254,16 @@ class DynamoLeadStore:
                 ExpressionAttributeNames={"#response": "response"},
             )  # fmt: skip
         except ClientError as error:
-            if not _is_conditional_failure(error):
+            if not is_conditional_failure(error):
                 raise
 
     def save_lead(self, lead: Lead, expected_version: int) -> int:
         # Beside the document: how many outcomes it holds, so retraining reads only labelled leads,
         # and its report row.
         beside = _report_attributes(lead) | ({OUTCOME_COUNT: _n(len(lead.outcomes))} if lead.outcomes else {})
-        return self._save(_lead_key(lead.lead_id), lead.model_dump_json(), expected_version, beside)
+        return update_versioned(
+            self.ddb, self.table, _lead_key(lead.lead_id), lead.model_dump_json(), expected_version, beside
+        )
 
     def leads_with_outcomes(self) -> Iterator[Lead]:
         """Every lead sales has reported an outcome for: a paged scan, filtered by DynamoDB."""
@@ -375,7 +344,7 @@ class DynamoLeadStore:
                 )
                 given += 1
             except ClientError as error:
-                if not _is_conditional_failure(error):
+                if not is_conditional_failure(error):
                     raise
                 skipped += 1
         return given, skipped, unreadable
@@ -419,12 +388,6 @@ class DynamoLeadStore:
         response: dict[str, Any] = json.loads(item["response"]["S"])
         return response
 
-    # ----- routing decisions -----
-    def save_decision(self, decision: RoutingDecision) -> None:
-        self._put_beside_lead(
-            decision.lead_id, f"DECISION#{decision.evaluation:05d}", decision.model_dump_json()
-        )
-
     def _put_beside_lead(
         self, lead_id: str, sort_key: str, doc: str, extra: dict[str, Any] | None = None
     ) -> None:
@@ -433,117 +396,3 @@ class DynamoLeadStore:
             TableName=self.table,
             Item={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(sort_key), "doc": _s(doc), **(extra or {})},
         )
-
-    def get_decision(self, lead_id: str, evaluation: int) -> RoutingDecision | None:
-        item = self.ddb.get_item(
-            TableName=self.table,
-            Key={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(f"DECISION#{evaluation:05d}")},
-            ConsistentRead=True,
-        ).get("Item")
-        return RoutingDecision.model_validate_json(item["doc"]["S"]) if item else None
-
-    # ----- reviews -----
-    def create_review(self, review: Review, task_token: str) -> bool:
-        """False when this review already exists (a redelivered request)."""
-        item = {
-            **_review_key(review.review_id),
-            "doc": _s(review.model_dump_json()),
-            "version": _n(1),
-            # Kept server-side only: never part of the Review model the API returns.
-            "task_token": _s(task_token),
-            **self._pending_index(review),
-        }
-        try:
-            self.ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-            return True
-        except ClientError as error:
-            if _is_conditional_failure(error):
-                return False
-            raise
-
-    def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
-        item = self.ddb.get_item(TableName=self.table, Key=_review_key(review_id), ConsistentRead=True).get(
-            "Item"
-        )
-        if not item:
-            return None
-        return (
-            Review.model_validate_json(item["doc"]["S"]),
-            int(item["version"]["N"]),
-            item["task_token"]["S"],
-        )
-
-    def save_review(self, review: Review, expected_version: int) -> int:
-        return self._save(
-            _review_key(review.review_id),
-            review.model_dump_json(),
-            expected_version,
-            self._pending_index(review),
-        )
-
-    def pending_reviews(
-        self, account: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[Review], str | None]:
-        reviews: list[Review] = []
-        start = _decode_cursor(cursor) if cursor else None
-        while len(reviews) < limit:
-            params: dict[str, Any] = {
-                "TableName": self.table,
-                "IndexName": "pending-reviews",
-                "KeyConditionExpression": "review_queue = :pending",
-                "ExpressionAttributeValues": {":pending": _s(PENDING)},
-                "Limit": limit - len(reviews),
-                "ScanIndexForward": True,
-            }
-            if account:
-                params["FilterExpression"] = "review_account = :account"
-                params["ExpressionAttributeValues"][":account"] = _s(account)
-            if start:
-                params["ExclusiveStartKey"] = start
-            page = self.ddb.query(**params)
-            reviews.extend(Review.model_validate_json(item["doc"]["S"]) for item in page.get("Items", []))
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
-        return reviews, _encode_cursor(start) if start else None
-
-    @staticmethod
-    def _pending_index(review: Review) -> dict[str, Any]:
-        # A sparse index: only pending reviews carry these attributes, oldest first.
-        if review.status is not ReviewStatus.PENDING:
-            return {}
-        return {
-            "review_queue": _s(PENDING),
-            "review_created": _s(f"{review.created_at.isoformat()}#{review.review_id}"),
-            "review_account": _s(review.account or "-"),
-        }
-
-    def _save(self, key: dict[str, Any], doc: str, expected_version: int, index: dict[str, Any]) -> int:
-        names = {"#doc": "doc", "#version": "version"}
-        values: dict[str, Any] = {
-            ":doc": _s(doc),
-            ":next": _n(expected_version + 1),
-            ":expected": _n(expected_version),
-        }
-        sets = ["#doc = :doc", "#version = :next"]
-        for position, (attribute, value) in enumerate(index.items()):
-            names[f"#i{position}"] = attribute
-            values[f":i{position}"] = value
-            sets.append(f"#i{position} = :i{position}")
-        update = "SET " + ", ".join(sets)
-        if not index:
-            update += " REMOVE review_queue, review_created, review_account"
-        try:
-            self.ddb.update_item(
-                TableName=self.table,
-                Key=key,
-                UpdateExpression=update,
-                ConditionExpression="#version = :expected",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _is_conditional_failure(error):
-                raise ConflictError(f"{key['pk']['S']} changed since it was read") from error
-            raise
-        return expected_version + 1

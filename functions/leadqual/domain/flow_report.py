@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.report_rows import ReportRow
-from leadqual.domain.schemas.review import ReviewStatus
+from leadqual.domain.schemas.vocabulary import ReviewStatus
 
 # The time buckets: each one's upper bound in seconds (exclusive) and its label.
 TIME_BUCKETS: tuple[tuple[float, str], ...] = (

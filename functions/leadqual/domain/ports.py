@@ -6,15 +6,20 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from leadqual.domain.report_rows import ReportRow
-from leadqual.domain.schemas.account import Account
-from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation, RoutingDecision
-from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import RouteAction
-from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
-if TYPE_CHECKING:  # the ingest function uses these ports too, and must not import numpy
+if TYPE_CHECKING:
+    # Named in signatures only: a function imports the records it reads through its adapters, so
+    # the scoring function never builds the review and decision schemas it does not use.
+    # The ingest function uses these ports too, and must not import numpy.
     import numpy as np
+
+    from leadqual.domain.report_rows import ReportRow
+    from leadqual.domain.schemas.account import Account
+    from leadqual.domain.schemas.decision import RoutingDecision
+    from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
+    from leadqual.domain.schemas.review import Review
+    from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
 class ConflictError(Exception):
@@ -48,16 +53,27 @@ class LeadStore(Protocol):
     def complete_idempotency_key(self, key: str, response: dict[str, Any]) -> None: ...
     def release_idempotency_key(self, key: str) -> None: ...
     def idempotent_response(self, key: str) -> dict[str, Any] | None: ...
+    def leads_with_outcomes(self) -> Iterator[Lead]: ...
+    def report_rows(self, since: datetime | None, until: datetime | None) -> Iterator[ReportRow]: ...
+
+
+class DecisionStore(Protocol):
+    """What was decided about a lead: the rules' routing decisions and the SDRs' reviews of them."""
+
     def save_decision(self, decision: RoutingDecision) -> None: ...
     def get_decision(self, lead_id: str, evaluation: int) -> RoutingDecision | None: ...
-    def get_review(self, review_id: str) -> tuple[Review, int, str] | None: ...
-    def create_review(self, review: Review, task_token: str) -> bool: ...
+    def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
+        """The review, its version and the task token its workflow waits on."""
+        ...
+
+    def create_review(self, review: Review, task_token: str) -> bool:
+        """False when this review already exists (a redelivered request)."""
+        ...
+
     def save_review(self, review: Review, expected_version: int) -> int: ...
     def pending_reviews(
         self, account: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Review], str | None]: ...
-    def leads_with_outcomes(self) -> Iterator[Lead]: ...
-    def report_rows(self, since: datetime | None, until: datetime | None) -> Iterator[ReportRow]: ...
 
 
 class SignalStore(Protocol):

@@ -12,8 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
-from leadqual.domain.schemas.review import ReviewStatus
-from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
+from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
 
 STILL_OPEN = "open"
 DECIDED = (OutcomeKind.CLOSED_WON, OutcomeKind.CLOSED_LOST, OutcomeKind.DISQUALIFIED)

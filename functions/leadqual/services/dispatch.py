@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadqual.domain.policy import ROUND_ROBIN, Policy
-from leadqual.domain.ports import Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
-from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, RoutingDecision, Sla
+from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.schemas.decision import RoutingDecision
+from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
 from leadqual.domain.schemas.review import Review, ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
@@ -25,6 +26,7 @@ class Dispatched:
 @dataclass
 class DispatchService:
     leads: LeadStore
+    decisions: DecisionStore
     signals: SignalStore
     policy: Policy
     dispatcher: Dispatcher
@@ -39,7 +41,7 @@ class DispatchService:
         marked, and every message carries the dispatch id, so consumers can drop a resend of one
         that was sent but not yet marked.
         """
-        decision = read_decision(self.leads, lead_id, evaluation)
+        decision = read_decision(self.decisions, lead_id, evaluation)
         dispatch_id = f"{lead_id}-e{evaluation}"
         lead, version = read_lead(self.leads, lead_id)
         if lead.route is not None and lead.route.dispatch_id == dispatch_id:
@@ -54,7 +56,7 @@ class DispatchService:
             assert lead.route is not None
             self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
             return Dispatched(lead.route, lead.sla, first_time=False)
-        found = self.leads.get_review(review.review_id) if review and review.review_id else None
+        found = self.decisions.get_review(review.review_id) if review and review.review_id else None
         reviewed = found[0] if found else None  # who decided, and when: read once
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None

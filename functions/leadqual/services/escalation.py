@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadqual.domain.ports import LeadStore, Notifier
+from leadqual.domain.ports import DecisionStore, LeadStore, Notifier
 from leadqual.domain.schemas.lead import Lead
-from leadqual.domain.schemas.review import ReviewOutcome, ReviewStatus
-from leadqual.domain.schemas.vocabulary import RouteAction
+from leadqual.domain.schemas.review import ReviewOutcome
+from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
 from leadqual.services.leads import add_history, read_decision, update_lead
 from leadqual.services.reviews import ReviewService
 
@@ -15,13 +15,14 @@ from leadqual.services.reviews import ReviewService
 @dataclass
 class EscalationService:
     leads: LeadStore
+    decisions: DecisionStore
     notifier: Notifier
     reviews: ReviewService
 
     def escalate(self, lead_id: str, evaluation: int) -> ReviewOutcome:
         """The review's deadline passed. A decision the SDR saved stands (its delivery may have
         failed); with none, an AE is notified instead of failing, and the lead says so."""
-        decision = read_decision(self.leads, lead_id, evaluation)
+        decision = read_decision(self.decisions, lead_id, evaluation)
         review = self.reviews.settle_at_deadline(lead_id, evaluation)
         if review is not None and review.decision is not None and review.final_route is not None:
             return ReviewOutcome(review_id=review.review_id, action=review.final_route, status=review.status)

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.identity import account_domain_for
-from leadqual.domain.ports import ConflictError, LeadStore, ScoringQueue
+from leadqual.domain.ports import ConflictError, DecisionStore, LeadStore, ScoringQueue
+from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.inputs import LeadSubmission
-from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, RoutingDecision
+from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.resources import MAX_RECEIVES
 
@@ -69,7 +70,7 @@ def read_lead(store: LeadStore, lead_id: str) -> tuple[Lead, int]:
     return found
 
 
-def read_decision(store: LeadStore, lead_id: str, evaluation: int) -> RoutingDecision:
+def read_decision(store: DecisionStore, lead_id: str, evaluation: int) -> RoutingDecision:
     decision = store.get_decision(lead_id, evaluation)
     if decision is None:
         raise LookupError(f"lead {lead_id} has no routing decision for evaluation {evaluation}")

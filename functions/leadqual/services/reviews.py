@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from leadqual.domain.ports import ConflictError, LeadStore, Notifier, TaskTokenExpired, Workflow
+from leadqual.domain.ports import (
+    ConflictError,
+    DecisionStore,
+    LeadStore,
+    Notifier,
+    TaskTokenExpired,
+    Workflow,
+)
+from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.inputs import ReviewDecisionRequest
-from leadqual.domain.schemas.lead import Lead, LeadStatus, RoutingDecision
-from leadqual.domain.schemas.review import Review, ReviewOutcome, ReviewStatus, ReviewSummary
+from leadqual.domain.schemas.lead import Lead, LeadStatus, ReviewSummary
+from leadqual.domain.schemas.review import Review, ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
-from leadqual.domain.schemas.vocabulary import DecisionKind, RouteAction
+from leadqual.domain.schemas.vocabulary import DecisionKind, ReviewStatus, RouteAction
 from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead, update_lead_versioned
 
 STATUS_BY_DECISION = {
@@ -112,6 +120,7 @@ class DecisionNotDelivered(RuntimeError):
 @dataclass
 class ReviewService:
     leads: LeadStore
+    decisions: DecisionStore
     notifier: Notifier
     workflow: Workflow
     timeout_seconds: int
@@ -124,12 +133,15 @@ class ReviewService:
         SQS may deliver the request again (after a crash, or a failed notification): the review is
         then found, the lead is not marked twice, and the notification goes out only if it has not.
         """
-        decision = self.leads.get_decision(lead_id, evaluation)
+        decision = self.decisions.get_decision(lead_id, evaluation)
         found = self.leads.get_lead_versioned(lead_id)
         if found is None or decision is None:
             raise LookupError(f"lead {lead_id} (evaluation {evaluation}) has no stored routing decision")
         lead, version = found
-        if _moved_on(lead, evaluation) and self.leads.get_review(review_id_for(lead_id, evaluation)) is None:
+        if (
+            _moved_on(lead, evaluation)
+            and self.decisions.get_review(review_id_for(lead_id, evaluation)) is None
+        ):
             # A request that arrives after its deadline (retried past it): the workflow escalated and
             # routed the lead; a review now would ask an SDR about a lead already sent on.
             raise ReviewTooLate(f"lead {lead_id} was routed before its review request could be recorded")
@@ -154,8 +166,8 @@ class ReviewService:
             created_at=now,
             due_at=now + timedelta(seconds=self.timeout_seconds),
         )
-        if not self.leads.create_review(review, task_token):
-            existing = self.leads.get_review(review.review_id)
+        if not self.decisions.create_review(review, task_token):
+            existing = self.decisions.get_review(review.review_id)
             assert existing is not None
             review = existing[0]
         if review.status is ReviewStatus.PENDING:
@@ -183,12 +195,12 @@ class ReviewService:
         update_lead_versioned(self.leads, review.lead_id, mark_pending, read=read)
 
     def pending(self, account: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
-        reviews, next_cursor = self.leads.pending_reviews(account, limit, cursor)
+        reviews, next_cursor = self.decisions.pending_reviews(account, limit, cursor)
         leads = self.leads.get_leads([r.lead_id for r in reviews])
         return {"reviews": [review_view(r, leads.get(r.lead_id)) for r in reviews], "next": next_cursor}
 
     def get(self, review_id: str) -> dict[str, Any]:
-        found = self.leads.get_review(review_id)
+        found = self.decisions.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
         review = found[0]
@@ -202,7 +214,7 @@ class ReviewService:
         escalation finds the saved decision and routes by it. The same decision sent twice by the
         same reviewer answers 200 both times; any other decision on a decided review is a 409.
         """
-        found = self.leads.get_review(review_id)
+        found = self.decisions.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
         review, version, token = found
@@ -243,7 +255,7 @@ class ReviewService:
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
         """At the review's deadline: a saved decision stands; a review nobody decided expires."""
         review_id = review_id_for(lead_id, evaluation)
-        found = self.leads.get_review(review_id)
+        found = self.decisions.get_review(review_id)
         if found is None:
             return None
 
@@ -293,13 +305,13 @@ class ReviewService:
             if changed is None:
                 return review, version
             try:
-                return changed, self.leads.save_review(changed, version)
+                return changed, self.decisions.save_review(changed, version)
             except ConflictError:
                 continue
         raise ConflictError(f"review {review_id} kept changing; gave up after {MAX_SAVE_ATTEMPTS} attempts")
 
     def _read(self, review_id: str) -> tuple[Review, int]:
-        found = self.leads.get_review(review_id)
+        found = self.decisions.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
         return found[0], found[1]

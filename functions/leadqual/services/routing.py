@@ -7,11 +7,12 @@ from typing import Any
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy
-from leadqual.domain.ports import LeadStore, SignalStore
+from leadqual.domain.ports import DecisionStore, LeadStore, SignalStore
 from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.decision import decide
 from leadqual.domain.qualification.rules import RuleFacts, trace_rules
-from leadqual.domain.schemas.lead import Lead, Reevaluation, RoutingDecision
+from leadqual.domain.schemas.decision import RoutingDecision
+from leadqual.domain.schemas.lead import Lead, Reevaluation
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import gather_signals, past_touches, record_touch
@@ -21,6 +22,7 @@ from leadqual.services.leads import add_history, read_lead, update_lead_versione
 @dataclass
 class RoutingService:
     leads: LeadStore
+    decisions: DecisionStore
     signals: SignalStore
     policy: Policy
 
@@ -64,7 +66,7 @@ class RoutingService:
 
         update_lead_versioned(self.leads, lead_id, store_decision, read=(lead, version))
         # Kept beside the lead: the workflow carries only ids, so its history holds no personal data.
-        self.leads.save_decision(decision)
+        self.decisions.save_decision(decision)
         return decision
 
     def _end_hold(self, lead: Lead, decision: RoutingDecision) -> RoutingDecision:

@@ -12,7 +12,7 @@ from leadqual.domain.qualification.flags import ALWAYS_REVIEWED, REVIEW_TRIGGERS
 from leadqual.domain.qualification.rules import RuleFacts, owner_for, rule_matches
 from leadqual.domain.qualification.tiers import tier_for
 from leadqual.domain.qualification.triggers import flags_for
-from leadqual.domain.schemas.lead import RoutingDecision
+from leadqual.domain.schemas.decision import RoutingDecision
 
 
 def decide(context: QualificationContext, policy: Policy) -> RoutingDecision:

@@ -1,4 +1,4 @@
-"""A lead as stored: its state, route, history and outcomes, and the routing decision the workflow carries."""
+"""A lead as stored: its state, scores, review, route, history and outcomes."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -9,10 +9,9 @@ from pydantic import (
     Field,
 )
 
-from leadqual.domain.schemas.review import ReviewSummary
 from leadqual.domain.schemas.scores import Scores
-from leadqual.domain.schemas.shared import BuiltOnFirstUse, Company, Utm
-from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, RouteAction
+from leadqual.domain.schemas.shared import Company, Utm
+from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, ReviewStatus, RouteAction
 
 
 class LeadStatus(StrEnum):
@@ -22,6 +21,15 @@ class LeadStatus(StrEnum):
     ROUTED = "routed"
     HOLD = "hold"
     FAILED = "failed"
+
+
+# What a lead keeps of its review; the review itself is a record of its own (schemas/review.py).
+class ReviewSummary(BaseModel):
+    review_id: str
+    status: ReviewStatus
+    triggers: list[str]
+    due_at: datetime | None = None
+    suggested_route: RouteAction | None = None  # what the rules proposed, for the reports
 
 
 class Route(BaseModel):
@@ -104,25 +112,3 @@ class Lead(BaseModel):
     dead_letter_queue: str | None = None  # where a message about this lead went after its last attempt
     outcomes: list[OutcomeRecord] = []
     history: list[HistoryEntry] = []
-
-
-class RoutingDecision(BuiltOnFirstUse):
-    """What the rules decided for one lead, with every reason; the workflow carries it."""
-
-    lead_id: str
-    tier: str
-    tier_reason: str
-    action: RouteAction
-    owner: str
-    rule: str
-    needs_review: bool
-    triggers: list[str]
-    flags: list[str]
-    reasons: list[str]
-    evaluation: int = 0  # 0 for the lead's first decision, n for its n-th re-evaluation while held
-    country: str | None = None  # the account's, else the form's
-    territory: str | None = None  # whose SDRs take it by round robin (policies with `assignment`)
-    # For the SDR: why a human is asked, and what the person and the account have been doing.
-    review_reasons: list[str] = []
-    recent_behaviour: list[str] = []
-    intent_topics: list[str] = []

@@ -1,31 +1,10 @@
 """A human review: what it asks of the SDR, the SDR's decision, and what resumes the workflow."""
 
 from datetime import datetime
-from enum import StrEnum
-
-from pydantic import (
-    BaseModel,
-)
 
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import BuiltOnFirstUse
-from leadqual.domain.schemas.vocabulary import DecisionKind, RouteAction
-
-
-class ReviewStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    REROUTED = "rerouted"
-    EXPIRED = "expired"
-
-
-class ReviewSummary(BaseModel):
-    review_id: str
-    status: ReviewStatus
-    triggers: list[str]
-    due_at: datetime | None = None
-    suggested_route: RouteAction | None = None  # what the rules proposed, for the reports
+from leadqual.domain.schemas.vocabulary import DecisionKind, ReviewStatus, RouteAction
 
 
 class ReviewContent(BuiltOnFirstUse):

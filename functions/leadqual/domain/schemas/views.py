@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.schemas.lead import HistoryEntry, LeadStatus, OutcomeRecord, Route, Sla
-from leadqual.domain.schemas.review import ReviewContent, ReviewSummary
+from leadqual.domain.schemas.lead import HistoryEntry, LeadStatus, OutcomeRecord, ReviewSummary, Route, Sla
+from leadqual.domain.schemas.review import ReviewContent
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction

@@ -1,4 +1,4 @@
-"""The words records and requests share: forms, events, pages, outcomes, decisions, routes.
+"""The words records and requests share: forms, events, pages, outcomes, reviews, decisions, routes.
 
 Plain enums, with no pydantic: the stored records, the requests callers send, the policy and the
 infrastructure all name these, and importing them costs a function's cold start nothing.
@@ -47,6 +47,14 @@ class OutcomeKind(StrEnum):
     CLOSED_WON = "closed_won"
     CLOSED_LOST = "closed_lost"
     DISQUALIFIED = "disqualified"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REROUTED = "rerouted"
+    EXPIRED = "expired"
 
 
 class DecisionKind(StrEnum):
