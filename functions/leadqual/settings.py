@@ -29,6 +29,12 @@ class Settings(BaseModel):
     model_dir: Path | None = None
     review_timeout_seconds: int = Field(DEFAULT_REVIEW_TIMEOUT_SECONDS, gt=0)
     policy_file: Path | None = None
+
+
+class ConsoleSettings(BaseModel):
+    """The console's: how SDRs sign in and where the review e-mails link. Apart from `Settings` so
+    that only the functions that serve the console or send those e-mails build and check them."""
+
     console_sign_in: Literal["cognito", "none"] = "cognito"
     # How often the review inbox asks for reviews that arrived or left.
     console_refresh_seconds: int = Field(10, ge=1, le=300)
@@ -54,14 +60,27 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "model_dir": environ.get(Env.MODEL_DIR) or None,
         "review_timeout_seconds": environ.get(Env.REVIEW_TIMEOUT_SECONDS, DEFAULT_REVIEW_TIMEOUT_SECONDS),
         "policy_file": environ.get(Env.POLICY_FILE) or None,
+    }
+    return _validated(Settings, raw)
+
+
+def console_settings_from(environ: dict[str, str]) -> ConsoleSettings:
+    raw = {
         "console_sign_in": environ.get(Env.CONSOLE_SIGN_IN, "cognito"),
         "console_refresh_seconds": environ.get(Env.CONSOLE_REFRESH_SECONDS, 10),
         "console_url": environ.get(Env.CONSOLE_URL, ""),
         "sign_in_url": environ.get(Env.SIGN_IN_URL, ""),
         "sign_in_client_id": environ.get(Env.SIGN_IN_CLIENT_ID, ""),
     }
+    return _validated(ConsoleSettings, raw)
+
+
+Validated = TypeVar("Validated", bound=BaseModel)
+
+
+def _validated(model: type[Validated], raw: dict[str, Any]) -> Validated:
     try:
-        return Settings.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         raise SettingsError(f"function environment is misconfigured: {error}") from None
 
@@ -129,6 +148,11 @@ def once_per_environment(build: Callable[[], T]) -> Callable[[], T]:
 @once_per_environment
 def current_settings() -> Settings:
     return settings_from(current_environment().variables)
+
+
+@once_per_environment
+def current_console_settings() -> ConsoleSettings:
+    return console_settings_from(current_environment().variables)
 
 
 def resolve_model_dir(settings: Settings) -> Path:

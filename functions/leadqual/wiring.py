@@ -14,6 +14,7 @@ from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import (
+    current_console_settings,
     current_settings,
     forget_process_environment,
     once_per_environment,
@@ -90,7 +91,7 @@ def review_service() -> ReviewService:
         SnsNotifier(settings.sdr_topic_arn),
         StepFunctionsWorkflow(settings.state_machine_arn),
         settings.review_timeout_seconds,
-        settings.console_url,
+        current_console_settings().console_url,
     )
 
 
