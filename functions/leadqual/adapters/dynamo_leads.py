@@ -391,7 +391,7 @@ class DynamoLeadStore:
     def _put_beside_lead(
         self, lead_id: str, sort_key: str, doc: str, extra: dict[str, Any] | None = None
     ) -> None:
-        """An item in the lead's own partition (its touches, its decisions), beside the lead item."""
+        """An item in the lead's own partition (its touches; `dynamo_decisions` keeps its decisions there too)."""
         self.ddb.put_item(
             TableName=self.table,
             Item={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(sort_key), "doc": _s(doc), **(extra or {})},
