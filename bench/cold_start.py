@@ -6,7 +6,8 @@ ratio to the baseline. Run with `make bench`.
 
 A second table measures the scoring function as Lambda runs it, when this machine has a CPython of
 the runtime's version: the real scoring bundle (Lambda wheels, built as `cdk synth` builds it) on
-that interpreter, with its bytecode and without it, next to a bare import from the same bundle.
+that interpreter, with its bytecode and without it, next to a bare import from the same bundle, and
+its share over the floor round by round (median and quartiles), which says how sure the verdict is.
 """
 
 from __future__ import annotations
