@@ -37,7 +37,8 @@ from leadqual_infra.bundling import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = int(os.environ.get("BENCH_SAMPLES", "9"))
+# Enough rounds for the quartiles of a share of ~30 ms to mean something at this noise (~40 ms).
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "25"))
 
 FLOOR = "floor: bare + pydantic (one model) + Powertools"
 PROBE = """
