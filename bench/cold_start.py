@@ -138,10 +138,6 @@ def samples_of(cases: dict[str, tuple[str, str, dict[str, str]]]) -> dict[str, l
     return runs
 
 
-def medians_of(cases: dict[str, tuple[str, str, dict[str, str]]]) -> dict[str, dict[str, float]]:
-    return medians(samples_of(cases))
-
-
 def medians(runs: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
     return {
         name: {key: statistics.median(s[key] for s in samples) for key in ("ms", "rss_mb")}
@@ -277,11 +273,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as earlier:
         if args.api_at:
             cases.update(earlier_api(args.api_at, Path(earlier)))
-        medians = medians_of(cases)
+        figures = medians(samples_of(cases))
     print(
         f"cold start, median of {SAMPLES} fresh processes ({sys.version.split()[0]}, {os.cpu_count()} cores)"
     )
-    print_table(medians, BASELINES)
+    print_table(figures, BASELINES)
     with tempfile.TemporaryDirectory() as work:
         on_the_lambda_runtime(Path(work))
 

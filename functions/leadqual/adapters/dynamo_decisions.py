@@ -25,7 +25,8 @@ from leadqual.domain.schemas.vocabulary import ReviewStatus
 
 PENDING = "pending"
 # The pending-reviews index's attributes: a review carries them while it waits on an SDR.
-PENDING_INDEX = ("review_queue", "review_created", "review_account")
+REVIEW_QUEUE, REVIEW_CREATED, REVIEW_ACCOUNT = "review_queue", "review_created", "review_account"
+PENDING_INDEX = (REVIEW_QUEUE, REVIEW_CREATED, REVIEW_ACCOUNT)
 
 
 def _decision_key(lead_id: str, evaluation: int) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
         raise ValueError("not a cursor this API returned") from error
     if not (
         isinstance(key, dict)
-        and set(key) <= {"pk", "sk", "review_queue", "review_created"}
+        and set(key) <= {"pk", "sk", REVIEW_QUEUE, REVIEW_CREATED}
         and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and len(v["S"]) < 1024
                 for v in key.values())
     ):  # fmt: skip
@@ -124,13 +125,13 @@ class DynamoDecisionStore:
             params: dict[str, Any] = {
                 "TableName": self.table,
                 "IndexName": "pending-reviews",
-                "KeyConditionExpression": "review_queue = :pending",
+                "KeyConditionExpression": f"{REVIEW_QUEUE} = :pending",
                 "ExpressionAttributeValues": {":pending": _s(PENDING)},
                 "Limit": limit - len(reviews),
                 "ScanIndexForward": True,
             }
             if account:
-                params["FilterExpression"] = "review_account = :account"
+                params["FilterExpression"] = f"{REVIEW_ACCOUNT} = :account"
                 params["ExpressionAttributeValues"][":account"] = _s(account)
             if start:
                 params["ExclusiveStartKey"] = start
@@ -147,7 +148,7 @@ class DynamoDecisionStore:
         if review.status is not ReviewStatus.PENDING:
             return {}
         return {
-            PENDING_INDEX[0]: _s(PENDING),
-            PENDING_INDEX[1]: _s(f"{review.created_at.isoformat()}#{review.review_id}"),
-            PENDING_INDEX[2]: _s(review.account or "-"),
+            REVIEW_QUEUE: _s(PENDING),
+            REVIEW_CREATED: _s(f"{review.created_at.isoformat()}#{review.review_id}"),
+            REVIEW_ACCOUNT: _s(review.account or "-"),
         }
