@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from leadqual.domain.features.matrix import FeatureMatrix
 from leadqual.domain.features.spec import FeatureDef, FeatureSpec
@@ -166,11 +166,9 @@ class Scorer:
                     "top_negative": reasons(negative, record, shares),
                 }
             )
-        # One validation for the batch: pydantic checks every Scores in a single call.
-        return _SCORES.validate_python(scores)
-
-
-_SCORES: TypeAdapter[list[Scores]] = TypeAdapter(list[Scores])
+        # Each checked by the class's own validator: a TypeAdapter over the list would build a
+        # second validator for Scores, and import pydantic's adapter module, at every cold start.
+        return [Scores.model_validate(s) for s in scores]
 
 
 def group_membership(spec: FeatureSpec) -> np.ndarray:

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -23,7 +23,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import api_routes, wiring
@@ -64,6 +63,10 @@ from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable, Lead
 from leadqual.services.outcomes import OutcomeService, UnknownLeadForOutcome
 from leadqual.services.reviews import DecisionNotDelivered, ReviewClosed, ReviewNotFound, ReviewService
 from leadqual.services.signals import SignalService, UnknownLead
+
+# Powertools' own modules name the context for type checkers only: importing it costs a cold start.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = APIGatewayRestResolver(
     enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500

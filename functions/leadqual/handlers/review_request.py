@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import resources, wiring
 from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.services.reviews import ReviewTooLate
+
+# Powertools' own modules name the context for type checkers only: importing it costs a cold start.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class ReviewRequestMessage(BaseModel):

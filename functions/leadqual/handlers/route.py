@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadqual import wiring
 from leadqual.handlers.workflow_io import RoutedLead, RouteInput
 from leadqual.observability import lambda_entry, logger, metrics
+
+# Powertools' own modules name the context for type checkers only: importing it costs a cold start.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @lambda_entry()

@@ -1,10 +1,9 @@
 """Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadqual import resources, wiring
@@ -12,6 +11,10 @@ from leadqual.domain.schemas.lead import Reevaluation
 from leadqual.domain.schemas.scores import Scores
 from leadqual.handlers.sqs_batch import process_batch
 from leadqual.observability import lambda_entry, logger, metrics
+
+# Powertools' own modules name the context for type checkers only: importing it costs a cold start.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class ScoringMessage(BaseModel):
@@ -48,5 +51,5 @@ def dead_lettered(message: ScoringMessage, error: Exception) -> None:
 
 
 @lambda_entry()
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
     return process_batch(event, ScoringMessage, score_all, dead_lettered)
