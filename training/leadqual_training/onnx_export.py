@@ -10,13 +10,16 @@ are the very numbers the score was made of.
   per-column contribution -> summed per feature (MatMul with a 0/1 column-to-feature matrix).
 - Additive boosted trees: every tree splits on the columns of one feature, or of one chosen pair,
   only, so one TreeEnsembleRegressor with one target per term sends each tree's leaf value to the
-  term of the features it splits on.
+  term of the features it splits on. A term's trees are first summed into one tree where that is
+  smaller (`summed_tree`): the same numbers from a third of the nodes, which ONNX Runtime builds on
+  every cold start and every row walks.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnx
@@ -139,6 +142,104 @@ def _leaf_paths(tree: Sequence[TreeNode], owners: list[int]) -> list[tuple[int, 
     return found
 
 
+# The values a column may still take at a node of a merged tree: the numbers in (low, high], and
+# NaN too when `missing` (a split sends NaN to the side `missing_goes_left` says).
+_Region = dict[int, tuple[float, float, bool]]
+_ANY = (-math.inf, math.inf, True)
+# Deeper than this, a summed tree is left as its parts: each row walks it at inference.
+MAX_SUMMED_DEPTH = 64
+
+
+def _side(node: TreeNode, region: _Region) -> int | None:
+    """The child every value left in `region` goes to at `node`, or None when values go both ways."""
+    low, high, missing = region.get(node.column, _ANY)
+    if low >= high:  # no number is left: only NaN (or nothing) reaches this node
+        return node.left if node.missing_goes_left else node.right
+    if high <= node.threshold and (node.missing_goes_left or not missing):
+        return node.left
+    if low >= node.threshold and (not node.missing_goes_left or not missing):
+        return node.right
+    return None
+
+
+def summed_tree(
+    trees: Sequence[tuple[Sequence[TreeNode], dict[int, float]]], budget: int
+) -> list[TreeNode] | None:
+    """One tree whose leaf, for any input, holds the sum of the leaf values the given trees reach
+    (each tree's `values`, by leaf; a leaf not in them counts 0); None if it needs over `budget` nodes.
+
+    Built by following every tree at once: a node splits as the first tree still undecided does,
+    and each child follows the trees again with what that split settled, so the sum is exact (in
+    float64). The trees of one term of an additive model make one tree of far fewer nodes: ONNX
+    Runtime builds every node when it loads the model, on every cold start of the scoring function.
+    """
+    nodes: list[TreeNode] = []
+
+    def grow(cursors: list[tuple[int, int]], region: _Region, carried: float, depth: int = 0) -> int:
+        if len(nodes) >= budget or depth > MAX_SUMMED_DEPTH:
+            raise _OverBudget
+        undecided: list[tuple[int, int]] = []
+        for index, node_id in cursors:
+            tree, values = trees[index]
+            while not tree[node_id].is_leaf and (child := _side(tree[node_id], region)) is not None:
+                node_id = child
+            if tree[node_id].is_leaf:
+                carried += values.get(node_id, 0.0)
+            else:
+                undecided.append((index, node_id))
+        position = len(nodes)
+        if not undecided:
+            nodes.append(TreeNode(0, 0.0, 0, 0, True, carried, False))
+            return position
+        split = trees[undecided[0][0]][0][undecided[0][1]]
+        nodes.append(split)  # a placeholder until both children have their positions
+        low, high, missing = region.get(split.column, _ANY)
+        at_most = (low, min(high, split.threshold), missing and split.missing_goes_left)
+        above = (max(low, split.threshold), high, missing and not split.missing_goes_left)
+        left = grow(undecided, {**region, split.column: at_most}, carried, depth + 1)
+        right = grow(undecided, {**region, split.column: above}, carried, depth + 1)
+        nodes[position] = replace(split, left=left, right=right, is_leaf=False, value=0.0)
+        return position
+
+    try:
+        grow([(index, 0) for index in range(len(trees))], {}, 0.0)
+    except _OverBudget:
+        return None
+    return nodes
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _term_trees(
+    trees: Sequence[Sequence[TreeNode]], info: GraphInfo
+) -> list[tuple[Sequence[TreeNode], dict[int, tuple[int, float]]]]:
+    """The trees to export, each with its leaves' (term, value): one summed tree per term where
+    that is smaller than the term's own trees, the term's own trees (its leaves only) where not."""
+    term_of = {frozenset(term): index for index, term in enumerate(info.terms)}
+    by_term: dict[int, list[tuple[Sequence[TreeNode], dict[int, float]]]] = {}
+    for tree_id, tree in enumerate(trees):
+        # A leaf's value goes to the term of the features on its own path from the root: whether a
+        # lead reaches it depends on those features alone. (Two branches of one tree may take two
+        # pairs that share the root's feature; each leaf still belongs to exactly one term.)
+        leaves: dict[int, dict[int, float]] = {}
+        for node_id, path in _leaf_paths(tree, info.owners):
+            if path not in term_of:
+                raise ValueError(f"tree {tree_id} reaches a leaf through features {sorted(path)}: not a term")
+            leaves.setdefault(term_of[path], {})[node_id] = tree[node_id].value
+        for term, values in leaves.items():
+            by_term.setdefault(term, []).append((tree, values))
+    exported: list[tuple[Sequence[TreeNode], dict[int, tuple[int, float]]]] = []
+    for term, own in sorted(by_term.items()):
+        summed = summed_tree(own, budget=sum(len(tree) for tree, _ in own))
+        parts = [(summed, {i: n.value for i, n in enumerate(summed) if n.is_leaf})] if summed else own
+        exported += [
+            (tree, {leaf: (term, value) for leaf, value in values.items()}) for tree, values in parts
+        ]
+    return exported
+
+
 def additive_trees_graph(
     info: GraphInfo, trees: Sequence[Sequence[TreeNode]], scale: float, intercept: float
 ) -> onnx.ModelProto:
@@ -147,22 +248,18 @@ def additive_trees_graph(
 
     Trees that are a single leaf are constants: the caller folds them into `intercept`.
     """
-    term_of = {frozenset(term): index for index, term in enumerate(info.terms)}
     branches: list[tuple[int, int, int, str, float, int, int, int]] = []
     leaves: list[tuple[int, int, int, float]] = []
-    for tree_id, tree in enumerate(trees):
+    for tree_id, (tree, leaf_terms) in enumerate(_term_trees(trees, info)):
         for node_id, node in enumerate(tree):
             if not node.is_leaf:
                 branches.append((tree_id, node_id, node.column, "BRANCH_LEQ", node.threshold,
                                  node.left, node.right, int(node.missing_goes_left)))  # fmt: skip
-        # A leaf's value goes to the term of the features on its own path from the root: whether a
-        # lead reaches it depends on those features alone. (Two branches of one tree may take two
-        # pairs that share the root's feature; each leaf still belongs to exactly one term.)
-        for node_id, path in _leaf_paths(tree, info.owners):
-            if path not in term_of:
-                raise ValueError(f"tree {tree_id} reaches a leaf through features {sorted(path)}: not a term")
-            branches.append((tree_id, node_id, 0, "LEAF", 0.0, 0, 0, 0))
-            leaves.append((tree_id, node_id, term_of[path], scale * tree[node_id].value))
+            else:
+                branches.append((tree_id, node_id, 0, "LEAF", 0.0, 0, 0, 0))
+                if node_id in leaf_terms:  # a leaf of another term's (exported apart) adds nothing here
+                    term, value = leaf_terms[node_id]
+                    leaves.append((tree_id, node_id, term, scale * value))
     tree_ids, node_ids, columns, modes, thresholds, lefts, rights, missing_left = map(
         list, zip(*branches, strict=True)
     )
