@@ -7,9 +7,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS, Env
@@ -31,21 +31,6 @@ class Settings(BaseModel):
     policy_file: Path | None = None
 
 
-class ConsoleSettings(BaseModel):
-    """The console's: how SDRs sign in and where the review e-mails link. Apart from `Settings`, and
-    built on first use, so that only the functions that serve the console or send those e-mails
-    build and check them (their patterns and literal cost every other function ~1.5 ms of cold start)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    console_sign_in: Literal["cognito", "none"] = "cognito"
-    # How often the review inbox asks for reviews that arrived or left.
-    console_refresh_seconds: int = Field(10, ge=1, le=300)
-    console_url: str = Field("", max_length=2000, pattern=r"^(https?://\S+)?$")
-    sign_in_url: str = Field("", max_length=2000, pattern=r"^(https://\S+)?$")
-    sign_in_client_id: str = Field("", max_length=200)
-
-
 class SettingsError(RuntimeError):
     pass
 
@@ -64,24 +49,13 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "review_timeout_seconds": environ.get(Env.REVIEW_TIMEOUT_SECONDS, DEFAULT_REVIEW_TIMEOUT_SECONDS),
         "policy_file": environ.get(Env.POLICY_FILE) or None,
     }
-    return _validated(Settings, raw)
-
-
-def console_settings_from(environ: dict[str, str]) -> ConsoleSettings:
-    raw = {
-        "console_sign_in": environ.get(Env.CONSOLE_SIGN_IN, "cognito"),
-        "console_refresh_seconds": environ.get(Env.CONSOLE_REFRESH_SECONDS, 10),
-        "console_url": environ.get(Env.CONSOLE_URL, ""),
-        "sign_in_url": environ.get(Env.SIGN_IN_URL, ""),
-        "sign_in_client_id": environ.get(Env.SIGN_IN_CLIENT_ID, ""),
-    }
-    return _validated(ConsoleSettings, raw)
+    return validated(Settings, raw)
 
 
 Validated = TypeVar("Validated", bound=BaseModel)
 
 
-def _validated(model: type[Validated], raw: dict[str, Any]) -> Validated:
+def validated(model: type[Validated], raw: dict[str, Any]) -> Validated:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -151,11 +125,6 @@ def once_per_environment(build: Callable[[], T]) -> Callable[[], T]:
 @once_per_environment
 def current_settings() -> Settings:
     return settings_from(current_environment().variables)
-
-
-@once_per_environment
-def current_console_settings() -> ConsoleSettings:
-    return console_settings_from(current_environment().variables)
 
 
 def resolve_model_dir(settings: Settings) -> Path:

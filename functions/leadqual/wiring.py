@@ -14,7 +14,6 @@ from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
 from leadqual.settings import (
-    current_console_settings,
     current_settings,
     forget_process_environment,
     once_per_environment,
@@ -82,6 +81,7 @@ def outcome_service() -> OutcomeService:
 @once_per_environment
 def review_service() -> ReviewService:
     from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
+    from leadqual.console.settings import current_console_settings
     from leadqual.services.reviews import ReviewService
 
     settings = current_settings()

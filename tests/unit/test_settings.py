@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from leadqual.console.settings import console_settings_from
 from leadqual.resources import Env
-from leadqual.settings import SettingsError, console_settings_from, settings_from
+from leadqual.settings import SettingsError, settings_from
 
 TABLES: dict[str, str] = {Env.LEADS_TABLE: "leads", Env.SIGNALS_TABLE: "signals"}
 

@@ -203,7 +203,7 @@ def _only_for(groups: tuple[Group, ...]) -> Callable[..., Response[Any]]:
     allowed = {group.value for group in groups}
 
     def only_for_groups(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-        from leadqual.settings import current_console_settings
+        from leadqual.console.settings import current_console_settings
 
         if (
             current_console_settings().console_sign_in == "cognito"
@@ -418,7 +418,7 @@ def _reviewer(request: ReviewDecisionRequest) -> str:
 # The console's pages (leadqual.console): files that hold no data, each with its safety headers.
 def _console_file(name: str) -> Response[str]:
     from leadqual.console.pages import console_file
-    from leadqual.settings import current_console_settings
+    from leadqual.console.settings import current_console_settings
 
     # The page exchanges its sign-in code at the hosted sign-in's token endpoint: that origin too.
     found = console_file(name, current_console_settings().sign_in_url)
@@ -458,8 +458,8 @@ def console_asset(name: Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]*\.(js|css|
 
 @api_route(api_routes.CONSOLE_SETTINGS, None)
 def console_settings() -> Response[dict[str, Any]]:
+    from leadqual.console.settings import current_console_settings
     from leadqual.domain.schemas.vocabulary import RouteAction
-    from leadqual.settings import current_console_settings
 
     settings = current_console_settings()
     return _json(
