@@ -56,6 +56,7 @@ Validated = TypeVar("Validated", bound=BaseModel)
 
 
 def validated(model: type[Validated], raw: dict[str, Any]) -> Validated:
+    """A settings model (this module's, or the console's) from the environment's raw values."""
     try:
         return model.model_validate(raw)
     except ValidationError as error:
