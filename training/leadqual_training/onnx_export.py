@@ -191,7 +191,8 @@ def summed_tree(
         if not undecided:
             nodes.append(TreeNode(0, 0.0, 0, 0, True, carried, False))
             return position
-        split = trees[undecided[0][0]][0][undecided[0][1]]
+        first_tree, first_node = undecided[0]
+        split = trees[first_tree][0][first_node]
         nodes.append(split)  # a placeholder until both children have their positions
         low, high, missing = region.get(split.column, _ANY)
         at_most = (low, min(high, split.threshold), missing and split.missing_goes_left)
