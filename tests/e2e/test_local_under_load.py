@@ -81,6 +81,18 @@ def test_a_new_lead_waits_for_room_while_the_pipeline_is_busy(cloud: LocalCloud)
     cloud.wait_for_room(0, longest_wait_seconds=0.1)
 
 
+def test_a_stopped_local_cloud_leaves_no_workflow_to_act_in_the_next_one() -> None:
+    # GIVEN a workflow waiting for an SDR's decision; timed out, it would escalate: invoke a
+    # function of whichever cloud the process has by then (tests stand up one after another)
+    before = set(threading.enumerate())
+    with LocalCloud(review_timeout_seconds=60, visibility_timeout_seconds=1) as cloud:
+        _pending_review(cloud, "ada@northwind.io")
+    # WHEN the cloud stops, THEN the execution is stopped and its thread has ended with it, not
+    # left to wait out its review (stopping waits 10 s at most for it)
+    left = [t.name for t in set(threading.enumerate()) - before if t.name.endswith("(_execution_logic)")]
+    assert left == [], "an execution's thread outlived its cloud"
+
+
 def test_leadqual_serve_asks_for_room_before_it_takes_a_new_lead_and_only_then(cloud: LocalCloud) -> None:
     asked: list[int] = []
     server = serve("127.0.0.1", 0, admit_lead=lambda: asked.append(cloud.backlog()))

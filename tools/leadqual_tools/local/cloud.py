@@ -65,6 +65,8 @@ QUEUE_ATTRIBUTES = {
 
 # How often a request held by `wait_for_room` looks at the backlog again.
 BACKLOG_POLL_SECONDS = 0.02
+# How long stopping waits for the workflows still running to notice and end their current step.
+WORKFLOW_STOP_SECONDS = 10.0
 
 
 class Timeout(AssertionError):
@@ -144,14 +146,26 @@ class LocalCloud:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=10)
-        invoker.uninstall()
         faults.uninstall()
+        self._end_workflows()
+        invoker.uninstall()
         moto_fixes.uninstall()
         if self._mock:
             self._mock.stop()
         aws_clients.CLIENT_HOOKS.clear()
         aws_clients.reset_clients()
         wiring.reset()
+
+    def _end_workflows(self) -> None:
+        """Stops the executions still running and waits for their threads. Tests stand up many local
+        clouds in one process, one after another: a workflow thread left running would invoke the
+        next cloud's functions, or send to its queues, which have the same names."""
+        if resources.STATE_MACHINE not in self.arns:  # stopped before it was provisioned
+            return
+        sfn = client("stepfunctions")
+        for execution in self.executions("RUNNING"):
+            sfn.stop_execution(executionArn=execution["executionArn"], cause="the local cloud stopped")
+        moto_fixes.end_stopped_executions(WORKFLOW_STOP_SECONDS)
 
     def __enter__(self) -> LocalCloud:
         return self.start()

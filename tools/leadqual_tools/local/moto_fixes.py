@@ -51,6 +51,7 @@ import copy
 import functools
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -70,7 +71,9 @@ from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
-from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
+
+from leadqual_tools.local.stack_template import ACCOUNT
 
 _dynamodb_lock = threading.RLock()
 _originals: dict[str, Any] = {}
@@ -451,6 +454,25 @@ class _FinishedWorker:
 
     def stop(self, **_: Any) -> None:
         """See `_FinishedEnvironment.set_stop`."""
+
+
+def end_stopped_executions(seconds: float) -> None:
+    """Wakes the stopped executions still waiting for a task token, and waits, `seconds` at most in
+    all, for the threads moto runs executions on. Stopped (StopExecution), an execution takes no
+    further step; woken, it does not wait out its timeout first."""
+    for backend in stepfunctions_parser_backends[ACCOUNT].values():
+        for machine in list(backend.state_machines):
+            executions: list[Any] = list(machine.executions)  # the parser's executions
+            for execution in executions:
+                environment = getattr(execution.exec_worker, "env", None)
+                waits = getattr(getattr(environment, "callback_pool_manager", None), "_pool", {})
+                for endpoint in list(waits.values()):
+                    endpoint.interrupt_all()  # what moto itself calls once a task's outcome is in
+    deadline = time.monotonic() + seconds
+    for thread in list(stepfunctions_utils.TMP_THREADS):
+        # Python names a thread after its target: "Thread-7 (_execution_logic)".
+        if thread.ident is not None and thread.name.endswith("(_execution_logic)"):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 _terminations = itertools.count(1)
