@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import datetime
 import functools
 import itertools
 import threading
@@ -456,19 +457,33 @@ class _FinishedWorker:
         """See `_FinishedEnvironment.set_stop`."""
 
 
-def end_stopped_executions(seconds: float) -> None:
-    """Wakes the stopped executions still waiting for a task token, and waits, `seconds` at most in
-    all, for the threads moto runs executions on. Stopped (StopExecution), an execution takes no
-    further step; woken, it does not wait out its timeout first."""
-    for backend in stepfunctions_parser_backends[ACCOUNT].values():
-        for machine in list(backend.state_machines):
-            executions: list[Any] = list(machine.executions)  # the parser's executions
-            for execution in executions:
-                environment = getattr(execution.exec_worker, "env", None)
-                waits = getattr(getattr(environment, "callback_pool_manager", None), "_pool", {})
-                for endpoint in list(waits.values()):
-                    endpoint.interrupt_all()  # what moto itself calls once a task's outcome is in
+def end_executions(seconds: float) -> None:
+    """Stops every execution still running, wakes those waiting for a task token, and waits,
+    `seconds` at most in all, for the threads moto runs them on. Stopped, an execution takes no
+    further step; woken, it does not wait out its timeout first.
+
+    Stopped as StopExecution stops one (`set_stop` on its environment), but also one whose thread
+    has not built its environment yet, which moto's StopExecution fails on: it is waited for."""
     deadline = time.monotonic() + seconds
+    while True:
+        starting = False
+        for backend in stepfunctions_parser_backends[ACCOUNT].values():
+            for machine in list(backend.state_machines):
+                executions: list[Any] = list(machine.executions)  # the parser's executions
+                for execution in executions:
+                    environment = getattr(execution.exec_worker, "env", None)
+                    if environment is None:
+                        starting = starting or execution.exec_worker is not None
+                        continue
+                    environment.set_stop(
+                        stop_date=datetime.datetime.now(datetime.UTC), cause=None, error=None
+                    )
+                    waits = getattr(environment.callback_pool_manager, "_pool", {})
+                    for endpoint in list(waits.values()):
+                        endpoint.interrupt_all()  # what moto itself calls once a task's outcome is in
+        if not starting or time.monotonic() >= deadline:
+            break
+        time.sleep(0.01)
     for thread in list(stepfunctions_utils.TMP_THREADS):
         # Python names a thread after its target: "Thread-7 (_execution_logic)".
         if thread.ident is not None and thread.name.endswith("(_execution_logic)"):
