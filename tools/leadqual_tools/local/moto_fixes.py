@@ -42,6 +42,9 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
   Step Functions builds a JSONPath parser (a PLY grammar) for every path it reads, and its DynamoDB
   parses an UpdateExpression two or three times per update. Each is the same every time, so each
   is worked out once (moto validates and applies a deep copy of the parsed update expression).
+- moto runs executions on threads of the process that outlive `mock_aws`: stopping a local cloud
+  left them to time out into the next one (tests stand up many). `end_executions` stops them and
+  waits for them; moto's StopExecution fails on an execution that has no environment yet.
 """
 
 from __future__ import annotations
