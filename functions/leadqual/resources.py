@@ -54,6 +54,8 @@ POWERTOOLS_SERVICE = "leadqual"
 RUNTIME_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
+# Its key: a review carries these attributes only while it waits on an SDR (adapters/dynamo_decisions.py).
+REVIEW_QUEUE_ATTRIBUTE, REVIEW_CREATED_ATTRIBUTE = "review_queue", "review_created"
 # Each lead's report row, by the month it was submitted in (see adapters/dynamo_leads.py).
 LEADS_REPORTS_INDEX = "reports-by-month"
 # Template metadata key that carries a resource's name above (see infra/leadqual_infra/naming.py).

@@ -16,8 +16,12 @@ class LeadStorage(Construct):
         self.leads = self._table("LeadsTable", resources.LEADS_TABLE)
         self.leads.add_global_secondary_index(
             index_name=resources.LEADS_PENDING_REVIEW_INDEX,
-            partition_key=dynamodb.Attribute(name="review_queue", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="review_created", type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(
+                name=resources.REVIEW_QUEUE_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(
+                name=resources.REVIEW_CREATED_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+            ),
         )
         # The reports read each lead's small report row, a month of leads a query (see dynamo_leads.py).
         self.leads.add_global_secondary_index(

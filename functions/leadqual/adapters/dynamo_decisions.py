@@ -15,8 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.adapters.dynamo_items import is_conditional_failure, update_versioned
+from leadqual.adapters.dynamo_items import is_conditional_failure, lead_partition, update_versioned
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.schemas.decision import RoutingDecision
@@ -25,12 +26,13 @@ from leadqual.domain.schemas.vocabulary import ReviewStatus
 
 PENDING = "pending"
 # The pending-reviews index's attributes: a review carries them while it waits on an SDR.
-REVIEW_QUEUE, REVIEW_CREATED, REVIEW_ACCOUNT = "review_queue", "review_created", "review_account"
+REVIEW_QUEUE, REVIEW_CREATED = resources.REVIEW_QUEUE_ATTRIBUTE, resources.REVIEW_CREATED_ATTRIBUTE
+REVIEW_ACCOUNT = "review_account"
 PENDING_INDEX = (REVIEW_QUEUE, REVIEW_CREATED, REVIEW_ACCOUNT)
 
 
 def _decision_key(lead_id: str, evaluation: int) -> dict[str, Any]:
-    return {"pk": _s(f"LEAD#{lead_id}"), "sk": _s(f"DECISION#{evaluation:05d}")}
+    return {"pk": lead_partition(lead_id), "sk": _s(f"DECISION#{evaluation:05d}")}
 
 
 def _review_key(review_id: str) -> dict[str, Any]:
@@ -124,7 +126,7 @@ class DynamoDecisionStore:
         while len(reviews) < limit:
             params: dict[str, Any] = {
                 "TableName": self.table,
-                "IndexName": "pending-reviews",
+                "IndexName": resources.LEADS_PENDING_REVIEW_INDEX,
                 "KeyConditionExpression": f"{REVIEW_QUEUE} = :pending",
                 "ExpressionAttributeValues": {":pending": _s(PENDING)},
                 "Limit": limit - len(reviews),

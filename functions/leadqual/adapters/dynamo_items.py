@@ -42,6 +42,11 @@ def batch_write(ddb: Any, table: str, requests: Sequence[dict[str, Any]]) -> Non
             pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
+def lead_partition(lead_id: str) -> dict[str, Any]:
+    """The partition a lead's items share: the lead, its touches and its routing decisions."""
+    return s(f"LEAD#{lead_id}")
+
+
 def is_conditional_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] in (
         "ConditionalCheckFailedException",

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual.adapters.dynamo_items import is_conditional_failure, update_versioned
+from leadqual.adapters.dynamo_items import is_conditional_failure, lead_partition, update_versioned
 from leadqual.adapters.dynamo_items import n as _n
 from leadqual.adapters.dynamo_items import s as _s
 from leadqual.domain.ports import ConflictError, IdempotencyClaim
@@ -44,7 +44,7 @@ MONTHS_QUERIED_AT_MOST = 24
 
 
 def _lead_key(lead_id: str) -> dict[str, Any]:
-    return {"pk": _s(f"LEAD#{lead_id}"), "sk": _s("LEAD")}
+    return {"pk": lead_partition(lead_id), "sk": _s("LEAD")}
 
 
 def _idempotency_key(key: str) -> dict[str, Any]:
@@ -179,11 +179,14 @@ class DynamoLeadStore:
     def add_touch(self, lead_id: str, entry: HistoryEntry) -> int:
         # The entry is an item of its own (the lead item would outgrow DynamoDB's 400 KB after a few
         # thousand), and the count is one atomic ADD, which never conflicts with a versioned save.
-        self._put_beside_lead(
-            lead_id,
-            f"TOUCH#{entry.at.isoformat()}#{secrets.token_hex(4)}",
-            entry.model_dump_json(),
-            {"expires_at": _n(int((entry.at + TOUCH_RETENTION).timestamp()))},
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={
+                "pk": lead_partition(lead_id),
+                "sk": _s(f"TOUCH#{entry.at.isoformat()}#{secrets.token_hex(4)}"),
+                "doc": _s(entry.model_dump_json()),
+                "expires_at": _n(int((entry.at + TOUCH_RETENTION).timestamp())),
+            },
         )
         try:
             updated = self.ddb.update_item(
@@ -205,7 +208,7 @@ class DynamoLeadStore:
         items = self.ddb.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :touch)",
-            ExpressionAttributeValues={":pk": _s(f"LEAD#{lead_id}"), ":touch": _s("TOUCH#")},
+            ExpressionAttributeValues={":pk": lead_partition(lead_id), ":touch": _s("TOUCH#")},
             ScanIndexForward=False,
             Limit=limit,
             ConsistentRead=True,
@@ -387,12 +390,3 @@ class DynamoLeadStore:
             return None
         response: dict[str, Any] = json.loads(item["response"]["S"])
         return response
-
-    def _put_beside_lead(
-        self, lead_id: str, sort_key: str, doc: str, extra: dict[str, Any] | None = None
-    ) -> None:
-        """An item in the lead's own partition (its touches; `dynamo_decisions` keeps its decisions there too)."""
-        self.ddb.put_item(
-            TableName=self.table,
-            Item={"pk": _s(f"LEAD#{lead_id}"), "sk": _s(sort_key), "doc": _s(doc), **(extra or {})},
-        )
