@@ -23,9 +23,13 @@ import os
 _paused_by_us = False
 
 
+def in_lambda() -> bool:
+    return "AWS_LAMBDA_RUNTIME_API" in os.environ
+
+
 def pause_collector() -> None:
     global _paused_by_us
-    if "AWS_LAMBDA_RUNTIME_API" in os.environ and gc.isenabled():
+    if in_lambda() and gc.isenabled():
         gc.disable()
         _paused_by_us = True
 

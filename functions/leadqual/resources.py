@@ -51,7 +51,14 @@ STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
 # Set on every function. leadqual uses no pydantic plugins, and looking for them scans every
 # installed package's metadata at the first model class: ~15 ms of each cold start (make bench).
-RUNTIME_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
+# numpy's OpenBLAS starts a thread per core on import, which spins for ~90 ms of CPU that Lambda
+# counts against the function's share; the scoring function multiplies no matrices large enough to
+# want more than one (ONNX Runtime has threads of its own, set in adapters/onnx_session.py).
+RUNTIME_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE,
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
+    "OPENBLAS_NUM_THREADS": "1",
+}
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
 # Its key: a review carries these attributes only while it waits on an SDR (adapters/dynamo_decisions.py).

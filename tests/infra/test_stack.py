@@ -306,6 +306,77 @@ def test_every_deployed_entry_point_resumes_the_garbage_collector_once_loaded(te
     assert _collector_after_importing(modules[0], in_lambda=False) == (True, 0)
 
 
+MODEL_SESSION_AT_COLD_START = (
+    "import json, os, threading\n"
+    "threads = len(os.listdir('/proc/self/task'))\n"
+    "import numpy as np\n"
+    "numpy_threads = len(os.listdir('/proc/self/task')) - threads\n"
+    "from leadqual.adapters import onnx_session\n"
+    "started, built_on = [], []\n"
+    "start, build = onnx_session.start_building, onnx_session.build_session\n"
+    "def recorded_start(path):\n"
+    "    started.append(path.name)\n"
+    "    start(path)\n"
+    "def recorded_build(path):\n"
+    "    built_on.append(threading.current_thread().name)\n"
+    "    return build(path)\n"
+    "onnx_session.start_building, onnx_session.build_session = recorded_start, recorded_build\n"
+    "import leadqual.handlers.score\n"
+    "during_import = list(started)\n"
+    "from leadqual import wiring\n"
+    "model = wiring.scoring_service().model\n"
+    "outputs = model.predict(np.zeros((2, model.width), dtype=np.float64))\n"
+    "assert outputs.probability.shape[0] == 2\n"
+    "print(json.dumps({'started_during_import': during_import, 'built_on': built_on,"
+    " 'numpy_threads': numpy_threads}))"
+)
+
+
+def _deployed_value(value: object) -> str:
+    """A variable of the template as a string: a resource's Ref as its logical id (no AWS call is made)."""
+    if isinstance(value, str):
+        return value.replace("/var/task", str(Path(__file__).resolve().parents[2]))  # the bundle's root
+    assert isinstance(value, dict), value
+    if "Ref" in value:
+        return str(value["Ref"])
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_deployed_value(part) for part in parts)
+
+
+def _model_session_builds(variables: dict[str, object], in_lambda: bool) -> dict[str, object]:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    environment |= {name: _deployed_value(value) for name, value in variables.items()}
+    environment |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    if in_lambda:
+        environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
+    result = subprocess.run(
+        [sys.executable, "-c", MODEL_SESSION_AT_COLD_START], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    builds: dict[str, object] = json.loads(result.stdout)
+    return builds
+
+
+def test_the_scoring_function_builds_its_model_session_while_its_modules_load(template: Template) -> None:
+    # GIVEN the scoring function's environment as the stack deploys it
+    (scoring,) = [
+        f for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == resources.SCORE_FUNCTION.handler
+    ]  # fmt: skip
+    variables = scoring["Properties"]["Environment"]["Variables"]
+    # WHEN Lambda's runtime imports its handler and the first batch builds the scoring service
+    builds = _model_session_builds(variables, in_lambda=True)
+    # THEN the model's one session was started during the import, on a thread of its own, and the
+    # first batch's model took it (and predicts) instead of building another; and numpy started no
+    # thread of its own (OpenBLAS's spin on import would take CPU from the cold start)
+    assert builds == {
+        "started_during_import": ["model.onnx"], "built_on": ["leadqual-onnx-session"], "numpy_threads": 0
+    }  # fmt: skip
+    # AND outside Lambda (tests, leadqual serve), the first batch builds it, under its own settings
+    outside = _model_session_builds(variables, in_lambda=False)
+    assert outside["started_during_import"] == [] and outside["built_on"] == ["MainThread"]
+
+
 def test_review_emails_link_to_the_console_the_console_url_parameter_names(template: Template) -> None:
     # The parameter: empty by default, so the link is the API's own /console/ ...
     parameter = template.to_json()["Parameters"]["ConsoleUrl"]

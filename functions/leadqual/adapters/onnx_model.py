@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
+from leadqual.adapters import onnx_session
 from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.ports import ModelOutputs
 from leadqual.domain.scoring import ScoringProfile
@@ -24,13 +24,8 @@ class OnnxModel:
             (directory / "scoring_profile.json").read_text(encoding="utf-8")
         )
         self.version = self.profile.model_version
-        options = ort.SessionOptions()
-        # Lambda gives a scoring function ~1 vCPU: extra threads only add scheduling overhead.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(directory / "model.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        # Built now, unless the scoring handler started it at cold start (see onnx_session).
+        self.session = onnx_session.take(directory / "model.onnx")
         self.width = len(self.spec.output_columns())
 
     def predict(self, features: np.ndarray) -> ModelOutputs:

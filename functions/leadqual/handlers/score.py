@@ -1,16 +1,37 @@
 """Scoring queue consumer: one model inference for the whole batch, then each lead stored on its own."""
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from leadqual.adapters import onnx_session
+from leadqual.cold_start import in_lambda
+from leadqual.settings import SettingsError, current_settings, resolve_model_dir
 
-from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
-from leadqual import resources, wiring
-from leadqual.domain.schemas.lead import Reevaluation
-from leadqual.domain.schemas.scores import Scores
-from leadqual.handlers.sqs_batch import process_batch
-from leadqual.observability import lambda_entry, logger, metrics
+def _start_the_model_session() -> None:
+    """In Lambda, the model's ONNX Runtime session starts building now, on a thread of its own, while
+    the imports below load (see `onnx_session`); the first batch takes it. Elsewhere (tests, the
+    local mode) the first batch builds it, under the settings of the function that runs it."""
+    if not in_lambda():
+        return
+    try:
+        path = resolve_model_dir(current_settings()) / "model.onnx"
+    except (SettingsError, OSError):
+        return  # nothing to start: the first batch fails on the same error, and says so
+    onnx_session.start_building(path)
+
+
+# Before the imports below, which are what the session's build overlaps.
+_start_the_model_session()
+
+from collections.abc import Sequence  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from leadqual import resources, wiring  # noqa: E402
+from leadqual.domain.schemas.lead import Reevaluation  # noqa: E402
+from leadqual.domain.schemas.scores import Scores  # noqa: E402
+from leadqual.handlers.sqs_batch import process_batch  # noqa: E402
+from leadqual.observability import lambda_entry, logger, metrics  # noqa: E402
 
 # Powertools' own modules name the context for type checkers only: importing it costs a cold start.
 if TYPE_CHECKING:
