@@ -51,7 +51,7 @@ STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
 # Set on every function. leadqual uses no pydantic plugins, and looking for them scans every
 # installed package's metadata at the first model class: ~15 ms of each cold start (make bench).
-# numpy's OpenBLAS starts a thread per core on import, which spins for ~90 ms of CPU that Lambda
+# numpy's OpenBLAS starts a thread per core on import, which spins for ~80 ms of CPU that Lambda
 # counts against the function's share; the scoring function multiplies no matrices large enough to
 # want more than one (ONNX Runtime has threads of its own, set in adapters/onnx_session.py).
 RUNTIME_ENVIRONMENT = {
