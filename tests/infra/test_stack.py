@@ -324,11 +324,14 @@ MODEL_SESSION_AT_COLD_START = (
     "import leadqual.handlers.score\n"
     "during_import = list(started)\n"
     "from leadqual import wiring\n"
-    "model = wiring.scoring_service().model\n"
-    "outputs = model.predict(np.zeros((2, model.width), dtype=np.float64))\n"
-    "assert outputs.probability.shape[0] == 2\n"
+    "try:\n"
+    "    model = wiring.scoring_service().model\n"
+    "except Exception as error:\n"
+    "    first_batch = type(error).__name__\n"
+    "else:\n"
+    "    first_batch = f'{len(model.predict(np.zeros((2, model.width))).probability)} scored'\n"
     "print(json.dumps({'started_during_import': during_import, 'built_on': built_on,"
-    " 'numpy_threads': numpy_threads}))"
+    " 'numpy_threads': numpy_threads, 'first_batch': first_batch}))"
 )
 
 
@@ -370,11 +373,17 @@ def test_the_scoring_function_builds_its_model_session_while_its_modules_load(te
     # first batch's model took it (and predicts) instead of building another; and numpy started no
     # thread of its own (OpenBLAS's spin on import would take CPU from the cold start)
     assert builds == {
-        "started_during_import": ["model.onnx"], "built_on": ["leadqual-onnx-session"], "numpy_threads": 0
+        "started_during_import": ["model.onnx"], "built_on": ["leadqual-onnx-session"], "numpy_threads": 0,
+        "first_batch": "2 scored",
     }  # fmt: skip
     # AND outside Lambda (tests, leadqual serve), the first batch builds it, under its own settings
     outside = _model_session_builds(variables, in_lambda=False)
     assert outside["started_during_import"] == [] and outside["built_on"] == ["MainThread"]
+    # AND a function whose settings are wrong still loads, starts nothing, and its first batch fails
+    # saying why (the batch's messages go back to the queue, and on to the DLQ and its alarm)
+    misconfigured = {k: v for k, v in variables.items() if k != resources.Env.LEADS_TABLE}
+    broken = _model_session_builds(misconfigured, in_lambda=True)
+    assert broken["started_during_import"] == [] and broken["first_batch"] == "SettingsError"
 
 
 def test_review_emails_link_to_the_console_the_console_url_parameter_names(template: Template) -> None:
