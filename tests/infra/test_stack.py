@@ -347,7 +347,9 @@ def _deployed_value(value: object) -> str:
 
 
 def _model_session_builds(variables: dict[str, object], in_lambda: bool) -> dict[str, object]:
-    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    # The function's own variables come from the template alone: earlier tests set some in this process.
+    inherited = {"AWS_LAMBDA_RUNTIME_API", *resources.Env, *resources.RUNTIME_ENVIRONMENT}
+    environment = {k: v for k, v in os.environ.items() if k not in inherited}
     environment |= {name: _deployed_value(value) for name, value in variables.items()}
     environment |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     if in_lambda:
