@@ -25,7 +25,7 @@ class OnnxModel:
         )
         self.version = self.profile.model_version
         # Built now, unless the scoring handler started it at cold start (see onnx_session).
-        self.session = onnx_session.take(directory / "model.onnx")
+        self.session = onnx_session.take(onnx_session.graph_path(directory))
         self.width = len(self.spec.output_columns())
 
     def predict(self, features: np.ndarray) -> ModelOutputs:

@@ -17,6 +17,11 @@ from pathlib import Path
 import onnxruntime as ort
 
 
+def graph_path(directory: Path) -> Path:
+    """The ONNX graph in a model's directory (beside its feature specification and profile)."""
+    return directory / "model.onnx"
+
+
 def build_session(path: Path) -> ort.InferenceSession:
     options = ort.SessionOptions()
     # Lambda gives a scoring function ~1 vCPU: extra threads only add scheduling overhead.
@@ -29,16 +34,17 @@ class SessionBuild:
     """A session being built on a thread of its own; `session()` waits for it, or raises why it failed."""
 
     def __init__(self, path: Path):
-        self.path = path
         self._session: ort.InferenceSession | None = None
         self._error: BaseException | None = None
         # A daemon: a process that ends during a cold start does not wait for a model it will not use.
-        self._thread = threading.Thread(target=self._build, name="leadqual-onnx-session", daemon=True)
+        self._thread = threading.Thread(
+            target=self._build, args=(path,), name="leadqual-onnx-session", daemon=True
+        )
         self._thread.start()
 
-    def _build(self) -> None:
+    def _build(self, path: Path) -> None:
         try:
-            self._session = build_session(self.path)
+            self._session = build_session(path)
         except BaseException as error:  # handed to whoever takes the session, and raised there
             self._error = error
 

@@ -12,7 +12,7 @@ def _start_the_model_session() -> None:
     if not in_lambda():
         return
     try:
-        path = resolve_model_dir(current_settings()) / "model.onnx"
+        path = onnx_session.graph_path(resolve_model_dir(current_settings()))
     except (SettingsError, OSError):
         return  # nothing to start: the first batch fails on the same error, and says so
     onnx_session.start_building(path)
