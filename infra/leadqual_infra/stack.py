@@ -133,9 +133,12 @@ class LeadqualStack(cdk.Stack):
         )
         # Where review e-mails link (the console, `?review=`): the API's own /console/ unless the
         # console is put behind a domain of the team's; a deploy-time parameter, not a rebuild.
+        # HTTPS only: it is also the sign-in client's callback, which Cognito refuses over HTTP, and
+        # a refused parameter stops the deploy before anything is created.
         console_url = cdk.CfnParameter(
-            self, "ConsoleUrl", type="String", default="", allowed_pattern=r"^(https?://\S+/)?$",
-            description="The console's address for review e-mail links, ending in /; empty: the API's /console/",
+            self, "ConsoleUrl", type="String", default="", allowed_pattern=r"^(https://\S+/)?$",
+            constraint_description="an https:// address ending in /, or empty for the API's own /console/",
+            description="The console's https:// address for review e-mail links and sign-in, ending in /; empty: the API's /console/",
         )  # fmt: skip
         console_url_given = cdk.CfnCondition(
             self, "ConsoleUrlGiven",

@@ -394,6 +394,9 @@ def test_review_emails_link_to_the_console_the_console_url_parameter_names(templ
     assert parameter["Default"] == "" and re.fullmatch(
         parameter["AllowedPattern"], "https://leads.example.com/"
     )
+    # ... and HTTPS only: the address is also the sign-in client's callback, which Cognito refuses
+    # over HTTP, so CloudFormation refuses it as a parameter before the deploy creates anything
+    assert not re.fullmatch(parameter["AllowedPattern"], "http://leads.example.com/")
     functions = template.find_resources("AWS::Lambda::Function")
     with_link = {
         f["Properties"]["Handler"]: f["Properties"]["Environment"]["Variables"][resources.Env.CONSOLE_URL]
