@@ -128,9 +128,14 @@ def current_settings() -> Settings:
     return settings_from(current_environment().variables)
 
 
+def graph_path(directory: Path) -> Path:
+    """The ONNX graph in a model's directory (beside its feature specification and profile)."""
+    return directory / "model.onnx"
+
+
 def resolve_model_dir(settings: Settings) -> Path:
     """The deployed model: an explicit directory, else model_artifacts/CURRENT."""
-    if settings.model_dir and (settings.model_dir / "model.onnx").exists():
+    if settings.model_dir and graph_path(settings.model_dir).exists():
         return settings.model_dir
     root = settings.model_dir or DEFAULT_MODEL_ROOT
     version = (root / "CURRENT").read_text(encoding="utf-8").strip()
@@ -144,7 +149,7 @@ def deploy_refusal(directory: Path) -> str | None:
     from leadqual.domain.features.model_input import unservable_columns
     from leadqual.domain.features.spec import FeatureSpec
 
-    if not (directory / "model.onnx").exists():
+    if not graph_path(directory).exists():
         return f"{directory} has no model.onnx"
     spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
     missing = unservable_columns(spec)

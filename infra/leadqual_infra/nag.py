@@ -1,11 +1,14 @@
-"""cdk-nag findings acknowledged on purpose, each with the reason it does not apply here.
+"""cdk-nag and CloudFormation template findings acknowledged on purpose, each with the reason it
+does not apply here.
 
-Everything not listed fails the synth (cdk-nag 3 treats unacknowledged warnings as failures too).
+Everything not listed fails the synth (cdk-nag 3 treats unacknowledged warnings as failures too, and
+cdk.json's `@aws-cdk/core:validateAgainstDefaultRules` does the same for CloudFormation's checks).
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -55,6 +58,15 @@ API_FINDINGS: dict[str, str] = {
     ),
 }
 
+# CloudFormation's validator reads the console's address with the ConsoleUrl parameter's empty
+# default; but the address is that parameter only when it is given (ConsoleUrlGiven), and the API's
+# own /console/ otherwise, so it is never empty.
+CONSOLE_ADDRESS = "The callback and logout address is ConsoleUrl only when that is not empty"
+CONSOLE_CLIENT_FINDINGS: dict[str, str] = {
+    "CloudFormation-Validate::F3031": CONSOLE_ADDRESS,  # the address's pattern
+    "CloudFormation-Validate::F3033": CONSOLE_ADDRESS,  # and its length
+}
+
 
 def _acknowledge(scope: Construct, findings: dict[str, str]) -> None:
     for finding, reason in findings.items():
@@ -73,6 +85,7 @@ def acknowledge_findings(
     workflow: LeadWorkflow,
     leads_table: Construct,
     dead_letter_queues: list[sqs.Queue],
+    console_client: cognito.UserPoolClient,
 ) -> None:
     leads_index = f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, leads_table)}.Arn>/index/*]"
     for function in functions:
@@ -100,3 +113,4 @@ def acknowledge_findings(
     for dlq in dead_letter_queues:
         _acknowledge(dlq, DLQ_FINDINGS)
     _acknowledge(api.rest_api, API_FINDINGS)
+    _acknowledge(console_client, CONSOLE_CLIENT_FINDINGS)

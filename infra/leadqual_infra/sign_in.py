@@ -73,16 +73,6 @@ class ConsoleSignIn(Construct):
             access_token_validity=cdk.Duration.hours(1),
             refresh_token_validity=cdk.Duration.hours(10),
         )
-        # CloudFormation's validator reads the console address with the ConsoleUrl parameter's
-        # empty default; but the address is that parameter only when it is given (ConsoleUrlGiven),
-        # and the API's own /console/ otherwise, so it is never empty.
-        for finding in ("F3031", "F3033"):  # the address's pattern and its length
-            cdk.Validations.of(self.client).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"CloudFormation-Validate::{finding}",
-                    reason="The callback and logout address is ConsoleUrl only when that is not empty",
-                )
-            )
         return self.client
 
     @property

@@ -123,14 +123,6 @@ class LeadqualStack(cdk.Stack):
             sdr_topic=notifications.sdr_topic,
             alarm_topic=notifications.alarm_topic,
         )
-        acknowledge_findings(
-            self,
-            api=api,
-            functions=all_functions,
-            workflow=workflow,
-            leads_table=storage.leads,
-            dead_letter_queues=monitoring_dlqs,
-        )
         # Where review e-mails link (the console, `?review=`): the API's own /console/ unless the
         # console is put behind a domain of the team's; a deploy-time parameter, not a rebuild.
         # HTTPS only: it is also the sign-in client's callback, which Cognito refuses over HTTP, and
@@ -158,6 +150,15 @@ class LeadqualStack(cdk.Stack):
         console_client = sign_in.add_console_client(console_link)
         api_function.add_environment(Env.SIGN_IN_URL, sign_in.hosted_ui)
         api_function.add_environment(Env.SIGN_IN_CLIENT_ID, console_client.user_pool_client_id)
+        acknowledge_findings(
+            self,
+            api=api,
+            functions=all_functions,
+            workflow=workflow,
+            leads_table=storage.leads,
+            dead_letter_queues=monitoring_dlqs,
+            console_client=console_client,
+        )
         cdk.CfnOutput(self, "ConsoleLink", value=console_link, description="Where SDRs decide reviews")
         cdk.CfnOutput(self, "SignInUserPoolId", value=sign_in.user_pool.user_pool_id,
                       description="Invite SDRs and RevOps here; add each to the sdr or revops group")  # fmt: skip

@@ -5,8 +5,10 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -17,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
 from app import build_app
 from leadqual import api_routes, resources
 from leadqual_infra import monitoring
+from leadqual_tools.local.stack_template import Physical, Resolver, StackTemplate, checkout_path
 
 
 @pytest.fixture(scope="module")
@@ -335,22 +338,23 @@ MODEL_SESSION_AT_COLD_START = (
 )
 
 
-def _deployed_value(value: object) -> str:
-    """A variable of the template as a string: a resource's Ref as its logical id (no AWS call is made)."""
-    if isinstance(value, str):
-        return value.replace("/var/task", str(Path(__file__).resolve().parents[2]))  # the bundle's root
-    assert isinstance(value, dict), value
-    if "Ref" in value:
-        return str(value["Ref"])
-    separator, parts = value["Fn::Join"]
-    return str(separator).join(_deployed_value(part) for part in parts)
+def _deployed_variables(template: Template, function: Mapping[str, Any]) -> dict[str, str]:
+    """A function's variables as the template sets them, each resource's Ref its logical id (no AWS
+    call is made), and the model's directory in the bundle this checkout's."""
+    stack = StackTemplate(dict(template.to_json()))
+    resolve = Resolver.of(stack, {logical_id: Physical(logical_id) for logical_id in stack.resources}, {})
+    variables = {
+        name: str(resolve(value))
+        for name, value in function["Properties"]["Environment"]["Variables"].items()
+    }
+    return variables | {resources.Env.MODEL_DIR: str(checkout_path(variables[resources.Env.MODEL_DIR]))}
 
 
-def _model_session_builds(variables: dict[str, object], in_lambda: bool) -> dict[str, object]:
+def _model_session_builds(variables: dict[str, str], in_lambda: bool) -> dict[str, object]:
     # The function's own variables come from the template alone: earlier tests set some in this process.
     inherited = {"AWS_LAMBDA_RUNTIME_API", *resources.Env, *resources.RUNTIME_ENVIRONMENT}
     environment = {k: v for k, v in os.environ.items() if k not in inherited}
-    environment |= {name: _deployed_value(value) for name, value in variables.items()}
+    environment |= variables
     environment |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     if in_lambda:
         environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
@@ -368,7 +372,7 @@ def test_the_scoring_function_builds_its_model_session_while_its_modules_load(te
         f for f in template.find_resources("AWS::Lambda::Function").values()
         if f["Properties"]["Handler"] == resources.SCORE_FUNCTION.handler
     ]  # fmt: skip
-    variables = scoring["Properties"]["Environment"]["Variables"]
+    variables = _deployed_variables(template, scoring)
     # WHEN Lambda's runtime imports its handler and the first batch builds the scoring service
     builds = _model_session_builds(variables, in_lambda=True)
     # THEN the model's one session was started during the import, on a thread of its own, and the

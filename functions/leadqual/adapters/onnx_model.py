@@ -10,6 +10,7 @@ from leadqual.adapters import onnx_session
 from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.ports import ModelOutputs
 from leadqual.domain.scoring import ScoringProfile
+from leadqual.settings import graph_path
 
 OUTPUTS = ["probability", "contributions"]
 
@@ -25,7 +26,7 @@ class OnnxModel:
         )
         self.version = self.profile.model_version
         # Built now, unless the scoring handler started it at cold start (see onnx_session).
-        self.session = onnx_session.take(onnx_session.graph_path(directory))
+        self.session = onnx_session.take(graph_path(directory))
         self.width = len(self.spec.output_columns())
 
     def predict(self, features: np.ndarray) -> ModelOutputs:

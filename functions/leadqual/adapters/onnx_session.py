@@ -17,11 +17,6 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-def graph_path(directory: Path) -> Path:
-    """The ONNX graph in a model's directory (beside its feature specification and profile)."""
-    return directory / "model.onnx"
-
-
 def build_session(path: Path) -> ort.InferenceSession:
     options = ort.SessionOptions()
     # Lambda gives a scoring function ~1 vCPU: extra threads only add scheduling overhead.

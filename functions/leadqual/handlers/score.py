@@ -2,7 +2,7 @@
 
 from leadqual.adapters import onnx_session
 from leadqual.cold_start import in_lambda
-from leadqual.settings import SettingsError, current_settings, resolve_model_dir
+from leadqual.settings import SettingsError, current_settings, graph_path, resolve_model_dir
 
 
 def _start_the_model_session() -> None:
@@ -12,7 +12,7 @@ def _start_the_model_session() -> None:
     if not in_lambda():
         return
     try:
-        path = onnx_session.graph_path(resolve_model_dir(current_settings()))
+        path = graph_path(resolve_model_dir(current_settings()))
     except (SettingsError, OSError):
         return  # nothing to start: the first batch fails on the same error, and says so
     onnx_session.start_building(path)

@@ -33,10 +33,10 @@ from leadqual_tools.local.sqs_poller import SqsPoller
 from leadqual_tools.local.stack_template import (
     ACCOUNT,
     REGION,
-    REPO,
     Physical,
     Resolver,
     StackTemplate,
+    checkout_path,
     synthesize,
 )
 
@@ -52,8 +52,6 @@ LOCAL_ENVIRONMENT = {
     "POWERTOOLS_DEV": "false",
 }
 
-
-LAMBDA_TASK_ROOT = "/var/task/"
 # Template property -> SQS attribute name.
 QUEUE_ATTRIBUTES = {
     "VisibilityTimeout": "VisibilityTimeout",
@@ -148,7 +146,10 @@ class LocalCloud:
             self._thread.join(timeout=10)
         faults.uninstall()
         try:
-            self._end_workflows()
+            # Tests stand up many local clouds in one process, one after another: a workflow thread
+            # left running would invoke the next cloud's functions, or send to its queues, which
+            # have the same names.
+            moto_fixes.end_executions(WORKFLOW_STOP_SECONDS)
         finally:  # whatever happens, the next cloud in this process starts from nothing
             invoker.uninstall()
             moto_fixes.uninstall()
@@ -157,12 +158,6 @@ class LocalCloud:
         aws_clients.CLIENT_HOOKS.clear()
         aws_clients.reset_clients()
         wiring.reset()
-
-    def _end_workflows(self) -> None:
-        """Stops the executions still running and waits for their threads. Tests stand up many local
-        clouds in one process, one after another: a workflow thread left running would invoke the
-        next cloud's functions, or send to its queues, which have the same names."""
-        moto_fixes.end_executions(WORKFLOW_STOP_SECONDS)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -303,7 +298,7 @@ class LocalCloud:
         if self.model_dir:
             overrides[Env.MODEL_DIR] = str(self.model_dir)
         elif bundled_model:
-            overrides[Env.MODEL_DIR] = str(REPO / bundled_model.removeprefix(LAMBDA_TASK_ROOT))
+            overrides[Env.MODEL_DIR] = str(checkout_path(bundled_model))
         if self.policy_file:
             overrides[Env.POLICY_FILE] = str(self.policy_file)
         return overrides

@@ -25,6 +25,7 @@ from typing import Any
 from leadqual.resources import TEMPLATE_NAME_KEY
 
 REPO = Path(__file__).resolve().parents[3]
+LAMBDA_TASK_ROOT = "/var/task/"
 INFRA = REPO / "infra"
 CACHE = REPO / "cdk.out" / "local-templates"
 # What the template is made of: the CDK app and the code and configuration it reads at synth time.
@@ -95,6 +96,11 @@ def _synthesize_here(context: dict[str, Any]) -> dict[str, Any]:
 
     _, stack = build_app(cdk.App(context=context))
     return dict(Template.from_stack(stack).to_json())
+
+
+def checkout_path(bundled: str) -> Path:
+    """Where a file a function's variable names in its bundle (under /var/task) is in this checkout."""
+    return REPO / bundled.removeprefix(LAMBDA_TASK_ROOT)
 
 
 @dataclass(frozen=True)
