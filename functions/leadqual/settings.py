@@ -128,9 +128,20 @@ def current_settings() -> Settings:
     return settings_from(current_environment().variables)
 
 
+# A model's directory, as training writes it and serving and the deploy check read it.
 def graph_path(directory: Path) -> Path:
     """The ONNX graph in a model's directory (beside its feature specification and profile)."""
     return directory / "model.onnx"
+
+
+def spec_path(directory: Path) -> Path:
+    """The feature specification the model was trained with, fitted (its categories learned)."""
+    return directory / "feature_spec.json"
+
+
+def profile_path(directory: Path) -> Path:
+    """The scoring profile: the model's version, its grade thresholds and its sub-score groups."""
+    return directory / "scoring_profile.json"
 
 
 def resolve_model_dir(settings: Settings) -> Path:
@@ -149,9 +160,10 @@ def deploy_refusal(directory: Path) -> str | None:
     from leadqual.domain.features.model_input import unservable_columns
     from leadqual.domain.features.spec import FeatureSpec
 
-    if not graph_path(directory).exists():
-        return f"{directory} has no model.onnx"
-    spec = FeatureSpec.model_validate_json((directory / "feature_spec.json").read_text(encoding="utf-8"))
+    graph = graph_path(directory)
+    if not graph.exists():
+        return f"{directory} has no {graph.name}"
+    spec = FeatureSpec.model_validate_json(spec_path(directory).read_text(encoding="utf-8"))
     missing = unservable_columns(spec)
     if missing:
         return (

@@ -30,7 +30,7 @@ from leadqual.domain.features.model_input import unservable_columns
 from leadqual.domain.features.spec import FeatureSpec
 from leadqual.domain.features.values import is_missing
 from leadqual.domain.scoring import GROUPS, GradeThresholds, ScoringProfile, group_membership
-from leadqual.settings import deploy_refusal, graph_path
+from leadqual.settings import deploy_refusal, graph_path, profile_path, spec_path
 from leadqual_training.candidates import (
     REFERENCE_KIND,
     REFERENCE_PARAMS,
@@ -588,10 +588,8 @@ def write_artifacts(
     """The model folder serving loads: graph, fitted specification, scoring profile and card."""
     directory.mkdir(parents=True, exist_ok=True)
     graph_path(directory).write_bytes(chosen.graph.SerializeToString())
-    (directory / "feature_spec.json").write_text(fitted.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    (directory / "scoring_profile.json").write_text(
-        profile.model_dump_json(indent=2) + "\n", encoding="utf-8"
-    )
+    spec_path(directory).write_text(fitted.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    profile_path(directory).write_text(profile.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (directory / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (directory / "model_card.md").write_text(render_card(card), encoding="utf-8")
 
