@@ -7,7 +7,8 @@ ratio to the baseline. Run with `make bench`.
 A second table measures the scoring function as Lambda runs it, when this machine has a CPython of
 the runtime's version: the real scoring bundle (Lambda wheels, built as `cdk synth` builds it) on
 that interpreter, with its bytecode and without it, next to a bare import from the same bundle, and
-its share over the floor round by round (median and quartiles), which says how sure the verdict is.
+its share over the floor round by round (median and quartiles), which says how sure the verdict is,
+and leadqual's part timed inside one process after the floor's imports; the verdict needs both.
 """
 
 from __future__ import annotations
@@ -244,9 +245,10 @@ def on_the_lambda_runtime(work: Path) -> None:
     ratio = {name: figures[name]["ms"] / figures[bare]["ms"] for name in cases}
     scoring_case, floor_case = "scoring bundle, with its bytecode", "floor, from the bundle with bytecode"
     floor, leadqual = ratio[floor_case], ratio[scoring_case]
-    verdict = "met" if leadqual <= floor + 0.10 else "NOT met"
+    by_medians = leadqual <= floor + 0.10
     print(
-        f"target: scoring init <= floor + 0.10x = {floor + 0.10:.2f}x; measured {leadqual:.2f}x ({verdict})"
+        f"target: scoring init <= floor + 0.10x = {floor + 0.10:.2f}x; medians of whole processes "
+        f"{leadqual:.2f}x ({_met(by_medians)})"
     )
     # The same question asked round by round: a process here varies by ~35-50 ms (standard
     # deviation) from one run to the next, so the difference of two medians of 15 moves by tens
@@ -258,10 +260,20 @@ def on_the_lambda_runtime(work: Path) -> None:
     print(f"ONNX Runtime's own first session, round by round: {spread(runs, FIRST_SESSION_CASE, floor_case)}")
     parts = sorted(s["part_ms"] for s in runs[in_process])
     quartiles = statistics.quantiles(parts, n=4)
+    in_process_met = statistics.median(parts) <= allowed
     print(
         f"leadqual's part timed in process, after the floor (allowed: {allowed:.0f} ms): median "
-        f"{statistics.median(parts):.0f} ms, quartiles {quartiles[0]:.0f} to {quartiles[2]:.0f} ms"
+        f"{statistics.median(parts):.0f} ms, quartiles {quartiles[0]:.0f} to {quartiles[2]:.0f} ms "
+        f"({_met(in_process_met)})"
     )
+    # Two runs of the same code have given both verdicts by the medians of whole processes, which
+    # vary by tens of ms here; the part timed in process varies several times less. So the target
+    # counts as met only when both say so.
+    print(f"verdict: {_met(by_medians and in_process_met)} (met only when both measures above are)")
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "NOT met"
 
 
 def spread(runs: dict[str, list[dict[str, float]]], case: str, baseline: str) -> str:
