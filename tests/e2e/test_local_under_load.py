@@ -95,8 +95,8 @@ def test_a_stopped_local_cloud_leaves_no_workflow_to_act_in_the_next_one(
     # left to wait out its review (stopping waits 10 s at most for it)
     left = [t.name for t in set(threading.enumerate()) - before if t.name.endswith("(_execution_logic)")]
     assert left == [], "an execution's thread outlived its cloud"
-    # AND stopping says nothing of it: the woken wait is no review timing out (moto's interpreter
-    # logged one error a waiting review, with the whole state's definition, as `leadqual serve` quit)
+    # AND stopping logs nothing: the woken wait is no review timing out (moto's interpreter logged
+    # an error for each review still waiting, with the state's whole definition, as the cloud stopped)
     said = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert said == [], caplog.text[:2000]
 

@@ -44,7 +44,8 @@ Only the emulator changes here; leadqual's code runs as it ships. Each fix names
   is worked out once (moto validates and applies a deep copy of the parsed update expression).
 - moto runs executions on threads of the process that outlive `mock_aws`: stopping a local cloud
   left them to time out into the next one (tests stand up many). `end_executions` stops them and
-  waits for them; moto's StopExecution fails on an execution that has no environment yet.
+  waits for them; moto's StopExecution fails on an execution that has no environment yet. moto's
+  interpreter logged each wait it wakes as an error (a review timing out): it is kept quiet meanwhile.
 """
 
 from __future__ import annotations
