@@ -258,13 +258,11 @@ def on_the_lambda_runtime(work: Path) -> None:
         f"leadqual's share over the floor, round by round (allowed: {allowed:.0f} ms): {spread(runs, scoring_case, floor_case)}"
     )
     print(f"ONNX Runtime's own first session, round by round: {spread(runs, FIRST_SESSION_CASE, floor_case)}")
-    parts = sorted(s["part_ms"] for s in runs[in_process])
-    quartiles = statistics.quantiles(parts, n=4)
+    parts = [s["part_ms"] for s in runs[in_process]]
     in_process_met = statistics.median(parts) <= allowed
     print(
-        f"leadqual's part timed in process, after the floor (allowed: {allowed:.0f} ms): median "
-        f"{statistics.median(parts):.0f} ms, quartiles {quartiles[0]:.0f} to {quartiles[2]:.0f} ms "
-        f"({_met(in_process_met)})"
+        f"leadqual's part timed in process, after the floor (allowed: {allowed:.0f} ms): "
+        f"{median_and_quartiles(parts)} ({_met(in_process_met)})"
     )
     # Two runs of the same code have given both verdicts by the medians of whole processes, which
     # vary by tens of ms here; the part timed in process varies several times less. So the target
@@ -278,9 +276,12 @@ def _met(met: bool) -> str:
 
 def spread(runs: dict[str, list[dict[str, float]]], case: str, baseline: str) -> str:
     """The median and quartiles of `case` minus `baseline` over rounds (paired within each round)."""
-    shares = sorted(a["ms"] - b["ms"] for a, b in zip(runs[case], runs[baseline], strict=True))
-    quartiles = statistics.quantiles(shares, n=4)
-    return f"median {statistics.median(shares):.0f} ms, quartiles {quartiles[0]:.0f} to {quartiles[2]:.0f} ms"
+    return median_and_quartiles([a["ms"] - b["ms"] for a, b in zip(runs[case], runs[baseline], strict=True)])
+
+
+def median_and_quartiles(milliseconds: list[float]) -> str:
+    quartiles = statistics.quantiles(milliseconds, n=4)
+    return f"median {statistics.median(milliseconds):.0f} ms, quartiles {quartiles[0]:.0f} to {quartiles[2]:.0f} ms"
 
 
 def earlier_api(revision: str, work: Path) -> dict[str, tuple[str, str, dict[str, str]]]:

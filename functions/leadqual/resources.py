@@ -59,6 +59,9 @@ RUNTIME_ENVIRONMENT = {
     "PYDANTIC_DISABLE_PLUGINS": "__all__",
     "OPENBLAS_NUM_THREADS": "1",
 }
+# Where Lambda unpacks a function's bundle: the stack names bundled files from here (the model),
+# and the local mode maps such names back to the checkout.
+LAMBDA_TASK_ROOT = "/var/task/"
 METRICS_NAMESPACE = "Leadqual"
 LEADS_PENDING_REVIEW_INDEX = "pending-reviews"
 # Its key: a review carries these attributes only while it waits on an SDR (adapters/dynamo_decisions.py).

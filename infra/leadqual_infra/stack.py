@@ -59,7 +59,7 @@ class LeadqualStack(cdk.Stack):
                 Env.SDR_TOPIC_ARN: notifications.sdr_topic.topic_arn,
                 Env.EVENT_BUS_NAME: targets.bus.event_bus_name,
                 Env.REVIEW_TIMEOUT_SECONDS: str(review_timeout),
-                Env.MODEL_DIR: f"/var/task/model_artifacts/{model_dir.name}",
+                Env.MODEL_DIR: f"{resources.LAMBDA_TASK_ROOT}model_artifacts/{model_dir.name}",
             },
         )
         workflow = LeadWorkflow(

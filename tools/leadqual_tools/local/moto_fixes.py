@@ -472,29 +472,29 @@ def end_executions(seconds: float) -> None:
     has not built its environment yet, which moto's StopExecution fails on: it is waited for."""
     deadline = time.monotonic() + seconds
     with _interpreter_silenced():
-        while True:
-            starting = False
-            for backend in stepfunctions_parser_backends[ACCOUNT].values():
-                for machine in list(backend.state_machines):
-                    executions: list[Any] = list(machine.executions)  # the parser's executions
-                    for execution in executions:
-                        environment = getattr(execution.exec_worker, "env", None)
-                        if environment is None:
-                            starting = starting or execution.exec_worker is not None
-                            continue
-                        environment.set_stop(
-                            stop_date=datetime.datetime.now(datetime.UTC), cause=None, error=None
-                        )
-                        waits = getattr(environment.callback_pool_manager, "_pool", {})
-                        for endpoint in list(waits.values()):
-                            endpoint.interrupt_all()  # what moto itself calls once a task's outcome is in
-            if not starting or time.monotonic() >= deadline:
-                break
+        while _stop_and_wake_all() and time.monotonic() < deadline:
             time.sleep(0.01)
         for thread in list(stepfunctions_utils.TMP_THREADS):
             # Python names a thread after its target: "Thread-7 (_execution_logic)".
             if thread.ident is not None and thread.name.endswith("(_execution_logic)"):
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _stop_and_wake_all() -> bool:
+    """Stops each execution that has an environment and wakes its waits; whether any is still starting."""
+    starting = False
+    for backend in stepfunctions_parser_backends[ACCOUNT].values():
+        for machine in list(backend.state_machines):
+            executions: list[Any] = list(machine.executions)  # the parser's executions
+            for execution in executions:
+                environment = getattr(execution.exec_worker, "env", None)
+                if environment is None:
+                    starting = starting or execution.exec_worker is not None
+                    continue
+                environment.set_stop(stop_date=datetime.datetime.now(datetime.UTC), cause=None, error=None)
+                for endpoint in list(getattr(environment.callback_pool_manager, "_pool", {}).values()):
+                    endpoint.interrupt_all()  # what moto itself calls once a task's outcome is in
+    return starting
 
 
 @contextmanager

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leadqual.resources import TEMPLATE_NAME_KEY
+from leadqual.resources import LAMBDA_TASK_ROOT, TEMPLATE_NAME_KEY
 
 REPO = Path(__file__).resolve().parents[3]
-LAMBDA_TASK_ROOT = "/var/task/"
 INFRA = REPO / "infra"
 CACHE = REPO / "cdk.out" / "local-templates"
 # What the template is made of: the CDK app and the code and configuration it reads at synth time.
@@ -99,7 +98,7 @@ def _synthesize_here(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def checkout_path(bundled: str) -> Path:
-    """Where a file a function's variable names in its bundle (under /var/task) is in this checkout."""
+    """Where a file a function's variable names in its bundle (under LAMBDA_TASK_ROOT) is in this checkout."""
     return REPO / bundled.removeprefix(LAMBDA_TASK_ROOT)
 
 
