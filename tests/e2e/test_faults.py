@@ -7,7 +7,9 @@ botocore's retries, Step Functions' retries and SQS redeliveries all run as they
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from leadqual import resources
 from leadqual.adapters.aws_clients import ATTEMPTS_PER_CALL, client
 from leadqual.domain.schemas.vocabulary import RouteAction
+from leadqual.settings import DEFAULT_MODEL_ROOT, graph_path, spec_path
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.faults import FOREVER, Fault
@@ -233,3 +236,35 @@ def test_a_redelivered_scoring_message_starts_nothing_twice(cloud: LocalCloud) -
     assert len(cloud.executions()) == 1
     assert _queued(cloud, RouteAction.NURTURE) == [lead_id]
     assert _lead(lead_id)["status"] == "routed"
+
+
+def _broken_model(tmp_path: Path, damage: str) -> Path:
+    """A copy of the shipped model with one file missing, not an ONNX graph, or cut short."""
+    shipped = DEFAULT_MODEL_ROOT / (DEFAULT_MODEL_ROOT / "CURRENT").read_text(encoding="utf-8").strip()
+    broken = tmp_path / "model"
+    shutil.copytree(shipped, broken)
+    if damage == "missing":
+        graph_path(broken).unlink()
+    elif damage == "not_onnx":
+        graph_path(broken).write_bytes(b"this is not an ONNX graph")
+    else:
+        spec = spec_path(broken)
+        spec.write_text(spec.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    return broken
+
+
+@pytest.mark.parametrize("damage", ["missing", "not_onnx", "truncated_spec"])
+def test_a_missing_or_corrupt_model_dead_letters_every_lead_and_each_says_so(
+    tmp_path: Path, damage: str
+) -> None:
+    model_dir = _broken_model(tmp_path, damage)
+    with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1, model_dir=model_dir) as cloud:
+        leads = [_submit(email=f"m{i}@northwind.io") for i in range(2)]
+        for lead_id in leads:
+            lead = _settle(cloud, lead_id, {"failed"}, timeout=60)
+            # the scoring function's setup failed, not one message: every lead says why, and where
+            assert lead["dead_letter_queue"] == resources.SCORING_DLQ
+            assert "after 5 attempts" in lead["failure"], lead["failure"]
+        wait_until(lambda: cloud.queue_depth(resources.SCORING_DLQ) == 2 or cloud.pump() < 0, what="the DLQ")
+        assert cloud.executions() == []
+        assert not cloud.iam.denials, cloud.iam.report()

@@ -39,7 +39,7 @@ def process_batch(
             parsed[position] = model.model_validate_json(record["body"])
         except Exception as unreadable:
             failed[position] = (None, unreadable)
-    outcomes = handle_all(list(parsed.values()))
+    outcomes = _outcomes(handle_all, list(parsed.values()))
     for (position, message), outcome in zip(parsed.items(), outcomes, strict=True):
         if isinstance(outcome, Exception):
             failed[position] = (message, outcome)
@@ -56,6 +56,18 @@ def process_batch(
             except Exception:
                 logger.exception("could not record the dead-lettered message on its lead")
     return {"batchItemFailures": [{"itemIdentifier": records[p]["messageId"]} for p in sorted(failed)]}
+
+
+def _outcomes(
+    handle_all: Callable[[list[Message]], Sequence[Exception | object]], messages: list[Message]
+) -> Sequence[Exception | object]:
+    """What `handle_all` made of each message; when it raises before it can say (its setup failed:
+    a missing or corrupt model, a settings error), that error is every message's outcome, so each
+    goes back to its queue and, on its last attempt, its lead says why."""
+    try:
+        return handle_all(messages)
+    except Exception as setup_failed:
+        return [setup_failed] * len(messages)
 
 
 def process_messages(
