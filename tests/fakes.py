@@ -117,6 +117,16 @@ class NoSignals:
 
 
 @dataclass
+class RecordingScoringQueue:
+    """The scoring queue: keeps what was enqueued, in order."""
+
+    enqueued: list[tuple[str, Any]] = field(default_factory=list)
+
+    def enqueue(self, lead_id: str, reevaluation: Any = None) -> None:
+        self.enqueued.append((lead_id, reevaluation))
+
+
+@dataclass
 class RecordingWorkflow:
     """Starts each execution name once, as Step Functions does with a named execution."""
 

@@ -2,7 +2,8 @@
 
 Every alarm notifies the alarm topic: a message in a DLQ, a lead waiting too long to be scored, a
 function failing or throttled, the API answering 5xx, a workflow failing, timing out, aborted or
-throttled, an SDR notification SNS could not deliver, and a review escalated for lack of a decision.
+throttled, an SDR notification SNS could not deliver, a review escalated for lack of a decision, and
+a routed lead whose announcement (`lead.routed`) could not be published.
 """
 
 from __future__ import annotations
@@ -73,17 +74,15 @@ class Monitoring(Construct):
             sdr_topic.metric_number_of_notifications_failed(period=PERIOD),
             "SNS could not deliver an SDR notification",
         )
-        self._alarm(
-            "ReviewsEscalated",
-            cloudwatch.Metric(
-                namespace=resources.METRICS_NAMESPACE,
-                metric_name="ReviewsEscalated",
-                dimensions_map={"service": resources.POWERTOOLS_SERVICE},
-                statistic="Sum",
-                period=Duration.minutes(5),
+        for metric_name, description in (
+            ("ReviewsEscalated", "A review waited past its deadline and was escalated to an AE"),
+            (
+                "AnnouncementsMissed",
+                "A lead was routed and handed to its action queue, but its lead.routed event could not "
+                "be published after 10 minutes of retries: its consumers have not heard of it",
             ),
-            "A review waited past its deadline and was escalated to an AE",
-        )
+        ):
+            self._alarm(metric_name, _leadqual_metric(metric_name), description)
 
     def _alarm(
         self, construct_id: str, metric: cloudwatch.Metric, description: str, threshold: float = 0
@@ -99,3 +98,14 @@ class Monitoring(Construct):
         )
         alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
+
+
+def _leadqual_metric(name: str) -> cloudwatch.Metric:
+    """A count the functions emit through Powertools (`leadqual.observability.metrics`)."""
+    return cloudwatch.Metric(
+        namespace=resources.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": resources.POWERTOOLS_SERVICE},
+        statistic="Sum",
+        period=Duration.minutes(5),
+    )

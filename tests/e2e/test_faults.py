@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -268,3 +269,52 @@ def test_a_missing_or_corrupt_model_dead_letters_every_lead_and_each_says_so(
         wait_until(lambda: cloud.queue_depth(resources.SCORING_DLQ) == 2 or cloud.pump() < 0, what="the DLQ")
         assert cloud.executions() == []
         assert not cloud.iam.denials, cloud.iam.report()
+
+
+def test_eventbridge_down_for_a_minute_the_lead_stays_routed_and_is_announced_once(cloud: LocalCloud) -> None:
+    events = _capture("bus", cloud, "routed-events-outage")
+    put = cloud.faults.inject(
+        Fault("eventbridge", "PutEvents", "InternalException", times=FOREVER, status=500)
+    )
+    lead_id = _submit(email="kim@gmail.com", form="newsletter", title=None, company={})
+    wait_until(
+        lambda: cloud.pump() >= 0 and put.injected > 0, timeout=30, what="the first failed announcement"
+    )
+    # The outage lasts a minute from the first failure: the service comes back, nobody intervenes
+    outage = threading.Timer(60, cloud.faults.clear)
+    outage.start()
+    try:
+        lead = _lead(lead_id)
+        # Handed to its queue: routed throughout, waiting only for its announcement
+        assert (
+            lead["status"] == "routed" and lead["route"]["sent_to_queue"] and not lead["route"]["announced"]
+        )
+        lead = _settle(cloud, lead_id, {"routed", "failed"}, timeout=150)
+    finally:
+        outage.cancel()
+    assert lead["status"] == "routed" and lead["failure"] is None
+    assert put.injected > 2 * ATTEMPTS_PER_CALL, "the outage outlasted the one retry other errors get"
+    assert wait_until(lambda: cloud.executions("SUCCEEDED"), what="the workflow to finish")
+    assert _queued(cloud, RouteAction.NURTURE) == [lead_id]
+    announced = [json.loads(e)["detail"]["dedupe_id"] for e in _drain(events)]
+    assert announced == [f"{lead_id}-e0"]
+
+
+def test_an_sqs_error_on_the_review_request_is_retried_and_the_lead_waits_for_its_sdr(
+    cloud: LocalCloud,
+) -> None:
+    review_queue = resources.REVIEW_QUEUE.encode()
+    send = cloud.faults.inject(
+        Fault("sqs", "SendMessage", "ServiceUnavailable", times=1, status=503,
+              when=lambda body: review_queue in body)
+    )  # fmt: skip
+    lead_id, review = _pending_review(cloud, "lia@globex.io")
+    assert send.injected == 1
+    lead = _lead(lead_id)
+    assert lead["status"] == "pending_review" and lead["failure"] is None
+    decided = call_api(
+        "POST", f"/reviews/{review['review_id']}/decision", {"decision": "approve", "reviewer": "sam"}
+    )
+    assert decided.status == 200
+    assert _settle(cloud, lead_id, {"routed"})["route"]["decided_by"] == "sam"
+    assert [r["review_id"] for r in call_api("GET", "/reviews?status=pending").json()["reviews"]] == []

@@ -147,6 +147,7 @@ def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Tem
         assert count[("AWS/States", metric)] == 1, metric
     assert count[("AWS/SNS", "NumberOfNotificationsFailed")] == 1
     assert count[(resources.METRICS_NAMESPACE, "ReviewsEscalated")] == 1
+    assert count[(resources.METRICS_NAMESPACE, "AnnouncementsMissed")] == 1
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {"MetricName": "ApproximateAgeOfOldestMessage", "Threshold": monitoring.OLDEST_UNSCORED_LEAD_SECONDS},

@@ -13,8 +13,10 @@ from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
-from leadqual.services.dispatch import DispatchService
+from leadqual.services.dispatch import AnnouncementPending, DispatchService
+from leadqual.services.leads import LeadService
 from leadqual.services.routing import RoutingService
+from leadqual.workflow.definition import ANNOUNCEMENT_PENDING
 from tests.fakes import (
     DownstreamUnavailable,
     FirstSdrRoster,
@@ -23,6 +25,7 @@ from tests.fakes import (
     InMemoryLeads,
     NoSignals,
     RecordingDispatcher,
+    RecordingScoringQueue,
     a_lead,
 )
 
@@ -101,8 +104,11 @@ def test_when_the_announcement_fails_the_route_stands_and_the_retry_announces_wi
     routing, dispatch, _, _ = _services(leads, dispatcher)
     routing.route("ld_hot")
 
-    with pytest.raises(DownstreamUnavailable):
+    # The error the state machine retries for about ten minutes (not the one retry of other errors)
+    with pytest.raises(AnnouncementPending) as raised:
         dispatch.dispatch("ld_hot", 0, None)
+    assert type(raised.value).__name__ == ANNOUNCEMENT_PENDING
+    assert isinstance(raised.value.__cause__, DownstreamUnavailable)
     stored = leads.leads["ld_hot"][0]
     assert stored.status is LeadStatus.ROUTED and stored.route is not None
     assert (stored.route.sent_to_queue, stored.route.announced) == (True, False)
@@ -112,3 +118,23 @@ def test_when_the_announcement_fails_the_route_stands_and_the_retry_announces_wi
     assert not retried.first_time
     assert dispatcher.sent == [(RouteAction.SDR_OUTREACH, "ld_hot-e0")]
     assert dispatcher.published == ["ld_hot-e0"]
+
+
+def test_a_workflow_that_fails_after_the_lead_was_queued_leaves_it_routed_not_failed() -> None:
+    leads = InMemoryLeads().add(_scored("ld_hot", probability=0.9), _scored("ld_cold", probability=0.02))
+    dispatcher = RecordingDispatcher(failing={"publish_routed"})
+    routing, dispatch, _, _ = _services(leads, dispatcher)
+    routing.route("ld_hot")
+    with pytest.raises(AnnouncementPending):
+        dispatch.dispatch("ld_hot", 0, None)
+    lead_service = LeadService(cast(LeadStore, leads), RecordingScoringQueue())
+    error = {"Error": ANNOUNCEMENT_PENDING, "Cause": "EventBridge unavailable"}
+
+    # After ten minutes of retries RecordFailure runs: the lead went downstream, so it stays routed
+    assert lead_service.record_failure("ld_hot", error) is False
+    hot = leads.leads["ld_hot"][0]
+    assert hot.status is LeadStatus.ROUTED and hot.failure is None
+    assert hot.history[-1].event == "announcement_failed"
+    # A lead that never reached its queue is failed, with the reason
+    assert lead_service.record_failure("ld_cold", {"Error": "States.TaskFailed", "Cause": "x"}) is True
+    assert leads.leads["ld_cold"][0].status is LeadStatus.FAILED

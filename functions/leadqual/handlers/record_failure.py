@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = FailureInput.model_validate(event)
-    wiring.lead_service().record_failure(request.lead_id, request.error)
-    logger.error("lead workflow failed", lead_id=request.lead_id, error=request.error)
-    metrics.add_metric(name="WorkflowFailures", unit=MetricUnit.Count, value=1)
-    return {"lead_id": request.lead_id, "recorded": True}
+    failed = wiring.lead_service().record_failure(request.lead_id, request.error)
+    if failed:
+        logger.error("lead workflow failed", lead_id=request.lead_id, error=request.error)
+        metrics.add_metric(name="WorkflowFailures", unit=MetricUnit.Count, value=1)
+    else:
+        logger.error(
+            "lead routed, but lead.routed was not published", lead_id=request.lead_id, error=request.error
+        )
+        metrics.add_metric(name="AnnouncementsMissed", unit=MetricUnit.Count, value=1)
+    return {"lead_id": request.lead_id, "recorded": True, "failed": failed}

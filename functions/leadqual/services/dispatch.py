@@ -16,6 +16,14 @@ from leadqual.services.context import person_keys, record_touch
 from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
 
 
+class AnnouncementPending(RuntimeError):
+    """The lead is routed and handed to its action queue; only `lead.routed` could not be published.
+
+    The class name is the error the state machine retries for about ten minutes
+    (`workflow.definition.ANNOUNCEMENT_PENDING`): a retried task sends nothing twice, and publishes.
+    """
+
+
 @dataclass(frozen=True)
 class Dispatched:
     route: Route
@@ -129,7 +137,12 @@ class DispatchService:
             self.dispatcher.send(route.action, message, route.dispatch_id)
             saved = self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue", saved)
         if not route.announced:
-            self.dispatcher.publish_routed(message, route.dispatch_id)
+            try:
+                self.dispatcher.publish_routed(message, route.dispatch_id)
+            except Exception as error:
+                raise AnnouncementPending(
+                    f"lead {lead.lead_id} is routed and queued; lead.routed is not published yet: {error}"
+                ) from error
             self._mark_sent(lead.lead_id, route.dispatch_id, "announced", saved)
 
     def _mark_sent(

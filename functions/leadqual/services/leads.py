@@ -203,15 +203,21 @@ class LeadService:
 
         update_lead(self.store, lead_id, mark)
 
-    def record_failure(self, lead_id: str, error: dict[str, Any]) -> None:
+    def record_failure(self, lead_id: str, error: dict[str, Any]) -> bool:
+        """The workflow failed after its retries: the lead says why. A lead already handed to its
+        action queue stays routed (or held): it went downstream, and only its announcement is
+        missing. Returns whether the lead is now `failed`."""
         reason = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"
 
         def mark(current: Lead) -> None:
+            if current.route is not None and current.route.sent_to_queue:
+                add_history(current, "announcement_failed", f"lead.routed was not published: {reason}")
+                return
             current.status = LeadStatus.FAILED
             current.failure = reason
             add_history(current, "failed", reason)
 
-        update_lead(self.store, lead_id, mark)
+        return update_lead(self.store, lead_id, mark).status is LeadStatus.FAILED
 
     def read(self, lead_id: str) -> dict[str, Any] | None:
         lead = self.store.get_lead(lead_id)

@@ -25,13 +25,31 @@ _LAMBDA_RETRY = [
     },
     {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1, "BackoffRate": 2.0},
 ]  # fmt: skip
+# Raised by Dispatch when the lead is handed to its action queue but `lead.routed` could not be
+# published: the lead is routed, and only the announcement is retried, for long enough to ride out
+# a regional EventBridge blip (waits of 2, 4, ... 120 s: about 10 minutes in all). Named here and
+# raised by the dispatch service (`services.dispatch.AnnouncementPending`).
+ANNOUNCEMENT_PENDING = "AnnouncementPending"
+_ANNOUNCEMENT_RETRY = {
+    "ErrorEquals": [ANNOUNCEMENT_PENDING],
+    "IntervalSeconds": 2, "MaxAttempts": 10, "BackoffRate": 2.0, "MaxDelaySeconds": 120,
+}  # fmt: skip
+# The review request is one SQS send: a throttle or a 5xx is retried like any transient fault.
+# States.TaskFailed matches every error but States.Timeout, which is the review's deadline (Catch).
+_SEND_RETRY = [
+    {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2.0}
+]
 # Which decision a task is about: the lead and its evaluation (the decision is stored with the lead).
 _EVALUATION = {"lead_id.$": "$.lead_id", "evaluation.$": "$.routing.value.evaluation"}
 _TO_FAILURE = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
 
 
 def _invoke(
-    function: str, payload: dict[str, Any], result_key: str, next_state: str | None
+    function: str,
+    payload: dict[str, Any],
+    result_key: str,
+    next_state: str | None,
+    retry: list[dict[str, Any]] = _LAMBDA_RETRY,
 ) -> dict[str, Any]:
     state: dict[str, Any] = {
         "Type": "Task",
@@ -39,7 +57,7 @@ def _invoke(
         "Parameters": {"FunctionName": f"${{{function}}}", "Payload": payload},
         "ResultSelector": {"value.$": "$.Payload"},
         "ResultPath": f"$.{result_key}",
-        "Retry": _LAMBDA_RETRY,
+        "Retry": retry,
         "Catch": _TO_FAILURE,
     }
     if next_state:
@@ -83,6 +101,7 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 },
                 "TimeoutSeconds": review_timeout_seconds,
                 "ResultPath": "$.review",
+                "Retry": _SEND_RETRY,
                 "Catch": [
                     {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.timeout", "Next": "Escalate"},
                     *_TO_FAILURE,
@@ -100,7 +119,12 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                 "Next": "Dispatch",
             },
             "Dispatch": _invoke(
-                "DispatchFunctionArn", {**_EVALUATION, "review.$": "$.review"}, "route", None
+                "DispatchFunctionArn",
+                {**_EVALUATION, "review.$": "$.review"},
+                "route",
+                None,
+                # The announcement's retrier first: the first retrier that matches an error decides.
+                retry=[_ANNOUNCEMENT_RETRY, *_LAMBDA_RETRY],
             ),
             "RecordFailure": {
                 "Type": "Task",
@@ -110,6 +134,14 @@ def build_definition(review_timeout_seconds: int) -> dict[str, Any]:
                     "Payload": {"lead_id.$": "$.lead_id", "error.$": "$.error"},
                 },
                 "Retry": _LAMBDA_RETRY,
+                # The execution fails (alarmed) even when the reason could not be stored on the lead.
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.recording_failed",
+                        "Next": "WorkflowFailed",
+                    }
+                ],
                 "ResultPath": "$.failure_recorded",
                 "Next": "WorkflowFailed",
             },
