@@ -62,3 +62,19 @@ def test_an_idempotency_key_older_than_24_hours_is_not_replayed(cloud: LocalClou
     # WHEN the key is reused THEN a new lead is made, not the old answer replayed
     response = call_api("POST", "/leads", lead_body(), headers={"Idempotency-Key": "k-old"})
     assert response.status == 202 and response.json()["lead_id"] != "ld_old"
+
+
+def test_a_console_file_name_of_any_length_or_shape_is_a_404_without_a_server_path(cloud: LocalCloud) -> None:
+    assert call_api("GET", "/console/assets/inbox.js").status == 200
+    for name in (
+        "a" * 252 + ".js",
+        "x" * 5000 + ".css",
+        "nope.js",
+        "..%2Fsettings.py",
+        "inbox.js.map",
+        "INBOX.JS",
+    ):
+        answer = call_api("GET", f"/console/assets/{name}")
+        assert answer.status == 404, (name[:20], answer.status)
+        assert answer.json()["message"] == "No such console file"
+        assert "/" not in answer.body.replace("</", "")

@@ -33,11 +33,16 @@ def _read(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
+@cache
+def _shipped() -> frozenset[str]:
+    """The console's files, listed once: a request's name is looked up here, never on the disk
+    (a name the file system refuses, too long or odd, is then simply not one of them)."""
+    return frozenset(path.name for path in STATIC.iterdir() if path.suffix in CONTENT_TYPES)
+
+
 def console_file(name: str, connect_origins: str = "") -> ConsoleFile | None:
-    """A file of the console by its name, or None: only files that exist, never a path."""
-    if "/" in name or name.startswith(".") or Path(name).suffix not in CONTENT_TYPES:
-        return None
-    if not (STATIC / name).is_file():
+    """A file of the console by its name, or None: only the files it ships, never a path."""
+    if name not in _shipped():
         return None
     headers = {
         "Content-Type": CONTENT_TYPES[Path(name).suffix],

@@ -452,7 +452,8 @@ def console_policy() -> Response[str]:
 
 
 @api_route(api_routes.CONSOLE_FILE, None)
-def console_asset(name: Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]*\.(js|css|svg)$")]) -> Response[str]:
+def console_asset(name: Annotated[str, Path(description="A file the console ships")]) -> Response[str]:
+    # Any other name, however long or odd, is a 404: it is looked up among the shipped files only.
     return _console_file(name)
 
 

@@ -77,11 +77,10 @@ def call_api(
     result, errored = invoke_in_process(API_FUNCTION, event)
     payload = json.loads(result)
     if errored:
-        # What API Gateway answers when the integration itself fails.
+        # What API Gateway answers when the integration itself fails: nothing of the error (its
+        # message may name a server path), which the function's own log keeps.
         return ApiResponse(
-            502,
-            {"content-type": "application/json"},
-            json.dumps({"error": "internal", "message": payload.get("errorMessage", "")}),
+            502, {"content-type": "application/json"}, json.dumps({"message": "Internal server error"})
         )
     # API Gateway sends both forms of a proxy answer's headers to the client.
     headers = {k: ", ".join(v) for k, v in (payload.get("multiValueHeaders") or {}).items()}
