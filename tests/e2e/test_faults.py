@@ -318,3 +318,21 @@ def test_an_sqs_error_on_the_review_request_is_retried_and_the_lead_waits_for_it
     assert decided.status == 200
     assert _settle(cloud, lead_id, {"routed"})["route"]["decided_by"] == "sam"
     assert [r["review_id"] for r in call_api("GET", "/reviews?status=pending").json()["reviews"]] == []
+
+
+def test_a_retried_escalation_tells_the_ae_once(cloud: LocalCloud) -> None:
+    inbox = _capture("sdr-topic", cloud, "escalations-inbox")
+    # Saving the escalation on the lead fails past the SDK's retries: the Escalate task fails once
+    save = cloud.faults.inject(
+        Fault("dynamodb", "UpdateItem", "ProvisionedThroughputExceededException", times=ATTEMPTS_PER_CALL,
+              when=lambda body: b"review_escalated" in body)
+    )  # fmt: skip
+    lead_id, _ = _pending_review(cloud, "max@globex.io")
+    # Nobody decides; the deadline (4 s) passes and the retried task escalates
+    lead = _settle(cloud, lead_id, {"routed"}, timeout=60)
+    assert save.injected == ATTEMPTS_PER_CALL
+    assert lead["escalated"] and lead["route"]["decided_by"] == "escalation"
+    escalations = [n for n in _drain(inbox) if "past its review deadline" in n]
+    assert len(escalations) == 1, escalations
+    history = [h["event"] for h in lead["history"]]
+    assert history.count("review_escalated") == 1 and history.count("review_expired") == 1

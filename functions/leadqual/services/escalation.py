@@ -8,7 +8,7 @@ from leadqual.domain.ports import DecisionStore, LeadStore, Notifier
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.review import ReviewOutcome
 from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
-from leadqual.services.leads import add_history, read_decision, update_lead
+from leadqual.services.leads import add_history, read_decision, update_lead_versioned
 from leadqual.services.reviews import ReviewService
 
 
@@ -26,19 +26,36 @@ class EscalationService:
         review = self.reviews.settle_at_deadline(lead_id, evaluation)
         if review is not None and review.decision is not None and review.final_route is not None:
             return ReviewOutcome(review_id=review.review_id, action=review.final_route, status=review.status)
-        self.notifier.notify(
-            f"Escalated: review for lead {lead_id} timed out",
-            "\n".join(
-                [f"Lead {lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]
-            ),
-            {"kind": "review_escalated", "lead_id": lead_id},
-        )
 
-        def mark(current: Lead) -> None:
+        # Stored first, then sent once, as Dispatch does: a retried task finds the lead escalated
+        # and sends only a notice not yet marked sent.
+        def mark_escalated(current: Lead) -> bool:
+            if evaluation in current.escalated_evaluations:
+                return False
             current.escalated = True
-            add_history(current, "review_escalated", "no SDR decision before the deadline; AE notified")
+            current.escalated_evaluations.append(evaluation)
+            add_history(
+                current, "review_escalated", "no SDR decision before the deadline; escalated to an AE"
+            )
+            return True
 
-        update_lead(self.leads, lead_id, mark)
+        lead, version = update_lead_versioned(self.leads, lead_id, mark_escalated)
+        if evaluation not in lead.escalations_notified:
+            self.notifier.notify(
+                f"Escalated: review for lead {lead_id} timed out",
+                "\n".join(
+                    [f"Lead {lead_id} waited past its review deadline; routed to an AE.", *decision.reasons]
+                ),
+                {"kind": "review_escalated", "lead_id": lead_id},
+            )
+
+            def mark_notified(current: Lead) -> bool:
+                if evaluation in current.escalations_notified:
+                    return False
+                current.escalations_notified.append(evaluation)
+                return True
+
+            update_lead_versioned(self.leads, lead_id, mark_notified, read=(lead, version))
         return ReviewOutcome(
             review_id=review.review_id if review else "",
             action=RouteAction.AE_NOTIFY,

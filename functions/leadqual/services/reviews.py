@@ -259,14 +259,18 @@ class ReviewService:
         if found is None:
             return None
 
+        expired_now: list[Review] = []
+
         def expire(review: Review) -> Review | None:
-            return (
-                _set(review, status=ReviewStatus.EXPIRED) if review.status is ReviewStatus.PENDING else None
-            )
+            if review.status is not ReviewStatus.PENDING:
+                return None
+            expired_now.append(review)
+            return _set(review, status=ReviewStatus.EXPIRED)
 
         review, version = self._update(review_id, expire, read=(found[0], found[1]))
         if review.status is ReviewStatus.EXPIRED:
-            self._mark_lead(review, "review_expired", "no SDR decision before the deadline")
+            if expired_now:  # a retried Escalate finds it expired already: the lead says so once
+                self._mark_lead(review, "review_expired", "no SDR decision before the deadline")
             return review
         return self._settle_delivery(review_id, read=(review, version))
 

@@ -103,6 +103,10 @@ class Lead(BaseModel):
     review: ReviewSummary | None = None
     route: Route | None = None
     escalated: bool = False
+    # Which evaluations' reviews were escalated, and of which the AE was told (marked after the
+    # notice is sent, so a retried Escalate task sends none again).
+    escalated_evaluations: list[int] = []
+    escalations_notified: list[int] = []
     # Re-evaluations of a held lead: how many, since when it is held, and why one is in flight.
     evaluations: int = 0
     held_since: datetime | None = None
