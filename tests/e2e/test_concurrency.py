@@ -44,7 +44,8 @@ def test_concurrent_submissions_of_one_email_make_one_lead_with_every_touch(clou
     assert len(lead_items()) == 1
     lead = call_api("GET", f"/leads/{responses[0].json()['lead_id']}").json()
     assert lead["touches"] == CONCURRENT
-    assert sorted(r.json().get("touches", 1) for r in responses) == list(range(1, CONCURRENT + 1))
+    # Each was answered as a first submission: the answers say nothing of which came first
+    assert all(r.json() == {"lead_id": lead["lead_id"], "status": "received"} for r in responses)
 
 
 def test_five_thousand_submissions_of_one_email_are_counted_and_the_lead_still_takes_outcomes(

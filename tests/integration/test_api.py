@@ -3,7 +3,7 @@
 from leadqual import resources
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud
-from tests.conftest import lead_body
+from tests.conftest import lead_body, lead_items
 
 
 def _stored_items(cloud: LocalCloud) -> int:
@@ -37,8 +37,25 @@ def test_idempotency_key_and_same_email_make_one_lead(cloud: LocalCloud) -> None
     again = call_api("POST", "/leads", lead_body(email="other@x.io"), headers={"Idempotency-Key": "k1"})
     assert first.status == again.status == 202 and first.json() == again.json()
     touch = call_api("POST", "/leads", lead_body())
-    assert touch.json()["lead_id"] == first.json()["lead_id"] and touch.json()["touches"] == 2
+    assert touch.json()["lead_id"] == first.json()["lead_id"]
+    assert call_api("GET", f"/leads/{first.json()['lead_id']}").json()["touches"] == 2
     assert cloud.queue_depth(resources.SCORING_QUEUE) == 1
+
+
+def test_a_repeat_submission_answers_as_the_first_and_says_nothing_of_the_lead(cloud: LocalCloud) -> None:
+    first = call_api("POST", "/leads", lead_body(email="probe@northwind.io"))
+    lead_id = first.json()["lead_id"]
+    cloud.pump()  # the lead is scored and moves on; a repeat must not say so
+    assert call_api("GET", f"/leads/{lead_id}").json()["status"] != "received"
+    for _ in range(3):
+        repeat = call_api("POST", "/leads", lead_body(email="probe@northwind.io", form="newsletter"))
+        assert repeat.status == 202 and repeat.json() == first.json() == {
+            "lead_id": lead_id,
+            "status": "received",
+        }
+    # De-duplication is as it was: one lead, every submission a touch
+    assert call_api("GET", f"/leads/{lead_id}").json()["touches"] == 4
+    assert len(lead_items()) == 1
 
 
 def test_unknown_ids_are_404(cloud: LocalCloud) -> None:

@@ -243,11 +243,11 @@ def submit_lead(
         ),
     ] = None,  # fmt: skip
 ) -> Response[LeadAccepted]:
-    result = leads.ingest(submission, idempotency_key)
-    duplicate = bool(result.get("duplicate"))
-    logger.info("lead touched again" if duplicate else "lead received", lead_id=result["lead_id"])
-    metrics.add_metric(name="LeadTouches" if duplicate else "LeadsReceived", unit=MetricUnit.Count, value=1)
-    return _json(202, result)
+    ingested = leads.ingest(submission, idempotency_key)
+    repeat, lead_id = ingested.repeat, ingested.answer["lead_id"]
+    logger.info("lead submitted again" if repeat else "lead received", lead_id=lead_id)
+    metrics.add_metric(name="LeadTouches" if repeat else "LeadsReceived", unit=MetricUnit.Count, value=1)
+    return _json(202, ingested.answer)
 
 
 @api_route(api_routes.GET_LEAD, LeadView)

@@ -29,6 +29,20 @@ def new_lead_id() -> str:
     return "ld_" + secrets.token_hex(10)
 
 
+def accepted(lead_id: str) -> dict[str, Any]:
+    """What `POST /leads` answers, for a new lead and a repeat alike: the form's key holder learns
+    nothing of whether this person submitted before, nor what became of it (docs/api.md)."""
+    return {"lead_id": lead_id, "status": LeadStatus.RECEIVED.value}
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A submission stored: its answer, and (for logs and metrics only) whether it was a repeat."""
+
+    answer: dict[str, Any]
+    repeat: bool
+
+
 class IngestUnavailable(RuntimeError):
     """The lead could not be queued for scoring; nothing was stored, the caller should retry."""
 
@@ -95,7 +109,7 @@ class LeadService:
     # How long a request waits for a concurrent one with the same Idempotency-Key to answer.
     idempotency_wait_seconds: float = 10.0
 
-    def ingest(self, submission: LeadSubmission, idempotency_key: str | None) -> dict[str, Any]:
+    def ingest(self, submission: LeadSubmission, idempotency_key: str | None) -> Ingested:
         if not idempotency_key:
             return self._ingest(submission)
         # The key is claimed before anything is stored: of concurrent requests with one key, exactly
@@ -104,7 +118,7 @@ class LeadService:
         while True:
             claim = self.store.claim_idempotency_key(idempotency_key, utc_now())
             if claim.response is not None:
-                return claim.response
+                return Ingested(accepted(str(claim.response["lead_id"])), repeat=True)
             if claim.claimed:
                 break
             if time.monotonic() > deadline:
@@ -113,18 +127,19 @@ class LeadService:
                 )
             time.sleep(IDEMPOTENCY_POLL_SECONDS)
         try:
-            response = self._ingest(submission)
+            ingested = self._ingest(submission)
         except BaseException:
             self.store.release_idempotency_key(idempotency_key)
             raise
-        self.store.complete_idempotency_key(idempotency_key, response)
-        return response
+        self.store.complete_idempotency_key(idempotency_key, ingested.answer)
+        return ingested
 
-    def _ingest(self, submission: LeadSubmission) -> dict[str, Any]:
+    def _ingest(self, submission: LeadSubmission) -> Ingested:
         for _ in range(MAX_SAVE_ATTEMPTS):
             existing = self.store.recent_lead_for_email(submission.email, submission.submitted_at)
             if existing:
-                return self._record_touch(existing, submission)
+                self._record_touch(existing, submission)
+                return Ingested(accepted(existing), repeat=True)
             lead = self._new_lead(submission)
             try:
                 self.store.create_lead(lead)
@@ -136,7 +151,7 @@ class LeadService:
                 # Never leave a stored lead that nothing will score: undo, and let the caller retry.
                 self.store.delete_new_lead(lead)
                 raise IngestUnavailable("the scoring queue is unavailable; nothing was stored") from error
-            return {"lead_id": lead.lead_id, "status": LeadStatus.RECEIVED.value}
+            return Ingested(accepted(lead.lead_id), repeat=False)
         raise IngestUnavailable("could not record the lead after repeated conflicts")
 
     def _new_lead(self, submission: LeadSubmission) -> Lead:
@@ -165,8 +180,8 @@ class LeadService:
         add_history(lead, "received", f"form {submission.form.value}", at=now)
         return lead
 
-    def _record_touch(self, lead_id: str, submission: LeadSubmission) -> dict[str, Any]:
-        touches = self.store.add_touch(
+    def _record_touch(self, lead_id: str, submission: LeadSubmission) -> None:
+        self.store.add_touch(
             lead_id,
             HistoryEntry(
                 at=utc_now(),
@@ -174,13 +189,6 @@ class LeadService:
                 detail=f"submitted {submission.form.value} again at {submission.submitted_at.isoformat()}",
             ),
         )
-        lead = self.store.get_lead(lead_id)
-        return {
-            "lead_id": lead_id,
-            "status": lead.status.value if lead else LeadStatus.RECEIVED.value,
-            "duplicate": True,
-            "touches": touches,
-        }
 
     def record_dead_letter(
         self, lead_id: str, queue: str, error: Exception, still: str | None = None

@@ -97,8 +97,10 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
             sdr.work_queue()  # SDRs work the queue while leads keep arriving
     duplicate = answered(call_api("POST", "/leads", submissions[0]), 202)
     rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
+    touches = call_api("GET", f"/leads/{lead_ids[0]}").json()["touches"]
     print(
-        f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]}, touches {duplicate.get('touches')}"
+        f"  duplicate submission -> same lead {duplicate['lead_id'] == lead_ids[0]} (answered as the first: "
+        f"{duplicate}), touches {touches}"
     )
     print(f"  malformed submission -> {rejected.status} {rejected.json()['details']}")
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,10 +29,10 @@ class ErrorBody(BaseModel):
 
 
 class LeadAccepted(BaseModel):
-    lead_id: str
-    status: LeadStatus
-    duplicate: bool = Field(default=False, description="The same e-mail within 24 hours: the lead it is")
-    touches: int = Field(default=1, description="Submissions of this lead in all, this one included")
+    """The same answer for a new lead and a repeat of one: it tells the caller nothing of a lead."""
+
+    lead_id: str = Field(description="The lead: the same one for the same e-mail within 24 hours")
+    status: Literal[LeadStatus.RECEIVED] = Field(description="Always `received`: the submission is stored")
 
 
 class Accepted(BaseModel):
