@@ -28,10 +28,14 @@ class Auth(StrEnum):
 
 
 class Group(StrEnum):
-    """The console's user-pool groups: SDRs decide reviews; RevOps read the reports and the policy."""
+    """The console's user-pool groups: SDRs decide their queue's reviews, team leads and managers
+    any review (the policy's `reviewers` says whose queue a review is in); RevOps read the reports
+    and the policy, as do leads and managers."""
 
     SDR = "sdr"
     REVOPS = "revops"
+    LEAD = "lead"
+    MANAGER = "manager"
 
 
 # The console calls the routes people use under this prefix, with the person's token; the routes
@@ -73,16 +77,18 @@ class ApiRoute:
 
 SUBMIT_LEAD = ApiRoute("POST", "/leads", Auth.API_KEY, "Submit a lead from a form", success=202)
 POST_EVENTS = ApiRoute("POST", "/events", Auth.API_KEY, "Record first-party behaviour events", success=202)
-BOTH = (Group.SDR, Group.REVOPS)
+EVERYONE = tuple(Group)
+DECIDERS = (Group.SDR, Group.LEAD, Group.MANAGER)
+OVERSEERS = (Group.REVOPS, Group.LEAD, Group.MANAGER)
 GET_LEAD = ApiRoute(
-    "GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history", groups=BOTH
+    "GET", "/leads/{lead_id}", Auth.IAM, "A lead: status, scores, reasons, route and history", groups=EVERYONE
 )
 EXPLAIN_RULES = ApiRoute(
     "GET",
     "/leads/{lead_id}/rules",
     Auth.IAM,
     "Every routing rule tried on a lead, each condition against its value",
-    groups=BOTH,
+    groups=EVERYONE,
 )
 REPORT_OUTCOME = ApiRoute(
     "POST",
@@ -93,13 +99,15 @@ REPORT_OUTCOME = ApiRoute(
 )
 POST_INTENT = ApiRoute("POST", "/intent", Auth.IAM, "Record third-party account intent", success=202)
 PUT_ACCOUNT = ApiRoute("PUT", "/accounts/{domain}", Auth.IAM, "Create or replace an account's profile")
-LIST_REVIEWS = ApiRoute("GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first", groups=BOTH)
+LIST_REVIEWS = ApiRoute(
+    "GET", "/reviews", Auth.IAM, "Pending reviews, the soonest due first", groups=EVERYONE
+)
 DECIDE_REVIEW = ApiRoute(
     "POST",
     "/reviews/{review_id}/decision",
     Auth.IAM,
     "Decide a review: approve, reject or reroute",
-    groups=(Group.SDR,),
+    groups=DECIDERS,
 )
 RETROSPECTIVE = ApiRoute(
     "GET", "/reports/retrospective", Auth.IAM, "Do high scores convert: conversion and calibration by grade"
@@ -109,21 +117,21 @@ GET_REVIEW = ApiRoute(
     "/reviews/{review_id}",
     Auth.IAM,
     "A review, pending or decided: who decided what, when",
-    groups=BOTH,
+    groups=EVERYONE,
 )
 REPORTS = ApiRoute(
     "GET",
     "/reports",
     Auth.IAM,
     "The retrospective and the flow's timings; as charts (an HTML fragment) with Accept: text/html",
-    groups=(Group.REVOPS,),
+    groups=OVERSEERS,
 )
 POLICY = ApiRoute(
     "GET",
     "/policy",
     Auth.IAM,
-    "The routing policy in words: tiers, checkpoints, ordered rules",
-    groups=(Group.REVOPS,),
+    "The routing policy in words: tiers, checkpoints, ordered rules, who decides reviews",
+    groups=OVERSEERS,
 )
 
 # The console (docs/console.md): its pages at /console/, served by the same function.

@@ -1,5 +1,5 @@
 """How SDRs and RevOps sign in to the console (docs/console.md): a Cognito user pool with the
-console's two groups, its hosted sign-in pages, and one app client for the console's code flow
+console's groups (`api_routes.Group`), its hosted sign-in pages, and one app client for the console's code flow
 with PKCE. API Gateway checks the pool's tokens on the console's routes (`LeadApi`)."""
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ class ConsoleSignIn(Construct):
                 user_pool_id=self.user_pool.user_pool_id,
                 group_name=group.value,
                 description={
-                    Group.SDR: "SDRs: read and decide reviews, read leads",
+                    Group.SDR: "SDRs: read reviews and leads, decide their own queue's reviews",
                     Group.REVOPS: "RevOps: read reviews, leads, the reports and the routing policy",
+                    Group.LEAD: "SDR team leads: decide any review; read the reports and the policy",
+                    Group.MANAGER: "Sales managers: decide any review; read the reports and the policy",
                 }[group],
             )
             for group in Group

@@ -320,4 +320,7 @@ def test_the_policy_page_lists_tiers_checkpoints_and_ordered_rules(
     expect(page.locator("#tiers li").first).to_contain_text("named_account")
     expect(page.locator("#always-reviewed")).to_contain_text("reactivated")
     assert page.locator("#rules > li").count() == len(call_api("GET", "/policy").json()["rules"])
+    # Who decides a review: the queue rule and the teams, as the policy file says
+    expect(page.locator("#reviewers")).to_contain_text("the lead and manager groups decide any")
+    expect(page.locator("#teams li").first).to_contain_text("ae-team: ana.ae, omar.ae")
     page.close()

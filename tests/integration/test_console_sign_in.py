@@ -15,6 +15,11 @@ from tests.conftest import lead_body
 SDR = {"email": "sam@team.example", "cognito:username": "sam", "cognito:groups": "sdr"}
 REVOPS = {"email": "rae@team.example", "cognito:username": "rae", "cognito:groups": "[revops]"}
 BOTH = {"email": "lee@team.example", "cognito:username": "lee", "cognito:groups": "[sdr, revops]"}
+# The shipped policy's territory na (US, CA) has SDRs sam.sdr, jordan.sdr and priya.sdr; emea others.
+NA_SDR = {"email": "priya@team.example", "cognito:username": "priya.sdr", "cognito:groups": "sdr"}
+EMEA_SDR = {"email": "lena@team.example", "cognito:username": "lena.sdr", "cognito:groups": "sdr"}
+OWNER = {"email": "maria.lopez@team.example", "cognito:username": "maria.lopez", "cognito:groups": "sdr"}
+TEAM_LEAD = {"email": "tia@team.example", "cognito:username": "tia", "cognito:groups": "[lead]"}
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +68,46 @@ def test_each_group_may_do_its_part_and_no_more(deployed_sign_in: LocalCloud) ->
 def test_the_reviewer_of_record_is_the_signed_in_person_not_the_body(deployed_sign_in: LocalCloud) -> None:
     lead_id, review_id = _pending_review("reviewer.example.io")
     body = {"decision": "approve", "reviewer": "someone.else", "note": "checked the account"}
-    decided = call_api("POST", f"{PEOPLE_PREFIX}/reviews/{review_id}/decision", body, claims=BOTH)
+    lee = {**BOTH, "cognito:username": "jordan.sdr"}  # an SDR of the lead's territory
+    decided = call_api("POST", f"{PEOPLE_PREFIX}/reviews/{review_id}/decision", body, claims=lee)
     assert decided.status == 200 and decided.json()["decided_by"] == "lee@team.example"
     lead = wait_until(
         lambda: (found := call_api("GET", f"/leads/{lead_id}").json())["status"] == "routed" and found,
         timeout=30, what="the lead routed",
     )  # fmt: skip
     assert lead["route"]["decided_by"] == "lee@team.example"
+
+
+def test_an_sdr_decides_their_own_queues_reviews_and_no_one_elses(deployed_sign_in: LocalCloud) -> None:
+    # GIVEN a named account's review in territory na, its suggested owner the account's owner
+    _, review_id = _pending_review("queue.example.io")
+    decide = f"{PEOPLE_PREFIX}/reviews/{review_id}/decision"
+    review = call_api("GET", f"{PEOPLE_PREFIX}/reviews/{review_id}", claims=NA_SDR).json()
+    assert (review["suggested_owner"], review["territory"]) == ("maria.lopez", "na")
+    # An SDR of another territory is refused, told who may decide, and nothing is saved
+    refused = call_api("POST", decide, {"decision": "approve", "reviewer": "x"}, claims=EMEA_SDR)
+    assert refused.status == 403
+    message = refused.json()["message"]
+    assert all(
+        name in message for name in ("maria.lopez", "sam.sdr", "jordan.sdr", "priya.sdr", "lead", "manager")
+    )
+    assert "lena.sdr" not in message
+    assert (
+        call_api("GET", f"{PEOPLE_PREFIX}/reviews/{review_id}", claims=NA_SDR).json()["status"] == "pending"
+    )
+    # Its territory's SDR decides it
+    decided = call_api("POST", decide, {"decision": "approve", "reviewer": "x"}, claims=NA_SDR)
+    assert decided.status == 200 and decided.json()["decided_by"] == "priya@team.example"
+
+
+def test_the_accounts_owner_and_a_team_lead_decide_reviews_outside_their_territory(
+    deployed_sign_in: LocalCloud,
+) -> None:
+    for person in (OWNER, TEAM_LEAD):
+        _, review_id = _pending_review(f"{person['cognito:username'].replace('.', '-')}.example.io")
+        decided = call_api(
+            "POST", f"{PEOPLE_PREFIX}/reviews/{review_id}/decision", {"decision": "reject", "reviewer": "x"},
+            claims=person,
+        )  # fmt: skip
+        assert decided.status == 200, decided.body
+        assert decided.json()["decided_by"] == person["email"]

@@ -55,6 +55,10 @@ def take(out: Path) -> list[Path]:
                 page.locator("svg.chart").first.wait_for()
                 shots.append(out / "reports.png")
                 page.screenshot(path=shots[-1], full_page=True)
+                page.goto(f"{url}policy")
+                page.locator("#teams li").first.wait_for()
+                shots.append(out / "policy.png")
+                page.screenshot(path=shots[-1], full_page=True)
                 browser.close()
         finally:
             server.shutdown()

@@ -78,6 +78,8 @@ class DealSize(_Strict):
 
 
 ROUND_ROBIN = "round_robin"
+# A territory's team queue, where a lead goes when all its SDRs are at capacity: `<territory>-sdr-queue`.
+SDR_QUEUE = "-sdr-queue"
 
 
 class Territory(_Strict):
@@ -165,6 +167,30 @@ class RuleDef(_Strict):
     owner: str | None = Field(None, description="'account_owner', a person, or default owner of the action")
 
 
+class Reviewers(_Strict):
+    """Who may decide a review. Each review belongs to a queue: its suggested owner when that is a
+    person (an account owner), the members of the team it names (`teams`), and the SDRs of the
+    lead's territory. A person decides their own queue's reviews; the groups in `decide_any` (team
+    leads, managers) decide any. People are named as they sign in to the console (user name or
+    e-mail), as the territories and account owners name them."""
+
+    decide_any: list[str] = Field(
+        default_factory=lambda: ["lead", "manager"],
+        min_length=1,
+        description="Sign-in groups that decide any review",
+    )
+    teams: dict[str, list[str]] = Field(default={}, description="A queue's name, and the people in it")
+
+    def queue(self, suggested_owner: str, territory: Territory | None, default_owners: set[str]) -> list[str]:
+        """The people whose queue a review is in: its owner if a person, the owner's team, the
+        territory's SDRs. A default owner of an action (round_robin, ae-team) is not a person."""
+        people = list(self.teams.get(suggested_owner, ()))
+        if not people and suggested_owner not in default_owners and not suggested_owner.endswith(SDR_QUEUE):
+            people.append(suggested_owner)
+        people += territory.sdrs if territory else []
+        return list(dict.fromkeys(people))
+
+
 class HoldSettings(_Strict):
     """`hold` waits for signals: new events or intent re-run the rules; after max_days it ends anyway."""
 
@@ -188,7 +214,25 @@ class Policy(_Strict):
     owners: dict[RouteAction, str]
     hold: HoldSettings = Field(default_factory=HoldSettings)
     assignment: Assignment | None = None
+    reviewers: Reviewers = Field(default_factory=Reviewers)
     rules: list[RuleDef] = Field(min_length=1)
+
+    def review_queue(self, suggested_owner: str, territory: str | None) -> list[str]:
+        """Who decides a review suggesting `suggested_owner`, in `territory` (see `Reviewers`)."""
+        found = (
+            next((t for t in self.assignment.territories if t.id == territory), None)
+            if self.assignment
+            else None
+        )
+        return self.reviewers.queue(suggested_owner, found, set(self.owners.values()) | {ROUND_ROBIN})
+
+    def may_decide(
+        self, suggested_owner: str, territory: str | None, names: set[str], groups: set[str]
+    ) -> bool:
+        """Whether a person (by the names they sign in with, and their groups) may decide a review."""
+        if groups & set(self.reviewers.decide_any):
+            return True
+        return bool(names & set(self.review_queue(suggested_owner, territory)))
 
     @model_validator(mode="after")
     def _coherent(self) -> Policy:

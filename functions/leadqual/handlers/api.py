@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from leadqual import api_routes, wiring
 from leadqual.api_routes import ApiRoute, Auth, Group
+from leadqual.domain.policy import Policy
 from leadqual.domain.schemas.account import Account, AccountProfile
 from leadqual.domain.schemas.inputs import (
     EventsPosted,
@@ -35,6 +36,7 @@ from leadqual.domain.schemas.inputs import (
     OutcomeReport,
     ReviewDecisionRequest,
 )
+from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.shared import Domain, IsoTime
 from leadqual.domain.schemas.views import (
     Accepted,
@@ -79,6 +81,7 @@ Signals = Annotated[SignalService, Depends(wiring.signal_service)]
 Outcomes = Annotated[OutcomeService, Depends(wiring.outcome_service)]
 Reviews = Annotated[ReviewService, Depends(wiring.review_service)]
 Feedback = Annotated[FeedbackService, Depends(wiring.feedback_service)]
+RoutingPolicy = Annotated[Policy, Depends(wiring.policy)]
 LeadId = Annotated[str, Path(pattern=ID_PATTERN, description="ld_... as POST /leads answered it")]
 ReviewId = Annotated[str, Path(pattern=ID_PATTERN, description="rv_... as GET /reviews lists it")]
 
@@ -391,16 +394,41 @@ def get_review(review_id: ReviewId, reviews: Reviews) -> Response[ReviewView]:
     also={409: "Decided differently before, or escalated", 503: "Saved, not yet delivered: resend"},
 )
 def decide_review(
-    review_id: ReviewId, request: Annotated[ReviewDecisionRequest, Body()], reviews: Reviews
+    review_id: ReviewId,
+    request: Annotated[ReviewDecisionRequest, Body()],
+    reviews: Reviews,
+    policy: RoutingPolicy,
 ) -> Response[ReviewView]:
+    claims = _signed_in_person()
     try:
-        view = reviews.decide(review_id, request, _reviewer(request))
+        # A person signed in to the console decides their own queue's reviews; an IAM caller is
+        # authorized by IAM (a CRM or SDR tool acting for its users).
+        authorize = _in_queue_of(claims, policy) if claims else None
+        view = reviews.decide(review_id, request, _reviewer(request), authorize)
     except ReviewNotFound:
         raise HttpError(404, "not_found", f"No review {review_id}") from None
     except ReviewClosed as error:
         raise HttpError(409, "conflict", str(error)) from None
     metrics.add_metric(name=f"Review{request.decision.value.title()}", unit=MetricUnit.Count, value=1)
     return _json(200, view)
+
+
+def _in_queue_of(claims: dict[str, Any], policy: Policy) -> Callable[[Review], None]:
+    names = {str(claims[key]) for key in ("cognito:username", "email") if claims.get(key)}
+    groups = _groups_of(claims)
+
+    def authorize(review: Review) -> None:
+        if not policy.may_decide(review.suggested_owner, review.territory, names, groups):
+            queue = policy.review_queue(review.suggested_owner, review.territory)
+            who = ", ".join(queue) if queue else "no one by name"
+            raise HttpError(
+                403,
+                "forbidden",
+                f"Review {review.review_id} is in the queue of {who}; the "
+                f"{' or '.join(policy.reviewers.decide_any)} groups decide any review",
+            )
+
+    return authorize
 
 
 def _reviewer(request: ReviewDecisionRequest) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadqual.domain.policy import ROUND_ROBIN, Policy
+from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
 from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
@@ -176,7 +176,7 @@ class DispatchService:
         sdr = self.roster.claim(lead_id, territory.id, territory.sdrs, capacity)
         if sdr is None:
             return (
-                f"{territory.id}-sdr-queue",
+                f"{territory.id}{SDR_QUEUE}",
                 f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
             )
         return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"

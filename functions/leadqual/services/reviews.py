@@ -38,6 +38,10 @@ class ReviewClosed(Exception):
     """The review was already decided or has expired (HTTP 409)."""
 
 
+class NotYourReview(PermissionError):
+    """The person is not in the review's queue, nor in a group that decides any (HTTP 403)."""
+
+
 def review_id_for(lead_id: str, evaluation: int = 0) -> str:
     # One review per lead workflow (a held lead's re-evaluation is another one), so a redelivered
     # request finds the review it already made.
@@ -206,18 +210,27 @@ class ReviewService:
         review = found[0]
         return review_view(review, self.leads.get_lead(review.lead_id))
 
-    def decide(self, review_id: str, request: ReviewDecisionRequest, reviewer: str) -> dict[str, Any]:
+    def decide(
+        self,
+        review_id: str,
+        request: ReviewDecisionRequest,
+        reviewer: str,
+        authorize: Callable[[Review], None] | None = None,
+    ) -> dict[str, Any]:
         """Saves the reviewer's decision, then resumes the workflow with it.
 
         The decision is saved first, so it is never lost: if resuming fails, the reviewer gets a
         retryable error and the same request delivers it; if the review's deadline passes first,
         escalation finds the saved decision and routes by it. The same decision sent twice by the
         same reviewer answers 200 both times; any other decision on a decided review is a 409.
+        `authorize` raises `NotYourReview` for a person who may not decide it: nothing is saved.
         """
         found = self.decisions.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
         review, version, token = found
+        if authorize is not None:
+            authorize(review)
 
         def decide_once(review: Review) -> Review | None:
             if review.status is ReviewStatus.PENDING:

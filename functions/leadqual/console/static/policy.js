@@ -17,6 +17,11 @@ function render(policy) {
       h("ol", { id: "rules" }, policy.rules.map((rule) =>
         h("li", { id: `rule-${rule.id}` }, h("strong", {}, rule.id), ": ", rule.in_words,
           h("p", { class: "quiet" }, rule.description))))),
+    h("section", { class: "panel", "aria-labelledby": "reviewers-heading" },
+      h("h2", { id: "reviewers-heading" }, "Who decides reviews"),
+      h("p", { id: "reviewers" }, policy.reviewers.in_words),
+      h("ul", { id: "teams" }, Object.entries(policy.reviewers.teams).map(([team, people]) =>
+        h("li", {}, h("strong", {}, team), ": ", people.join(", "))))),
   ];
 }
 

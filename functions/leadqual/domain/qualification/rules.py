@@ -126,6 +126,15 @@ def policy_in_words(policy: Policy) -> dict[str, Any]:
             {"id": rule.id, "in_words": rule_in_words(rule), "description": rule.description}
             for rule in policy.rules
         ],
+        "reviewers": {
+            "in_words": (
+                "A review is in the queue of its suggested owner when that is a person (an account "
+                "owner), of the team it names, and of the SDRs of the lead's territory. SDRs decide "
+                f"their own queue's reviews; the {' and '.join(policy.reviewers.decide_any)} groups decide any."
+            ),
+            "decide_any": policy.reviewers.decide_any,
+            "teams": policy.reviewers.teams,
+        },
     }
 
 

@@ -231,6 +231,12 @@ class RuleInWords(BaseModel):
     description: str
 
 
+class ReviewersInWords(BaseModel):
+    in_words: str = Field(description="Whose queue a review is in, and who decides any")
+    decide_any: list[str] = Field(description="Sign-in groups whose members decide any review")
+    teams: dict[str, list[str]] = Field(description="A team queue's name, and the people in it")
+
+
 class PolicyInWords(BaseModel):
     """The routing policy as `leadqual rules check` prints it."""
 
@@ -238,3 +244,4 @@ class PolicyInWords(BaseModel):
     tiers: list[TierInWords] = Field(description="The first that matches wins")
     always_reviewed: list[str] = Field(description="Flags that send a lead to an SDR whatever rule fires")
     rules: list[RuleInWords] = Field(description="The first that matches decides")
+    reviewers: ReviewersInWords = Field(description="Who may decide a review")
