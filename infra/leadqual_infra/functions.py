@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from leadqual.resources import RUNTIME_ENVIRONMENT, FunctionSpec, function_name
@@ -38,8 +39,14 @@ class FunctionFactory:
         return self._code[scoring]
 
     def create(
-        self, scope: Construct, spec: FunctionSpec, extra_environment: Mapping[str, str] | None = None
+        self,
+        scope: Construct,
+        spec: FunctionSpec,
+        extra_environment: Mapping[str, str] | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> lambda_.Function:
+        """`dead_letter_queue`: for a function invoked asynchronously (a schedule), where an event
+        lands after Lambda's own retries of a failed invocation."""
         construct_id = "".join(part.title() for part in spec.name.split("-")) + "Function"
         log_group = logs.LogGroup(
             scope, f"{construct_id}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
@@ -58,6 +65,7 @@ class FunctionFactory:
             timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
+            dead_letter_queue=dead_letter_queue,
             environment={
                 **RUNTIME_ENVIRONMENT,
                 "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -16,9 +16,12 @@ from leadqual_infra.queues import dead_letter_queue
 class HoldSweep(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory) -> None:
         super().__init__(scope, construct_id)
-        self.function: lambda_.Function = factory.create(self, resources.HOLD_SWEEP_FUNCTION)
-        # A sweep EventBridge could not deliver lands here (alarmed with the other DLQs).
+        # A sweep EventBridge could not deliver, or one that failed after Lambda's own retries of
+        # the asynchronous invocation, lands here (alarmed with the other DLQs).
         self.dead_letter_queue = dead_letter_queue(self, "ScheduleDlq", name=resources.HOLD_SWEEP_DLQ)
+        self.function: lambda_.Function = factory.create(
+            self, resources.HOLD_SWEEP_FUNCTION, dead_letter_queue=self.dead_letter_queue
+        )
         events.Rule(
             self,
             "Schedule",

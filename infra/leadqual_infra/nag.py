@@ -29,12 +29,16 @@ FUNCTION_FINDINGS: dict[str, str] = {
     "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": "grant_publish on the KMS-encrypted SNS topic; scoped to that one key",
     "AwsSolutions-L1": PINNED_RUNTIME,
     "Serverless-LambdaLatestVersion": PINNED_RUNTIME,
+    "Serverless-LambdaEventSourceMappingDestination": (
+        "Failed SQS messages go to the source queue's DLQ (redrive policy), which is alarmed"
+    ),
+}
+# Only for the functions without a dead-letter queue of their own: the hold sweep, which its
+# schedule invokes asynchronously, has one.
+SYNCHRONOUS_ONLY = {
     "Serverless-LambdaDLQ": (
         "Never invoked asynchronously: API Gateway and Step Functions call it synchronously, "
         "SQS mappings use the queues' alarmed DLQs"
-    ),
-    "Serverless-LambdaEventSourceMappingDestination": (
-        "Failed SQS messages go to the source queue's DLQ (redrive policy), which is alarmed"
     ),
 }
 DLQ_FINDINGS: dict[str, str] = {
@@ -93,6 +97,7 @@ def acknowledge_findings(
             function,
             {
                 **FUNCTION_FINDINGS,
+                **(SYNCHRONOUS_ONLY if function.dead_letter_queue is None else {}),
                 leads_index: "The table grant covers its own indexes (pending reviews); no other table",
             },
         )

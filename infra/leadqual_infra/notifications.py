@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -24,8 +25,14 @@ class Notifications(Construct):
         )
         name_resource(self.sdr_topic, resources.SDR_TOPIC)
         name_resource(self.alarm_topic, resources.ALARM_TOPIC)
-        # CloudWatch alarms publish to the encrypted alarm topic.
-        self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+        # CloudWatch alarms publish to the encrypted alarm topic: this account's alarms only (a
+        # service principal with no source condition is any account's CloudWatch: the confused deputy).
+        self.key.grant_encrypt_decrypt(
+            iam.ServicePrincipal("cloudwatch.amazonaws.com").with_conditions({
+                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"},
+            })
+        )  # fmt: skip
         if sdr_email:
             self.sdr_topic.add_subscription(subscriptions.EmailSubscription(sdr_email))
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(sdr_email))

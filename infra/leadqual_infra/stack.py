@@ -82,24 +82,30 @@ class LeadqualStack(cdk.Stack):
         )  # fmt: skip
         api = LeadApi(self, "Api", handler=api_function, people=sign_in.user_pool)
 
-        # Least privilege, by grant: each function gets exactly the resources it touches.
+        # Least privilege, by grant: each function gets exactly the resources and actions it uses
+        # (the local mode checks every call a function makes against these statements).
         storage.leads.grant_read_write_data(api_function)
         storage.signals.grant_read_write_data(api_function)
         queues.scoring.grant_send_messages(api_function)
-        workflow.state_machine.grant_task_response(api_function)
-        storage.leads.grant_read_write_data(pipeline.score_function)
+        # An SDR's decision resumes the workflow; nothing fails or heartbeats a task from the API.
+        workflow.state_machine.grant(api_function, "states:SendTaskSuccess")
+        # Scoring reads a lead and saves it (UpdateItem, conditional on its version); it deletes nothing.
+        storage.leads.grant_read_data(pipeline.score_function)
+        storage.leads.grant(pipeline.score_function, "dynamodb:UpdateItem")
         storage.signals.grant_read_data(pipeline.score_function)
         workflow.state_machine.grant_start_execution(pipeline.score_function)
         storage.leads.grant_read_write_data(pipeline.review_request_function)
         notifications.sdr_topic.grant_publish(pipeline.review_request_function)
+        task = workflow.task_functions
+        route, dispatch = task["RouteFunctionArn"], task["DispatchFunctionArn"]
         for function in workflow.functions:
             storage.leads.grant_read_write_data(function)
-            storage.signals.grant_read_data(function)
-            notifications.sdr_topic.grant_publish(function)
-        dispatch = workflow.task_functions["DispatchFunctionArn"]
-        # Route and dispatch record the lead's touch on its person and account (reactivation reads it).
-        for function in (workflow.task_functions["RouteFunctionArn"], dispatch):
-            storage.signals.grant_write_data(function)
+        # Route reads what is known of the lead; Route and Dispatch record its touch on its person
+        # and account (reactivation reads it).
+        for function in (route, dispatch):
+            storage.signals.grant_read_write_data(function)
+        # Only Escalate notifies (an AE, of a review past its deadline).
+        notifications.sdr_topic.grant_publish(task["EscalateFunctionArn"])
         for queue in targets.queues.values():
             queue.grant_send_messages(dispatch)
         targets.bus.grant_put_events_to(dispatch)

@@ -80,6 +80,10 @@ class LeadWorkflow(Construct):
             logs=sfn.LogOptions(
                 destination=log_group, level=sfn.LogLevel.ERROR, include_execution_data=False
             ),
+            # Retained: deleting a state machine stops its executions, and a review waiting in one
+            # would never be delivered. A definition change updates it in place (waiting executions
+            # keep their version); a replacement leaves the old one finishing its waiting reviews.
+            removal_policy=RemovalPolicy.RETAIN,
         )
         name_resource(self.state_machine, resources.STATE_MACHINE)
         for function in self.task_functions.values():

@@ -119,9 +119,28 @@ def test_route_and_dispatch_may_write_the_touches_they_record(template: Template
     for spec in (resources.ROUTE_FUNCTION, resources.DISPATCH_FUNCTION):
         allowed = _role_actions(template, resources.function_name(spec.name))
         assert {"dynamodb:BatchWriteItem", "dynamodb:PutItem"} <= allowed[signals], spec.name
-    # and the functions that only read signals cannot write them
-    escalate = _role_actions(template, resources.function_name(resources.ESCALATE_FUNCTION.name))
-    assert "dynamodb:BatchWriteItem" not in escalate[signals]
+    # and the workflow's other tasks cannot touch them at all
+    for spec in (resources.ESCALATE_FUNCTION, resources.RECORD_FAILURE_FUNCTION):
+        assert signals not in _role_actions(template, resources.function_name(spec.name)), spec.name
+
+
+def test_no_function_may_do_what_its_code_never_does(template: Template) -> None:
+    def actions(spec: resources.FunctionSpec) -> set[str]:
+        return set().union(*_role_actions(template, resources.function_name(spec.name)).values())
+
+    # Only the review request and Escalate notify people; no other workflow task may publish or use the key
+    for spec in (resources.ROUTE_FUNCTION, resources.DISPATCH_FUNCTION, resources.RECORD_FAILURE_FUNCTION):
+        assert not {a for a in actions(spec) if a.startswith(("sns:", "kms:"))}, spec.name
+    assert "sns:Publish" in actions(resources.ESCALATE_FUNCTION)
+    # The API resumes a waiting workflow with a decision; it never fails one or heartbeats it
+    api = actions(resources.API_FUNCTION)
+    assert (
+        "states:SendTaskSuccess" in api and not {"states:SendTaskFailure", "states:SendTaskHeartbeat"} & api
+    )
+    # Scoring saves leads; it never deletes or batch-writes them
+    score = _role_actions(template, resources.function_name(resources.SCORE_FUNCTION.name))
+    leads = score[_table_id(template, resources.LEADS_TABLE)]
+    assert "dynamodb:UpdateItem" in leads and not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & leads
 
 
 def _alarmed_metrics(template: Template) -> list[tuple[str, str]]:
@@ -162,6 +181,12 @@ def test_holds_are_swept_on_a_schedule_with_a_dlq(template: Template) -> None:
             "Targets": [Match.object_like({"DeadLetterConfig": Match.any_value()})],
         },
     )
+    # A sweep that fails after Lambda's retries of its asynchronous invocation lands in a DLQ too
+    (sweep,) = [
+        f for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Metadata"][resources.TEMPLATE_NAME_KEY] == resources.function_name(resources.HOLD_SWEEP_FUNCTION.name)
+    ]  # fmt: skip
+    assert "TargetArn" in sweep["Properties"]["DeadLetterConfig"]
 
 
 def test_a_bad_policy_file_fails_the_synth_naming_the_rule_and_field(tmp_path: Path) -> None:
@@ -432,3 +457,18 @@ def test_the_reports_read_a_month_of_report_rows_from_an_index_that_holds_only_t
     ]  # fmt: skip
     # The row alone is projected: a month of reports reads rows, never the leads' documents.
     assert reports["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": [REPORT_ROW]}
+
+
+def test_only_this_accounts_alarms_may_use_the_topics_key(template: Template) -> None:
+    (key,) = template.find_resources("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert ":alarm:*" in json.dumps(cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+def test_the_state_machine_outlives_a_replacement_so_waiting_reviews_are_not_stopped(
+    template: Template,
+) -> None:
+    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    assert machine["DeletionPolicy"] == machine["UpdateReplacePolicy"] == "Retain"
