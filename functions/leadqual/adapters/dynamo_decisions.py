@@ -29,6 +29,9 @@ PENDING = "pending"
 REVIEW_QUEUE, REVIEW_CREATED = resources.REVIEW_QUEUE_ATTRIBUTE, resources.REVIEW_CREATED_ATTRIBUTE
 REVIEW_ACCOUNT = "review_account"
 PENDING_INDEX = (REVIEW_QUEUE, REVIEW_CREATED, REVIEW_ACCOUNT)
+# Index items read a query when listing one account's reviews (DynamoDB filters after reading):
+# 600 pending reviews are two queries, not one per review.
+ACCOUNT_PAGE = 500
 
 
 def _decision_key(lead_id: str, evaluation: int) -> dict[str, Any]:
@@ -121,15 +124,20 @@ class DynamoDecisionStore:
     def pending_reviews(
         self, account: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Review], str | None]:
+        """A page of pending reviews, the oldest first, and the cursor of the next page (None: the
+        last). With an account, DynamoDB filters each page of the index after reading it (Limit
+        counts items read, not kept), so pages of ACCOUNT_PAGE items are read and the cursor is
+        the last review returned when a page held more than were asked for."""
         reviews: list[Review] = []
         start = _decode_cursor(cursor) if cursor else None
         while len(reviews) < limit:
+            wanted = limit - len(reviews)
             params: dict[str, Any] = {
                 "TableName": self.table,
                 "IndexName": resources.LEADS_PENDING_REVIEW_INDEX,
                 "KeyConditionExpression": f"{REVIEW_QUEUE} = :pending",
                 "ExpressionAttributeValues": {":pending": _s(PENDING)},
-                "Limit": limit - len(reviews),
+                "Limit": max(wanted, ACCOUNT_PAGE) if account else wanted,
                 "ScanIndexForward": True,
             }
             if account:
@@ -138,8 +146,12 @@ class DynamoDecisionStore:
             if start:
                 params["ExclusiveStartKey"] = start
             page = self.ddb.query(**params)
-            reviews.extend(Review.model_validate_json(item["doc"]["S"]) for item in page.get("Items", []))
+            items = page.get("Items", [])
             start = page.get("LastEvaluatedKey")
+            if len(items) > wanted:
+                items = items[:wanted]
+                start = {name: items[-1][name] for name in ("pk", "sk", REVIEW_QUEUE, REVIEW_CREATED)}
+            reviews.extend(Review.model_validate_json(item["doc"]["S"]) for item in items)
             if not start:
                 break
         return reviews, _encode_cursor(start) if start else None
