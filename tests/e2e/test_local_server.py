@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from leadqual_tools.local.server import LISTEN_BACKLOG
+from leadqual_tools.local.cloud import LocalCloud
+from leadqual_tools.local.server import LISTEN_BACKLOG, serve
+from tests.conftest import lead_body, lead_items
 
 
 def _connect(api_url: str, timeout: float = 30) -> http.client.HTTPConnection:
@@ -58,3 +63,35 @@ def test_leadqual_serve_serves_the_openapi_document_of_docs(api_url: str) -> Non
     connection.close()
     committed = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
     assert response.status == 200 and served == json.loads(committed.read_text(encoding="utf-8"))
+
+
+def test_leadqual_serve_refuses_a_post_with_no_content_type_and_stores_nothing(api_url: str) -> None:
+    # What a page of another origin can send without a CORS preflight: a body with no Content-Type
+    # (a Blob with no type), or a text/plain one
+    for headers in ({}, {"Content-Type": "text/plain;charset=UTF-8"}):
+        connection = _connect(api_url)
+        connection.request("POST", "/leads", body=json.dumps(lead_body()).encode(), headers=headers)
+        response = connection.getresponse()
+        payload = json.loads(response.read())
+        connection.close()
+        assert response.status == 415 and payload["details"] == [
+            {"field": "Content-Type", "message": "must be application/json"}
+        ]
+    assert lead_items() == []
+
+
+def test_a_client_that_stops_mid_request_is_disconnected_at_the_read_timeout(cloud: LocalCloud) -> None:
+    server = serve("127.0.0.1", 0, read_timeout_seconds=1.0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=10) as slow:
+            slow.sendall(
+                b"POST /leads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+            )
+            started = time.monotonic()
+            # The server closes the connection (an empty read) once it has waited its timeout
+            assert slow.recv(1024) == b""
+            assert 0.5 < time.monotonic() - started < 8
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -113,11 +113,13 @@ def body_refused(event: Mapping[str, Any]) -> HttpError | None:
     if not takes_body(str(event.get("httpMethod", "")).upper(), str(event.get("path", ""))):
         return None  # no body to read: the resolver answers (404, 405, or the route itself)
     content_type = _header(event, "content-type")
-    if content_type and "json" not in content_type.lower():
+    if not content_type or "json" not in content_type.lower():
+        # None at all is refused too: it is what a page of another origin sends without a preflight.
         return HttpError(
             415,
             "unsupported_media_type",
-            f"Send JSON (Content-Type: application/json), not {content_type[:100]}",
+            f"Send JSON (Content-Type: application/json), not {(content_type or 'no Content-Type')[:100]}",
+            [{"field": "Content-Type", "message": "must be application/json"}],
         )
     body = event.get("body")
     if body is not None and event.get("isBase64Encoded"):

@@ -69,9 +69,11 @@ def call_api(
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
     claims: dict[str, str] | None = None,
+    content_type: str | None = "application/json",
 ) -> ApiResponse:
-    """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text."""
-    all_headers = {"content-type": "application/json", **(headers or {})}
+    """Calls the real api handler; `body` may be a dict (sent as JSON) or raw text. `content_type`
+    is sent unless `headers` name one (None: only what `headers` say, as a real client's request)."""
+    all_headers = {**({"content-type": content_type} if content_type else {}), **(headers or {})}
     text = body if body is None or isinstance(body, str) else json.dumps(body)
     event = proxy_event(method, target, all_headers, text, base64_body, claims)
     result, errored = invoke_in_process(API_FUNCTION, event)

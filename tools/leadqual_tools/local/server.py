@@ -18,6 +18,9 @@ from leadqual_tools.local.api_gateway import call_api
 # Connections the listening socket queues before the server accepts them (Python's default is 5,
 # which resets clients as soon as a few more than that arrive at once).
 LISTEN_BACKLOG = 128
+# How long a connection may keep the server waiting for the rest of a request (or an idle
+# keep-alive connection for its next one) before it is closed: a slow client holds no thread for ever.
+READ_TIMEOUT_SECONDS = 30.0
 # An oversized body is read and dropped up to this size before answering 413, so the client sees
 # the answer instead of a connection reset; beyond it the connection is closed.
 DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
@@ -40,6 +43,12 @@ def _openapi_json() -> bytes:
 class ApiRequestHandler(BaseHTTPRequestHandler):
     server_version = "leadqual-local"
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        # The socket's timeout (StreamRequestHandler applies `timeout`): a read that waits longer
+        # raises, and http.server closes the connection.
+        self.timeout = getattr(self.server, "read_timeout_seconds", READ_TIMEOUT_SECONDS)
+        super().setup()
 
     def _handle(self) -> None:
         if (self.command, self.path) == ("GET", OPENAPI_PATH):
@@ -68,14 +77,19 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             SUBMIT_LEAD.path,
         ):
             admit()
+        # The request's own headers, Content-Type included or not: a body with none is refused (415),
+        # as a page of another origin can post one without asking (no CORS preflight).
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            response = call_api(self.command, self.path, raw.decode("utf-8") if length else None, headers)
+            response = call_api(
+                self.command, self.path, raw.decode("utf-8") if length else None, headers, content_type=None
+            )
         except UnicodeDecodeError:
             # Bytes that are not text reach the function base64-encoded; the handler answers 400.
             response = call_api(
-                self.command, self.path, base64.b64encode(raw).decode(), headers, base64_body=True
-            )
+                self.command, self.path, base64.b64encode(raw).decode(), headers, base64_body=True,
+                content_type=None,
+            )  # fmt: skip
         self._send(response.status, response.body.encode("utf-8"), response.headers)
 
     def _drain(self, length: int) -> None:
@@ -115,6 +129,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 class LocalApiServer(ThreadingHTTPServer):
     request_queue_size = LISTEN_BACKLOG
     daemon_threads = True
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
     # Called before a new lead is taken; it may hold the request until the pipeline has room.
     admit_lead: Callable[[], None] | None = None
 
@@ -151,7 +166,13 @@ def spare_startup_objects_from_gc() -> None:
     gc.freeze()
 
 
-def serve(host: str, port: int, admit_lead: Callable[[], None] | None = None) -> LocalApiServer:
+def serve(
+    host: str,
+    port: int,
+    admit_lead: Callable[[], None] | None = None,
+    read_timeout_seconds: float = READ_TIMEOUT_SECONDS,
+) -> LocalApiServer:
     server = LocalApiServer((host, port), ApiRequestHandler)
     server.admit_lead = admit_lead
+    server.read_timeout_seconds = read_timeout_seconds
     return server
