@@ -84,7 +84,7 @@ def test_a_client_that_stops_mid_request_is_disconnected_at_the_read_timeout(clo
     server = serve("127.0.0.1", 0, read_timeout_seconds=1.0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with socket.create_connection(server.server_address[:2], timeout=10) as slow:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as slow:
             slow.sendall(
                 b"POST /leads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
             )

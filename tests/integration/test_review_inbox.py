@@ -44,7 +44,7 @@ def test_one_accounts_reviews_are_read_a_page_at_a_time_and_paged_without_gaps(c
     for number in range(600):
         store.create_review(_review(number, "target.io" if number in ours else f"other{number}.io"), "token")
     counting = CountingQueries()
-    store.ddb = counting  # type: ignore[assignment]
+    store.ddb = counting
 
     # WHEN the account's reviews are listed one a page
     found, cursor, pages = [], None, 0

@@ -45,10 +45,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
-        # The socket's timeout (StreamRequestHandler applies `timeout`): a read that waits longer
-        # raises, and http.server closes the connection.
-        self.timeout = getattr(self.server, "read_timeout_seconds", READ_TIMEOUT_SECONDS)
         super().setup()
+        # A read that waits longer raises TimeoutError, and http.server closes the connection.
+        self.connection.settimeout(getattr(self.server, "read_timeout_seconds", READ_TIMEOUT_SECONDS))
 
     def _handle(self) -> None:
         if (self.command, self.path) == ("GET", OPENAPI_PATH):
