@@ -82,6 +82,8 @@ class InMemoryDecisions:
     no reviews (the routing tests take no human checkpoint)."""
 
     decisions: dict[tuple[str, int], RoutingDecision] = field(default_factory=dict)
+    # Reviews by id, with their version and task token (none unless a test puts one).
+    reviews: dict[str, tuple[Review, int, str]] = field(default_factory=dict)
 
     def save_decision(self, decision: RoutingDecision) -> None:
         self.decisions[(decision.lead_id, decision.evaluation)] = decision.model_copy(deep=True)
@@ -90,7 +92,7 @@ class InMemoryDecisions:
         return self.decisions.get((lead_id, evaluation))
 
     def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
-        return None
+        return self.reviews.get(review_id)
 
 
 @dataclass
@@ -99,12 +101,16 @@ class NoSignals:
     It keeps the touches it is told of, which is all routing and dispatch write."""
 
     touches: list[PastTouch] = field(default_factory=list)
+    accounts: dict[str, Account] = field(default_factory=dict)  # none unless a test puts one
 
     def add_touch(self, person_keys: Any, domain: str | None, touch: PastTouch) -> None:
         self.touches.append(touch)
 
+    def put_account(self, account: Account) -> None:
+        self.accounts[account.domain] = account
+
     def get_account(self, domain: str) -> Account | None:
-        return None
+        return self.accounts.get(domain)
 
     def events_for(self, person_keys: Any) -> list[StoredEvent]:
         return []

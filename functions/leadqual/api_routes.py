@@ -1,6 +1,6 @@
 """Every route of the HTTP API, written once.
 
-The API function registers each handler from this table (`handlers/api.py`), and CDK makes API
+The API function registers each handler from this table (`api/routes/`), and CDK makes API
 Gateway's resources and methods, each with its auth, from the same table
 (`infra/leadqual_infra/api.py`): a route cannot exist in one and not in the other. Pure data, so
 the CDK app imports it without the handler's libraries.

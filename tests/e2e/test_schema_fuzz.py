@@ -17,7 +17,7 @@ from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from leadqual.handlers.api import openapi_document
+from leadqual.api.app import openapi_document
 from leadqual_tools.local.cloud import LocalCloud
 from tests.conftest import serving
 

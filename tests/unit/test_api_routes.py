@@ -5,9 +5,10 @@ import json
 import re
 from pathlib import Path
 
+from leadqual.api.app import build_app, openapi_document
 from leadqual.api_routes import ROUTES, Auth
-from leadqual.handlers.api import app, openapi_document
 
+app = build_app()
 REPO = Path(__file__).resolve().parents[2]
 
 

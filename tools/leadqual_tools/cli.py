@@ -81,7 +81,7 @@ def _announce_review_emails(cloud: Any) -> None:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from leadqual.handlers.api import openapi_document
+    from leadqual.api.app import openapi_document
 
     text = json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
     if args.out:

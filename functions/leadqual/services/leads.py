@@ -227,6 +227,9 @@ class LeadService:
 
         return update_lead(self.store, lead_id, mark).status is LeadStatus.FAILED
 
+    def find(self, lead_id: str) -> Lead | None:
+        return self.store.get_lead(lead_id)
+
     def read(self, lead_id: str) -> dict[str, Any] | None:
         lead = self.store.get_lead(lead_id)
         if lead is None:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from leadqual.api.errors import MAX_BODY_BYTES
 from leadqual.api_routes import SUBMIT_LEAD
-from leadqual.handlers.http_errors import MAX_BODY_BYTES
 from leadqual_tools.local.api_gateway import call_api
 
 # Connections the listening socket queues before the server accepts them (Python's default is 5,
@@ -35,7 +35,7 @@ OPENAPI_PATH = "/openapi.json"
 
 @functools.cache
 def _openapi_json() -> bytes:
-    from leadqual.handlers.api import openapi_document
+    from leadqual.api.app import openapi_document
 
     return json.dumps(openapi_document()).encode("utf-8")
 

@@ -1,5 +1,7 @@
 """Every refusal in one shape: {"error", "message", "details": [{"field", "message"}]} (docs/api.md).
 
+Every exception a route may raise is mapped to it here (`answer_in_the_error_shape`).
+
 What Powertools' validation finds is turned into that shape here, with each field named as the
 caller wrote it (`company.country`, `events[0].type`, `Idempotency-Key`); what the resolver cannot
 read at all (a body that is not JSON, too deep or too large) is refused here before it.
@@ -13,7 +15,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from leadqual.api_routes import takes_body
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
+
+from leadqual.api_routes import methods_at, takes_body
+from leadqual.observability import logger
+from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
+from leadqual.services.reviews import DecisionNotDelivered
 
 MAX_BODY_BYTES = 1_000_000
 # Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
@@ -137,3 +148,57 @@ def body_refused(event: Mapping[str, Any]) -> HttpError | None:
     if len(body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
         return HttpError(413, "body_too_large", "The request body is over 1 MB; nothing was stored")
     return None
+
+
+def answer_in_the_error_shape(app: APIGatewayRestResolver) -> None:
+    """Maps every exception a route may raise, and every unknown route, to the one error shape."""
+
+    def answer(status: int, error: HttpError, headers: dict[str, str] | None = None) -> Response[Any]:
+        return Response(
+            status_code=status,
+            content_type=content_types.APPLICATION_JSON,
+            body=error.body(),
+            headers=headers,
+        )
+
+    @app.exception_handler(HttpError)
+    def http_error(error: HttpError) -> Response[Any]:
+        return answer(error.status, error)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        refused = validation_failed(error.errors())
+        return answer(refused.status, refused)
+
+    @app.exception_handler(ResponseValidationError)
+    def answer_off_contract(error: ResponseValidationError) -> Response[Any]:
+        # An answer that does not match its own model is leadqual's bug, not the caller's: a 5xx, logged.
+        logger.error("an answer failed its response model", errors=str(error.errors())[:2000])
+        return answer(500, HttpError(500, "internal", "The answer did not match the contract"))
+
+    @app.exception_handler(DecisionNotDelivered)
+    def decision_not_delivered(error: DecisionNotDelivered) -> Response[Any]:
+        logger.exception("review decision saved but not delivered")
+        return answer(503, HttpError(503, "unavailable", str(error)), {"Retry-After": "2"})
+
+    @app.exception_handler(IdempotencyKeyInUse)
+    def key_in_use(error: IdempotencyKeyInUse) -> Response[Any]:
+        return answer(
+            409, HttpError(409, "conflict", str(error), [{"field": "Idempotency-Key", "message": "in use"}])
+        )
+
+    @app.exception_handler(IngestUnavailable)
+    def unavailable(error: IngestUnavailable) -> Response[Any]:
+        logger.exception("ingest unavailable")
+        return answer(503, HttpError(503, "unavailable", str(error)))
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[Any]:
+        event = app.current_event
+        allowed = methods_at(event.path)
+        if allowed:
+            # API Gateway never forwards a method it has no integration for (it answers 403); under
+            # `leadqual serve` the path exists, so the answer says which methods it takes.
+            refused = HttpError(405, "method_not_allowed", f"{event.path[:200]} takes {', '.join(allowed)}")
+            return answer(405, refused, {"Allow": ", ".join(allowed)})
+        return answer(404, HttpError(404, "not_found", f"No route {event.http_method} {event.path[:200]}"))
