@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -153,6 +153,14 @@ def body_refused(event: Mapping[str, Any]) -> HttpError | None:
 def answer_in_the_error_shape(app: APIGatewayRestResolver) -> None:
     """Maps every exception a route may raise, and every unknown route, to the one error shape."""
 
+    def handles(
+        exception: type[Exception],
+    ) -> Callable[[Callable[[Any], Response[Any]]], Callable[[Any], Response[Any]]]:
+        # Powertools' exception_handler is untyped; this is the type it has.
+        registered: Callable[[Callable[[Any], Response[Any]]], Callable[[Any], Response[Any]]]
+        registered = app.exception_handler(exception)
+        return registered
+
     def answer(status: int, error: HttpError, headers: dict[str, str] | None = None) -> Response[Any]:
         return Response(
             status_code=status,
@@ -161,33 +169,33 @@ def answer_in_the_error_shape(app: APIGatewayRestResolver) -> None:
             headers=headers,
         )
 
-    @app.exception_handler(HttpError)
+    @handles(HttpError)
     def http_error(error: HttpError) -> Response[Any]:
         return answer(error.status, error)
 
-    @app.exception_handler(RequestValidationError)
+    @handles(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[Any]:
         refused = validation_failed(error.errors())
         return answer(refused.status, refused)
 
-    @app.exception_handler(ResponseValidationError)
+    @handles(ResponseValidationError)
     def answer_off_contract(error: ResponseValidationError) -> Response[Any]:
         # An answer that does not match its own model is leadqual's bug, not the caller's: a 5xx, logged.
         logger.error("an answer failed its response model", errors=str(error.errors())[:2000])
         return answer(500, HttpError(500, "internal", "The answer did not match the contract"))
 
-    @app.exception_handler(DecisionNotDelivered)
+    @handles(DecisionNotDelivered)
     def decision_not_delivered(error: DecisionNotDelivered) -> Response[Any]:
         logger.exception("review decision saved but not delivered")
         return answer(503, HttpError(503, "unavailable", str(error)), {"Retry-After": "2"})
 
-    @app.exception_handler(IdempotencyKeyInUse)
+    @handles(IdempotencyKeyInUse)
     def key_in_use(error: IdempotencyKeyInUse) -> Response[Any]:
         return answer(
             409, HttpError(409, "conflict", str(error), [{"field": "Idempotency-Key", "message": "in use"}])
         )
 
-    @app.exception_handler(IngestUnavailable)
+    @handles(IngestUnavailable)
     def unavailable(error: IngestUnavailable) -> Response[Any]:
         logger.exception("ingest unavailable")
         return answer(503, HttpError(503, "unavailable", str(error)))

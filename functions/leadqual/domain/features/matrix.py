@@ -130,4 +130,5 @@ def _picker(columns: list[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
 
 def vector_of(spec: FeatureSpec, record: Mapping[str, Any]) -> list[float]:
     """One record's row, for tests and tools; scoring builds whole batches with `FeatureMatrix`."""
-    return FeatureMatrix(spec).build([record])[0].tolist()
+    row: list[float] = FeatureMatrix(spec).build([record])[0].tolist()
+    return row

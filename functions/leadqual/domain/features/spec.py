@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal, NamedTuple, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from leadqual.domain.features.kinds import KINDS, FeatureKind
-from leadqual.domain.features.kinds.base import Describer
+from leadqual.domain.features.kinds import KINDS
+from leadqual.domain.features.kinds.base import Describer, FeatureKind
 from leadqual.domain.features.values import is_missing, normalised, parse_time
 from leadqual.domain.signals import BehaviourWindows
 
