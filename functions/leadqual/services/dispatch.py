@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from leadqual.domain.lead_status import move
 from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
 from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.decision import RoutingDecision
@@ -90,7 +91,7 @@ class DispatchService:
             current.route = route
             current.sla = sla
             current.reevaluation = None
-            current.status = LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED
+            move(current, LeadStatus.HOLD if action is RouteAction.HOLD else LeadStatus.ROUTED)
             current.held_since = route.routed_at if action is RouteAction.HOLD else None
             add_history(
                 current, "routed", f"{action.value} to {owner} (rule {route.rule}, by {route.decided_by})"
@@ -159,7 +160,7 @@ class DispatchService:
     def _stay_held(self, lead_id: str) -> None:
         def settle(current: Lead) -> None:
             current.reevaluation = None
-            current.status = LeadStatus.HOLD
+            move(current, LeadStatus.HOLD)
             add_history(current, "still_held", "re-evaluated: the rules still say hold")
 
         update_lead(self.leads, lead_id, settle)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from leadqual.domain.identity import account_domain_for
+from leadqual.domain.lead_status import TransitionRefused, may_move, move
 from leadqual.domain.ports import ConflictError, DecisionStore, LeadStore, ScoringQueue
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.inputs import LeadSubmission
@@ -66,8 +67,12 @@ def update_lead_versioned(
         if found is None:
             raise LookupError(f"lead {lead_id} does not exist")
         lead, version = found
+        before = lead.status
         if change(lead) is False:
             return lead, version
+        if not may_move(before, lead.status):
+            # However the change set it: a status outside the table is never saved.
+            raise TransitionRefused(f"lead {lead_id} cannot go from {before.value} to {lead.status.value}")
         try:
             return lead, store.save_lead(lead, version)
         except ConflictError:
@@ -205,7 +210,7 @@ class LeadService:
         def mark(current: Lead) -> None:
             current.dead_letter_queue = queue
             if still is None:
-                current.status = LeadStatus.FAILED
+                move(current, LeadStatus.FAILED)
                 current.failure = reason
             add_history(current, "dead_lettered", reason + (f"; {still}" if still else ""))
 
@@ -221,7 +226,7 @@ class LeadService:
             if current.route is not None and current.route.sent_to_queue:
                 add_history(current, "announcement_failed", f"lead.routed was not published: {reason}")
                 return
-            current.status = LeadStatus.FAILED
+            move(current, LeadStatus.FAILED)
             current.failure = reason
             add_history(current, "failed", reason)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from leadqual.domain.lead_status import move
 from leadqual.domain.ports import (
     ConflictError,
     DecisionStore,
@@ -185,7 +186,7 @@ class ReviewService:
         def mark_pending(current: Lead) -> bool:
             if current.review is not None and current.review.review_id == review.review_id:
                 return False  # a redelivered request: marked already
-            current.status = LeadStatus.PENDING_REVIEW
+            move(current, LeadStatus.PENDING_REVIEW)
             current.review = ReviewSummary(
                 review_id=review.review_id,
                 status=review.status,

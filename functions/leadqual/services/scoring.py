@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from leadqual.domain.features.model_input import serving_record
+from leadqual.domain.lead_status import move
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Reevaluation
 from leadqual.domain.schemas.scores import Scores
@@ -138,7 +139,7 @@ class ScoringService:
                 return False  # scored by an earlier delivery of the same message
             current.scores = scores
             current.model_input = scored.model_input
-            current.status = LeadStatus.SCORED
+            move(current, LeadStatus.SCORED)
             add_history(
                 current,
                 "scored",
