@@ -95,3 +95,21 @@ def test_a_console_file_name_of_any_length_or_shape_is_a_404_without_a_server_pa
         assert answer.status == 404, (name[:20], answer.status)
         assert answer.json()["message"] == "No such console file"
         assert "/" not in answer.body.replace("</", "")
+
+
+def test_an_internationalised_domain_is_accepted_and_kept_in_its_idna_form(cloud: LocalCloud) -> None:
+    accepted = call_api("POST", "/leads", lead_body(email="jurgen@müller.de", company={"name": "Müller"}))
+    assert accepted.status == 202
+    lead = call_api("GET", f"/leads/{accepted.json()['lead_id']}").json()
+    assert (lead["email"], lead["account"]) == ("jurgen@xn--mller-kva.de", "xn--mller-kva.de")
+    # Both spellings are one person: the IDNA form within 24 hours is the same lead
+    again = call_api("POST", "/leads", lead_body(email="jurgen@xn--mller-kva.de"))
+    assert again.json()["lead_id"] == accepted.json()["lead_id"]
+    # A name before the @ that is not ASCII is refused, saying why
+    refused = call_api("POST", "/leads", lead_body(email="jürgen@müller.de"))
+    assert refused.status == 422 and refused.json()["details"] == [
+        {
+            "field": "email",
+            "message": "has non-ASCII characters before the @, which most mail systems cannot deliver to",
+        }
+    ]

@@ -16,29 +16,57 @@ FREE_MAIL_DOMAINS = frozenset(
 )  # fmt: skip
 
 # What the API accepts, exactly: the OpenAPI document states these same patterns and lengths
-# (docs/openapi.json), so a caller can check an address or a domain before sending it.
-_LABELS = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABELS + "$"
+# (docs/openapi.json), so a caller can check an address or a domain before sending it. A domain may
+# be internationalised (müller.de, or its IDNA form xn--mller-kva.de); it is kept in its IDNA form,
+# which is what DNS and mail servers use, so both spellings are one account.
+_CHAR = "A-Za-z0-9\u0080-\uffff"
+_TOP = "(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}|[\u0080-\uffff]{2,63})"
+_LABELS = rf"(?:[{_CHAR}](?:[{_CHAR}-]{{0,61}}[{_CHAR}])?\.)+{_TOP}"
+_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = f"^{_LOCAL}@{_LABELS}$"
 EMAIL_MAX_LENGTH = 254
 DOMAIN_PATTERN = "^" + _LABELS + "$"
 # DNS's limit (and it keeps keys built from a domain far below DynamoDB's 2 KB).
 DOMAIN_MAX_LENGTH = 253
 _EMAIL = re.compile(EMAIL_PATTERN)
 _DOMAIN = re.compile(DOMAIN_PATTERN)
+# A domain as DNS has it, after IDNA: ASCII labels of at most 63 characters.
+_ASCII_DOMAIN = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$"
+)
+
+
+def _in_idna_form(domain: str) -> str:
+    """The domain as DNS has it: an internationalised one in its IDNA form (xn--...)."""
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("has a domain that is not a valid internationalised (IDNA) name") from None
+    if len(domain) > DOMAIN_MAX_LENGTH or not _ASCII_DOMAIN.fullmatch(domain):
+        raise ValueError("has a domain whose IDNA form is not a valid domain")
+    return domain
 
 
 def normalize_email(raw: str) -> str:
-    """The address lower-cased; raises ValueError when it is not an email address."""
+    """The address lower-cased, its domain in IDNA form; raises ValueError when it is not an email
+    address."""
     if len(raw) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(raw):
+        if "@" in raw and not raw.rsplit("@", 1)[0].isascii():
+            raise ValueError(
+                "has non-ASCII characters before the @, which most mail systems cannot deliver to"
+            )
         raise ValueError("is not a valid email address")
-    return raw.lower()
+    local, domain = raw.rsplit("@", 1)
+    return f"{local}@{_in_idna_form(domain)}".lower()
 
 
 def normalize_domain(raw: str) -> str:
-    """The domain lower-cased, without a leading `www.` (www.northwind.io is northwind.io's)."""
+    """The domain lower-cased, in IDNA form, without a leading `www.` (www.northwind.io is
+    northwind.io's)."""
     if len(raw) > DOMAIN_MAX_LENGTH or not _DOMAIN.fullmatch(raw):
         raise ValueError("is not a valid domain such as example.com")
-    domain = raw.lower()
+    domain = _in_idna_form(raw).lower()
     bare = domain.removeprefix("www.")
     return bare if _DOMAIN.fullmatch(bare) else domain
 
