@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -95,3 +98,30 @@ def test_a_client_that_stops_mid_request_is_disconnected_at_the_read_timeout(clo
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_leadqual_serve_says_where_to_go_first_and_keeps_function_logs_to_warnings() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "leadqual_tools.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        first = [server.stdout.readline() for _ in range(4)]
+        assert first[0].startswith(f"leadqual local API on http://127.0.0.1:{port}")
+        assert first[1].startswith(f"the console: http://127.0.0.1:{port}/console/")
+        assert "kept in memory" in first[2] and "WARNING and above" in first[3]
+        # A lead through the whole flow logs nothing at INFO (no JSON line) on the way
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(
+            "POST", "/leads", body=json.dumps(lead_body()), headers={"Content-Type": "application/json"}
+        )
+        assert connection.getresponse().status == 202
+        connection.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        rest, _ = server.communicate(timeout=60)
+    assert '"level":"INFO"' not in rest, rest[:2000]

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS
-from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_DATA, DEFAULT_SPEC
+from leadqual_tools.paths import DEFAULT_ARTIFACTS, DEFAULT_DATA, DEFAULT_SPEC, SAMPLE_LABELLED
 
 # Pipeline work (queued messages, running invocations) beyond which `leadqual serve` holds new leads.
 DEFAULT_BACKLOG = 12
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import threading
+
     from leadqual_tools.local.cloud import LocalCloud
     from leadqual_tools.local.server import serve, share_malloc_arenas, spare_startup_objects_from_gc
 
@@ -29,25 +31,19 @@ def _serve(args: argparse.Namespace) -> int:
     ).start()  # fmt: skip
     cloud.run_pollers()
     spare_startup_objects_from_gc()
-    if args.sample:
-        from leadqual_tools.local.sample import load_sample
-
-        print("loading sample leads through the flow (about a minute) ...", flush=True)
-        sample = load_sample()
-        print(
-            f"sample: {sample.leads} leads, {sample.decided_reviews} reviews decided, "
-            f"{sample.pending_reviews} waiting in the inbox, {sample.outcomes} outcomes reported",
-            flush=True,
-        )
     server = serve(
         args.host, args.port, admit_lead=(lambda: cloud.wait_for_room(args.backlog)) if args.backlog else None
     )
+    # Where to go and what is kept come first; the functions log warnings only unless asked for.
     print(
-        f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s); "
+        f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s)\n"
+        f"the console: http://{args.host}:{args.port}/console/ (no sign-in locally: give a reviewer name)\n"
         "everything is kept in memory and gone when it stops; Ctrl-C stops\n"
-        f"the console: http://{args.host}:{args.port}/console/ (no sign-in locally: give a reviewer name)",
+        f"function logs: {args.log_level} and above (--log-level INFO for every line)",
         flush=True,
     )
+    if args.sample:
+        threading.Thread(target=_load_sample, daemon=True, name="sample-leads").start()
     signal.signal(signal.SIGTERM, _stop_on_signal)
     _announce_review_emails(cloud)
     try:
@@ -60,6 +56,21 @@ def _serve(args: argparse.Namespace) -> int:
             args.report_on_exit.write_text(json.dumps(cloud.inventory(), indent=2), encoding="utf-8")
         cloud.stop()
     return 0
+
+
+def _load_sample() -> None:
+    """The sample leads, through the flow while the API already answers (the inbox fills as they go)."""
+    from leadqual_tools.local.sample import load_sample
+
+    print(
+        "loading sample leads through the flow (about a minute; the inbox fills as they go) ...", flush=True
+    )
+    sample = load_sample()
+    print(
+        f"sample: {sample.leads} leads, {sample.decided_reviews} reviews decided, "
+        f"{sample.pending_reviews} waiting in the inbox, {sample.outcomes} outcomes reported",
+        flush=True,
+    )
 
 
 def _announce_review_emails(cloud: Any) -> None:
@@ -167,7 +178,35 @@ def _promote(args: argparse.Namespace) -> int:
     return _training_command("promote", work)
 
 
+def _input_refused(args: argparse.Namespace) -> str | None:
+    """Why `evaluate` or `score` cannot start, said at once, before the training libraries load."""
+    from leadqual.settings import graph_path
+
+    if args.model is None:
+        args.model = DEFAULT_ARTIFACTS / (DEFAULT_ARTIFACTS / "CURRENT").read_text(encoding="utf-8").strip()
+    if not args.data.is_file():
+        return f"no file at {args.data}"
+    if graph_path(args.model).is_file():
+        return None
+    if not args.model.is_dir():
+        return f"no model folder at {args.model}"
+    versions = sorted(p.name for p in args.model.iterdir() if graph_path(p).is_file())
+    if versions:
+        current = args.model / "CURRENT"
+        serving = f" ({current.read_text(encoding='utf-8').strip()} serves)" if current.is_file() else ""
+        return (
+            f"{args.model} holds model versions, not one model: name one, e.g. --model "
+            f"{args.model / versions[-1]}{serving}; versions: {', '.join(versions)}"
+        )
+    return f"{args.model} holds no model (no {graph_path(args.model).name})"
+
+
 def _backtest(args: argparse.Namespace) -> int:
+    refused = _input_refused(args)
+    if refused is not None:
+        print(f"cannot {args.command}: {refused}", file=sys.stderr)
+        return 2
+
     def work() -> None:
         from leadqual_training.backtest import evaluate_export, score_export
 
@@ -269,6 +308,12 @@ def _report(args: argparse.Namespace) -> int:
     from leadqual.domain.feedback import retrospective_in_words
 
     window = {key: value for key, value in (("since", args.since), ("until", args.until)) if value}
+    if args.html and not args.html.parent.is_dir():
+        print(
+            f"cannot write {args.html}: there is no folder {args.html.parent}; create it, or name another",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.html:
             return _report_file(args.html, _get_json(args.api, "/reports", args.aws_region, window))
@@ -377,15 +422,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run the API and the whole flow locally on embedded AWS emulation"
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: this machine only)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument(
         "--review-timeout",
         type=int,
         default=DEFAULT_REVIEW_TIMEOUT_SECONDS,
         help="seconds an SDR has to decide (default as deployed: 24 h)",
     )
-    serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the functions' log lines from this level up (default WARNING; INFO prints every step)",
+    )  # fmt: skip
     serve.add_argument(
         "--sample", action="store_true",
         help="start with sample leads: reviews waiting in the console's inbox, outcomes in its reports",
@@ -408,8 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.set_defaults(run=_openapi)
 
     demo = commands.add_parser("demo", help="run 200+ synthetic leads through the local flow and summarise")
-    demo.add_argument("--leads", type=int, default=220)
-    demo.add_argument("--seed", type=int, default=11)
+    demo.add_argument("--leads", type=int, default=220, help="how many synthetic leads to submit")
+    demo.add_argument(
+        "--seed", type=int, default=11, help="the synthetic leads' seed: the same seed, the same leads"
+    )
     demo.add_argument(
         "--review-timeout", type=int, default=45, help="seconds; one review is left to time out"
     )
@@ -418,18 +470,22 @@ def build_parser() -> argparse.ArgumentParser:
     session = commands.add_parser(
         "session", help="play five qualification scenarios over HTTP against a running `leadqual serve`"
     )
-    session.add_argument("--api", default="http://127.0.0.1:8000")
+    session.add_argument("--api", default="http://127.0.0.1:8000", help="a running `leadqual serve`")
     session.set_defaults(run=_session)
 
     train = commands.add_parser("train", help="train a model from a CRM export and a feature specification")
     train.add_argument(
         "--data", type=Path, help="CSV export; default: generate the bundled synthetic history"
     )
-    train.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
-    train.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS)
+    train.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="the feature specification: columns, kinds, the label"
+    )
+    train.add_argument(
+        "--out", type=Path, default=DEFAULT_ARTIFACTS, help="the folder of model versions to write into"
+    )
     train.add_argument("--version", help="model version (default: today's date and a counter)")
-    train.add_argument("--rows", type=int, default=20_000)
-    train.add_argument("--seed", type=int, default=7)
+    train.add_argument("--rows", type=int, default=20_000, help="without --data: how many synthetic leads")
+    train.add_argument("--seed", type=int, default=7, help="without --data: the synthetic leads' seed")
     train.add_argument(
         "--promote",
         action="store_true",
@@ -447,21 +503,32 @@ def build_parser() -> argparse.ArgumentParser:
         "promote",
         help="make a trained model the one that serves (CURRENT), if live leads can be scored with it",
     )
-    promote.add_argument("--version", required=True)
-    promote.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS)
+    promote.add_argument("--version", required=True, help="the version to serve, a folder of --out")
+    promote.add_argument(
+        "--out", type=Path, default=DEFAULT_ARTIFACTS, help="the folder of model versions (CURRENT is in it)"
+    )
     promote.set_defaults(run=_promote)
 
     evaluate = commands.add_parser(
         "evaluate", help="the model card's metrics, and conversion by grade, on any labelled export"
     )
-    evaluate.add_argument("--model", type=Path, required=True, help="a folder of model_artifacts/")
-    evaluate.add_argument("--data", type=Path, required=True, help="CSV export with the label column")
+    evaluate.add_argument(
+        "--model", type=Path, default=None,
+        help="one model's folder, e.g. model_artifacts/2026-11-27-2 (default: the one that serves, CURRENT)",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--data", type=Path, default=SAMPLE_LABELLED,
+        help="CSV export with the label column (default: a small labelled sample that ships, to try it at once)",
+    )  # fmt: skip
     evaluate.add_argument("--report", type=Path, help="JSON path (a .md is written beside it)")
     evaluate.set_defaults(run=_backtest)
 
     score = commands.add_parser("score", help="score an export in bulk for back-tests")
-    score.add_argument("--model", type=Path, required=True, help="a folder of model_artifacts/")
-    score.add_argument("--data", type=Path, required=True)
+    score.add_argument(
+        "--model", type=Path, default=None,
+        help="one model's folder, e.g. model_artifacts/2026-11-27-2 (default: the one that serves, CURRENT)",
+    )  # fmt: skip
+    score.add_argument("--data", type=Path, required=True, help="CSV export of the leads to score")
     score.add_argument("--out", type=Path, required=True, help="CSV of scores, grades and reasons")
     score.set_defaults(run=_backtest)
 
@@ -472,7 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--table", required=True, help="the stack's leads table (output LeadsTableName)")
     export.add_argument("--aws-region", help="the stack's region (default: the AWS CLI's)")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument(
+        "--out", type=Path, required=True, help="the CSV to write, one row per lead with an outcome"
+    )
     export.set_defaults(run=_feedback_export)
 
     report = commands.add_parser(
@@ -504,7 +573,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, action="append", required=True,
         help="CSV in the spec's layout; repeat it (e.g. the history, then `feedback export`'s file)",
     )  # fmt: skip
-    retrain.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    retrain.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="the feature specification the model is trained on"
+    )
     retrain.add_argument(
         "--out", type=Path, default=DEFAULT_ARTIFACTS, help="model_artifacts/ (holds CURRENT)"
     )
@@ -542,12 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="check a routing policy file, or explain a lead's routing")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rule_commands.add_parser("check", help="validate a policy file and print each rule in words")
-    check.add_argument("file", type=Path)
+    check.add_argument("file", type=Path, help="a policy file, e.g. functions/leadqual/config/policy.yaml")
     check.set_defaults(run=_rules_check)
     explain = rule_commands.add_parser(
         "explain", help="which rules were tried for a lead, and why each matched or not"
     )
-    explain.add_argument("lead_id")
+    explain.add_argument("lead_id", help="the lead, ld_... as POST /leads answered it")
     explain.add_argument(
         "--api", default="http://127.0.0.1:8000", help="the leadqual API (default: leadqual serve)"
     )

@@ -91,14 +91,18 @@ def retrain(
     min_gain: float = DEFAULT_MIN_GAIN,
     progress: Progress = print,
     kinds: tuple[str, ...] = KINDS,
+    budget: float | None = None,
 ) -> Promotion:
+    """`budget`: seconds for the model search (see `train`); None tries every setting."""
     current = out_root / "CURRENT"
     champion = current.read_text(encoding="utf-8").strip() if current.exists() else None
     with tempfile.TemporaryDirectory() as work:
         combined = Path(work) / "retraining_rows.csv"
         count = write_rows((row for path in data for row in load_rows(path)), combined)
         progress(f"retraining on {count} rows from {len(data)} file(s); current model: {champion or 'none'}")
-        result = train(combined, spec_path, out_root, version=version, progress=progress, kinds=kinds)
+        result = train(
+            combined, spec_path, out_root, version=version, progress=progress, kinds=kinds, budget=budget
+        )
     holdout, labels = result.holdout_rows, result.holdout_labels
     challenger = OnnxModel(result.directory)
     challenger_metrics = evaluate(labels, holdout_probability(challenger, holdout))

@@ -27,6 +27,9 @@ from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 
 FINAL = {"routed", "hold", "failed"}
+# The retraining step's model search, in seconds: past it each candidate tries no further setting, so
+# the step ends in minutes on a busy machine too (it printed nothing for 19 minutes on one).
+RETRAIN_SEARCH_SECONDS = 60
 
 
 def answered(response: Any, expected: int) -> Any:
@@ -150,14 +153,18 @@ def retrain_on_feedback() -> dict[str, Any]:
         shutil.copytree(DEFAULT_ARTIFACTS / champion, models / champion)
         (models / "CURRENT").write_text(champion + "\n", encoding="utf-8")
         print(
-            f"Retraining a challenger on the {champion} model's history plus that feedback (about 40 s) ..."
+            f"Retraining a challenger on the {champion} model's history plus that feedback: the model "
+            f"search stops trying settings after {RETRAIN_SEARCH_SECONDS} s, and the whole step takes "
+            "1-3 minutes on 2 cores (longer on a busy machine). Its progress:",
+            flush=True,
         )
         promotion = retrain(
             [history, feedback],
             DEFAULT_SPEC,
             models,
             version="retrained-on-feedback",
-            progress=lambda _: None,
+            progress=lambda line: print(f"    {line}", flush=True),
+            budget=RETRAIN_SEARCH_SECONDS,
         )
     print(f"  {promotion.summary}")
     return {"rows": len(export.rows), "promoted": promotion.promoted, "reason": promotion.reason}
