@@ -16,6 +16,7 @@ from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.messages import LeadRouted
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
@@ -161,13 +162,13 @@ class RecordingDispatcher:
     published: list[str] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
 
-    def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None:
+    def send(self, action: RouteAction, message: LeadRouted) -> None:
         self._maybe_fail("send")
-        self.sent.append((action, dedupe_id))
+        self.sent.append((action, message.dedupe_id))
 
-    def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None:
+    def publish_routed(self, message: LeadRouted) -> None:
         self._maybe_fail("publish_routed")
-        self.published.append(dedupe_id)
+        self.published.append(message.dedupe_id)
 
     def _maybe_fail(self, call: str) -> None:
         if call in self.failing:

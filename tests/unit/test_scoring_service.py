@@ -10,9 +10,10 @@ import pytest
 from leadqual.adapters.onnx_model import OnnxModel
 from leadqual.domain.ports import LeadStore, SignalStore
 from leadqual.domain.schemas.lead import LeadStatus, Reevaluation
+from leadqual.domain.schemas.messages import ScoringRequest
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.scoring import Scorer
-from leadqual.services.scoring import ScoringRequest, ScoringService
+from leadqual.services.scoring import ScoringService
 from leadqual.settings import DEFAULT_MODEL_ROOT
 from tests.fakes import InMemoryLeads, NoSignals, RecordingWorkflow, a_lead
 
@@ -51,7 +52,9 @@ def test_a_batch_reads_each_lead_once_scores_them_in_one_inference_and_starts_ea
     model = CountingModel()
     service, workflow = _service(leads, model)
 
-    batch = service.score([ScoringRequest("ld_a1"), ScoringRequest("ld_a2"), ScoringRequest("ld_a3")])
+    batch = service.score(
+        [ScoringRequest(lead_id="ld_a1"), ScoringRequest(lead_id="ld_a2"), ScoringRequest(lead_id="ld_a3")]
+    )
 
     assert all(isinstance(o, Scores) for o in batch.outcomes) and batch.inference_error is None
     assert model.inferences == [3]
@@ -65,7 +68,9 @@ def test_an_unknown_lead_fails_alone_and_a_failed_inference_falls_back_to_one_by
     model = CountingModel(fail_batches=True)
     service, workflow = _service(leads, model)
 
-    batch = service.score([ScoringRequest("ld_a1"), ScoringRequest("ld_nope"), ScoringRequest("ld_a2")])
+    batch = service.score(
+        [ScoringRequest(lead_id="ld_a1"), ScoringRequest(lead_id="ld_nope"), ScoringRequest(lead_id="ld_a2")]
+    )
 
     first, unknown, second = batch.outcomes
     assert isinstance(first, Scores) and isinstance(second, Scores)
@@ -79,13 +84,13 @@ def test_a_redelivered_message_stores_nothing_twice_and_a_held_lead_is_reevaluat
     scored = a_lead("ld_a1")
     leads = InMemoryLeads().add(scored, a_lead("ld_h1", status=LeadStatus.HOLD))
     service, workflow = _service(leads, CountingModel())
-    service.score([ScoringRequest("ld_a1")])
+    service.score([ScoringRequest(lead_id="ld_a1")])
 
     again = service.score(
         [
-            ScoringRequest("ld_a1"),
-            ScoringRequest("ld_h1", Reevaluation.NEW_SIGNALS),
-            ScoringRequest("ld_h1", Reevaluation.NEW_SIGNALS),
+            ScoringRequest(lead_id="ld_a1"),
+            ScoringRequest(lead_id="ld_h1", reevaluation=Reevaluation.NEW_SIGNALS),
+            ScoringRequest(lead_id="ld_h1", reevaluation=Reevaluation.NEW_SIGNALS),
         ]
     )
 
@@ -101,7 +106,7 @@ def test_every_request_gets_an_outcome_in_order(batch_size: int) -> None:
     ids = [f"ld_b{i}" for i in range(batch_size)]
     leads = InMemoryLeads().add(*(a_lead(i) for i in ids))
     service, _ = _service(leads, CountingModel())
-    batch = service.score([ScoringRequest(i) for i in ids])
+    batch = service.score([ScoringRequest(lead_id=i) for i in ids])
     assert len(batch.outcomes) == batch_size
     assert [leads.leads[i][0].scores for i in ids] == batch.outcomes
 
@@ -120,6 +125,8 @@ def test_a_lead_whose_signals_cannot_be_read_fails_alone_and_the_rest_share_one_
         cast(LeadStore, leads), cast(SignalStore, BrokenForOneAccount()), model,
         Scorer(MODEL.spec, MODEL.profile), workflow,
     )  # fmt: skip
-    first, broken, second = service.score([ScoringRequest(i) for i in ("ld_a1", "ld_x1", "ld_a2")]).outcomes
+    first, broken, second = service.score(
+        [ScoringRequest(lead_id=i) for i in ("ld_a1", "ld_x1", "ld_a2")]
+    ).outcomes
     assert isinstance(first, Scores) and isinstance(second, Scores) and isinstance(broken, RuntimeError)
     assert model.inferences == [2] and workflow.started == ["ld_a1", "ld_a2"]

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from leadqual.domain.schemas.messages import (
+    DispatchInput,
+    EvaluationInput,
+    FailureInput,
+    ReviewRequest,
+    RoutedLead,
+    RouteInput,
+)
 from leadqual.resources import DEFAULT_REVIEW_TIMEOUT_SECONDS
 from leadqual.workflow.definition import ANNOUNCEMENT_PENDING, build_definition
 
@@ -63,3 +73,21 @@ def test_a_missing_announcement_is_retried_for_about_ten_minutes_before_record_f
 def test_recording_a_failure_that_itself_fails_still_fails_the_execution() -> None:
     assert TASKS["RecordFailure"]["Catch"][0]["Next"] == "WorkflowFailed"
     assert STATES["WorkflowFailed"]["Type"] == "Fail"
+
+
+def test_every_message_the_state_machine_sends_is_the_model_its_consumer_reads() -> None:
+    def keys(payload: dict[str, Any]) -> set[str]:
+        return {key.removesuffix(".$") for key in payload}
+
+    assert keys(TASKS["AwaitReview"]["Parameters"]["MessageBody"]) == set(ReviewRequest.model_fields)
+    consumers: dict[str, type[BaseModel]] = {
+        "Route": RouteInput,
+        "Escalate": EvaluationInput,
+        "Dispatch": DispatchInput,
+        "RecordFailure": FailureInput,
+    }
+    for task, model in consumers.items():
+        assert keys(TASKS[task]["Parameters"]["Payload"]) == set(model.model_fields), task
+    # and what Route answers is what the Choice reads
+    assert STATES["NeedsReview"]["Choices"][0]["Variable"] == "$.routing.value.needs_review"
+    assert "needs_review" in RoutedLead.model_fields

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.ports import TaskTokenExpired
 from leadqual.domain.schemas.lead import Reevaluation
+from leadqual.domain.schemas.messages import LeadRouted, RouteInput, ScoringRequest
 from leadqual.domain.schemas.vocabulary import RouteAction
 
 EVENT_SOURCE = "leadqual"
@@ -20,8 +21,10 @@ class SqsScoringQueue:
         self.queue_url = queue_url
 
     def enqueue(self, lead_id: str, reevaluation: Reevaluation | None = None) -> None:
-        body = {"lead_id": lead_id, **({"reevaluation": reevaluation.value} if reevaluation else {})}
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
+        request = ScoringRequest(lead_id=lead_id, reevaluation=reevaluation)
+        client("sqs").send_message(
+            QueueUrl=self.queue_url, MessageBody=request.model_dump_json(exclude_none=True)
+        )
 
 
 class StepFunctionsWorkflow:
@@ -34,7 +37,7 @@ class StepFunctionsWorkflow:
             client("stepfunctions").start_execution(
                 stateMachineArn=self.arn,
                 name=execution_name or lead_id,
-                input=json.dumps({"lead_id": lead_id}),
+                input=RouteInput(lead_id=lead_id).model_dump_json(),
             )
             return True
         except ClientError as error:
@@ -75,22 +78,22 @@ class QueueDispatcher:
         self.queue_urls = queue_urls
         self.event_bus_name = event_bus_name
 
-    def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None:
+    def send(self, action: RouteAction, message: LeadRouted) -> None:
         client("sqs").send_message(
             QueueUrl=self.queue_urls[action],
-            MessageBody=json.dumps(message, default=str),
-            MessageGroupId=str(message["lead_id"]),
-            MessageDeduplicationId=dedupe_id,
-            MessageAttributes={"dedupe_id": {"DataType": "String", "StringValue": dedupe_id}},
+            MessageBody=message.model_dump_json(),
+            MessageGroupId=message.lead_id,
+            MessageDeduplicationId=message.dedupe_id,
+            MessageAttributes={"dedupe_id": {"DataType": "String", "StringValue": message.dedupe_id}},
         )
 
-    def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None:
+    def publish_routed(self, message: LeadRouted) -> None:
         response = client("events").put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE,
                     "DetailType": "lead.routed",
-                    "Detail": json.dumps({**detail, "dedupe_id": dedupe_id}, default=str),
+                    "Detail": message.model_dump_json(),
                     "EventBusName": self.event_bus_name,
                 }
             ]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from leadqual.domain.schemas.account import Account
     from leadqual.domain.schemas.decision import RoutingDecision
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
+    from leadqual.domain.schemas.messages import LeadRouted
     from leadqual.domain.schemas.review import Review
     from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
@@ -127,8 +128,8 @@ class Notifier(Protocol):
 class Dispatcher(Protocol):
     """Downstream messages; `dedupe_id` is the same for every resend of one message."""
 
-    def send(self, action: RouteAction, message: dict[str, Any], dedupe_id: str) -> None: ...
-    def publish_routed(self, detail: dict[str, Any], dedupe_id: str) -> None: ...
+    def send(self, action: RouteAction, message: LeadRouted) -> None: ...
+    def publish_routed(self, message: LeadRouted) -> None: ...
 
 
 class ModelOutputs(NamedTuple):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from leadqual import wiring
-from leadqual.handlers.workflow_io import EvaluationInput
+from leadqual.domain.schemas.messages import EvaluationInput
 from leadqual.observability import lambda_entry, logger, metrics
 
 # Powertools' own modules name the context for type checkers only: importing it costs a cold start.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
 from leadqual import resources, wiring
+from leadqual.domain.schemas.messages import ReviewRequest
 from leadqual.handlers.sqs_batch import process_messages
 from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.services.reviews import ReviewTooLate
@@ -17,13 +17,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-class ReviewRequestMessage(BaseModel):
-    task_token: str
-    lead_id: str
-    evaluation: int = 0
-
-
-def request_review(message: ReviewRequestMessage) -> None:
+def request_review(message: ReviewRequest) -> None:
     try:
         review = wiring.review_service().request(message.lead_id, message.evaluation, message.task_token)
     except ReviewTooLate as late:
@@ -39,9 +33,9 @@ def request_review(message: ReviewRequestMessage) -> None:
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    def dead_lettered(message: ReviewRequestMessage, error: Exception) -> None:
+    def dead_lettered(message: ReviewRequest, error: Exception) -> None:
         wiring.lead_service().record_dead_letter(
             message.lead_id, resources.REVIEW_DLQ, error, still="the review escalates at its deadline"
         )
 
-    return process_messages(event, ReviewRequestMessage, request_review, dead_lettered)
+    return process_messages(event, ReviewRequest, request_review, dead_lettered)

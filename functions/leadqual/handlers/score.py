@@ -25,10 +25,9 @@ from collections.abc import Sequence  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
 
 from leadqual import resources, wiring  # noqa: E402
-from leadqual.domain.schemas.lead import Reevaluation  # noqa: E402
+from leadqual.domain.schemas.messages import ScoringRequest  # noqa: E402
 from leadqual.domain.schemas.scores import Scores  # noqa: E402
 from leadqual.handlers.sqs_batch import process_batch  # noqa: E402
 from leadqual.observability import lambda_entry, logger, metrics  # noqa: E402
@@ -38,15 +37,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-class ScoringMessage(BaseModel):
-    lead_id: str
-    reevaluation: Reevaluation | None = None  # set for a held lead that new signals or time woke up
-
-
-def score_all(messages: list[ScoringMessage]) -> Sequence[Exception | Scores | None]:
-    from leadqual.services.scoring import ScoringRequest  # with the service, on the first batch (wiring)
-
-    batch = wiring.scoring_service().score([ScoringRequest(m.lead_id, m.reevaluation) for m in messages])
+def score_all(messages: list[ScoringRequest]) -> Sequence[Exception | Scores | None]:
+    batch = wiring.scoring_service().score(messages)
     if batch.inference_error is not None:
         logger.error(
             "batch scoring failed; scored message by message",
@@ -66,11 +58,11 @@ def score_all(messages: list[ScoringMessage]) -> Sequence[Exception | Scores | N
     return batch.outcomes
 
 
-def dead_lettered(message: ScoringMessage, error: Exception) -> None:
+def dead_lettered(message: ScoringRequest, error: Exception) -> None:
     wiring.lead_service().record_dead_letter(message.lead_id, resources.SCORING_DLQ, error)
     metrics.add_metric(name="LeadsDeadLettered", unit=MetricUnit.Count, value=1)
 
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
-    return process_batch(event, ScoringMessage, score_all, dead_lettered)
+    return process_batch(event, ScoringRequest, score_all, dead_lettered)

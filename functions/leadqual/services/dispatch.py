@@ -10,6 +10,7 @@ from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
 from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
+from leadqual.domain.schemas.messages import LeadRouted
 from leadqual.domain.schemas.review import Review, ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
@@ -120,31 +121,21 @@ class DispatchService:
     def _send(self, lead: Lead, version: int | None, decision: RoutingDecision) -> None:
         """Sends what is not marked sent, marking each send; `version` is the lead's as saved (each
         mark then saves without reading the lead again), or None to read it."""
-        route = lead.route
-        assert route is not None and route.dispatch_id is not None
-        message = {
-            "dispatch_id": route.dispatch_id,
-            "lead_id": lead.lead_id,
-            "email": lead.email,
-            "account": lead.account,
-            "tier": decision.tier,
-            "flags": decision.flags,
-            "reasons": decision.reasons,
-            "scores": lead.scores.model_dump(mode="json") if lead.scores else None,
-            "route": route.model_dump(mode="json", exclude={"dispatch_id", "sent_to_queue", "announced"}),
-        }
+        message = LeadRouted.of(lead, decision)
+        route, dispatch_id = lead.route, message.dedupe_id
+        assert route is not None
         saved = (lead, version) if version is not None else None
         if not route.sent_to_queue:
-            self.dispatcher.send(route.action, message, route.dispatch_id)
-            saved = self._mark_sent(lead.lead_id, route.dispatch_id, "sent_to_queue", saved)
+            self.dispatcher.send(route.action, message)
+            saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_queue", saved)
         if not route.announced:
             try:
-                self.dispatcher.publish_routed(message, route.dispatch_id)
+                self.dispatcher.publish_routed(message)
             except Exception as error:
                 raise AnnouncementPending(
                     f"lead {lead.lead_id} is routed and queued; lead.routed is not published yet: {error}"
                 ) from error
-            self._mark_sent(lead.lead_id, route.dispatch_id, "announced", saved)
+            self._mark_sent(lead.lead_id, dispatch_id, "announced", saved)
 
     def _mark_sent(
         self, lead_id: str, dispatch_id: str, step: str, saved: tuple[Lead, int] | None

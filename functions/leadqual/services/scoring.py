@@ -11,6 +11,7 @@ from leadqual.domain.features.model_input import serving_record
 from leadqual.domain.lead_status import move
 from leadqual.domain.ports import LeadStore, Model, SignalStore, Workflow
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Reevaluation
+from leadqual.domain.schemas.messages import ScoringRequest
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.scoring import Scorer
@@ -20,13 +21,6 @@ from leadqual.services.leads import add_history, update_lead_versioned
 
 def _needs_scores(lead: Lead) -> bool:
     return lead.status is LeadStatus.RECEIVED or lead.scores is None
-
-
-class ScoringRequest(NamedTuple):
-    """One message of the scoring queue: a new lead, or a held one that new signals or time woke."""
-
-    lead_id: str
-    reevaluation: Reevaluation | None = None
 
 
 class ScoredLead(NamedTuple):
