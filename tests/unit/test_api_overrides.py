@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from leadqual import wiring
 from leadqual.api.app import build_app
+from leadqual.api.views import DECIDED_FIELDS
 from leadqual.domain.policy import load_policy
 from leadqual.domain.ports import DecisionStore, HoldIndex, LeadStore, Notifier, SignalStore
 from leadqual.domain.schemas.review import Review
@@ -82,6 +83,7 @@ def test_reviews_reads_a_review_from_its_fake_store(override: Callable[..., None
     status, shown = _call("GET", "/reviews/rv_rv1")
     assert status == 200 and (shown["lead_id"], shown["suggested_owner"]) == ("ld_rv1", "maria.lopez")
     assert "task_token" not in json.dumps(shown)
+    assert all(shown[field] is None for field in DECIDED_FIELDS), "a pending review has no decision yet"
 
 
 def test_signals_stores_an_account_in_its_fake_store(override: Callable[..., None]) -> None:

@@ -4,15 +4,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from leadqual.domain.schemas.lead import HistoryEntry, LeadStatus, OutcomeRecord, ReviewSummary, Route, Sla
-from leadqual.domain.schemas.review import ReviewContent
+from leadqual.domain.schemas.lead import (
+    HistoryEntry,
+    Lead,
+    LeadStatus,
+    OutcomeRecord,
+    ReviewSummary,
+    Route,
+    Sla,
+)
+from leadqual.domain.schemas.review import Review, ReviewContent
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
-from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
+from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
+
+if TYPE_CHECKING:
+    from leadqual.services.reviews import PendingPage
+
+# A review's decision, set once it is decided (or expired).
+DECIDED_FIELDS = ("decision", "decided_by", "decided_at", "delivered", "final_route", "note")
 
 
 class ErrorDetail(BaseModel):
@@ -64,6 +78,22 @@ class LeadView(BaseModel):
     outcomes: list[OutcomeRecord]
     history: list[HistoryEntry]
 
+    @classmethod
+    def of(cls, lead: Lead, recent_touches: list[HistoryEntry]) -> LeadView:
+        """GET /leads/{id}: the lead, with its own history and its latest re-submissions as one
+        timeline (`touches` counts them all)."""
+        return cls(
+            **lead.model_dump(
+                include={
+                    "lead_id", "status", "email", "first_name", "last_name", "title", "company", "account",
+                    "submitted_at", "touches", "scores", "tier", "flags", "reasons", "review", "route",
+                    "escalated", "sla", "failure", "dead_letter_queue", "outcomes",
+                }
+            ),
+            form=lead.form.value,
+            history=sorted([*lead.history, *recent_touches], key=lambda entry: entry.at),
+        )  # fmt: skip
+
 
 class RuleCheck(BaseModel):
     condition: str = Field(description="How the rule reads, e.g. 'score band is one of high'")
@@ -107,6 +137,10 @@ class PersonView(BaseModel):
     email: str
     company: Company
 
+    @classmethod
+    def of(cls, lead: Lead) -> PersonView:
+        return cls.model_validate(lead.model_dump(include=set(cls.model_fields)))
+
 
 class ReviewView(ReviewContent):
     """What an SDR sees of a review; never the task token."""
@@ -121,10 +155,28 @@ class ReviewView(ReviewContent):
     final_route: RouteAction | None = None
     note: str | None = None
 
+    @classmethod
+    def of(cls, review: Review, lead: Lead | None) -> ReviewView:
+        """What an SDR sees, with the lead's person when it could be read; never the task token. The
+        decision's fields are set once it is decided (or expired)."""
+        decided = (
+            {} if review.status is ReviewStatus.PENDING else review.model_dump(include=set(DECIDED_FIELDS))
+        )
+        return cls(
+            **review.model_dump(include=set(ReviewContent.model_fields)),
+            why_review=review.review_reasons,
+            person=PersonView.of(lead) if lead is not None else None,
+            **decided,
+        )
+
 
 class ReviewPage(BaseModel):
     reviews: list[ReviewView]
     next: str | None = Field(description="The cursor of the next page, or null on the last")
+
+    @classmethod
+    def of(cls, page: PendingPage) -> ReviewPage:
+        return cls(reviews=[ReviewView.of(review, lead) for review, lead in page.reviews], next=page.next)
 
 
 class GroupFigures(BaseModel):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadqual.domain.identity import account_domain_for
 from leadqual.domain.lead_status import TransitionRefused, may_move, move
@@ -34,6 +34,11 @@ def accepted(lead_id: str) -> dict[str, Any]:
     """What `POST /leads` answers, for a new lead and a repeat alike: the form's key holder learns
     nothing of whether this person submitted before, nor what became of it (docs/api.md)."""
     return {"lead_id": lead_id, "status": LeadStatus.RECEIVED.value}
+
+
+class LeadRead(NamedTuple):
+    lead: Lead
+    recent_touches: list[HistoryEntry]
 
 
 @dataclass(frozen=True)
@@ -235,42 +240,9 @@ class LeadService:
     def find(self, lead_id: str) -> Lead | None:
         return self.store.get_lead(lead_id)
 
-    def read(self, lead_id: str) -> dict[str, Any] | None:
+    def read(self, lead_id: str) -> LeadRead | None:
+        """The lead, and its latest re-submissions (`touches` counts them all)."""
         lead = self.store.get_lead(lead_id)
         if lead is None:
             return None
-        return lead_view(lead, self.store.recent_touches(lead_id, SHOWN_TOUCHES))
-
-
-def lead_view(lead: Lead, recent_touches: list[HistoryEntry] | None = None) -> dict[str, Any]:
-    """GET /leads/{id}: the shape docs/api.md describes, with the per-lead reasons behind the score."""
-    scores = lead.scores
-    return {
-        "lead_id": lead.lead_id,
-        "status": lead.status.value,
-        "email": lead.email,
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "title": lead.title,
-        "company": lead.company.model_dump(mode="json"),
-        "account": lead.account,
-        "form": lead.form.value,
-        "submitted_at": lead.submitted_at.isoformat(),
-        "touches": lead.touches,
-        "scores": None if scores is None else scores.model_dump(mode="json"),
-        "tier": lead.tier,
-        "flags": lead.flags,
-        "reasons": lead.reasons,
-        "review": None if lead.review is None else lead.review.model_dump(mode="json"),
-        "route": None if lead.route is None else lead.route.model_dump(mode="json"),
-        "escalated": lead.escalated,
-        "sla": lead.sla.model_dump() if lead.sla else None,
-        "failure": lead.failure,
-        "dead_letter_queue": lead.dead_letter_queue,
-        "outcomes": [o.model_dump(mode="json") for o in lead.outcomes],
-        # The lead's own events, and its latest re-submissions (`touches` counts them all).
-        "history": [
-            h.model_dump(mode="json", exclude_none=True)
-            for h in sorted([*lead.history, *(recent_touches or [])], key=lambda h: h.at)
-        ],
-    }
+        return LeadRead(lead, self.store.recent_touches(lead_id, SHOWN_TOUCHES))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadqual.domain.lead_status import move
 from leadqual.domain.ports import (
@@ -58,55 +58,16 @@ def final_action(review: Review, request: ReviewDecisionRequest) -> RouteAction:
     return review.suggested_route
 
 
-def person_of(lead: Lead | None) -> dict[str, Any] | None:
-    """Who the lead is, as far as the SDR deciding needs: name, title and e-mail, and the company."""
-    if lead is None:
-        return None
-    return {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "title": lead.title,
-        "email": lead.email,
-        "company": lead.company.model_dump(mode="json"),
-    }
+class PendingPage(NamedTuple):
+    """A page of the inbox: each pending review with its lead (None if it could not be read)."""
+
+    reviews: list[tuple[Review, Lead | None]]
+    next: str | None
 
 
-def review_view(review: Review, lead: Lead | None) -> dict[str, Any]:
-    """What an SDR sees, with the lead's person when it could be read; never the task token."""
-    return {
-        "review_id": review.review_id,
-        "lead_id": review.lead_id,
-        "account": review.account,
-        "status": review.status.value,
-        "triggers": review.triggers,
-        "why_review": review.review_reasons,
-        "reasons": review.reasons,
-        "recent_behaviour": review.recent_behaviour,
-        "intent_topics": review.intent_topics,
-        # The model's own top factors, for and against, in the rep's words.
-        "scores": review.scores.model_dump(mode="json") if review.scores else None,
-        "suggested_route": review.suggested_route.value,
-        "suggested_owner": review.suggested_owner,
-        "rule": review.rule,
-        "tier": review.tier,
-        "tier_reason": review.tier_reason,
-        "territory": review.territory,
-        "person": person_of(lead),
-        "created_at": review.created_at.isoformat(),
-        "due_at": review.due_at.isoformat(),
-        **(
-            {
-                "decision": review.decision.value if review.decision else None,
-                "decided_by": review.decided_by,
-                "decided_at": review.decided_at.isoformat() if review.decided_at else None,
-                "delivered": review.delivered,
-                "final_route": review.final_route.value if review.final_route else None,
-                "note": review.note,
-            }
-            if review.status is not ReviewStatus.PENDING
-            else {}
-        ),  # fmt: skip
-    }
+class ReviewRead(NamedTuple):
+    review: Review
+    lead: Lead | None
 
 
 class ReviewTooLate(Exception):
@@ -199,17 +160,17 @@ class ReviewService:
 
         update_lead_versioned(self.leads, review.lead_id, mark_pending, read=read)
 
-    def pending(self, account: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    def pending(self, account: str | None, limit: int, cursor: str | None) -> PendingPage:
         reviews, next_cursor = self.decisions.pending_reviews(account, limit, cursor)
         leads = self.leads.get_leads([r.lead_id for r in reviews])
-        return {"reviews": [review_view(r, leads.get(r.lead_id)) for r in reviews], "next": next_cursor}
+        return PendingPage([(r, leads.get(r.lead_id)) for r in reviews], next_cursor)
 
-    def get(self, review_id: str) -> dict[str, Any]:
+    def get(self, review_id: str) -> ReviewRead:
         found = self.decisions.get_review(review_id)
         if found is None:
             raise ReviewNotFound(review_id)
         review = found[0]
-        return review_view(review, self.leads.get_lead(review.lead_id))
+        return ReviewRead(review, self.leads.get_lead(review.lead_id))
 
     def decide(
         self,
@@ -217,7 +178,7 @@ class ReviewService:
         request: ReviewDecisionRequest,
         reviewer: str,
         authorize: Callable[[Review], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ReviewRead:
         """Saves the reviewer's decision, then resumes the workflow with it.
 
         The decision is saved first, so it is never lost: if resuming fails, the reviewer gets a
@@ -264,7 +225,7 @@ class ReviewService:
                     "send the same decision again to deliver it"
                 ) from error
             review = self._settle_delivery(review_id, read=(review, version))
-        return review_view(review, self.leads.get_lead(review.lead_id))
+        return ReviewRead(review, self.leads.get_lead(review.lead_id))
 
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
         """At the review's deadline: a saved decision stands; a review nobody decided expires."""

@@ -48,10 +48,10 @@ def submit_lead(
 
 @api_route(router, api_routes.GET_LEAD, LeadView)
 def get_lead(lead_id: LeadId, leads: Leads) -> Response[LeadView]:
-    view = leads.read(lead_id)
-    if view is None:
+    found = leads.read(lead_id)
+    if found is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
-    return json_answer(200, view)
+    return json_answer(200, LeadView.of(found.lead, found.recent_touches).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.EXPLAIN_RULES, RulesExplained)

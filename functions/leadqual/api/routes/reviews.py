@@ -35,21 +35,22 @@ def list_reviews(
     cursor: Annotated[str | None, Query(max_length=2000, description="`next` of the page before")] = None,
 ) -> Response[ReviewPage]:
     try:
-        page = reviews.pending(account, limit, cursor)
+        page = ReviewPage.of(reviews.pending(account, limit, cursor))
     except ValueError:
         raise HttpError(
             422, "validation_failed", "cursor is not one this API returned",
             [{"field": "cursor", "message": "invalid"}],
         ) from None  # fmt: skip
-    return json_answer(200, page)
+    return json_answer(200, page.model_dump(mode="json"))
 
 
 @api_route(router, api_routes.GET_REVIEW, ReviewView)
 def get_review(review_id: ReviewId, reviews: Reviews) -> Response[ReviewView]:
     try:
-        return json_answer(200, reviews.get(review_id))
+        found = reviews.get(review_id)
     except ReviewNotFound:
         raise HttpError(404, "not_found", f"No review {review_id}") from None
+    return json_answer(200, ReviewView.of(found.review, found.lead).model_dump(mode="json"))
 
 
 @api_route(
@@ -72,10 +73,10 @@ def decide_review(
     # authorized by IAM (a CRM or SDR tool acting for its users).
     authorize = in_queue_of(claims, policy) if claims else None
     try:
-        view = reviews.decide(review_id, request, reviewer_of_record(event, request.reviewer), authorize)
+        decided = reviews.decide(review_id, request, reviewer_of_record(event, request.reviewer), authorize)
     except ReviewNotFound:
         raise HttpError(404, "not_found", f"No review {review_id}") from None
     except ReviewClosed as error:
         raise HttpError(409, "conflict", str(error)) from None
     metrics.add_metric(name=f"Review{request.decision.value.title()}", unit=MetricUnit.Count, value=1)
-    return json_answer(200, view)
+    return json_answer(200, ReviewView.of(decided.review, decided.lead).model_dump(mode="json"))
