@@ -1,5 +1,6 @@
 """In-memory stand-ins for the ports (domain/ports.py), for service tests that need no AWS at all.
 
+Each implements its whole port and subclasses it, so mypy checks every method against the port.
 Each keeps what a test asserts on (reads, saves, starts) and behaves as its adapter promises:
 versions conflict as DynamoDB's conditional writes do, a workflow name starts once.
 """
@@ -7,18 +8,31 @@ versions conflict as DynamoDB's conditional writes do, a workflow name starts on
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadqual.domain.ports import ConflictError
+from leadqual.domain.ports import (
+    ConflictError,
+    DecisionStore,
+    Dispatcher,
+    HoldIndex,
+    IdempotencyClaim,
+    LeadStore,
+    Notifier,
+    ScoringQueue,
+    SdrRoster,
+    SignalStore,
+    Workflow,
+)
 from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.decision import RoutingDecision
-from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, Reevaluation
 from leadqual.domain.schemas.messages import LeadRouted
 from leadqual.domain.schemas.review import Review
-from leadqual.domain.schemas.vocabulary import FormType, RouteAction
+from leadqual.domain.schemas.vocabulary import FormType, ReviewStatus, RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
@@ -44,13 +58,21 @@ def report_rows_of(leads: list[Lead]) -> list[ReportRow]:
     return [report_row(lead) for lead in leads]
 
 
+# The same e-mail within this long of a lead's submission is that lead (as the adapter's marker).
+DEDUPE_WINDOW = timedelta(hours=24)
+
+
 @dataclass
-class InMemoryLeads:
-    """The lead half of LeadStore: versioned reads and conditional saves."""
+class InMemoryLeads(LeadStore):
+    """The whole LeadStore: versioned reads and conditional saves, the e-mail marker, touches,
+    Idempotency-Keys, and the leads' report rows."""
 
     leads: dict[str, tuple[Lead, int]] = field(default_factory=dict)
     reads: Counter[str] = field(default_factory=Counter)
     saves: Counter[str] = field(default_factory=Counter)
+    touch_entries: dict[str, list[HistoryEntry]] = field(default_factory=dict)
+    # By key: None while its first request is being answered, then that request's response.
+    idempotency: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def add(self, *leads: Lead) -> InMemoryLeads:
         for lead in leads:
@@ -69,6 +91,14 @@ class InMemoryLeads:
     def get_leads(self, lead_ids: list[str]) -> dict[str, Lead]:
         return {i: lead for i in lead_ids if (lead := self.get_lead(i)) is not None}
 
+    def create_lead(self, lead: Lead) -> None:
+        if self.recent_lead_for_email(lead.email, lead.submitted_at) is not None:
+            raise ConflictError(f"a lead for {lead.email} was created within {DEDUPE_WINDOW}")
+        self.add(lead)
+
+    def delete_new_lead(self, lead: Lead) -> None:
+        self.leads.pop(lead.lead_id, None)
+
     def save_lead(self, lead: Lead, expected_version: int) -> int:
         if self.leads[lead.lead_id][1] != expected_version:
             raise ConflictError(f"lead {lead.lead_id} changed since version {expected_version}")
@@ -76,14 +106,57 @@ class InMemoryLeads:
         self.leads[lead.lead_id] = (lead.model_copy(deep=True), expected_version + 1)
         return expected_version + 1
 
+    def recent_lead_for_email(self, email: str, since: datetime) -> str | None:
+        return next(
+            (
+                lead.lead_id
+                for lead, _ in self.leads.values()
+                if lead.email == email and lead.submitted_at + DEDUPE_WINDOW > since
+            ),
+            None,
+        )
+
+    def add_touch(self, lead_id: str, entry: HistoryEntry) -> int:
+        if lead_id not in self.leads:
+            raise LookupError(f"lead {lead_id} does not exist")
+        lead, _ = self.leads[lead_id]
+        lead.touches += 1  # an atomic count beside the document: no version change
+        self.touch_entries.setdefault(lead_id, []).append(entry)
+        return lead.touches
+
+    def recent_touches(self, lead_id: str, limit: int) -> list[HistoryEntry]:
+        return self.touch_entries.get(lead_id, [])[-limit:]
+
+    def claim_idempotency_key(self, key: str, now: datetime) -> IdempotencyClaim:
+        if key not in self.idempotency:
+            self.idempotency[key] = None
+            return IdempotencyClaim(claimed=True)
+        return IdempotencyClaim(claimed=False, response=self.idempotency[key])
+
+    def complete_idempotency_key(self, key: str, response: dict[str, Any]) -> None:
+        self.idempotency[key] = response
+
+    def release_idempotency_key(self, key: str) -> None:
+        self.idempotency.pop(key, None)
+
+    def idempotent_response(self, key: str) -> dict[str, Any] | None:
+        return self.idempotency.get(key)
+
+    def leads_with_outcomes(self) -> Iterator[Lead]:
+        return (lead.model_copy(deep=True) for lead, _ in self.leads.values() if lead.outcomes)
+
+    def report_rows(self, since: datetime | None, until: datetime | None) -> Iterator[ReportRow]:
+        for lead, _ in self.leads.values():
+            if (since is None or lead.submitted_at >= since) and (until is None or lead.submitted_at < until):
+                yield report_row(lead)
+
 
 @dataclass
-class InMemoryDecisions:
-    """The routing half of DecisionStore: the decisions kept beside each lead, one per evaluation;
-    no reviews (the routing tests take no human checkpoint)."""
+class InMemoryDecisions(DecisionStore):
+    """The whole DecisionStore: the rules' decisions beside each lead, one per evaluation, and
+    reviews with their version and task token, the pending ones listed oldest first."""
 
     decisions: dict[tuple[str, int], RoutingDecision] = field(default_factory=dict)
-    # Reviews by id, with their version and task token (none unless a test puts one).
     reviews: dict[str, tuple[Review, int, str]] = field(default_factory=dict)
 
     def save_decision(self, decision: RoutingDecision) -> None:
@@ -93,51 +166,88 @@ class InMemoryDecisions:
         return self.decisions.get((lead_id, evaluation))
 
     def get_review(self, review_id: str) -> tuple[Review, int, str] | None:
-        return self.reviews.get(review_id)
+        found = self.reviews.get(review_id)
+        return None if found is None else (found[0].model_copy(deep=True), found[1], found[2])
+
+    def create_review(self, review: Review, task_token: str) -> bool:
+        if review.review_id in self.reviews:
+            return False
+        self.reviews[review.review_id] = (review.model_copy(deep=True), 1, task_token)
+        return True
+
+    def save_review(self, review: Review, expected_version: int) -> int:
+        _, version, token = self.reviews[review.review_id]
+        if version != expected_version:
+            raise ConflictError(f"review {review.review_id} changed since version {expected_version}")
+        self.reviews[review.review_id] = (review.model_copy(deep=True), version + 1, token)
+        return version + 1
+
+    def pending_reviews(
+        self, account: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Review], str | None]:
+        pending = sorted(
+            (r for r, _, _ in self.reviews.values() if r.status is ReviewStatus.PENDING and account in (None, r.account)),
+            key=lambda r: (r.created_at, r.review_id),
+        )  # fmt: skip
+        start = int(cursor) if cursor else 0
+        page = pending[start : start + limit]
+        return page, str(start + limit) if start + limit < len(pending) else None
 
 
 @dataclass
-class NoSignals:
-    """A SignalStore that knows nothing about anyone: no account, behaviour, intent or history.
-    It keeps the touches it is told of, which is all routing and dispatch write."""
+class InMemorySignals(SignalStore):
+    """The whole SignalStore; it knows only what a test tells it (no account, behaviour, intent or
+    history otherwise), and keeps the touches routing and dispatch record."""
 
+    accounts: dict[str, Account] = field(default_factory=dict)
+    events: dict[str, list[StoredEvent]] = field(default_factory=dict)
+    intents: dict[str, list[StoredIntent]] = field(default_factory=dict)
     touches: list[PastTouch] = field(default_factory=list)
-    accounts: dict[str, Account] = field(default_factory=dict)  # none unless a test puts one
-
-    def add_touch(self, person_keys: Any, domain: str | None, touch: PastTouch) -> None:
-        self.touches.append(touch)
-
-    def put_account(self, account: Account) -> None:
-        self.accounts[account.domain] = account
 
     def get_account(self, domain: str) -> Account | None:
         return self.accounts.get(domain)
 
-    def events_for(self, person_keys: Any) -> list[StoredEvent]:
-        return []
+    def put_account(self, account: Account) -> None:
+        self.accounts[account.domain] = account
+
+    def add_events(self, person_key: str, events: Sequence[StoredEvent]) -> None:
+        self.events.setdefault(person_key, []).extend(events)
+
+    def events_for(self, person_keys: Sequence[str]) -> list[StoredEvent]:
+        return [event for key in person_keys for event in self.events.get(key, [])]
+
+    def add_intents(self, domain: str, intents: Sequence[StoredIntent]) -> None:
+        self.intents.setdefault(domain, []).extend(intents)
 
     def intents_for(self, domain: str) -> list[StoredIntent]:
-        return []
+        return list(self.intents.get(domain, []))
 
-    def touches_for(self, person_keys: Any, domain: str | None) -> list[PastTouch]:
-        return []
+    def add_touch(self, person_keys: Sequence[str], domain: str | None, touch: PastTouch) -> None:
+        self.touches.append(touch)
+
+    def touches_for(self, person_keys: Sequence[str], domain: str | None) -> list[PastTouch]:
+        return []  # no history: a test of reactivation gives the touches it needs to the adapter
 
 
 @dataclass
-class RecordingScoringQueue:
+class RecordingScoringQueue(ScoringQueue):
     """The scoring queue: keeps what was enqueued, in order."""
 
-    enqueued: list[tuple[str, Any]] = field(default_factory=list)
+    enqueued: list[tuple[str, Reevaluation | None]] = field(default_factory=list)
 
-    def enqueue(self, lead_id: str, reevaluation: Any = None) -> None:
+    def enqueue(self, lead_id: str, reevaluation: Reevaluation | None = None) -> None:
         self.enqueued.append((lead_id, reevaluation))
 
 
 @dataclass
-class RecordingWorkflow:
-    """Starts each execution name once, as Step Functions does with a named execution."""
+class RecordingWorkflow(Workflow):
+    """Starts each execution name once, as Step Functions does with a named execution, and keeps
+    what resumed a waiting task; `resume_fails` is what resuming raises, as a throttled or expired
+    SendTaskSuccess does."""
 
     started: list[str] = field(default_factory=list)
+    resumed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    resume_fails: Exception | None = None
 
     def start(self, lead_id: str, execution_name: str | None = None) -> bool:
         name = execution_name or lead_id
@@ -147,7 +257,19 @@ class RecordingWorkflow:
         return True
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
-        raise AssertionError("scoring never resumes a workflow")
+        if self.resume_fails is not None:
+            raise self.resume_fails
+        self.resumed.append((task_token, output))
+
+
+@dataclass
+class RecordingNotifier(Notifier):
+    """Keeps each notification: its subject, message and attributes."""
+
+    sent: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def notify(self, subject: str, message: str, attributes: dict[str, str]) -> None:
+        self.sent.append((subject, message, attributes))
 
 
 class DownstreamUnavailable(RuntimeError):
@@ -155,7 +277,7 @@ class DownstreamUnavailable(RuntimeError):
 
 
 @dataclass
-class RecordingDispatcher:
+class RecordingDispatcher(Dispatcher):
     """The action queues and the event bus; `failing` calls fail once each, as a throttled call does."""
 
     sent: list[tuple[RouteAction, str]] = field(default_factory=list)
@@ -177,19 +299,39 @@ class RecordingDispatcher:
 
 
 @dataclass
-class InMemoryHolds:
-    held: dict[str, datetime] = field(default_factory=dict)
+class InMemoryHolds(HoldIndex):
+    """Held leads with their person, account and since when."""
 
-    def add(self, lead_id: str, person_keys: Any, domain: str | None, since: datetime) -> None:
-        self.held[lead_id] = since
+    held: dict[str, tuple[frozenset[str], str | None, datetime]] = field(default_factory=dict)
 
-    def remove(self, lead_id: str, person_keys: Any, domain: str | None, since: datetime) -> None:
+    def add(self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime) -> None:
+        self.held[lead_id] = (frozenset(person_keys), domain, since)
+
+    def remove(self, lead_id: str, person_keys: Sequence[str], domain: str | None, since: datetime) -> None:
         self.held.pop(lead_id, None)
+
+    def held_for(self, person_keys: Sequence[str], domains: Sequence[str]) -> list[str]:
+        return [
+            lead_id for lead_id, (keys, domain, _) in self.held.items()
+            if keys & set(person_keys) or (domain is not None and domain in domains)
+        ]  # fmt: skip
+
+    def held_before(self, cutoff: datetime) -> list[str]:
+        return [lead_id for lead_id, (_, _, since) in self.held.items() if since < cutoff]
 
 
 @dataclass
-class FirstSdrRoster:
+class FirstSdrRoster(SdrRoster):
     """Gives every lead the territory's first SDR, without capacity."""
 
-    def claim(self, lead_id: str, territory: str, sdrs: Any, capacity: int) -> str | None:
-        return str(next(iter(sdrs)))
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, lead_id: str, territory: str, sdrs: Sequence[str], capacity: int) -> str | None:
+        self.claims[lead_id] = str(next(iter(sdrs)))
+        return self.claims[lead_id]
+
+    def release(self, lead_id: str) -> str | None:
+        return self.claims.pop(lead_id, None)
+
+    def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]:
+        return {sdr: sum(1 for held in self.claims.values() if held == sdr) for sdr in sdrs}

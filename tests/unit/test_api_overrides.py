@@ -10,14 +10,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from leadqual import wiring
 from leadqual.api.app import build_app
 from leadqual.api.views import DECIDED_FIELDS
 from leadqual.domain.policy import load_policy
-from leadqual.domain.ports import DecisionStore, HoldIndex, LeadStore, Notifier, SignalStore
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
 from leadqual.services.leads import LeadService
@@ -29,11 +25,15 @@ from tests.fakes import (
     InMemoryDecisions,
     InMemoryHolds,
     InMemoryLeads,
-    NoSignals,
+    InMemorySignals,
+    RecordingNotifier,
     RecordingScoringQueue,
     RecordingWorkflow,
     a_lead,
 )
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = build_app()
 
@@ -57,9 +57,7 @@ def _call(method: str, path: str, body: dict[str, Any] | None = None) -> tuple[i
 
 def test_leads_explains_a_lead_its_fake_store_holds(override: Callable[..., None]) -> None:
     lead = a_lead("ld_fake1")
-    override(
-        wiring.lead_service, LeadService(cast(LeadStore, InMemoryLeads().add(lead)), RecordingScoringQueue())
-    )
+    override(wiring.lead_service, LeadService(InMemoryLeads().add(lead), RecordingScoringQueue()))
     override(wiring.policy, load_policy())
     status, explained = _call("GET", "/leads/ld_fake1/rules")
     assert status == 200 and explained["lead_id"] == "ld_fake1"
@@ -76,9 +74,8 @@ def test_reviews_reads_a_review_from_its_fake_store(override: Callable[..., None
     )  # fmt: skip
     decisions = InMemoryDecisions(reviews={"rv_rv1": (review, 1, "token")})
     reviews = ReviewService(
-        cast(LeadStore, InMemoryLeads().add(lead)), cast(DecisionStore, decisions),
-        cast(Notifier, None), RecordingWorkflow(), timeout_seconds=60,
-    )  # fmt: skip
+        InMemoryLeads().add(lead), decisions, RecordingNotifier(), RecordingWorkflow(), timeout_seconds=60
+    )
     override(wiring.review_service, reviews)
     status, shown = _call("GET", "/reviews/rv_rv1")
     assert status == 200 and (shown["lead_id"], shown["suggested_owner"]) == ("ld_rv1", "maria.lopez")
@@ -87,9 +84,9 @@ def test_reviews_reads_a_review_from_its_fake_store(override: Callable[..., None
 
 
 def test_signals_stores_an_account_in_its_fake_store(override: Callable[..., None]) -> None:
-    signals = NoSignals()
+    signals = InMemorySignals()
     service = SignalService(
-        cast(SignalStore, signals), cast(LeadStore, InMemoryLeads()), cast(HoldIndex, InMemoryHolds()),
+        signals, InMemoryLeads(), InMemoryHolds(),
         RecordingScoringQueue(),
     )  # fmt: skip
     override(wiring.signal_service, service)

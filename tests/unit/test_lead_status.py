@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 
 from leadqual.domain.lead_status import TRANSITIONS, TransitionRefused, may_move, move
-from leadqual.domain.ports import LeadStore
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.services.leads import update_lead
 from tests.fakes import InMemoryLeads, a_lead
@@ -32,11 +29,11 @@ def test_no_transition_outside_the_table_can_be_saved(current: LeadStatus, to: L
         lead.status = to  # directly, not through `move`: the save path checks it all the same
 
     if to is current or to in TRANSITIONS[current]:
-        assert update_lead(cast(LeadStore, leads), "ld_t", set_status).status is to
+        assert update_lead(leads, "ld_t", set_status).status is to
         assert leads.leads["ld_t"][0].status is to
     else:
         with pytest.raises(TransitionRefused, match=f"from {current.value} to {to.value}"):
-            update_lead(cast(LeadStore, leads), "ld_t", set_status)
+            update_lead(leads, "ld_t", set_status)
         assert leads.leads["ld_t"][0].status is current and leads.saves["ld_t"] == 0
 
 

@@ -3,12 +3,9 @@ lead, the route is stored before anything is sent, and a retried task sends noth
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 
 from leadqual.domain.policy import load_policy
-from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.lead import Lead, LeadStatus
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
@@ -23,7 +20,7 @@ from tests.fakes import (
     InMemoryDecisions,
     InMemoryHolds,
     InMemoryLeads,
-    NoSignals,
+    InMemorySignals,
     RecordingDispatcher,
     RecordingScoringQueue,
     a_lead,
@@ -43,14 +40,12 @@ def _scored(lead_id: str, probability: float) -> Lead:
 
 def _services(
     leads: InMemoryLeads, dispatcher: RecordingDispatcher
-) -> tuple[RoutingService, DispatchService, NoSignals, InMemoryDecisions]:
-    signals, decisions = NoSignals(), InMemoryDecisions()
-    routing = RoutingService(
-        cast(LeadStore, leads), cast(DecisionStore, decisions), cast(SignalStore, signals), POLICY
-    )
+) -> tuple[RoutingService, DispatchService, InMemorySignals, InMemoryDecisions]:
+    signals, decisions = InMemorySignals(), InMemoryDecisions()
+    routing = RoutingService(leads, decisions, signals, POLICY)
     dispatch = DispatchService(
-        cast(LeadStore, leads), cast(DecisionStore, decisions), cast(SignalStore, signals), POLICY,
-        cast(Dispatcher, dispatcher), cast(SdrRoster, FirstSdrRoster()), cast(HoldIndex, InMemoryHolds()),
+        leads, decisions, signals, POLICY,
+        dispatcher, FirstSdrRoster(), InMemoryHolds(),
     )  # fmt: skip
     return routing, dispatch, signals, decisions
 
@@ -127,7 +122,7 @@ def test_a_workflow_that_fails_after_the_lead_was_queued_leaves_it_routed_not_fa
     routing.route("ld_hot")
     with pytest.raises(AnnouncementPending):
         dispatch.dispatch("ld_hot", 0, None)
-    lead_service = LeadService(cast(LeadStore, leads), RecordingScoringQueue())
+    lead_service = LeadService(leads, RecordingScoringQueue())
     error = {"Error": ANNOUNCEMENT_PENDING, "Cause": "EventBridge unavailable"}
 
     # After ten minutes of retries RecordFailure runs: the lead went downstream, so it stays routed

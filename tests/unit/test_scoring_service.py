@@ -3,19 +3,18 @@ each lead read once, one inference for the batch, and a failure that stays with 
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from leadqual.adapters.onnx_model import OnnxModel
-from leadqual.domain.ports import LeadStore, SignalStore
 from leadqual.domain.schemas.lead import LeadStatus, Reevaluation
 from leadqual.domain.schemas.messages import ScoringRequest
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.scoring import Scorer
 from leadqual.services.scoring import ScoringService
 from leadqual.settings import DEFAULT_MODEL_ROOT
-from tests.fakes import InMemoryLeads, NoSignals, RecordingWorkflow, a_lead
+from tests.fakes import InMemoryLeads, InMemorySignals, RecordingWorkflow, a_lead
 
 MODEL = OnnxModel(DEFAULT_MODEL_ROOT / (DEFAULT_MODEL_ROOT / "CURRENT").read_text().strip())
 
@@ -38,8 +37,8 @@ class CountingModel:
 def _service(leads: InMemoryLeads, model: CountingModel) -> tuple[ScoringService, RecordingWorkflow]:
     workflow = RecordingWorkflow()
     service = ScoringService(
-        cast(LeadStore, leads),
-        cast(SignalStore, NoSignals()),
+        leads,
+        InMemorySignals(),
         model,
         Scorer(MODEL.spec, MODEL.profile),
         workflow,
@@ -112,7 +111,7 @@ def test_every_request_gets_an_outcome_in_order(batch_size: int) -> None:
 
 
 def test_a_lead_whose_signals_cannot_be_read_fails_alone_and_the_rest_share_one_inference() -> None:
-    class BrokenForOneAccount(NoSignals):
+    class BrokenForOneAccount(InMemorySignals):
         def events_for(self, person_keys: Any) -> list[Any]:
             if any("crashco" in key for key in person_keys):
                 raise RuntimeError("ValidationException")
@@ -122,7 +121,7 @@ def test_a_lead_whose_signals_cannot_be_read_fails_alone_and_the_rest_share_one_
     model = CountingModel()
     workflow = RecordingWorkflow()
     service = ScoringService(
-        cast(LeadStore, leads), cast(SignalStore, BrokenForOneAccount()), model,
+        leads, BrokenForOneAccount(), model,
         Scorer(MODEL.spec, MODEL.profile), workflow,
     )  # fmt: skip
     first, broken, second = service.score(

@@ -11,6 +11,7 @@ from leadqual.api.errors import HttpError
 from leadqual.api_routes import Group
 from leadqual.domain.policy import Policy
 from leadqual.domain.schemas.review import Review
+from leadqual.services.reviews import NotYourReview
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -66,7 +67,7 @@ def reviewer_of_record(event: APIGatewayProxyEvent, named_in_body: str) -> str:
 
 def in_queue_of(claims: dict[str, Any], policy: Policy) -> Callable[[Review], None]:
     """A check that the signed-in person may decide a review: in its queue, or in a group that
-    decides any; otherwise a 403 naming who may."""
+    decides any; otherwise NotYourReview (a 403) naming who may."""
     names = {str(claims[key]) for key in ("cognito:username", "email") if claims.get(key)}
     groups = groups_of(claims)
 
@@ -74,11 +75,9 @@ def in_queue_of(claims: dict[str, Any], policy: Policy) -> Callable[[Review], No
         if not policy.may_decide(review.suggested_owner, review.territory, names, groups):
             queue = policy.review_queue(review.suggested_owner, review.territory)
             who = ", ".join(queue) if queue else "no one by name"
-            raise HttpError(
-                403,
-                "forbidden",
+            raise NotYourReview(
                 f"Review {review.review_id} is in the queue of {who}; the "
-                f"{' or '.join(policy.reviewers.decide_any)} groups decide any review",
+                f"{' or '.join(policy.reviewers.decide_any)} groups decide any review"
             )
 
     return authorize

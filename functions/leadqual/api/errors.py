@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from leadqual.api_routes import methods_at, takes_body
 from leadqual.observability import logger
 from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
-from leadqual.services.reviews import DecisionNotDelivered
+from leadqual.services.reviews import DecisionNotDelivered, NotYourReview
 
 MAX_BODY_BYTES = 1_000_000
 # Ids this API hands out (ld_..., rv_..., with -eN for a re-evaluation); anything else is unknown.
@@ -183,6 +183,10 @@ def answer_in_the_error_shape(app: APIGatewayRestResolver) -> None:
         # An answer that does not match its own model is leadqual's bug, not the caller's: a 5xx, logged.
         logger.error("an answer failed its response model", errors=str(error.errors())[:2000])
         return answer(500, HttpError(500, "internal", "The answer did not match the contract"))
+
+    @handles(NotYourReview)
+    def not_your_review(error: NotYourReview) -> Response[Any]:
+        return answer(403, HttpError(403, "forbidden", str(error)))
 
     @handles(DecisionNotDelivered)
     def decision_not_delivered(error: DecisionNotDelivered) -> Response[Any]:
