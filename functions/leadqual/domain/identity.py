@@ -17,10 +17,14 @@ FREE_MAIL_DOMAINS = frozenset(
 
 # What the API accepts, exactly: the OpenAPI document states these same patterns and lengths
 # (docs/openapi.json), so a caller can check an address or a domain before sending it. A domain may
-# be internationalised (müller.de, or its IDNA form xn--mller-kva.de); it is kept in its IDNA form,
-# which is what DNS and mail servers use, so both spellings are one account.
-_CHAR = "A-Za-z0-9\u0080-\uffff"
-_TOP = "(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}|[\u0080-\uffff]{2,63})"
+# be internationalised in a European script (müller.de, or its IDNA form xn--mller-kva.de; any
+# script in its xn-- form); it is kept in its IDNA form, which is what DNS and mail servers use, so
+# both spellings are one account.
+# The letters of the European scripts' internationalised domains: Latin (with Latin-1's and Latin
+# Extended-A's), Greek and Cyrillic; each is valid in IDNA, so a name of them converts.
+_IDN_LETTERS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f\u0391-\u03a1\u03a3-\u03a9\u03b1-\u03c9\u0410-\u044f"
+_CHAR = "A-Za-z0-9" + _IDN_LETTERS
+_TOP = f"(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}}|[{_IDN_LETTERS}]{{2,63}})"
 _LABELS = rf"(?:[{_CHAR}](?:[{_CHAR}-]{{0,61}}[{_CHAR}])?\.)+{_TOP}"
 _LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
 EMAIL_PATTERN = f"^{_LOCAL}@{_LABELS}$"
