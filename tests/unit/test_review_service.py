@@ -79,8 +79,19 @@ def test_a_decision_is_saved_then_delivered_and_the_same_one_again_is_answered_n
     assert (decided.review.status, decided.review.decided_by, decided.review.delivered) == (
         ReviewStatus.REJECTED, "sam.sdr", True,
     )  # fmt: skip
-    assert given.workflow.resumed == [("token-1", {"review_id": review.review_id, "action": "nurture",
-                                                    "status": "rejected", "escalated": False})]  # fmt: skip
+    ((token, resumed_with),) = given.workflow.resumed
+    assert token == "token-1" and resumed_with == {
+        "review_id": review.review_id, "action": "nurture", "status": "rejected", "escalated": False,
+        "requested_at": review.created_at.isoformat().replace("+00:00", "Z"),
+        "decided_at": decided.review.decided_at.isoformat().replace("+00:00", "Z") if decided.review.decided_at else None,
+    }  # fmt: skip
+    # who decided is on the lead before the workflow resumes, and never in what resumes it
+    summary = given.leads.leads["ld_r1"][0].review
+    assert summary is not None and (summary.decided_by, summary.decided_at) == (
+        "sam.sdr",
+        decided.review.decided_at,
+    )
+    assert "sam.sdr" not in str(resumed_with)
     assert given.service.decide(review.review_id, REJECT, "sam.sdr").review.status is ReviewStatus.REJECTED
     assert len(given.workflow.resumed) == 1
 

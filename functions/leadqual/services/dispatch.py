@@ -11,7 +11,7 @@ from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStor
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
 from leadqual.domain.schemas.messages import LeadRouted
-from leadqual.domain.schemas.review import Review, ReviewOutcome
+from leadqual.domain.schemas.review import ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
@@ -66,8 +66,6 @@ class DispatchService:
             assert lead.route is not None
             self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
             return Dispatched(lead.route, lead.sla, first_time=False)
-        found = self.decisions.get_review(review.review_id) if review and review.review_id else None
-        reviewed = found[0] if found else None  # who decided, and when: read once
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None
         if owner == ROUND_ROBIN:
@@ -76,14 +74,14 @@ class DispatchService:
             action=action,
             owner=owner,
             rule=decision.rule,
-            decided_by=_decided_by(review, reviewed),
+            decided_by=_decided_by(review, lead),
             routed_at=utc_now(),
             assignment=assignment,
             dispatch_id=dispatch_id,
         )
         sla = Sla(
             seconds_to_route=(route.routed_at - lead.received_at).total_seconds(),
-            seconds_in_review=_seconds_in_review(reviewed, route.routed_at),
+            seconds_in_review=_seconds_in_review(review, route.routed_at),
         )
 
         def store_route(current: Lead) -> bool:
@@ -174,15 +172,19 @@ class DispatchService:
         return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"
 
 
-def _decided_by(review: ReviewOutcome | None, reviewed: Review | None) -> str:
+def _decided_by(review: ReviewOutcome | None, lead: Lead) -> str:
     if review is None:
         return "rules"
     if review.escalated:
         return "escalation"
-    return (reviewed.decided_by if reviewed else None) or "escalation"
+    summary = lead.review
+    # Noted on the lead before the decision resumed the workflow (a review decided before that
+    # was kept names no one there).
+    noted = summary.decided_by if summary is not None and summary.review_id == review.review_id else None
+    return noted or "an SDR"
 
 
-def _seconds_in_review(reviewed: Review | None, until: datetime) -> float | None:
-    if reviewed is None:
+def _seconds_in_review(review: ReviewOutcome | None, until: datetime) -> float | None:
+    if review is None or review.requested_at is None:
         return None
-    return ((reviewed.decided_at or until) - reviewed.created_at).total_seconds()
+    return ((review.decided_at or until) - review.requested_at).total_seconds()

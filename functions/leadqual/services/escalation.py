@@ -25,7 +25,7 @@ class EscalationService:
         decision = read_decision(self.decisions, lead_id, evaluation)
         review = self.reviews.settle_at_deadline(lead_id, evaluation)
         if review is not None and review.decision is not None and review.final_route is not None:
-            return ReviewOutcome(review_id=review.review_id, action=review.final_route, status=review.status)
+            return ReviewOutcome.of(review)
 
         # Stored first, then sent once, as Dispatch does: a retried task finds the lead escalated
         # and sends only a notice not yet marked sent.
@@ -61,4 +61,5 @@ class EscalationService:
             action=RouteAction.AE_NOTIFY,
             status=ReviewStatus.EXPIRED,
             escalated=True,
+            requested_at=review.created_at if review else None,
         )

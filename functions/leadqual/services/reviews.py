@@ -211,9 +211,10 @@ class ReviewService:
 
         review, version = self._update(review_id, decide_once, read=(review, version))
         if not review.delivered:
-            outcome = ReviewOutcome(review_id=review_id, action=review.final_route or review.suggested_route,
-                                    status=review.status)  # fmt: skip
+            outcome = ReviewOutcome.of(review)
             try:
+                # Who decided goes on the lead before the workflow resumes: Dispatch reads it there.
+                self._mark_lead(review)
                 self.workflow.resume(token, outcome.model_dump(mode="json"))
             except TaskTokenExpired:
                 # The workflow stopped waiting (its deadline passed, or an earlier attempt got
@@ -295,11 +296,19 @@ class ReviewService:
             raise ReviewNotFound(review_id)
         return found[0], found[1]
 
-    def _mark_lead(self, review: Review, event: str, detail: str) -> None:
-        def mark(current: Lead) -> None:
-            if current.review is not None and current.review.review_id == review.review_id:
-                current.review.status = review.status
-            add_history(current, event, detail)
+    def _mark_lead(self, review: Review, event: str | None = None, detail: str | None = None) -> None:
+        """The lead's summary of its review says what became of it; `event` adds it to the history."""
+
+        def mark(current: Lead) -> bool:
+            summary = current.review
+            changed = False
+            if summary is not None and summary.review_id == review.review_id:
+                noted = (review.status, review.decided_by, review.decided_at)
+                changed = (summary.status, summary.decided_by, summary.decided_at) != noted
+                summary.status, summary.decided_by, summary.decided_at = noted
+            if event is not None:
+                add_history(current, event, detail)
+            return changed or event is not None
 
         update_lead(self.leads, review.lead_id, mark)
 

@@ -30,6 +30,10 @@ class ReviewSummary(BaseModel):
     triggers: list[str]
     due_at: datetime | None = None
     suggested_route: RouteAction | None = None  # what the rules proposed, for the reports
+    # Who decided, and when: noted before the decision resumes the workflow, so Dispatch reads it
+    # with the lead instead of reading the review again.
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
 
 class Route(BaseModel):

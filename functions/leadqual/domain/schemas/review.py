@@ -1,6 +1,7 @@
 """A human review: what it asks of the SDR, the SDR's decision, and what resumes the workflow."""
 
 from datetime import datetime
+from typing import Self
 
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import BuiltOnFirstUse
@@ -45,11 +46,22 @@ class Review(ReviewContent):
 class ReviewOutcome(BuiltOnFirstUse):
     """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation.
 
-    Ids and the route only: Step Functions keeps it in the execution history for 90 days, so who
-    decided and their note stay on the stored review.
+    Ids, the route and the review's times only: Step Functions keeps it in the execution history
+    for 90 days, so who decided and their note stay on the stored review (and who decided on the
+    lead's summary of it, where Dispatch reads it).
     """
 
     review_id: str
     action: RouteAction
     status: ReviewStatus
     escalated: bool = False
+    requested_at: datetime | None = None  # when the review was recorded
+    decided_at: datetime | None = None  # when the SDR decided (None: escalated)
+
+    @classmethod
+    def of(cls, review: Review) -> Self:
+        """The outcome of a decided review: its final route, and its times."""
+        return cls(
+            review_id=review.review_id, action=review.final_route or review.suggested_route,
+            status=review.status, requested_at=review.created_at, decided_at=review.decided_at,
+        )  # fmt: skip
