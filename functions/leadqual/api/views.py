@@ -23,6 +23,7 @@ from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
 
 if TYPE_CHECKING:
+    from leadqual.services.outcomes import OutcomeRecorded
     from leadqual.services.reviews import PendingPage
 
 # A review's decision, set once it is decided (or expired).
@@ -126,6 +127,13 @@ class OutcomeAccepted(BaseModel):
     outcome: OutcomeKind
     misrouted: bool
     outcomes: int = Field(description="Outcomes the lead has now")
+
+    @classmethod
+    def of(cls, recorded: OutcomeRecorded) -> OutcomeAccepted:
+        return cls(
+            lead_id=recorded.lead_id, outcome=recorded.record.outcome, misrouted=recorded.record.misrouted,
+            outcomes=recorded.outcomes,
+        )  # fmt: skip
 
 
 class PersonView(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from leadqual.domain.ports import LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.inputs import OutcomeReport
@@ -18,13 +18,21 @@ class UnknownLeadForOutcome(LookupError):
     pass
 
 
+class OutcomeRecorded(NamedTuple):
+    """An outcome on its lead, and how many the lead has now (the same report twice is kept once)."""
+
+    lead_id: str
+    record: OutcomeRecord
+    outcomes: int
+
+
 @dataclass
 class OutcomeService:
     leads: LeadStore
     signals: SignalStore
     roster: SdrRoster
 
-    def record(self, lead_id: str, report: OutcomeReport) -> dict[str, Any]:
+    def record(self, lead_id: str, report: OutcomeReport) -> OutcomeRecorded:
         record = OutcomeRecord(**report.model_dump(), recorded_at=utc_now())
 
         def add(current: Lead) -> bool:
@@ -52,5 +60,4 @@ class OutcomeService:
         )
         # The SDR who held the lead has worked it: the slot is free for the next one.
         self.roster.release(lead_id)
-        return {"lead_id": lead_id, "outcome": record.outcome.value, "misrouted": record.misrouted,
-                "outcomes": len(lead.outcomes)}  # fmt: skip
+        return OutcomeRecorded(lead_id, record, len(lead.outcomes))

@@ -70,11 +70,11 @@ def report_outcome(
     lead_id: LeadId, report: Annotated[OutcomeReport, Body()], outcomes: Outcomes
 ) -> Response[OutcomeAccepted]:
     try:
-        result = outcomes.record(lead_id, report)
+        recorded = outcomes.record(lead_id, report)
     except UnknownLeadForOutcome:
         raise HttpError(404, "not_found", f"No lead {lead_id}") from None
     logger.info("outcome reported", lead_id=lead_id, outcome=report.outcome.value, misrouted=report.misrouted)
     metrics.add_metric(name="OutcomesReported", unit=MetricUnit.Count, value=1)
     if report.misrouted:
         metrics.add_metric(name="Misroutes", unit=MetricUnit.Count, value=1)
-    return json_answer(202, result)
+    return json_answer(202, OutcomeAccepted.of(recorded).model_dump(mode="json"))
