@@ -405,6 +405,13 @@ def _retrain(args: argparse.Namespace) -> int:
     return _training_command("retrain", work)
 
 
+def _model_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--model", type=Path, default=None,
+        help="one model's folder, e.g. model_artifacts/2026-11-27-2 (default: the one that serves, CURRENT)",
+    )  # fmt: skip
+
+
 def _candidates_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--candidates",
@@ -512,10 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="the model card's metrics, and conversion by grade, on any labelled export"
     )
-    evaluate.add_argument(
-        "--model", type=Path, default=None,
-        help="one model's folder, e.g. model_artifacts/2026-11-27-2 (default: the one that serves, CURRENT)",
-    )  # fmt: skip
+    _model_argument(evaluate)
     evaluate.add_argument(
         "--data", type=Path, default=SAMPLE_LABELLED,
         help="CSV export with the label column (default: a small labelled sample that ships, to try it at once)",
@@ -524,10 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_backtest)
 
     score = commands.add_parser("score", help="score an export in bulk for back-tests")
-    score.add_argument(
-        "--model", type=Path, default=None,
-        help="one model's folder, e.g. model_artifacts/2026-11-27-2 (default: the one that serves, CURRENT)",
-    )  # fmt: skip
+    _model_argument(score)
     score.add_argument("--data", type=Path, required=True, help="CSV export of the leads to score")
     score.add_argument("--out", type=Path, required=True, help="CSV of scores, grades and reasons")
     score.set_defaults(run=_backtest)
