@@ -25,6 +25,7 @@ from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteA
 if TYPE_CHECKING:
     from leadqual.services.outcomes import OutcomeRecorded
     from leadqual.services.reviews import PendingPage
+    from leadqual.services.routing import RulesExplanation
 
 # A review's decision, set once it is decided (or expired).
 DECIDED_FIELDS = ("decision", "decided_by", "decided_at", "delivered", "final_route", "note")
@@ -120,6 +121,18 @@ class RulesExplained(BaseModel):
     flags: list[str] = []
     rule: str | None = Field(default=None, description="The rule that fired")
     rules: list[RuleTried] = []
+
+    @classmethod
+    def of(cls, explanation: RulesExplanation) -> RulesExplained:
+        lead, traces = explanation.lead, explanation.traces
+        if traces is None:
+            return cls(lead_id=lead.lead_id, explained=False, message="not routed by the rules yet")
+        return cls(
+            lead_id=lead.lead_id, explained=True, policy_version=explanation.policy_version,
+            routed_with_policy_version=lead.policy_version, tier=lead.tier, band=explanation.band,
+            flags=explanation.flags, rule=traces[-1].rule,
+            rules=[RuleTried.model_validate(trace, from_attributes=True) for trace in traces],
+        )  # fmt: skip
 
 
 class OutcomeAccepted(BaseModel):

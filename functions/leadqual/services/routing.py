@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy
 from leadqual.domain.ports import DecisionStore, LeadStore, SignalStore
 from leadqual.domain.qualification.context import QualificationContext
 from leadqual.domain.qualification.decision import decide
-from leadqual.domain.qualification.rules import RuleFacts, trace_rules
+from leadqual.domain.qualification.rules import RuleFacts, RuleTrace, trace_rules
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, Reevaluation
 from leadqual.domain.schemas.shared import utc_now
@@ -87,25 +86,27 @@ class RoutingService:
         )
 
 
-def explain_rules(lead: Lead, policy: Policy) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RulesExplanation:
+    """Each rule tried for a lead, in order, with the facts it was tried on; `traces` is None
+    until the rules have routed the lead."""
+
+    lead: Lead
+    policy_version: int
+    band: str | None = None
+    flags: list[str] = field(default_factory=list)
+    traces: list[RuleTrace] | None = None
+
+
+def explain_rules(lead: Lead, policy: Policy) -> RulesExplanation:
     """`leadqual rules explain`: each rule tried for this lead, in order, and why it did or did not match.
 
     Rules only read what the lead stores (tier, flags, scores, form, e-mail), so the trace is exact
     for the policy version that routed the lead.
     """
     if lead.scores is None or lead.tier is None:
-        return {"lead_id": lead.lead_id, "explained": False, "message": "not routed by the rules yet"}
+        return RulesExplanation(lead, policy.version)
     flags = [*lead.flags, *(["free_mail"] if is_free_mail(lead.email) else [])]
     band = policy.score_bands.band(lead.scores.conversion_probability)
     traces = trace_rules(RuleFacts.of(lead, lead.scores, lead.tier, band, flags), policy)
-    return {
-        "lead_id": lead.lead_id,
-        "explained": True,
-        "policy_version": policy.version,
-        "routed_with_policy_version": lead.policy_version,
-        "tier": lead.tier,
-        "band": band,
-        "flags": flags,
-        "rule": traces[-1].rule,
-        "rules": [asdict(t) for t in traces],
-    }
+    return RulesExplanation(lead, policy.version, band, flags, traces)

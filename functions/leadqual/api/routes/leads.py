@@ -62,7 +62,7 @@ def explain_lead_rules(lead_id: LeadId, leads: Leads, policy: RoutingPolicy) -> 
     lead = leads.find(lead_id)
     if lead is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
-    return json_answer(200, explain_rules(lead, policy))
+    return json_answer(200, RulesExplained.of(explain_rules(lead, policy)).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.REPORT_OUTCOME, OutcomeAccepted)
