@@ -6,11 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leadqual.api.views import PolicyInWords
 from leadqual.console.charts import report_html, standalone_report
 from leadqual.domain.feedback import retrospective
 from leadqual.domain.flow_report import flow_report
 from leadqual.domain.policy import load_policy
-from leadqual.domain.qualification.rules import policy_in_words
 from leadqual.domain.schemas.lead import (
     HistoryEntry,
     Lead,
@@ -134,7 +134,7 @@ def test_the_charts_are_inline_svg_with_every_text_escaped() -> None:
 
 
 def test_the_policy_in_words_is_what_rules_check_prints() -> None:
-    policy = policy_in_words(load_policy())
+    policy = PolicyInWords.of(load_policy()).model_dump()
     assert policy["tiers"][0]["id"] == "named_account"
     assert policy["always_reviewed"] == ["named_account", "reactivated", "ambiguous_intent"]
     first = policy["rules"][0]

@@ -219,25 +219,24 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _rules_check(args: argparse.Namespace) -> int:
+    from leadqual.api.views import PolicyInWords
     from leadqual.domain.policy import PolicyError, load_policy
-    from leadqual.domain.qualification.rules import policy_in_words
 
     try:
-        policy = policy_in_words(load_policy(args.file))
+        policy = PolicyInWords.of(load_policy(args.file))
     except (PolicyError, OSError) as error:
         print(f"INVALID: {error}", file=sys.stderr)
         return 2
-    print(f"{args.file}: valid, policy version {policy['version']}")
+    print(f"{args.file}: valid, policy version {policy.version}")
     print("\nTiers (the first that matches wins):")
-    for index, tier in enumerate(policy["tiers"], start=1):
-        print(f"  {index}. {tier['id']}: {tier['description']}")
+    for index, tier in enumerate(policy.tiers, start=1):
+        print(f"  {index}. {tier.id}: {tier.description}")
     print("\nRules (the first that matches decides):")
-    print(
-        f"  Whatever rule fires, a lead flagged {', '.join(policy['always_reviewed'])} goes to an SDR first."
-    )
-    for index, rule in enumerate(policy["rules"], start=1):
-        print(f"  {index}. {rule['id']}: {rule['in_words']}")
-        print(f"     ({rule['description']})")
+    print(f"  Whatever rule fires, a lead flagged {', '.join(policy.always_reviewed)} goes to an SDR first.")
+    for index, rule in enumerate(policy.rules, start=1):
+        print(f"  {index}. {rule.id}: {rule.in_words}")
+        print(f"     ({rule.description})")
+    print(f"\nWho decides reviews: {policy.reviewers.in_words}")
     return 0
 
 

@@ -23,6 +23,7 @@ from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
 
 if TYPE_CHECKING:
+    from leadqual.domain.policy import Policy
     from leadqual.services.outcomes import OutcomeRecorded
     from leadqual.services.reviews import PendingPage
     from leadqual.services.routing import RulesExplanation
@@ -318,3 +319,23 @@ class PolicyInWords(BaseModel):
     always_reviewed: list[str] = Field(description="Flags that send a lead to an SDR whatever rule fires")
     rules: list[RuleInWords] = Field(description="The first that matches decides")
     reviewers: ReviewersInWords = Field(description="Who may decide a review")
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyInWords:
+        """The tiers, the always-reviewed flags, the ordered rules and who decides, as RevOps reads a policy."""
+        from leadqual.domain.qualification.flags import ALWAYS_REVIEWED
+        from leadqual.domain.qualification.rules import reviewers_in_words, rule_in_words
+
+        return cls(
+            version=policy.version,
+            tiers=[TierInWords(id=tier.id, description=tier.description) for tier in policy.tiers],
+            always_reviewed=[flag.value for flag in ALWAYS_REVIEWED],
+            rules=[
+                RuleInWords(id=rule.id, in_words=rule_in_words(rule), description=rule.description)
+                for rule in policy.rules
+            ],
+            reviewers=ReviewersInWords(
+                in_words=reviewers_in_words(policy), decide_any=policy.reviewers.decide_any,
+                teams=policy.reviewers.teams,
+            ),
+        )  # fmt: skip

@@ -63,6 +63,4 @@ def reports(
 
 @api_route(router, api_routes.POLICY, PolicyInWords)
 def routing_policy(policy: RoutingPolicy) -> Response[PolicyInWords]:
-    from leadqual.domain.qualification.rules import policy_in_words
-
-    return json_answer(200, policy_in_words(policy))
+    return json_answer(200, PolicyInWords.of(policy).model_dump(mode="json"))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from leadqual.domain.identity import is_free_mail
 from leadqual.domain.policy import Policy, RuleCondition, RuleDef
-from leadqual.domain.qualification.flags import ALWAYS_REVIEWED
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.scores import Scores
@@ -116,26 +114,13 @@ _ANY_FACTS = RuleFacts(
 )
 
 
-def policy_in_words(policy: Policy) -> dict[str, Any]:
-    """The tiers, the always-reviewed flags and the ordered rules, as RevOps reads a policy."""
-    return {
-        "version": policy.version,
-        "tiers": [{"id": tier.id, "description": tier.description} for tier in policy.tiers],
-        "always_reviewed": [flag.value for flag in ALWAYS_REVIEWED],
-        "rules": [
-            {"id": rule.id, "in_words": rule_in_words(rule), "description": rule.description}
-            for rule in policy.rules
-        ],
-        "reviewers": {
-            "in_words": (
-                "A review is in the queue of its suggested owner when that is a person (an account "
-                "owner), of the team it names, and of the SDRs of the lead's territory. SDRs decide "
-                f"their own queue's reviews; the {' and '.join(policy.reviewers.decide_any)} groups decide any."
-            ),
-            "decide_any": policy.reviewers.decide_any,
-            "teams": policy.reviewers.teams,
-        },
-    }
+def reviewers_in_words(policy: Policy) -> str:
+    """Whose queue a review is in, and who decides any, as the policy page and `rules check` say it."""
+    return (
+        "A review is in the queue of its suggested owner when that is a person (an account owner), of "
+        "the team it names, and of the SDRs of the lead's territory. SDRs decide their own queue's "
+        f"reviews; the {' and '.join(policy.reviewers.decide_any)} groups decide any."
+    )
 
 
 def owner_for(rule: RuleDef, action: RouteAction, account: Account | None, policy: Policy) -> str:
