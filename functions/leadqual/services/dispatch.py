@@ -10,8 +10,7 @@ from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
 from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
-from leadqual.domain.schemas.messages import LeadRouted
-from leadqual.domain.schemas.review import ReviewOutcome
+from leadqual.domain.schemas.messages import LeadRouted, ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from leadqual.domain.ports import DecisionStore, LeadStore, Notifier
 from leadqual.domain.schemas.lead import Lead
-from leadqual.domain.schemas.review import ReviewOutcome
+from leadqual.domain.schemas.messages import ReviewOutcome
 from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
 from leadqual.services.leads import add_history, read_decision, update_lead_versioned
 from leadqual.services.reviews import ReviewService

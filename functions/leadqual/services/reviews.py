@@ -19,7 +19,8 @@ from leadqual.domain.ports import (
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.inputs import ReviewDecisionRequest
 from leadqual.domain.schemas.lead import Lead, LeadStatus, ReviewSummary
-from leadqual.domain.schemas.review import Review, ReviewOutcome
+from leadqual.domain.schemas.messages import ReviewOutcome
+from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import DecisionKind, ReviewStatus, RouteAction
 from leadqual.services.leads import MAX_SAVE_ATTEMPTS, add_history, update_lead, update_lead_versioned

@@ -11,16 +11,21 @@ cold start does not pay for them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from leadqual.domain.schemas.decision import RoutingDecision
-from leadqual.domain.schemas.lead import Lead, Reevaluation
-from leadqual.domain.schemas.review import ReviewOutcome
+from leadqual.domain.schemas.lead import Reevaluation
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import BuiltOnFirstUse
-from leadqual.domain.schemas.vocabulary import RouteAction
+from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
+
+# Named in signatures only: the scoring function, which imports this module for its own message,
+# never loads the lead's full record beyond what it already has, nor the review's and decision's.
+if TYPE_CHECKING:
+    from leadqual.domain.schemas.decision import RoutingDecision
+    from leadqual.domain.schemas.lead import Lead
+    from leadqual.domain.schemas.review import Review
 
 
 class ScoringRequest(BaseModel):
@@ -51,6 +56,30 @@ class RoutedLead(BuiltOnFirstUse):
     lead_id: str
     evaluation: int
     needs_review: bool
+
+
+class ReviewOutcome(BuiltOnFirstUse):
+    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation.
+
+    Ids, the route and the review's times only: Step Functions keeps it in the execution history
+    for 90 days, so who decided and their note stay on the stored review (and who decided on the
+    lead's summary of it, where Dispatch reads it).
+    """
+
+    review_id: str
+    action: RouteAction
+    status: ReviewStatus
+    escalated: bool = False
+    requested_at: datetime | None = None  # when the review was recorded
+    decided_at: datetime | None = None  # when the SDR decided (None: escalated)
+
+    @classmethod
+    def of(cls, review: Review) -> ReviewOutcome:
+        """The outcome of a decided review: its final route, and its times."""
+        return cls(
+            review_id=review.review_id, action=review.final_route or review.suggested_route,
+            status=review.status, requested_at=review.created_at, decided_at=review.decided_at,
+        )  # fmt: skip
 
 
 class EvaluationInput(BuiltOnFirstUse):

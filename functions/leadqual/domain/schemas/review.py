@@ -1,7 +1,6 @@
-"""A human review: what it asks of the SDR, the SDR's decision, and what resumes the workflow."""
+"""A human review: what it asks of the SDR, and the SDR's decision (what resumes the workflow is a message: `messages.ReviewOutcome`)."""
 
 from datetime import datetime
-from typing import Self
 
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import BuiltOnFirstUse
@@ -41,27 +40,3 @@ class Review(ReviewContent):
     note: str = ""
     notified: bool = False  # the SDRs were told (once)
     delivered: bool = False  # the decision reached the workflow (or its deadline settled it)
-
-
-class ReviewOutcome(BuiltOnFirstUse):
-    """What resumes the workflow after a review: sent with SendTaskSuccess or made by escalation.
-
-    Ids, the route and the review's times only: Step Functions keeps it in the execution history
-    for 90 days, so who decided and their note stay on the stored review (and who decided on the
-    lead's summary of it, where Dispatch reads it).
-    """
-
-    review_id: str
-    action: RouteAction
-    status: ReviewStatus
-    escalated: bool = False
-    requested_at: datetime | None = None  # when the review was recorded
-    decided_at: datetime | None = None  # when the SDR decided (None: escalated)
-
-    @classmethod
-    def of(cls, review: Review) -> Self:
-        """The outcome of a decided review: its final route, and its times."""
-        return cls(
-            review_id=review.review_id, action=review.final_route or review.suggested_route,
-            status=review.status, requested_at=review.created_at, decided_at=review.decided_at,
-        )  # fmt: skip
