@@ -15,6 +15,7 @@ from leadqual.domain.feedback import feedback_row, retrospective
 from leadqual.domain.flow_report import flow_report
 from leadqual.domain.policy import Policy
 from leadqual.domain.ports import LeadStore
+from leadqual.domain.schemas.reports import Reports, Retrospective
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,22 @@ class FeedbackService:
         rows.sort(key=lambda row: str(row.get("submitted_at", "")))
         return FeedbackExport(rows, without_input)
 
-    def retrospective(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
-        return retrospective(self.leads.report_rows(since, until), since, until)
+    def retrospective(self, since: datetime | None = None, until: datetime | None = None) -> Retrospective:
+        return Retrospective.model_validate(retrospective(self.leads.report_rows(since, until), since, until))
 
-    def report(
-        self, policy: Policy, since: datetime | None = None, until: datetime | None = None
-    ) -> dict[str, Any]:
+    def report(self, policy: Policy, since: datetime | None = None, until: datetime | None = None) -> Reports:
         """The console's reports: the retrospective and the flow, from one read of the window's rows."""
         rows = list(self.leads.report_rows(since, until))
         assignment = policy.assignment
-        return {
-            "retrospective": retrospective(rows, since, until),
-            "flow": flow_report(
-                rows,
-                sdrs=len(assignment.sdrs) if assignment else 0,
-                reviews_per_sdr_per_day=assignment.reviews_per_sdr_per_day if assignment else 0,
-                since=since,
-                until=until,
-            ),
-        }
+        return Reports.model_validate(
+            {
+                "retrospective": retrospective(rows, since, until),
+                "flow": flow_report(
+                    rows,
+                    sdrs=len(assignment.sdrs) if assignment else 0,
+                    reviews_per_sdr_per_day=assignment.reviews_per_sdr_per_day if assignment else 0,
+                    since=since,
+                    until=until,
+                ),
+            }
+        )

@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from leadqual import api_routes
 from leadqual.api.errors import HttpError
 from leadqual.api.routes import Feedback, RoutingPolicy, api_route, json_answer
-from leadqual.api.views import PolicyInWords, Reports, Retrospective
+from leadqual.api.views import PolicyInWords
+from leadqual.domain.schemas.reports import Reports, Retrospective
 from leadqual.domain.schemas.shared import IsoTime
 
 router = Router()
@@ -37,7 +38,7 @@ def retrospective_report(
 ) -> Response[Retrospective]:
     """Do high grades convert? Conversion, calibration and misroutes over leads with outcomes."""
     _window(since, until)
-    return json_answer(200, feedback.retrospective(since, until))
+    return json_answer(200, feedback.retrospective(since, until).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.REPORTS, Reports, html=True)
@@ -50,7 +51,7 @@ def reports(
 ) -> Response[Reports | str]:
     """The console's reports page reads the charts (text/html); other callers the figures."""
     _window(since, until)
-    report = feedback.report(policy, since, until)
+    report = feedback.report(policy, since, until).model_dump(mode="json")
     if accept is not None and "text/html" in accept:
         from leadqual.console.charts import report_html
 
