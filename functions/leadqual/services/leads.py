@@ -30,12 +30,6 @@ def new_lead_id() -> str:
     return "ld_" + secrets.token_hex(10)
 
 
-def accepted(lead_id: str) -> dict[str, Any]:
-    """What `POST /leads` answers, for a new lead and a repeat alike: the form's key holder learns
-    nothing of whether this person submitted before, nor what became of it (docs/api.md)."""
-    return {"lead_id": lead_id, "status": LeadStatus.RECEIVED.value}
-
-
 class LeadRead(NamedTuple):
     lead: Lead
     recent_touches: list[HistoryEntry]
@@ -43,10 +37,15 @@ class LeadRead(NamedTuple):
 
 @dataclass(frozen=True)
 class Ingested:
-    """A submission stored: its answer, and (for logs and metrics only) whether it was a repeat."""
+    """A submission stored: its lead, and (for logs and metrics only, never the answer, which is the
+    same for a repeat: docs/api.md) whether it was a repeat of someone's."""
 
-    answer: dict[str, Any]
+    lead_id: str
     repeat: bool
+
+    def for_the_key(self) -> dict[str, Any]:
+        """What an Idempotency-Key keeps: the lead its first request made or touched."""
+        return {"lead_id": self.lead_id}
 
 
 class IngestUnavailable(RuntimeError):
@@ -128,7 +127,7 @@ class LeadService:
         while True:
             claim = self.store.claim_idempotency_key(idempotency_key, utc_now())
             if claim.response is not None:
-                return Ingested(accepted(str(claim.response["lead_id"])), repeat=True)
+                return Ingested(str(claim.response["lead_id"]), repeat=True)
             if claim.claimed:
                 break
             if time.monotonic() > deadline:
@@ -141,7 +140,7 @@ class LeadService:
         except BaseException:
             self.store.release_idempotency_key(idempotency_key)
             raise
-        self.store.complete_idempotency_key(idempotency_key, ingested.answer)
+        self.store.complete_idempotency_key(idempotency_key, ingested.for_the_key())
         return ingested
 
     def _ingest(self, submission: LeadSubmission) -> Ingested:
@@ -149,7 +148,7 @@ class LeadService:
             existing = self.store.recent_lead_for_email(submission.email, submission.submitted_at)
             if existing:
                 self._record_touch(existing, submission)
-                return Ingested(accepted(existing), repeat=True)
+                return Ingested(existing, repeat=True)
             lead = self._new_lead(submission)
             try:
                 self.store.create_lead(lead)
@@ -161,7 +160,7 @@ class LeadService:
                 # Never leave a stored lead that nothing will score: undo, and let the caller retry.
                 self.store.delete_new_lead(lead)
                 raise IngestUnavailable("the scoring queue is unavailable; nothing was stored") from error
-            return Ingested(accepted(lead.lead_id), repeat=False)
+            return Ingested(lead.lead_id, repeat=False)
         raise IngestUnavailable("could not record the lead after repeated conflicts")
 
     def _new_lead(self, submission: LeadSubmission) -> Lead:

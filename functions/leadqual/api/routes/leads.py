@@ -14,6 +14,7 @@ from leadqual.api.errors import HttpError
 from leadqual.api.routes import LeadId, Leads, Outcomes, RoutingPolicy, api_route, json_answer
 from leadqual.api.views import LeadAccepted, LeadView, OutcomeAccepted, RulesExplained
 from leadqual.domain.schemas.inputs import LeadSubmission, OutcomeReport
+from leadqual.domain.schemas.lead import LeadStatus
 from leadqual.observability import logger, metrics
 from leadqual.services.outcomes import UnknownLeadForOutcome
 
@@ -40,10 +41,11 @@ def submit_lead(
     ] = None,  # fmt: skip
 ) -> Response[LeadAccepted]:
     ingested = leads.ingest(submission, idempotency_key)
-    repeat, lead_id = ingested.repeat, ingested.answer["lead_id"]
+    repeat, lead_id = ingested.repeat, ingested.lead_id
     logger.info("lead submitted again" if repeat else "lead received", lead_id=lead_id)
     metrics.add_metric(name="LeadTouches" if repeat else "LeadsReceived", unit=MetricUnit.Count, value=1)
-    return json_answer(202, ingested.answer)
+    # The same answer for a repeat: the form's key holder learns nothing of a person (docs/api.md).
+    return json_answer(202, LeadAccepted(lead_id=lead_id, status=LeadStatus.RECEIVED).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.GET_LEAD, LeadView)

@@ -28,12 +28,12 @@ def post_events(posted: Annotated[EventsPosted, Body()], signals: Signals) -> Re
         raise HttpError(
             404, "not_found", f"No lead {error}", [{"field": "lead_id", "message": "unknown lead"}]
         ) from None
-    return json_answer(202, {"accepted": accepted})
+    return json_answer(202, Accepted(accepted=accepted).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.POST_INTENT, Accepted)
 def post_intent(batch: Annotated[IntentBatch, Body()], signals: Signals) -> Response[Accepted]:
-    return json_answer(202, {"accepted": signals.record_intent(batch.signals)})
+    return json_answer(202, Accepted(accepted=signals.record_intent(batch.signals)).model_dump(mode="json"))
 
 
 @api_route(router, api_routes.PUT_ACCOUNT, Account)
