@@ -61,7 +61,8 @@ def test_an_api_route_is_its_line_in_the_table_and_its_handler_in_its_domains_ro
     domains = [m.name for m in pkgutil.iter_modules(api_route_modules.__path__)]
     app_source = (SHIPPED / "api" / "app.py").read_text(encoding="utf-8")
     assert all(re.search(rf"\b{domain}\b", app_source) for domain in domains), domains
-    registered = {(r.method, r.path) for r in build_app()._static_routes + build_app()._dynamic_routes}
+    app = build_app()
+    registered = {(r.method, r.path) for r in app._static_routes + app._dynamic_routes}
     assert registered == {(r.method, r.resolver_path) for r in api_routes.ROUTES}
     # and API Gateway is made from the same table: infra spells no path of its own
     assert (
