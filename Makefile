@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -e '.[scoring,train,local,infra,dev]'
+	$(BIN)/pip install --quiet -e '.[scoring,crm,train,local,infra,dev]'
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leadqual.domain.crm import ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
 from leadqual.domain.ports import (
     ConflictError,
+    CrmChangeQueue,
+    CrmGateway,
+    CrmRecordRefused,
     DecisionStore,
     Dispatcher,
     HoldIndex,
@@ -30,7 +34,7 @@ from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, Reevaluation
-from leadqual.domain.schemas.messages import LeadRouted
+from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import FormType, ReviewStatus, RouteAction
 from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
@@ -335,3 +339,66 @@ class FirstSdrRoster(SdrRoster):
 
     def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]:
         return {sdr: sum(1 for held in self.claims.values() if held == sdr) for sdr in sdrs}
+
+
+@dataclass
+class RecordingCrmChanges(CrmChangeQueue):
+    """The CRM-sync queue: what was sent, deduplicated by change id as the FIFO queue does."""
+
+    sent: list[CrmSyncRequest] = field(default_factory=list)
+    failing: bool = False
+
+    def send(self, request: CrmSyncRequest) -> None:
+        if self.failing:
+            self.failing = False
+            raise DownstreamUnavailable("send to the CRM-sync queue failed")
+        if all(r.change_id != request.change_id for r in self.sent):
+            self.sent.append(request)
+
+
+@dataclass
+class InMemoryCrm(CrmGateway):
+    """A CRM's records by e-mail, with owner history; counts reads and writes (the HubSpot and
+    Salesforce adapters are tested over HTTP against their stand-ins, never with this)."""
+
+    system: str = "hubspot"
+    records: dict[str, CrmRecord] = field(default_factory=dict)  # by e-mail
+    reads: int = 0
+    writes: list[CrmWrite] = field(default_factory=list)
+    refuse: dict[str, CrmRecordRefused] = field(default_factory=dict)  # by e-mail
+    between_read_and_write: list[Any] = field(default_factory=list)
+
+    def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
+        self.reads += 1
+        found = {key.lead_id: self.records[key.email] for key in keys if key.email in self.records}
+        for action in self.between_read_and_write:
+            action()
+        self.between_read_and_write.clear()
+        return found
+
+    def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        outcomes: dict[str, CrmWritten | CrmRecordRefused] = {}
+        for write in writes:
+            if write.key.email in self.refuse:
+                outcomes[write.key.lead_id] = self.refuse[write.key.email]
+                continue
+            self.writes.append(write)
+            existing = self.records.get(write.key.email)
+            values = dict(existing.values) if existing else {}
+            values.update({name: str(value) for name, value in write.properties.items()})
+            changes = list(existing.owner_changes) if existing else []
+            owner = existing.owner if existing else None
+            if write.owner is not None and write.owner != owner:
+                owner = write.owner
+                changes.append(OwnerChange(owner, datetime.now(UTC), ChangeSource.LEADQUAL))
+            record_id = existing.record_id if existing else f"crm-{len(self.records) + 1}"
+            self.records[write.key.email] = CrmRecord(record_id, values, owner, changes)
+            outcomes[write.key.lead_id] = CrmWritten(record_id, created=existing is None)
+        return outcomes
+
+    def person_sets_owner(self, email: str, owner: str, by: str = "rep-7") -> None:
+        record = self.records[email]
+        change = OwnerChange(owner, datetime.now(UTC), ChangeSource.PERSON, by)
+        self.records[email] = CrmRecord(
+            record.record_id, record.values, owner, [*record.owner_changes, change]
+        )

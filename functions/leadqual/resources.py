@@ -31,6 +31,15 @@ class Env(StrEnum):
     CONSOLE_REFRESH_SECONDS = "LEADQUAL_CONSOLE_REFRESH_SECONDS"
     # The console's address, for the links in review e-mails (the stack's ConsoleUrl parameter).
     CONSOLE_URL = "LEADQUAL_CONSOLE_URL"
+    # The CRM-sync queue (Dispatch and outcomes send to it), and the connections file (the CRM and
+    # Slack blocks; default: the one bundled at synth, if any).
+    CRM_SYNC_QUEUE_URL = "LEADQUAL_CRM_SYNC_QUEUE_URL"
+    # Where the CRM writer puts a change the CRM refused (never retried), with its reason.
+    CRM_SYNC_DLQ_URL = "LEADQUAL_CRM_SYNC_DLQ_URL"
+    CONNECTIONS_FILE = "LEADQUAL_CONNECTIONS_FILE"
+    # "secretsmanager": credentials are read from the secrets the connections file names (in AWS,
+    # and in the local mode, which stands them up in moto); "environment": from its env vars.
+    CREDENTIALS_FROM = "LEADQUAL_CREDENTIALS_FROM"
     # The user pool's hosted sign-in pages and the console's app client (the API function's).
     SIGN_IN_URL = "LEADQUAL_SIGN_IN_URL"
     SIGN_IN_CLIENT_ID = "LEADQUAL_SIGN_IN_CLIENT_ID"
@@ -46,6 +55,9 @@ REVIEW_DLQ = "leadqual-review-requests-dlq"
 SDR_TOPIC = "leadqual-sdr-notifications"
 ALARM_TOPIC = "leadqual-alarms"
 HOLD_SWEEP_DLQ = "leadqual-hold-sweep-dlq"
+# FIFO: one lead's changes are written in order (its message group), and a resend within five
+# minutes is dropped by its change id (the deduplication id).
+CRM_SYNC_QUEUE = "leadqual-crm-sync.fifo"
 EVENT_BUS = "leadqual-events"
 STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
@@ -101,13 +113,21 @@ def function_name(spec_name: str) -> str:
     return f"leadqual-{spec_name}"
 
 
+class Bundle(StrEnum):
+    """Which code bundle a function ships: each adds its own requirements to the light one."""
+
+    LIGHT = "light"  # leadqual, Powertools, pydantic
+    SCORING = "scoring"  # + numpy, onnxruntime and the model
+    CRM = "crm"  # + the CRM clients (httpx) and the connections file
+
+
 class FunctionSpec(NamedTuple):
     """One Lambda function: its entry point and what its bundle needs."""
 
     name: str
     handler: str
     description: str
-    needs_scoring_runtime: bool = False
+    bundle: Bundle = Bundle.LIGHT
     memory_mb: int = 256
     timeout_seconds: int = 15
 
@@ -119,7 +139,7 @@ SCORE_FUNCTION = FunctionSpec(
     "score",
     "leadqual.handlers.score.handler",
     "Scores leads from the scoring queue with the ONNX model and starts their workflow",
-    needs_scoring_runtime=True,
+    bundle=Bundle.SCORING,
     memory_mb=1024,
     timeout_seconds=60,
 )
@@ -151,6 +171,16 @@ HOLD_SWEEP_FUNCTION = FunctionSpec(
 )
 HOLD_SWEEP_EVERY_MINUTES = 60
 
+CRM_SYNC_FUNCTION = FunctionSpec(
+    "crm-sync",
+    "leadqual.handlers.crm_sync.handler",
+    "Writes routed leads' scores, route and owner to the CRM, within the API budget",
+    bundle=Bundle.CRM,
+    # Long enough to wait out a 429's Retry-After and the budget's next second, a few times over.
+    timeout_seconds=120,
+)
+CRM_SYNC_BATCH_SIZE = 10  # Lambda's most for a FIFO queue
+
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     SCORE_FUNCTION,
@@ -160,6 +190,7 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     DISPATCH_FUNCTION,
     RECORD_FAILURE_FUNCTION,
     HOLD_SWEEP_FUNCTION,
+    CRM_SYNC_FUNCTION,
 )
 
 # Functions the state machine calls; the key is the ASL substitution variable.

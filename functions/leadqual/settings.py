@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,6 +29,10 @@ class Settings(BaseModel):
     model_dir: Path | None = None
     review_timeout_seconds: int = Field(DEFAULT_REVIEW_TIMEOUT_SECONDS, gt=0)
     policy_file: Path | None = None
+    crm_sync_queue_url: str = ""
+    crm_sync_dlq_url: str = ""
+    connections_file: Path | None = None  # None: the one bundled at synth, if any
+    credentials_from: Literal["secretsmanager", "environment"] = "environment"
 
 
 class SettingsError(RuntimeError):
@@ -48,6 +52,10 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "model_dir": environ.get(Env.MODEL_DIR) or None,
         "review_timeout_seconds": environ.get(Env.REVIEW_TIMEOUT_SECONDS, DEFAULT_REVIEW_TIMEOUT_SECONDS),
         "policy_file": environ.get(Env.POLICY_FILE) or None,
+        "crm_sync_queue_url": environ.get(Env.CRM_SYNC_QUEUE_URL, ""),
+        "crm_sync_dlq_url": environ.get(Env.CRM_SYNC_DLQ_URL, ""),
+        "connections_file": environ.get(Env.CONNECTIONS_FILE) or None,
+        "credentials_from": environ.get(Env.CREDENTIALS_FROM) or "environment",
     }
     return validated(Settings, raw)
 

@@ -21,7 +21,12 @@ from leadqual.settings import (
 )
 
 if TYPE_CHECKING:
+    from leadqual.adapters.dynamo_budget import DynamoApiBudget
+    from leadqual.adapters.messaging import SqsCrmDeadLetters
+    from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
+    from leadqual.domain.ports import CrmGateway
+    from leadqual.services.crm_sync import CrmSyncService
     from leadqual.services.dispatch import DispatchService
     from leadqual.services.escalation import EscalationService
     from leadqual.services.feedback import FeedbackService
@@ -68,6 +73,7 @@ def feedback_service() -> FeedbackService:
 @once_per_environment
 def outcome_service() -> OutcomeService:
     from leadqual.adapters.dynamo_roster import DynamoSdrRoster
+    from leadqual.adapters.messaging import SqsCrmChangeQueue
     from leadqual.services.outcomes import OutcomeService
 
     settings = current_settings()
@@ -75,6 +81,7 @@ def outcome_service() -> OutcomeService:
         DynamoLeadStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
         DynamoSdrRoster(settings.leads_table),
+        SqsCrmChangeQueue(settings.crm_sync_queue_url),
     )
 
 
@@ -133,7 +140,7 @@ def dispatch_service() -> DispatchService:
     from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.adapters.dynamo_holds import DynamoHoldIndex
     from leadqual.adapters.dynamo_roster import DynamoSdrRoster
-    from leadqual.adapters.messaging import QueueDispatcher
+    from leadqual.adapters.messaging import QueueDispatcher, SqsCrmChangeQueue
     from leadqual.services.dispatch import DispatchService
 
     settings = current_settings()
@@ -145,6 +152,7 @@ def dispatch_service() -> DispatchService:
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
         DynamoSdrRoster(settings.leads_table),
         DynamoHoldIndex(settings.leads_table),
+        SqsCrmChangeQueue(settings.crm_sync_queue_url),
     )
 
 
@@ -177,6 +185,72 @@ def scoring_service() -> ScoringService:
         Scorer(model.spec, model.profile),
         StepFunctionsWorkflow(settings.state_machine_arn),
     )
+
+
+@once_per_environment
+def connections() -> Connections:
+    from leadqual.connections import load_connections
+
+    return load_connections(current_settings().connections_file)
+
+
+@once_per_environment
+def crm_budget() -> DynamoApiBudget | None:
+    from leadqual.adapters.dynamo_budget import DynamoApiBudget
+
+    connected = connections()
+    crm = connected.hubspot or connected.salesforce
+    if crm is None or connected.crm_system is None:
+        return None
+    return DynamoApiBudget(current_settings().leads_table, {connected.crm_system: crm.budget})
+
+
+def crm_budget_spent() -> tuple[int, int] | None:
+    """(requests today, leadqual's share of today's allocation) of the connected CRM, if any."""
+    budget, system = crm_budget(), connections().crm_system
+    return budget.spent_today(system) if budget is not None and system is not None else None
+
+
+@once_per_environment
+def crm_gateway() -> CrmGateway | None:
+    """The connected CRM's adapter; None when the connections file names no CRM."""
+    from leadqual.adapters.credentials import Credentials
+
+    connected, budget = connections(), crm_budget()
+    if budget is None:
+        return None
+    credentials = Credentials(current_settings().credentials_from == "secretsmanager")
+    if connected.hubspot is not None:
+        from leadqual.adapters.hubspot import HubSpotGateway
+
+        hubspot = connected.hubspot
+        return HubSpotGateway(
+            str(hubspot.base_url),
+            hubspot.api_version,
+            lambda fresh: credentials.read(hubspot.token_secret, hubspot.token_env, fresh=fresh),
+            budget,
+        )
+    raise NotImplementedError("the Salesforce adapter is not built yet: connect HubSpot")
+
+
+@once_per_environment
+def crm_sync_service() -> CrmSyncService:
+    from leadqual.console.settings import current_console_settings
+    from leadqual.services.crm_sync import CrmSyncService
+
+    return CrmSyncService(
+        DynamoLeadStore(current_settings().leads_table),
+        crm_gateway(),
+        policy().crm,
+        current_console_settings().console_url,
+    )
+
+
+@once_per_environment
+def crm_dead_letters() -> SqsCrmDeadLetters:
+    from leadqual.adapters.messaging import SqsCrmDeadLetters
+
+    return SqsCrmDeadLetters(current_settings().crm_sync_dlq_url)
 
 
 def reset() -> None:

@@ -24,6 +24,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
+from leadqual.resources import Bundle
 from leadqual.settings import deploy_refusal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,8 +107,16 @@ def _tree_hash(*paths: Path) -> str:
 
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
-    def __init__(self, requirements: list[str], architecture: str, model_dir: Path | None, policy_file: Path):
+    def __init__(
+        self,
+        requirements: list[str],
+        architecture: str,
+        model_dir: Path | None,
+        policy_file: Path,
+        connections_file: Path | None = None,
+    ):
         self.policy_file = policy_file
+        self.connections_file = connections_file
         self.requirements = requirements
         self.architecture = architecture
         self.model_dir = model_dir
@@ -129,6 +138,9 @@ class PipBundling:
         )
         # The policy validated at synth is the one every function loads (the package's default path).
         shutil.copyfile(self.policy_file, out / "leadqual" / "config" / "policy.yaml")
+        if self.connections_file:
+            # Validated at synth, like the policy; it names secrets, it holds none.
+            shutil.copyfile(self.connections_file, out / "leadqual" / "config" / "connections.yaml")
         if self.model_dir:
             shutil.copytree(self.model_dir, out / "model_artifacts" / self.model_dir.name, dirs_exist_ok=True)
         interpreter = runtime_interpreter()
@@ -144,17 +156,32 @@ class PipBundling:
 
 
 def function_code(
-    *, scoring: bool, architecture: str, model_dir: Path | None, policy_file: Path
+    *,
+    bundle: Bundle,
+    architecture: str,
+    model_dir: Path | None,
+    policy_file: Path,
+    connections_file: Path | None,
 ) -> lambda_.Code:
-    requirements = dependencies("scoring") if scoring else dependencies()
-    hashed = [PACKAGE, REPO / "pyproject.toml", policy_file, *([model_dir] if scoring and model_dir else [])]
+    scoring, crm = bundle is Bundle.SCORING, bundle is Bundle.CRM
+    requirements = dependencies(*{Bundle.SCORING: ["scoring"], Bundle.CRM: ["crm"]}.get(bundle, []))
+    hashed = [
+        PACKAGE, REPO / "pyproject.toml", policy_file,
+        *([model_dir] if scoring and model_dir else []), *([connections_file] if crm and connections_file else []),
+    ]  # fmt: skip
     return lambda_.Code.from_asset(
         str(PACKAGE.parent),
         asset_hash_type=cdk.AssetHashType.CUSTOM,
-        asset_hash=f"{architecture}-{'scoring' if scoring else 'light'}-{_tree_hash(*hashed)}",
+        asset_hash=f"{architecture}-{bundle.value}-{_tree_hash(*hashed)}",
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry(f"public.ecr.aws/sam/build-python{PYTHON_VERSION}"),
-            local=PipBundling(requirements, architecture, model_dir if scoring else None, policy_file),
+            local=PipBundling(
+                requirements,
+                architecture,
+                model_dir if scoring else None,
+                policy_file,
+                connections_file if crm else None,
+            ),  # fmt: skip
             command=["echo", "bundled locally with pip; Docker is never used"],
         ),
     )

@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from leadqual.resources import RUNTIME_ENVIRONMENT, FunctionSpec, function_name
+from leadqual.resources import RUNTIME_ENVIRONMENT, Bundle, FunctionSpec, function_name
 from leadqual_infra.bundling import RUNTIME, function_code
 from leadqual_infra.naming import name_resource
 
@@ -21,22 +21,32 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 class FunctionFactory:
     """Shares the two code bundles between functions so each is built once per synth."""
 
-    def __init__(self, *, architecture: str, model_dir: Path, policy_file: Path, environment: dict[str, str]):
+    def __init__(
+        self,
+        *,
+        architecture: str,
+        model_dir: Path,
+        policy_file: Path,
+        connections_file: Path | None,
+        environment: dict[str, str],
+    ):
         self.policy_file = policy_file
+        self.connections_file = connections_file
         self.architecture = architecture
         self.model_dir = model_dir
         self.environment = environment
-        self._code: dict[bool, lambda_.Code] = {}
+        self._code: dict[Bundle, lambda_.Code] = {}
 
-    def code(self, scoring: bool) -> lambda_.Code:
-        if scoring not in self._code:
-            self._code[scoring] = function_code(
-                scoring=scoring,
+    def code(self, bundle: Bundle) -> lambda_.Code:
+        if bundle not in self._code:
+            self._code[bundle] = function_code(
+                bundle=bundle,
                 architecture=self.architecture,
                 model_dir=self.model_dir,
                 policy_file=self.policy_file,
+                connections_file=self.connections_file,
             )
-        return self._code[scoring]
+        return self._code[bundle]
 
     def create(
         self,
@@ -60,7 +70,7 @@ class FunctionFactory:
             if self.architecture == "arm64"
             else lambda_.Architecture.X86_64,
             handler=spec.handler,
-            code=self.code(spec.needs_scoring_runtime),
+            code=self.code(spec.bundle),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,

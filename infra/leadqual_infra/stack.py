@@ -9,10 +9,12 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from leadqual import resources
+from leadqual.connections import NO_CONNECTIONS, load_connections
 from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.resources import Env
 from leadqual_infra.api import STAGE, LeadApi
 from leadqual_infra.bundling import model_directory
+from leadqual_infra.crm import CrmSync, CrmSyncQueue
 from leadqual_infra.functions import FunctionFactory
 from leadqual_infra.holds import HoldSweep
 from leadqual_infra.monitoring import Monitoring
@@ -39,6 +41,11 @@ class LeadqualStack(cdk.Stack):
         # and field, before anything deploys; the validated file is the one bundled.
         policy_file = Path(_context(self, "policyFile", DEFAULT_POLICY_FILE)).resolve()
         load_policy(policy_file)
+        # The CRM (and Slack) the stack talks to: validated here, bundled with the CRM functions.
+        # Without it nothing is written to any CRM, and each lead's timeline says so.
+        connections_given = str(_context(self, "connectionsFile", ""))
+        connections_file = Path(connections_given).resolve() if connections_given else None
+        connections = load_connections(connections_file) if connections_file else NO_CONNECTIONS
 
         storage = LeadStorage(self, "Storage")
         notifications = Notifications(
@@ -46,11 +53,14 @@ class LeadqualStack(cdk.Stack):
         )
         queues = ScoringQueues(self, "Queues")
         targets = DispatchTargets(self, "DispatchTargets")
+        crm_queue = CrmSyncQueue(self, "CrmSyncQueue")
         factory = FunctionFactory(
             architecture=architecture,
             model_dir=model_dir,
             policy_file=policy_file,
+            connections_file=connections_file,
             environment={
+                Env.CRM_SYNC_QUEUE_URL: crm_queue.queue.queue_url,
                 Env.LEADS_TABLE: storage.leads.table_name,
                 Env.SIGNALS_TABLE: storage.signals.table_name,
                 Env.SCORING_QUEUE_URL: queues.scoring.queue_url,
@@ -76,6 +86,7 @@ class LeadqualStack(cdk.Stack):
         )
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
         hold_sweep = HoldSweep(self, "HoldSweep", factory=factory)
+        crm_sync = CrmSync(self, "CrmSync", factory=factory, queue=crm_queue, connections=connections)
         sign_in = ConsoleSignIn(
             self, "ConsoleSignIn",
             domain_prefix=str(_context(self, "signInDomainPrefix", cdk.Fn.join("-", ["leadqual", cdk.Aws.ACCOUNT_ID]))),
@@ -109,6 +120,11 @@ class LeadqualStack(cdk.Stack):
         for queue in targets.queues.values():
             queue.grant_send_messages(dispatch)
         targets.bus.grant_put_events_to(dispatch)
+        # Each routed lead's CRM write (Dispatch), and each outcome's (the API), wait in one queue;
+        # the writer reads the lead itself, and records its writes on it.
+        crm_queue.queue.grant_send_messages(dispatch)
+        crm_queue.queue.grant_send_messages(api_function)
+        storage.leads.grant_read_write_data(crm_sync.function)
         storage.leads.grant_read_data(hold_sweep.function)
         queues.scoring.grant_send_messages(hold_sweep.function)
 
@@ -116,8 +132,11 @@ class LeadqualStack(cdk.Stack):
             *queues.dead_letter_queues,
             *targets.dead_letter_queues,
             hold_sweep.dead_letter_queue,
+            crm_queue.dead_letter_queue,
         ]
-        all_functions = [api_function, hold_sweep.function, *pipeline.functions, *workflow.functions]
+        all_functions = [
+            api_function, hold_sweep.function, crm_sync.function, *pipeline.functions, *workflow.functions,
+        ]  # fmt: skip
         Monitoring(
             self,
             "Monitoring",
@@ -153,6 +172,7 @@ class LeadqualStack(cdk.Stack):
             cdk.Fn.condition_if(console_url_given.logical_id, console_url.value_as_string, api_console)
         )
         pipeline.review_request_function.add_environment(Env.CONSOLE_URL, console_link)
+        crm_sync.function.add_environment(Env.CONSOLE_URL, console_link)  # each record links its lead
         console_client = sign_in.add_console_client(console_link)
         api_function.add_environment(Env.SIGN_IN_URL, sign_in.hosted_ui)
         api_function.add_environment(Env.SIGN_IN_CLIENT_ID, console_client.user_pool_client_id)

@@ -21,6 +21,7 @@ from tests.fakes import (
     InMemoryHolds,
     InMemoryLeads,
     InMemorySignals,
+    RecordingCrmChanges,
     RecordingDispatcher,
     RecordingScoringQueue,
     a_lead,
@@ -45,7 +46,7 @@ def _services(
     routing = RoutingService(leads, decisions, signals, POLICY)
     dispatch = DispatchService(
         leads, decisions, signals, POLICY,
-        dispatcher, FirstSdrRoster(), InMemoryHolds(),
+        dispatcher, FirstSdrRoster(), InMemoryHolds(), RecordingCrmChanges(),
     )  # fmt: skip
     return routing, dispatch, signals, decisions
 

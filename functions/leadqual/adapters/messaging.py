@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.ports import TaskTokenExpired
 from leadqual.domain.schemas.lead import Reevaluation
-from leadqual.domain.schemas.messages import LeadRouted, RouteInput, ScoringRequest
+from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted, RouteInput, ScoringRequest
 from leadqual.domain.schemas.vocabulary import RouteAction
 
 EVENT_SOURCE = "leadqual"
@@ -100,3 +100,32 @@ class QueueDispatcher:
         )
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge rejected lead.routed: {response['Entries']}")
+
+
+class SqsCrmChangeQueue:
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def send(self, request: CrmSyncRequest) -> None:
+        client("sqs").send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=request.model_dump_json(),
+            MessageGroupId=request.lead_id,
+            MessageDeduplicationId=request.change_id,
+        )
+
+
+class SqsCrmDeadLetters:
+    """The CRM-sync DLQ, for a change the CRM refused (never retried): its reason beside it."""
+
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def send(self, request: CrmSyncRequest, reason: str) -> None:
+        client("sqs").send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=request.model_dump_json(),
+            MessageGroupId=request.lead_id,
+            MessageDeduplicationId=request.change_id,
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": reason}},
+        )

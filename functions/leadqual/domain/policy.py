@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadqual.domain.qualification.flags import Flag
+from leadqual.domain.schemas.crm import CrmPolicy
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 
 KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
@@ -216,6 +217,8 @@ class Policy(_Strict):
     assignment: Assignment | None = None
     reviewers: Reviewers = Field(default_factory=Reviewers)
     rules: list[RuleDef] = Field(min_length=1)
+    # What leadqual writes to the CRM, and when it may set a record's owner (domain/schemas/crm.py).
+    crm: CrmPolicy = Field(default_factory=CrmPolicy)
 
     def review_queue(self, suggested_owner: str, territory: str | None) -> list[str]:
         """Who decides a review suggesting `suggested_owner`, in `territory` (see `Reviewers`)."""

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     # The ingest function uses these ports too, and must not import numpy.
     import numpy as np
 
+    from leadqual.domain.crm import ApiUsage, CrmKey, CrmRecord, CrmWrite, CrmWritten
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
     from leadqual.domain.schemas.decision import RoutingDecision
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
-    from leadqual.domain.schemas.messages import LeadRouted
+    from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
     from leadqual.domain.schemas.review import Review
     from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
@@ -130,6 +131,80 @@ class Dispatcher(Protocol):
 
     def send(self, action: RouteAction, message: LeadRouted) -> None: ...
     def publish_routed(self, message: LeadRouted) -> None: ...
+
+
+class CrmSyncError(Exception):
+    """A CRM write that did not happen; `reason` is what the console and the DLQ show."""
+
+    reason = "unavailable"
+    # False: trying again cannot help (the record or the data is wrong): straight to the DLQ.
+    retryable = True
+
+
+class CrmUnavailable(CrmSyncError):
+    """5xx, timeouts, or 429s past the wait leadqual allows itself: the message waits and returns."""
+
+
+class CrmAuthFailed(CrmSyncError):
+    reason = "auth"
+
+
+class BudgetSpent(CrmSyncError):
+    """leadqual's share of today's API allocation is spent: writes wait in the queue until it renews."""
+
+    reason = "budget"
+
+    def __init__(self, message: str, seconds_until_renewed: float):
+        super().__init__(message)
+        self.seconds_until_renewed = seconds_until_renewed
+
+
+class CrmRecordRefused(CrmSyncError):
+    """The CRM refused this record's write (a validation rule, a missing record): never retried."""
+
+    retryable = False
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class CrmGateway(Protocol):
+    """One CRM, read and written in batches (Salesforce and HubSpot adapters; a fake in tests)."""
+
+    system: str
+
+    def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
+        """The records that exist, by lead id (with their owner history)."""
+        ...
+
+    def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        """Upserts each write; its result, or why the CRM refused it, by lead id. Raises
+        CrmSyncError when the whole call failed (nothing can be said of any record)."""
+        ...
+
+
+class ApiBudget(Protocol):
+    """leadqual's pace and daily share of a CRM's API allowance, shared by every concurrent writer."""
+
+    def take(self, system: str) -> float:
+        """Seconds to wait before one more request may go (0: now); BudgetSpent when today's share is."""
+        ...
+
+    def observe(self, system: str, usage: ApiUsage) -> None:
+        """What the CRM's answer said of the org's allocation (its limit headers)."""
+        ...
+
+    def spent_today(self, system: str) -> tuple[int, int]:
+        """(requests leadqual made today, its share of today's allocation)."""
+        ...
+
+
+class CrmChangeQueue(Protocol):
+    """Where a lead's changes wait for the CRM writer (a FIFO queue: grouped by lead, deduplicated
+    by change id)."""
+
+    def send(self, request: CrmSyncRequest) -> None: ...
 
 
 class ModelOutputs(NamedTuple):

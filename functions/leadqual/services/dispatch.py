@@ -7,10 +7,18 @@ from datetime import datetime
 
 from leadqual.domain.lead_status import move
 from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
-from leadqual.domain.ports import DecisionStore, Dispatcher, HoldIndex, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.ports import (
+    CrmChangeQueue,
+    DecisionStore,
+    Dispatcher,
+    HoldIndex,
+    LeadStore,
+    SdrRoster,
+    SignalStore,
+)
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
-from leadqual.domain.schemas.messages import LeadRouted, ReviewOutcome
+from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest, LeadRouted, ReviewOutcome
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
@@ -41,6 +49,7 @@ class DispatchService:
     dispatcher: Dispatcher
     roster: SdrRoster
     holds: HoldIndex
+    crm_changes: CrmChangeQueue
 
     def dispatch(self, lead_id: str, evaluation: int, review: ReviewOutcome | None) -> Dispatched:
         """Stores the route, then sends it: once, whatever is retried.
@@ -125,6 +134,18 @@ class DispatchService:
         if not route.sent_to_queue:
             self.dispatcher.send(route.action, message)
             saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_queue", saved)
+        # Telling the CRM writer and the bus is retried apart from the route (AnnouncementPending):
+        # the lead is routed and handed down already, whatever happens to these.
+        if not route.sent_to_crm:
+            try:
+                self.crm_changes.send(
+                    CrmSyncRequest(change_id=dispatch_id, lead_id=lead.lead_id, change=CrmChange.ROUTED)
+                )
+            except Exception as error:
+                raise AnnouncementPending(
+                    f"lead {lead.lead_id} is routed and queued; its CRM write is not queued yet: {error}"
+                ) from error
+            saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_crm", saved)
         if not route.announced:
             try:
                 self.dispatcher.publish_routed(message)

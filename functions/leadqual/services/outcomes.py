@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from leadqual.domain.ports import LeadStore, SdrRoster, SignalStore
+from leadqual.domain.ports import CrmChangeQueue, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
+from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.signals import PastTouch
 from leadqual.services.context import person_keys
@@ -31,6 +32,7 @@ class OutcomeService:
     leads: LeadStore
     signals: SignalStore
     roster: SdrRoster
+    crm_changes: CrmChangeQueue
 
     def record(self, lead_id: str, report: OutcomeReport) -> OutcomeRecorded:
         record = OutcomeRecord(**report.model_dump(), recorded_at=utc_now())
@@ -60,4 +62,12 @@ class OutcomeService:
         )
         # The SDR who held the lead has worked it: the slot is free for the next one.
         self.roster.release(lead_id)
+        if lead.route is not None:
+            # The CRM record follows (its lead status, where RevOps lets leadqual set it). Sent for a
+            # repeated report too, with the same id: a first send that failed is made good, and the
+            # queue or the writer drops a second.
+            change_id = f"{lead_id}-o-{record.outcome.value}-{int(record.occurred_at.timestamp())}"
+            self.crm_changes.send(
+                CrmSyncRequest(change_id=change_id, lead_id=lead_id, change=CrmChange.OUTCOME)
+            )
         return OutcomeRecorded(lead_id, record, len(lead.outcomes))

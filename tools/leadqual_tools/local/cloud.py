@@ -25,6 +25,7 @@ from moto.sqs.models import sqs_backends
 from leadqual import resources, wiring
 from leadqual.adapters import aws_clients
 from leadqual.adapters.aws_clients import client
+from leadqual.connections import load_connections
 from leadqual.observability import logger
 from leadqual.resources import API_FUNCTION, Env
 from leadqual_tools.local import faults, invoker, moto_fixes
@@ -97,6 +98,10 @@ class LocalCloud:
     # a stand-in hosted UI; the user pool itself is not stood up locally).
     sign_in_url: str = ""
     sign_in_client_id: str = ""
+    # The connections file (`leadqual serve --connections`): the CRM the writer talks to. Its
+    # credentials are copied from their environment variables into the secrets it names, in moto,
+    # so the CRM writer reads them from Secrets Manager as it does in AWS.
+    connections_file: Path | None = None
     # The synthesized template to stand up (default: synthesize the stack as `cdk deploy` would).
     template: dict[str, Any] | None = None
     urls: dict[str, str] = field(default_factory=dict)
@@ -126,7 +131,7 @@ class LocalCloud:
         moto_fixes.install()
         aws_clients.reset_clients()
         # Optional settings of an earlier LocalCloud in this process must not leak into this one.
-        for optional in (Env.MODEL_DIR, Env.POLICY_FILE):
+        for optional in (Env.MODEL_DIR, Env.POLICY_FILE, Env.CONNECTIONS_FILE):
             os.environ.pop(optional, None)
         self._provision()
         aws_clients.CLIENT_HOOKS[:] = [
@@ -198,14 +203,33 @@ class LocalCloud:
                 )
         self._create_functions(stack, physical, resolve)
         self._create_state_machine(stack, physical, resolve)
-        self._load_policies(stack, physical, resolve)
+        self._load_policies(stack, physical, resolve, self._create_secrets())
         self._pollers = [
             SqsPoller(self.urls[queue], self.arns[queue], function, batch_size, self._deployment.iam)
             for queue, function, batch_size in self._event_sources(stack, physical, resolve)
         ]
 
     def synth_context(self) -> dict[str, Any]:
-        return {"leadqual:reviewTimeoutSeconds": self.review_timeout_seconds}
+        context: dict[str, Any] = {"leadqual:reviewTimeoutSeconds": self.review_timeout_seconds}
+        if self.connections_file:
+            context["leadqual:connectionsFile"] = str(self.connections_file)
+        return context
+
+    def _create_secrets(self) -> dict[str, str]:
+        """The connections file's secrets, from the environment variables that hold them locally;
+        a credential not set is not created (the writer then says the secret is missing)."""
+        if not self.connections_file:
+            return {}
+        arns: dict[str, str] = {}
+        for name, env in load_connections(self.connections_file).secret_names().items():
+            if isinstance(env, str):
+                value = os.environ.get(env)
+            else:
+                parts = {key: os.environ.get(variable) for key, variable in env.items()}
+                value = json.dumps(parts) if all(parts.values()) else None
+            if value:
+                arns[name] = client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+        return arns
 
     def _create_tables(self, stack: StackTemplate, physical: dict[str, Physical]) -> None:
         ddb = client("dynamodb")
@@ -301,6 +325,8 @@ class LocalCloud:
             overrides[Env.MODEL_DIR] = str(checkout_path(bundled_model))
         if self.policy_file:
             overrides[Env.POLICY_FILE] = str(self.policy_file)
+        if self.connections_file:
+            overrides[Env.CONNECTIONS_FILE] = str(self.connections_file)
         return overrides
 
     def _create_state_machine(
@@ -320,7 +346,13 @@ class LocalCloud:
         self.arns[name] = arn
         self.logging = properties.get("LoggingConfiguration", {})
 
-    def _load_policies(self, stack: StackTemplate, physical: dict[str, Physical], resolve: Resolver) -> None:
+    def _load_policies(
+        self,
+        stack: StackTemplate,
+        physical: dict[str, Physical],
+        resolve: Resolver,
+        secret_arns: dict[str, str],
+    ) -> None:
         """Each function's (and the state machine's) statements, by the role it runs as."""
         principals: dict[str, str] = {}
         for logical_id, properties in [
@@ -340,6 +372,7 @@ class LocalCloud:
         book = ArnBook(
             table_arns={name: arn for name, arn in self.arns.items() if ":dynamodb:" in arn},
             state_machine_arns=[self.arns[resources.STATE_MACHINE]],
+            secret_arns=secret_arns,
         )
         self._deployment.iam = IamEnforcer(book, policies)
         self._deployment.state_machine_principal = resources.STATE_MACHINE

@@ -91,6 +91,14 @@ class ArnBook:
 
     table_arns: dict[str, str] = field(default_factory=dict)
     state_machine_arns: list[str] = field(default_factory=list)
+    secret_arns: dict[str, str] = field(default_factory=dict)  # name -> ARN (AWS adds 6 characters)
+
+    def secret(self, name_or_arn: str) -> str:
+        if name_or_arn.startswith("arn:"):
+            return name_or_arn
+        return self.secret_arns.get(
+            name_or_arn, f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name_or_arn}-000000"
+        )
 
     def table(self, name: str) -> str:
         return self.table_arns.get(name, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}")
@@ -150,6 +158,8 @@ def required_permissions(
             # grant_task_response scopes SendTask* to that state machine's ARN.
             resource = arns.state_machine_arns[0] if arns.state_machine_arns else "*"
         yield Permission(f"states:{operation}", resource)
+    elif service == "secretsmanager" and "SecretId" in params:
+        yield Permission(f"secretsmanager:{operation}", arns.secret(params["SecretId"]))
     elif service == "lambda" and "FunctionName" in params:
         action = "InvokeFunction" if operation == "Invoke" else operation
         yield Permission(f"lambda:{action}", arns.function(params["FunctionName"]))

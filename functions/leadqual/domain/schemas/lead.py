@@ -9,6 +9,7 @@ from pydantic import (
     Field,
 )
 
+from leadqual.domain.schemas.crm_writes import CrmSyncState
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company, Utm
 from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, ReviewStatus, RouteAction
@@ -46,6 +47,7 @@ class Route(BaseModel):
     # Lead and evaluation: every message about this route carries it, so none is acted on twice.
     dispatch_id: str | None = None
     sent_to_queue: bool = False
+    sent_to_crm: bool = False  # handed to the CRM writer's queue
     announced: bool = False
 
 
@@ -120,3 +122,5 @@ class Lead(BaseModel):
     dead_letter_queue: str | None = None  # where a message about this lead went after its last attempt
     outcomes: list[OutcomeRecord] = []
     history: list[HistoryEntry] = []
+    # What leadqual wrote to the CRM for this lead, and each write (None: nothing yet).
+    crm: CrmSyncState | None = None

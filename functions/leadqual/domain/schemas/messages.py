@@ -11,6 +11,7 @@ cold start does not pay for them.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
@@ -118,13 +119,13 @@ class LeadRouted(BuiltOnFirstUse):
 
     `dedupe_id` is the same for every resend of one routing (the lead and its evaluation): the FIFO
     queues drop a resend by it, and an event's consumer drops one by it (EventBridge has no such id).
-    A consumer reads `schema_version` first; a change that is not additive raises it.
+    A consumer reads `schema_version` first; a change that is not additive raises it. Version 2 carries
+    ids only (no e-mail): a consumer that needs the person reads the lead by its id.
     """
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     dedupe_id: str
     lead_id: str
-    email: str
     account: str | None
     tier: str | None
     flags: list[str]
@@ -138,7 +139,29 @@ class LeadRouted(BuiltOnFirstUse):
         route = lead.route
         assert route is not None and route.dispatch_id is not None, "a route is stored before it is sent"
         return cls(
-            dedupe_id=route.dispatch_id, lead_id=lead.lead_id, email=lead.email, account=lead.account,
+            dedupe_id=route.dispatch_id, lead_id=lead.lead_id, account=lead.account,
             tier=decision.tier, flags=decision.flags, reasons=decision.reasons, scores=lead.scores,
             route=RoutedTo.model_validate(route.model_dump(include=set(RoutedTo.model_fields))),
         )  # fmt: skip
+
+
+class CrmChange(StrEnum):
+    """Why a lead's CRM record is written again."""
+
+    ROUTED = "routed"  # routed or held (first time, or after a review or a re-evaluation)
+    OUTCOME = "outcome"  # an outcome was recorded (the lead's status in the CRM may follow)
+    RESCORED = "rescored"
+
+
+class CrmSyncRequest(BuiltOnFirstUse):
+    """The CRM-sync FIFO queue: ids only; the writer reads the lead itself.
+
+    `change_id` is the queue's deduplication id (a dispatch id, or an outcome's) and the writer's:
+    a redelivered change writes nothing twice. The message group is the lead, so one lead's changes
+    are written in order.
+    """
+
+    schema_version: Literal[1] = 1
+    change_id: str
+    lead_id: str
+    change: CrmChange

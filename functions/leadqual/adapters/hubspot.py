@@ -1,0 +1,266 @@
+"""HubSpot behind the CrmGateway port: contacts read and upserted in batches, on httpx.
+
+A thin adapter on httpx rather than hubspot-api-client, whose 12.x covers only the v1-v4 paths that
+end in September 2027; leadqual uses the date-versioned object API (`/crm/objects/2026-03/...`).
+
+The requests and answers, as HubSpot documents them:
+- batch read, `POST /crm/objects/{version}/contacts/batch/read` with `idProperty: email`,
+  `properties` and `propertiesWithHistory: [hubspot_owner_id]`: each result's history lists every
+  owner change with its `sourceType` (CRM_UI for a person) and `sourceId` (`userId:123`)
+  (developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/batch/get-objects);
+- batch upsert, `POST /crm/objects/{version}/contacts/batch/upsert`, inputs of `{id, idProperty,
+  properties}`, up to 100 a call; each result says whether it was `new`
+  (developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts);
+- errors are `{status: error, category, message, errors: [{message, code, context}]}`; a property a
+  validation rule refuses is `400 VALIDATION_ERROR` naming it (developers.hubspot.com/docs/faq/
+  api-error-responses); from 2026-09 admins' validation rules apply to API writes too;
+- every answer carries `X-HubSpot-RateLimit-*` (daily and per-interval limits and what remains);
+  a 429 carries `Retry-After` (developers.hubspot.com/docs/api/usage-details).
+
+Search is never used per lead: it allows 4 requests a second for the whole account.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from leadqual.domain.crm import ApiUsage, ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
+from leadqual.domain.ports import (
+    ApiBudget,
+    CrmAuthFailed,
+    CrmRecordRefused,
+    CrmSyncError,
+    CrmUnavailable,
+)
+
+SYSTEM = "hubspot"
+OWNER_PROPERTY = "hubspot_owner_id"
+BATCH_LIMIT = 100
+# Changes people make: the CRM's web UI and its mobile apps (sourceId `userId:<id>`).
+PERSON_SOURCES = frozenset({"CRM_UI", "MOBILE_IOS", "MOBILE_ANDROID"})
+# How long one call may wait in all, on 429s and 5xx, before the message goes back to its queue.
+LONGEST_WAIT_SECONDS = 60.0
+SERVER_ERROR_ATTEMPTS = 4
+REQUEST_TIMEOUT_SECONDS = 15.0
+
+
+class HubSpotGateway:
+    system = SYSTEM
+
+    def __init__(
+        self,
+        base_url: str,
+        api_version: str,
+        token: Callable[[bool], str],
+        budget: ApiBudget,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        """`token(fresh)` reads the private app's or service key's token; fresh after a 401, when
+        the secret may have been rotated."""
+        self.objects = f"{str(base_url).rstrip('/')}/crm/objects/{api_version}/contacts"
+        self.token = token
+        self.budget = budget
+        self.http = client or httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS)
+        self.sleep = sleep
+        self.requests_made = 0
+
+    # ----- the port -----
+    def read(self, keys: Sequence[CrmKey], properties: Sequence[str] = ()) -> dict[str, CrmRecord]:
+        by_email = {key.email.lower(): key.lead_id for key in keys}
+        found: dict[str, CrmRecord] = {}
+        emails = list(by_email)
+        for start in range(0, len(emails), BATCH_LIMIT):
+            body = {
+                "idProperty": "email",
+                "inputs": [{"id": email} for email in emails[start : start + BATCH_LIMIT]],
+                "properties": sorted({"email", OWNER_PROPERTY, *properties}),
+                "propertiesWithHistory": [OWNER_PROPERTY],
+            }
+            # 207: some inputs were not found (their errors say which); the rest are results.
+            answer = self._post("/batch/read", body, accept=(200, 207))
+            for result in answer.get("results", []):
+                values: dict[str, str | None] = result.get("properties") or {}
+                email = (values.get("email") or "").lower()
+                if email in by_email:
+                    found[by_email[email]] = _record(result)
+        return found
+
+    def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        outcomes: dict[str, CrmWritten | CrmRecordRefused] = {}
+        for start in range(0, len(writes), BATCH_LIMIT):
+            outcomes |= self._upsert(list(writes[start : start + BATCH_LIMIT]))
+        return outcomes
+
+    # ----- upsert, isolating what a validation rule refuses -----
+    def _upsert(self, writes: list[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        body = {
+            "inputs": [
+                {"id": w.key.email, "idProperty": "email", "properties": _properties(w)} for w in writes
+            ]
+        }
+        try:
+            answer = self._post("/batch/upsert", body, accept=(200, 207))
+        except CrmRecordRefused as refused:
+            # A batch is refused whole when one input breaks a rule: never resend the same request;
+            # halve it until the record that breaks it stands alone, and write the others.
+            if len(writes) == 1:
+                return {writes[0].key.lead_id: refused}
+            middle = len(writes) // 2
+            return self._upsert(writes[:middle]) | self._upsert(writes[middle:])
+        by_email = {w.key.email.lower(): w.key.lead_id for w in writes}
+        outcomes: dict[str, CrmWritten | CrmRecordRefused] = {}
+        for result in answer.get("results", []):
+            email = ((result.get("properties") or {}).get("email") or "").lower()
+            if email in by_email:
+                outcomes[by_email[email]] = CrmWritten(str(result["id"]), bool(result.get("new")))
+        for lead_id in by_email.values():
+            if lead_id not in outcomes:
+                outcomes[lead_id] = CrmRecordRefused(
+                    "not_found", "HubSpot's answer did not include the record"
+                )
+        return outcomes
+
+    # ----- one request, within the budget, with HubSpot's errors made leadqual's -----
+    def _post(self, path: str, body: dict[str, Any], accept: tuple[int, ...]) -> dict[str, Any]:
+        deadline = time.monotonic() + LONGEST_WAIT_SECONDS
+        fresh_token, server_errors = False, 0
+        while True:
+            self._wait_for_budget(deadline)
+            try:
+                response = self.http.post(
+                    self.objects + path,
+                    json=body,
+                    headers={"Authorization": f"Bearer {self.token(fresh_token)}"},
+                )
+            except httpx.TransportError as error:
+                server_errors += 1
+                if server_errors >= SERVER_ERROR_ATTEMPTS:
+                    raise CrmUnavailable(f"HubSpot did not answer: {type(error).__name__}") from None
+                self._pause(2.0 ** (server_errors - 1), deadline)
+                continue
+            self.requests_made += 1
+            self.budget.observe(SYSTEM, usage_of(response.headers))
+            status = response.status_code
+            if status in accept:
+                answer: dict[str, Any] = response.json()
+                return answer
+            if status == 401 and not fresh_token:
+                fresh_token = True  # an expired or rotated token: read the secret again, once
+                continue
+            if status in (401, 403):
+                raise CrmAuthFailed(f"HubSpot refused leadqual's token ({status}): {_category(response)}")
+            if status == 429:
+                self._pause(_retry_after(response, default=1.0), deadline, "HubSpot's rate limit (429)")
+                continue
+            if status >= 500:
+                server_errors += 1
+                if server_errors >= SERVER_ERROR_ATTEMPTS:
+                    raise CrmUnavailable(f"HubSpot answered {status} {SERVER_ERROR_ATTEMPTS} times")
+                self._pause(_retry_after(response, default=2.0 ** (server_errors - 1)), deadline)
+                continue
+            raise _refused(response)
+
+    def _wait_for_budget(self, deadline: float) -> None:
+        while (wait := self.budget.take(SYSTEM)) > 0:
+            self._pause(wait, deadline, "leadqual's own pace")
+
+    def _pause(self, seconds: float, deadline: float, why: str = "HubSpot's errors") -> None:
+        if time.monotonic() + seconds > deadline:
+            raise CrmUnavailable(
+                f"waited {LONGEST_WAIT_SECONDS:.0f} s on {why}; the write waits in its queue"
+            )
+        self.sleep(seconds)
+
+
+def usage_of(headers: httpx.Headers) -> ApiUsage:
+    def number(name: str) -> int | None:
+        value = headers.get(f"X-HubSpot-RateLimit-{name}")
+        return int(value) if value is not None and value.isdigit() else None
+
+    return ApiUsage(
+        daily_limit=number("Daily"),
+        daily_remaining=number("Daily-Remaining"),
+        burst_limit=number("Max"),
+        burst_remaining=number("Remaining"),
+    )
+
+
+def _properties(write: CrmWrite) -> dict[str, str]:
+    # HubSpot takes every property value as a string.
+    properties = {name: str(value) for name, value in write.properties.items()}
+    if write.owner is not None:
+        properties[OWNER_PROPERTY] = write.owner
+    return properties
+
+
+def _record(result: dict[str, Any]) -> CrmRecord:
+    values: dict[str, str | None] = result.get("properties") or {}
+    history = (result.get("propertiesWithHistory") or {}).get(OWNER_PROPERTY) or []
+    return CrmRecord(
+        record_id=str(result["id"]),
+        values=values,
+        owner=values.get(OWNER_PROPERTY) or None,
+        owner_changes=[_owner_change(change) for change in history],
+    )
+
+
+def _owner_change(change: dict[str, Any]) -> OwnerChange:
+    source_type, source_id = change.get("sourceType", ""), str(change.get("sourceId") or "")
+    person = source_type in PERSON_SOURCES or source_id.startswith("userId:")
+    return OwnerChange(
+        value=change.get("value") or None,
+        at=datetime.fromisoformat(str(change["timestamp"]).replace("Z", "+00:00")),
+        source=ChangeSource.PERSON if person else ChangeSource.INTEGRATION,
+        by=source_id.removeprefix("userId:") if person else source_id or None,
+    )
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return default
+
+
+def _category(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("category") or response.reason_phrase)
+    except ValueError:
+        return response.reason_phrase
+
+
+def _refused(response: httpx.Response) -> CrmSyncError:
+    """A 4xx other than auth and rate limits: the request itself is wrong, never to be resent."""
+    try:
+        error = response.json()
+    except ValueError:
+        error = {}
+    category = str(error.get("category") or "")
+    if category == "VALIDATION_ERROR":
+        return CrmRecordRefused(
+            f"validation_error:{_refused_property(error)}", str(error.get("message", ""))[:500]
+        )
+    if response.status_code == 404 or category == "OBJECT_NOT_FOUND":
+        return CrmRecordRefused("not_found", str(error.get("message", ""))[:500])
+    if response.status_code == 409 or category == "CONFLICT":
+        return CrmRecordRefused("conflict", str(error.get("message", ""))[:500])
+    return CrmRecordRefused(f"refused:{response.status_code}", str(error.get("message", ""))[:500])
+
+
+def _refused_property(error: dict[str, Any]) -> str:
+    """The property a validation error names: `errors[].context.propertyName`, else the `name` in
+    the older message form (`Property values were not valid: [{..."name":"x"...}]`)."""
+    for detail in error.get("errors") or []:
+        named = (detail.get("context") or {}).get("propertyName")
+        if named:
+            return str(named[0] if isinstance(named, list) else named)
+    found = re.search(r'"name"\s*:\s*"([A-Za-z0-9_]+)"', str(error.get("message", "")))
+    return found.group(1) if found else "unknown"

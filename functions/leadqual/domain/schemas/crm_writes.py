@@ -1,0 +1,45 @@
+"""What leadqual keeps on a lead of its writes to the CRM (the lead's page shows them).
+
+Apart from the CRM policy (schemas/crm.py): every function reads the lead, and only the CRM writer
+and the API need the policy's models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class OwnerVerdict(StrEnum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"  # the CRM's owner is leadqual's choice already
+    KEPT = "kept"  # the CRM's owner stays: the owner rule says so (see `CrmWriteEntry.conflict`)
+    NOT_MAPPED = "not_mapped"  # leadqual's owner has no user in this CRM (a team queue)
+
+
+class CrmWriteEntry(BaseModel):
+    """One write to the CRM, as the lead's page shows it."""
+
+    at: datetime
+    system: str
+    record_id: str
+    created: bool = False
+    changed: list[str] = []  # the CRM names written
+    owner: OwnerVerdict
+    conflict: str | None = None  # a person's owner kept, in words
+    change: str  # what leadqual sent it for (routed, review_decided, outcome, rescored)
+
+
+class CrmSyncState(BaseModel):
+    """What leadqual wrote to the CRM for this lead: enough to write only what changed."""
+
+    system: str | None = None
+    record_id: str | None = None
+    # CRM name -> digest of the value last written there (`leadqual.domain.crm.digest`).
+    written: dict[str, str] = {}
+    last_change_id: str | None = None  # the newest change written (a redelivery of it writes nothing)
+    writes: list[CrmWriteEntry] = []
+    # Why the last change could not be written, after every attempt (the DLQ's reason).
+    dead_letter: str | None = None

@@ -1,0 +1,88 @@
+"""CRM-sync queue consumer: writes a batch of leads' changes to the CRM, within the API budget.
+
+Each message's fate:
+- written (or nothing to write): deleted;
+- the CRM refused the record (a validation rule, a missing record): never retried; it goes to the
+  DLQ at once with its reason (`validation_error:<field>`, `not_found`, ...) and the lead says so;
+- the CRM was unavailable or refused the token: back to the queue (partial batch failure); after
+  5 receives SQS moves it to the alarmed DLQ, and the lead says why;
+- leadqual's share of today's API allocation is spent: back to the queue, out of sight until the
+  share renews (ChangeMessageVisibility, at most 12 hours): it waits, it is never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from leadqual import wiring
+from leadqual.domain.ports import BudgetSpent, CrmSyncError
+from leadqual.domain.schemas.messages import CrmSyncRequest
+from leadqual.handlers.sqs_batch import process_batch
+from leadqual.observability import lambda_entry, logger, metrics
+from leadqual.settings import current_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+LONGEST_VISIBILITY_SECONDS = 12 * 3600  # SQS's most
+
+
+@lambda_entry()
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    service = wiring.crm_sync_service()
+    postponed: dict[str, float] = {}  # change id -> seconds until the budget renews
+
+    def sync_all(requests: list[CrmSyncRequest]) -> list[Exception | None]:
+        outcomes = service.sync(requests)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if isinstance(outcome, BudgetSpent):
+                postponed[request.change_id] = outcome.seconds_until_renewed
+        refused = [
+            (position, request, outcome)
+            for position, (request, outcome) in enumerate(zip(requests, outcomes, strict=True))
+            if isinstance(outcome, CrmSyncError) and not outcome.retryable
+        ]
+        for position, request, outcome in refused:
+            wiring.crm_dead_letters().send(request, outcome.reason)
+            service.dead_lettered(request, outcome.reason, str(outcome))
+            logger.warning(
+                "CRM refused a change: dead-lettered", lead_id=request.lead_id, reason=outcome.reason
+            )
+            outcomes[position] = None  # in the DLQ now: done with here
+        written = sum(1 for outcome in outcomes if outcome is None)
+        metrics.add_metric(name="CrmChangesWritten", unit=MetricUnit.Count, value=written)
+        return outcomes
+
+    def dead_lettered(request: CrmSyncRequest, error: Exception) -> None:
+        service.dead_lettered(request, getattr(error, "reason", "unavailable"), str(error))
+
+    answer = process_batch(event, CrmSyncRequest, sync_all, dead_lettered)
+    _postpone(event, postponed)
+    _report_budget()
+    return answer
+
+
+def _postpone(event: dict[str, Any], postponed: dict[str, float]) -> None:
+    if not postponed:
+        return
+    from leadqual.adapters.aws_clients import client
+
+    queue_url = current_settings().crm_sync_queue_url
+    for record in event.get("Records", []):
+        change_id = json.loads(record["body"]).get("change_id")
+        if change_id in postponed:
+            client("sqs").change_message_visibility(
+                QueueUrl=queue_url,
+                ReceiptHandle=record["receiptHandle"],
+                VisibilityTimeout=int(min(LONGEST_VISIBILITY_SECONDS, max(1, postponed[change_id]))),
+            )
+
+
+def _report_budget() -> None:
+    used = wiring.crm_budget_spent()
+    if used is not None:
+        spent, share = used
+        metrics.add_metric(name="CrmBudgetUsedPercent", unit=MetricUnit.Percent, value=100 * spent / share)

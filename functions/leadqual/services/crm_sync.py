@@ -1,0 +1,265 @@
+"""Writes leads' scores, reasons, route and owner to the CRM: a batch of changes at a time.
+
+For a batch: the leads are read from the lead store (the messages carry ids only); the values the
+field contract defines are computed; a lead whose values leadqual has written already needs no CRM
+request at all (a redelivered change writes nothing). The others' records are read in one batch
+(their owners and owner history), planned (`leadqual.domain.crm.plan_write`), and written in one
+batch. If leadqual set an owner, the records are read once more: a person who changed the owner
+between leadqual's read and its write gets their choice written back, and the conflict is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from leadqual.domain.crm import (
+    CrmKey,
+    CrmPlan,
+    CrmRecord,
+    CrmWrite,
+    CrmWritten,
+    crm_values,
+    digest,
+    overwritten_person,
+    person_set_it,
+    plan_write,
+)
+from leadqual.domain.ports import CrmGateway, CrmRecordRefused, LeadStore
+from leadqual.domain.schemas.crm import CrmField, CrmPolicy, WritePolicy
+from leadqual.domain.schemas.crm_writes import CrmSyncState, CrmWriteEntry, OwnerVerdict
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.shared import utc_now
+from leadqual.services.leads import add_history, update_lead
+
+if TYPE_CHECKING:
+    from leadqual.domain.schemas.messages import CrmSyncRequest
+
+NO_CRM = "no CRM is connected (no connections file): nothing was written to a CRM"
+MAX_WRITES_KEPT = 20  # on the lead, newest last: its page shows them
+
+
+class UnknownLead(CrmRecordRefused):
+    def __init__(self, lead_id: str):
+        super().__init__("not_found", f"lead {lead_id} does not exist")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One lead of the batch that needs a write: what it asks, and the values it has now."""
+
+    request: CrmSyncRequest
+    lead: Lead
+    values: dict[CrmField, str | int | float]
+
+    @property
+    def key(self) -> CrmKey:
+        return CrmKey(self.lead.lead_id, self.lead.email)
+
+
+@dataclass
+class CrmSyncService:
+    leads: LeadStore
+    gateway: CrmGateway | None  # None: no CRM is connected
+    policy: CrmPolicy
+    console_url: str = ""
+
+    def sync(self, requests: Sequence[CrmSyncRequest]) -> list[Exception | None]:
+        """One outcome per request: None when the lead's record holds its values (written now, or
+        already), else why not."""
+        found = self.leads.get_leads(sorted({r.lead_id for r in requests}))
+        outcomes: dict[int, Exception | None] = {}
+        pending: dict[str, Pending] = {}  # by lead: two changes of one lead in a batch write once
+        for position, request in enumerate(requests):
+            lead = found.get(request.lead_id)
+            if lead is None:
+                outcomes[position] = UnknownLead(request.lead_id)
+            elif self.gateway is None:
+                self._note_no_crm(lead)
+                outcomes[position] = None
+            else:
+                values = crm_values(lead, self.console_url)
+                if self._written_already(lead, values):
+                    outcomes[position] = None
+                else:
+                    pending[lead.lead_id] = Pending(request, lead, values)
+        if pending:
+            results = self._write(list(pending.values()))
+            for position, request in enumerate(requests):
+                if request.lead_id in results:
+                    outcomes[position] = results[request.lead_id]
+        return [outcomes.get(position) for position in range(len(requests))]
+
+    # ----- the write -----
+    def _write(self, pending: list[Pending]) -> dict[str, Exception | None]:
+        assert self.gateway is not None
+        gateway = self.gateway
+        before = gateway.read([p.key for p in pending])
+        plans = {
+            p.lead.lead_id: plan_write(
+                p.values,
+                before.get(p.lead.lead_id),
+                self.policy,
+                self._crm_user(p.lead, gateway.system),
+                p.lead.crm.written if p.lead.crm and p.lead.crm.system == gateway.system else {},
+            )
+            for p in pending
+        }
+        writes = [
+            CrmWrite(p.key, plans[p.lead.lead_id].properties, plans[p.lead.lead_id].owner)
+            for p in pending
+            if plans[p.lead.lead_id].writes_anything or p.lead.lead_id not in before
+        ]
+        written = gateway.write(writes) if writes else {}
+        restored = self._keep_people_owners(pending, before, plans, written)
+        outcomes: dict[str, Exception | None] = {}
+        for p in pending:
+            lead_id = p.lead.lead_id
+            result = written.get(lead_id)
+            if isinstance(result, CrmRecordRefused):
+                outcomes[lead_id] = result
+                continue
+            record_id = result.record_id if result else before[lead_id].record_id
+            self._record(p, plans[lead_id], record_id, result, restored.get(lead_id))
+            outcomes[lead_id] = None
+        return outcomes
+
+    def _keep_people_owners(
+        self,
+        pending: list[Pending],
+        before: dict[str, CrmRecord],
+        plans: dict[str, CrmPlan],
+        written: dict[str, CrmWritten | CrmRecordRefused],
+    ) -> dict[str, str]:
+        """Reads back the records whose owner leadqual set: where a person changed the owner between
+        the read and the write, writes their choice back. Returns the conflicts, by lead."""
+        assert self.gateway is not None
+        # A record the write created had no owner for anyone to set before it.
+        owners_set = [
+            p for p in pending
+            if plans[p.lead.lead_id].owner is not None
+            and isinstance(result := written.get(p.lead.lead_id), CrmWritten) and not result.created
+        ]  # fmt: skip
+        if not owners_set:
+            return {}
+        after = self.gateway.read([p.key for p in owners_set])
+        restores: list[CrmWrite] = []
+        conflicts: dict[str, str] = {}
+        for p in owners_set:
+            lead_id, owner = p.lead.lead_id, plans[p.lead.lead_id].owner
+            assert owner is not None
+            person = (
+                overwritten_person(before.get(lead_id), after[lead_id], owner) if lead_id in after else None
+            )
+            if person is not None and person.value is not None:
+                restores.append(CrmWrite(p.key, {}, person.value))
+                conflicts[lead_id] = (
+                    f"owner {person.value} kept, not {p.values.get(CrmField.OWNER)}: {person_set_it(person)}, "
+                    "while leadqual was writing; leadqual wrote it back"
+                )
+        if restores:
+            self.gateway.write(restores)
+        return conflicts
+
+    def _record(
+        self,
+        pending: Pending,
+        plan: CrmPlan,
+        record_id: str,
+        result: CrmWritten | None,
+        restored_conflict: str | None,
+    ) -> None:
+        system = self.gateway.system if self.gateway else ""
+        verdict = OwnerVerdict.KEPT if restored_conflict else plan.owner_verdict
+        conflict = restored_conflict or plan.conflict
+        owner_digest = digest(pending.values[CrmField.OWNER]) if CrmField.OWNER in pending.values else None
+        entry = CrmWriteEntry(
+            at=utc_now(), system=system, record_id=record_id, created=bool(result and result.created),
+            changed=sorted(plan.properties) + (["owner"] if plan.owner and not restored_conflict else []),
+            owner=verdict, conflict=conflict, change=pending.request.change.value,
+        )  # fmt: skip
+
+        def note(current: Lead) -> None:
+            state = (
+                current.crm if current.crm and current.crm.system == system else CrmSyncState(system=system)
+            )
+            state.record_id = record_id
+            state.written = dict(plan.digests)
+            if owner_digest is not None:
+                # The owner decision was made for this owner: the same owner again needs no read.
+                state.written[OWNER_DECIDED] = owner_digest
+            state.last_change_id = pending.request.change_id
+            state.dead_letter = None
+            state.writes = [*state.writes, entry][-MAX_WRITES_KEPT:]
+            current.crm = state
+            add_history(current, "crm_written", _in_words(entry))
+            if conflict:
+                add_history(current, "crm_owner_conflict", conflict)
+
+        update_lead(self.leads, pending.lead.lead_id, note)
+
+    # ----- what needs no request -----
+    def _written_already(self, lead: Lead, values: dict[CrmField, str | int | float]) -> bool:
+        """Every value, and the owner decision, is what leadqual last wrote for this lead."""
+        state = lead.crm
+        if (
+            state is None
+            or self.gateway is None
+            or state.system != self.gateway.system
+            or not state.record_id
+        ):
+            return False
+        for field, value in values.items():
+            rule = self.policy.fields[field]
+            if rule.write is not WritePolicy.NEVER and state.written.get(rule.name) != digest(value):
+                return False
+        owner = values.get(CrmField.OWNER)
+        return owner is None or state.written.get(OWNER_DECIDED) == digest(owner)
+
+    def _crm_user(self, lead: Lead, system: str) -> str | None:
+        if lead.route is None:
+            return None
+        user = self.policy.users.get(lead.route.owner)
+        return getattr(user, system, None) if user else None
+
+    def _note_no_crm(self, lead: Lead) -> None:
+        if lead.crm is not None:
+            return  # said once
+
+        def note(current: Lead) -> bool:
+            if current.crm is not None:
+                return False
+            current.crm = CrmSyncState()
+            add_history(current, "crm_not_connected", NO_CRM)
+            return True
+
+        update_lead(self.leads, lead.lead_id, note)
+
+    def dead_lettered(self, request: CrmSyncRequest, reason: str, message: str) -> None:
+        """The change could not be written after every attempt: the lead says why (and the console
+        offers to retry it from the DLQ)."""
+
+        def note(current: Lead) -> None:
+            state = current.crm or CrmSyncState(system=self.gateway.system if self.gateway else None)
+            state.dead_letter = reason
+            current.crm = state
+            add_history(current, "crm_dead_lettered", f"{reason}: {message}"[:500])
+
+        update_lead(self.leads, request.lead_id, note)
+
+
+# Where the lead keeps the digest of the owner the last decision was about (not a CRM name).
+OWNER_DECIDED = "(owner decided)"
+
+
+def _in_words(entry: CrmWriteEntry) -> str:
+    what = ", ".join(entry.changed) if entry.changed else "nothing changed"
+    verb = "created" if entry.created else "updated"
+    owner = {
+        OwnerVerdict.WRITTEN: "owner set",
+        OwnerVerdict.UNCHANGED: "owner already leadqual's",
+        OwnerVerdict.KEPT: "owner kept",
+        OwnerVerdict.NOT_MAPPED: "owner not in the CRM roster: left as it is",
+    }[entry.owner]
+    return f"{entry.system} record {entry.record_id} {verb}: {what}; {owner}"

@@ -1,0 +1,1 @@
+"""Local stand-ins for the vendors' APIs (HubSpot, ...): real HTTP, their documented shapes."""

@@ -1,0 +1,365 @@
+"""A local stand-in for HubSpot's CRM API: the requests and answers leadqual's adapter relies on.
+
+No live HubSpot account is reached by leadqual's tests or demo: this server speaks HubSpot's
+documented shapes over real HTTP, so the real adapter (httpx) runs unchanged against it. Each shape,
+and where HubSpot documents it:
+- `POST /crm/objects/2026-03/contacts/batch/read` with `idProperty`, `properties`,
+  `propertiesWithHistory`; 200 with `results`, or 207 with `errors` (category OBJECT_NOT_FOUND) for
+  inputs that match no record: developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/
+  batch/get-objects. History entries: `{value, timestamp, sourceType, sourceId, updatedByUserId}`,
+  newest first; a person's change is `sourceType: CRM_UI`, `sourceId: userId:<id>`.
+- `POST /crm/objects/2026-03/contacts/batch/upsert`, inputs `{id, idProperty, properties}`; each
+  result has `id`, `new`, `properties`: developers.hubspot.com/docs/api-reference/2026-03/crm/objects/
+  contacts/batch/upsert-contacts. At most 100 inputs.
+- Errors: `{status: "error", message, correlationId, category, errors: [{message, code, context}]}`:
+  developers.hubspot.com/docs/faq/api-error-responses. A property a validation rule refuses, or one
+  that does not exist, is `400 VALIDATION_ERROR` naming it, and the whole batch is refused.
+- Limits: every answer carries `X-HubSpot-RateLimit-Daily`, `-Daily-Remaining`, `-Max`,
+  `-Remaining`, `-Interval-Milliseconds`; over 100 requests in a rolling 10 s the answer is 429
+  (`errorType: RATE_LIMIT`, `policyName: TEN_SECONDLY_ROLLING`) with `Retry-After`:
+  developers.hubspot.com/docs/api/usage-details (Free/Starter: 100 per 10 s, 250,000 a day).
+- Auth: `Authorization: Bearer <token>`; an unknown token is 401 INVALID_AUTHENTICATION, an expired
+  one 401 EXPIRED_AUTHENTICATION.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_VERSION = "2026-03"
+CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
+BATCH_LIMIT = 100
+BURST_LIMIT = 100
+BURST_WINDOW_SECONDS = 10.0
+DAILY_LIMIT = 250_000
+OWNER = "hubspot_owner_id"
+# The private app leadqual's token belongs to: its writes are recorded with this source.
+APP_ID = "4242"
+STANDARD_PROPERTIES = frozenset(
+    {"email", "firstname", "lastname", "company", OWNER, "hs_lead_status", "lifecyclestage", "hs_object_id"}
+)
+
+
+@dataclass
+class Contact:
+    record_id: str
+    properties: dict[str, str]
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass
+class Call:
+    """One request the stand-in answered, for the tests' and the bench's accounts."""
+
+    at: float
+    method: str
+    path: str
+    status: int
+    inputs: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class HubSpotStandIn:
+    """Start with `start()` (or as a context manager); `base_url` is where the adapter points."""
+
+    def __init__(self, tokens: set[str] | None = None, burst_limit: int = BURST_LIMIT):
+        self.tokens = set(tokens or {"local-hubspot-token"})
+        self.expired: set[str] = set()
+        self.burst_limit = burst_limit
+        self.defined_properties: set[str] = set(STANDARD_PROPERTIES)
+        # property -> the values an admin's validation rule allows (from 2026-09 these apply to API writes).
+        self.validation_rules: dict[str, set[str]] = {}
+        self.contacts: dict[str, Contact] = {}
+        self.calls: list[Call] = []
+        self.daily_used = 0
+        self._window: deque[float] = deque()
+        self._ids = itertools.count(1001)
+        self._lock = threading.RLock()
+        self._server_errors_left = 0
+        self._server_error_status = 503
+        self._down_until = 0.0
+        self.between_read_and_write: list[Any] = []  # callables run once, after the next batch read
+        self._server: ThreadingHTTPServer | None = None
+        self.base_url = ""
+
+    # ----- lifecycle -----
+    def start(self) -> HubSpotStandIn:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                stand_in._answer(self)
+
+            def do_GET(self) -> None:
+                stand_in._answer(self)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, name="hubspot-stand-in", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> HubSpotStandIn:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # ----- what a test or the demo does to the CRM -----
+    def define(self, *names: str) -> None:
+        """Creates contact properties (what `leadqual crm install --apply` does through the API)."""
+        with self._lock:
+            self.defined_properties.update(names)
+
+    def person_sets_owner(self, email: str, owner_id: str, user_id: str = "9001") -> None:
+        """A rep changes the contact's owner in HubSpot's UI."""
+        with self._lock:
+            contact = self._by_email(email)
+            assert contact is not None, f"no contact {email}"
+            self._set(contact, OWNER, owner_id, {"sourceType": "CRM_UI", "sourceId": f"userId:{user_id}",
+                                                 "updatedByUserId": int(user_id)})  # fmt: skip
+
+    def fail_next(self, count: int, status: int = 503) -> None:
+        with self._lock:
+            self._server_errors_left, self._server_error_status = count, status
+
+    def go_down(self, seconds: float) -> None:
+        """Answers 503 to everything for `seconds` (an outage)."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+
+    def expire(self, token: str, replacement: str) -> None:
+        """The token expires (or is rotated): `replacement` works from now on."""
+        with self._lock:
+            self.tokens.discard(token)
+            self.expired.add(token)
+            self.tokens.add(replacement)
+
+    def contact(self, email: str) -> Contact | None:
+        with self._lock:
+            return self._by_email(email)
+
+    def requests(self, path_suffix: str = "", status: int | None = None) -> list[Call]:
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.path.endswith(path_suffix) and (status is None or c.status == status)
+            ]
+
+    def most_in_any_window(self) -> int:
+        """The most requests (answered or not) that arrived in any rolling 10 s."""
+        with self._lock:
+            times = sorted(c.at for c in self.calls)
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= BURST_WINDOW_SECONDS:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+    # ----- the API -----
+    def _answer(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path.split("?", 1)[0]
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = None
+        with self._lock:
+            status, answer, headers = self._route(request.command, path, request.headers, body)
+            inputs = len(body.get("inputs", [])) if isinstance(body, dict) else 0
+            self.calls.append(Call(time.monotonic(), request.command, path, status, inputs))
+            after = self.between_read_and_write[:] if path.endswith("/batch/read") and status < 300 else []
+            if after:
+                self.between_read_and_write.clear()
+        for action in after:  # the read is answered as it was; the change lands before leadqual's write
+            action()
+        payload = json.dumps(answer).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json;charset=utf-8")
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def _route(
+        self, method: str, path: str, headers: Any, body: Any
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        now = time.monotonic()
+        if now < self._down_until:
+            return 503, _error("Service Unavailable", "SERVICE_UNAVAILABLE"), {}
+        token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        if token in self.expired:
+            return (
+                401,
+                _error("The OAuth token used to make this call expired.", "EXPIRED_AUTHENTICATION"),
+                {},
+            )
+        if token not in self.tokens:
+            return 401, _error(
+                "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+                "INVALID_AUTHENTICATION",
+            ), {}  # fmt: skip
+        while self._window and now - self._window[0] >= BURST_WINDOW_SECONDS:
+            self._window.popleft()
+        if len(self._window) >= self.burst_limit:
+            retry_after = math.ceil(BURST_WINDOW_SECONDS - (now - self._window[0]))
+            answer = {
+                "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()), "policyName": "TEN_SECONDLY_ROLLING",
+            }  # fmt: skip
+            return 429, answer, {**self._limit_headers(), "Retry-After": str(max(1, retry_after))}
+        self._window.append(now)
+        self.daily_used += 1
+        if self._server_errors_left > 0:
+            self._server_errors_left -= 1
+            return (
+                self._server_error_status,
+                _error("Internal error", "INTERNAL_ERROR"),
+                self._limit_headers(),
+            )
+        if body is None:
+            return 400, _error("Invalid input JSON", "VALIDATION_ERROR"), self._limit_headers()
+        if method == "POST" and path == f"{CONTACTS}/batch/read":
+            status, answer = self._batch_read(body)
+        elif method == "POST" and path == f"{CONTACTS}/batch/upsert":
+            status, answer = self._batch_upsert(body)
+        else:
+            status, answer = 404, _error(f"No route for {method} {path}", "OBJECT_NOT_FOUND")
+        return status, answer, self._limit_headers()
+
+    def _limit_headers(self) -> dict[str, str]:
+        return {
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self.daily_used)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(BURST_WINDOW_SECONDS * 1000)),
+            "X-HubSpot-RateLimit-Max": str(self.burst_limit),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, self.burst_limit - len(self._window))),
+        }
+
+    def _batch_read(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        inputs = body.get("inputs", [])
+        if len(inputs) > BATCH_LIMIT:
+            return 400, _error(
+                f"Batch size {len(inputs)} exceeds the limit of {BATCH_LIMIT}", "VALIDATION_ERROR"
+            )
+        by_email = body.get("idProperty") == "email"
+        wanted = set(body.get("properties", []))
+        with_history = set(body.get("propertiesWithHistory", []))
+        results, missing = [], []
+        for item in inputs:
+            key = str(item.get("id", ""))
+            contact = self._by_email(key) if by_email else self.contacts.get(key)
+            if contact is None:
+                missing.append(key)
+                continue
+            result = self._result(contact, wanted)
+            result["propertiesWithHistory"] = {name: contact.history.get(name, []) for name in with_history}
+            results.append(result)
+        answer: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": _now(),
+            "completedAt": _now(),
+        }
+        if not missing:
+            return 200, answer
+        answer["numErrors"] = 1
+        answer["errors"] = [{
+            "status": "error", "category": "OBJECT_NOT_FOUND",
+            "message": "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.",
+            "context": {"ids": missing},
+        }]  # fmt: skip
+        return 207, answer
+
+    def _batch_upsert(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        inputs = body.get("inputs", [])
+        if len(inputs) > BATCH_LIMIT:
+            return 400, _error(
+                f"Batch size {len(inputs)} exceeds the limit of {BATCH_LIMIT}", "VALIDATION_ERROR"
+            )
+        for item in inputs:  # the whole batch is refused if one input is
+            if item.get("idProperty") != "email":
+                return 400, _error("Upsert by idProperty email only in this stand-in", "VALIDATION_ERROR")
+            for name, value in (item.get("properties") or {}).items():
+                problem = self._invalid(name, str(value))
+                if problem:
+                    return 400, _validation_error(name, problem)
+        results = []
+        for item in inputs:
+            email = str(item["id"]).lower()
+            contact = self._by_email(email)
+            new = contact is None
+            if contact is None:
+                contact = Contact(str(next(self._ids)), {"email": email}, created_at=_now())
+                self.contacts[contact.record_id] = contact
+            for name, value in (item.get("properties") or {}).items():
+                self._set(contact, name, str(value), {"sourceType": "INTEGRATION", "sourceId": APP_ID})
+            contact.updated_at = _now()
+            result = self._result(contact, set(item.get("properties") or {}))
+            result["new"] = new
+            results.append(result)
+        return 200, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+
+    def _invalid(self, name: str, value: str) -> str | None:
+        if name not in self.defined_properties:
+            return f'Property "{name}" does not exist'
+        allowed = self.validation_rules.get(name)
+        if allowed is not None and value not in allowed:
+            return f"{value} was not one of the allowed options: {sorted(allowed)}"
+        return None
+
+    def _set(self, contact: Contact, name: str, value: str, source: dict[str, Any]) -> None:
+        if contact.properties.get(name) == value:
+            return
+        contact.properties[name] = value
+        contact.history.setdefault(name, []).insert(0, {"value": value, "timestamp": _now(), **source})
+
+    def _by_email(self, email: str) -> Contact | None:
+        email = email.lower()
+        return next((c for c in self.contacts.values() if c.properties.get("email") == email), None)
+
+    def _result(self, contact: Contact, wanted: set[str]) -> dict[str, Any]:
+        properties = {name: contact.properties.get(name) for name in wanted | {"email", "hs_object_id"}}
+        properties["hs_object_id"] = contact.record_id
+        return {
+            "id": contact.record_id, "properties": properties, "createdAt": contact.created_at,
+            "updatedAt": contact.updated_at, "archived": False,
+        }  # fmt: skip
+
+
+def _error(message: str, category: str) -> dict[str, Any]:
+    return {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}
+
+
+def _validation_error(name: str, problem: str) -> dict[str, Any]:
+    return {
+        **_error(f"Property values were not valid: {problem}", "VALIDATION_ERROR"),
+        "errors": [{"message": problem, "code": "INVALID_OPTION", "context": {"propertyName": [name]}}],
+    }
