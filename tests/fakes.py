@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadqual.domain.crm import ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
+from leadqual.domain.crm import ApiUsage, ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
 from leadqual.domain.ports import (
+    ApiBudget,
+    BudgetSpent,
     ConflictError,
     CrmChangeQueue,
     CrmGateway,
@@ -402,3 +404,24 @@ class InMemoryCrm(CrmGateway):
         self.records[email] = CrmRecord(
             record.record_id, record.values, owner, [*record.owner_changes, change]
         )
+
+
+@dataclass
+class CountingBudget(ApiBudget):
+    """An API budget in one process: a daily share, no pace; keeps what the CRM's headers said."""
+
+    share: int = 10_000
+    used: int = 0
+    observed: list[ApiUsage] = field(default_factory=list)
+
+    def take(self, system: str) -> float:
+        if self.used >= self.share:
+            raise BudgetSpent(f"{system}: share of {self.share} spent", 3600.0)
+        self.used += 1
+        return 0.0
+
+    def observe(self, system: str, usage: ApiUsage) -> None:
+        self.observed.append(usage)
+
+    def spent_today(self, system: str) -> tuple[int, int]:
+        return self.used, self.share

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from leadqual.domain.schemas.crm_writes import CrmSyncState, CrmWriteEntry
 from leadqual.domain.schemas.lead import (
     HistoryEntry,
     Lead,
@@ -58,6 +59,25 @@ class Accepted(BaseModel):
     accepted: int = Field(description="How many were stored")
 
 
+class CrmView(BaseModel):
+    """What leadqual wrote to the CRM for the lead: each write, and why the last change could not be."""
+
+    system: str | None = Field(description="hubspot or salesforce; none when no CRM is connected")
+    record_id: str | None
+    writes: list[CrmWriteEntry] = Field(
+        description="Each write, oldest first: what changed, the owner, any conflict"
+    )
+    dead_letter: str | None = Field(
+        description="Why the last change is in the CRM-sync DLQ (conflict, validation_error:<field>, auth, budget, not_found)"
+    )
+
+    @classmethod
+    def of(cls, state: CrmSyncState) -> CrmView:
+        return cls(
+            system=state.system, record_id=state.record_id, writes=state.writes, dead_letter=state.dead_letter
+        )
+
+
 class LeadView(BaseModel):
     lead_id: str
     status: LeadStatus
@@ -82,6 +102,7 @@ class LeadView(BaseModel):
     dead_letter_queue: str | None
     outcomes: list[OutcomeRecord]
     history: list[HistoryEntry]
+    crm: CrmView | None = None
 
     @classmethod
     def of(cls, lead: Lead, recent_touches: list[HistoryEntry]) -> LeadView:
@@ -97,6 +118,7 @@ class LeadView(BaseModel):
             ),
             form=lead.form.value,
             history=sorted([*lead.history, *recent_touches], key=lambda entry: entry.at),
+            crm=CrmView.of(lead.crm) if lead.crm else None,
         )  # fmt: skip
 
 

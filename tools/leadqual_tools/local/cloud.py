@@ -5,6 +5,7 @@ Used by `leadqual serve`, `make demo` and the integration and end-to-end tests.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -33,6 +34,7 @@ from leadqual_tools.local.iam import ArnBook, IamEnforcer, Statement
 from leadqual_tools.local.sqs_poller import SqsPoller
 from leadqual_tools.local.stack_template import (
     ACCOUNT,
+    CACHE,
     REGION,
     Physical,
     Resolver,
@@ -212,7 +214,7 @@ class LocalCloud:
     def synth_context(self) -> dict[str, Any]:
         context: dict[str, Any] = {"leadqual:reviewTimeoutSeconds": self.review_timeout_seconds}
         if self.connections_file:
-            context["leadqual:connectionsFile"] = str(self.connections_file)
+            context["leadqual:connectionsFile"] = str(_template_connections(self.connections_file))
         return context
 
     def _create_secrets(self) -> dict[str, str]:
@@ -538,6 +540,23 @@ def wait_until(
         if time.monotonic() > deadline:
             raise Timeout(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def _template_connections(connections_file: Path) -> Path:
+    """What of the connections file shapes the template: the systems and the secrets it names (the
+    grants). Synthesized from a copy with those alone, so that a stand-in's port, which differs on
+    every run, does not make a new template (the functions read the file itself, Env.CONNECTIONS_FILE)."""
+    connections = load_connections(connections_file)
+    shape = {
+        system: {key: value for key, value in block.items() if key.endswith("_secret")}
+        for system, block in connections.model_dump(mode="json", exclude_none=True).items()
+    }
+    text = json.dumps(shape, sort_keys=True)
+    copy = CACHE / f"connections-{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
+    if not copy.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        copy.write_text(text, encoding="utf-8")  # JSON is YAML
+    return copy
 
 
 def _unsigned(**_: Any) -> Any:

@@ -34,6 +34,7 @@ TEMPLATE_INPUTS = (
     REPO / "functions" / "leadqual" / "api_routes.py",  # API Gateway's resources and methods
     REPO / "functions" / "leadqual" / "domain" / "schemas" / "shared.py",  # RouteAction: a queue each
     REPO / "functions" / "leadqual" / "workflow" / "definition.py",
+    REPO / "functions" / "leadqual" / "connections.py",  # which secrets the CRM writer may read
     REPO / "cdk.json",
     REPO / "model_artifacts" / "CURRENT",
 )

@@ -77,10 +77,18 @@ def _now() -> str:
 class HubSpotStandIn:
     """Start with `start()` (or as a context manager); `base_url` is where the adapter points."""
 
-    def __init__(self, tokens: set[str] | None = None, burst_limit: int = BURST_LIMIT):
+    def __init__(
+        self,
+        tokens: set[str] | None = None,
+        burst_limit: int = BURST_LIMIT,
+        burst_window_seconds: float = BURST_WINDOW_SECONDS,
+    ):
+        """`burst_limit` requests per rolling `burst_window_seconds` (HubSpot's: 100 per 10 s; a
+        test may shrink the window so that a 429's Retry-After is a second)."""
         self.tokens = set(tokens or {"local-hubspot-token"})
         self.expired: set[str] = set()
         self.burst_limit = burst_limit
+        self.burst_window = burst_window_seconds
         self.defined_properties: set[str] = set(STANDARD_PROPERTIES)
         # property -> the values an admin's validation rule allows (from 2026-09 these apply to API writes).
         self.validation_rules: dict[str, set[str]] = {}
@@ -134,6 +142,18 @@ class HubSpotStandIn:
         with self._lock:
             self.defined_properties.update(names)
 
+    def add_contact(self, email: str, owner_id: str | None = None, by_person: bool = False) -> Contact:
+        """A contact HubSpot has already (a form, an import), owned by someone or not."""
+        with self._lock:
+            contact = Contact(str(next(self._ids)), {"email": email.lower()}, created_at=_now(), updated_at=_now())
+            self.contacts[contact.record_id] = contact
+        if owner_id is not None and by_person:
+            self.person_sets_owner(email, owner_id)
+        elif owner_id is not None:
+            with self._lock:
+                self._set(contact, OWNER, owner_id, {"sourceType": "IMPORT", "sourceId": "import:1"})
+        return contact
+
     def person_sets_owner(self, email: str, owner_id: str, user_id: str = "9001") -> None:
         """A rep changes the contact's owner in HubSpot's UI."""
         with self._lock:
@@ -171,12 +191,12 @@ class HubSpotStandIn:
             ]
 
     def most_in_any_window(self) -> int:
-        """The most requests (answered or not) that arrived in any rolling 10 s."""
+        """The most requests (answered or not) that arrived in any rolling window."""
         with self._lock:
             times = sorted(c.at for c in self.calls)
         most, start = 0, 0
         for end, at in enumerate(times):
-            while at - times[start] >= BURST_WINDOW_SECONDS:
+            while at - times[start] >= self.burst_window:
                 start += 1
             most = max(most, end - start + 1)
         return most
@@ -226,10 +246,10 @@ class HubSpotStandIn:
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
                 "INVALID_AUTHENTICATION",
             ), {}  # fmt: skip
-        while self._window and now - self._window[0] >= BURST_WINDOW_SECONDS:
+        while self._window and now - self._window[0] >= self.burst_window:
             self._window.popleft()
         if len(self._window) >= self.burst_limit:
-            retry_after = math.ceil(BURST_WINDOW_SECONDS - (now - self._window[0]))
+            retry_after = math.ceil(self.burst_window - (now - self._window[0]))
             answer = {
                 "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                 "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()), "policyName": "TEN_SECONDLY_ROLLING",
@@ -258,7 +278,7 @@ class HubSpotStandIn:
         return {
             "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self.daily_used)),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(BURST_WINDOW_SECONDS * 1000)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.burst_window * 1000)),
             "X-HubSpot-RateLimit-Max": str(self.burst_limit),
             "X-HubSpot-RateLimit-Remaining": str(max(0, self.burst_limit - len(self._window))),
         }

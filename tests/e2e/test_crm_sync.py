@@ -1,0 +1,199 @@
+"""Routed leads reach HubSpot through the deployed path: Dispatch -> the CRM-sync FIFO queue -> the
+CRM writer (its role checked on every call, its token read from Secrets Manager) -> the HubSpot
+stand-in over HTTP. No live HubSpot is reached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadqual import resources
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.standins.hubspot import HubSpotStandIn
+from tests.conftest import lead_body
+
+TOKEN = "local-hubspot-token"
+LEADQUAL_PROPERTIES = [
+    f"leadqual_{name}"
+    for name in ("score", "probability", "grade", "fit", "engagement", "intent", "tier", "route", "owner", "rule",
+                 "reasons", "intent_flags", "model_version", "policy_version", "scored_at", "console_link",
+                 "review_status", "reviewer")
+]  # fmt: skip
+
+
+@pytest.fixture
+def hubspot() -> Iterator[HubSpotStandIn]:
+    with HubSpotStandIn(tokens={TOKEN}) as stand_in:
+        stand_in.define(*LEADQUAL_PROPERTIES)  # what `leadqual crm install --apply` creates
+        yield stand_in
+
+
+@pytest.fixture
+def crm_cloud(hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n")
+    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections) as local:
+        yield local
+        assert not local.iam.denials, "AccessDenied in AWS:\n" + local.iam.report()
+
+
+def _submit(email: str, **extra: Any) -> str:
+    response = call_api("POST", "/leads", lead_body(email=email, **extra))
+    assert response.status == 202, response.body
+    lead_id: str = response.json()["lead_id"]
+    return lead_id
+
+
+def _written(cloud: LocalCloud, lead_id: str, writes: int = 1) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        cloud.pump()
+        lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+        crm = lead.get("crm") or {}
+        return lead if len(crm.get("writes", [])) >= writes else None
+
+    return wait_until(done, timeout=60, what=f"lead {lead_id}'s CRM write")
+
+
+def test_a_routed_lead_is_written_to_hubspot_with_its_scores_route_and_owner(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+
+    lead = _written(crm_cloud, lead_id)
+
+    contact = hubspot.contact("casey.cho@contoso.com")
+    assert contact is not None
+    write = lead["crm"]["writes"][-1]
+    assert lead["crm"]["system"] == "hubspot" and lead["crm"]["record_id"] == contact.record_id
+    assert write["created"] and write["change"] == "routed"
+    properties = contact.properties
+    assert properties["leadqual_route"] == lead["route"]["action"]
+    assert properties["leadqual_score"] == str(round(lead["scores"]["conversion_probability"] * 100))
+    assert properties["leadqual_rule"] == lead["route"]["rule"]
+    assert properties["leadqual_console_link"].endswith(f"/console/leads/{lead_id}")
+    assert "hs_lead_status" not in properties  # a standard field: never written unless RevOps opts in
+    assert any(entry["event"] == "crm_written" for entry in lead["history"])
+    # The messages carry ids only: nothing personal on the queue or the bus.
+    assert crm_cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 0
+
+
+def test_the_writer_reads_its_token_from_secrets_manager_and_only_its_own_secret(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+    _written(crm_cloud, lead_id)
+
+    writer = resources.function_name(resources.CRM_SYNC_FUNCTION.name)
+    secret_reads = {p.resource for p in crm_cloud.iam.calls[writer] if p.action == "secretsmanager:GetSecretValue"}
+    assert len(secret_reads) == 1 and ":secret:leadqual/hubspot-" in secret_reads.pop()
+
+
+def test_without_a_connections_file_nothing_is_written_and_the_timeline_says_so(cloud: LocalCloud) -> None:
+    lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+
+    def said() -> dict[str, Any] | None:
+        cloud.pump()
+        lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+        return lead if any(e["event"] == "crm_not_connected" for e in lead["history"]) else None
+
+    lead = wait_until(said, timeout=60, what="the timeline to say no CRM is connected")
+    assert lead["crm"]["writes"] == [] and lead["crm"]["system"] is None
+
+
+def _reviewed_to_ana(cloud: LocalCloud, email: str) -> str:
+    """A named account's lead, approved by its SDR: routed to the account owner, ana.ae (HubSpot 201)."""
+    call_api("PUT", f"/accounts/{email.split('@')[1]}", {"named_account": True, "owner": "ana.ae"})
+    lead_id = _submit(email)
+
+    def review_id() -> str | None:
+        cloud.pump()
+        reviews = call_api("GET", f"/reviews?status=pending&account={email.split('@')[1]}").json()["reviews"]
+        return next((r["review_id"] for r in reviews if r["lead_id"] == lead_id), None)
+
+    review = wait_until(review_id, timeout=60, what="the lead's review")
+    answer = call_api("POST", f"/reviews/{review}/decision", {"decision": "approve", "reviewer": "sam.sdr"})
+    assert answer.status == 200, answer.body
+    return lead_id
+
+
+def test_the_owner_is_set_to_the_reps_crm_user_and_the_review_is_on_the_record(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    lead_id = _reviewed_to_ana(crm_cloud, "dana.ng@northwind.io")
+
+    lead = _written(crm_cloud, lead_id)
+
+    contact = hubspot.contact("dana.ng@northwind.io")
+    assert contact is not None and contact.properties["hubspot_owner_id"] == "201"
+    assert contact.properties["leadqual_owner"] == "ana.ae"
+    assert contact.properties["leadqual_review_status"] == "approved"
+    assert lead["crm"]["writes"][-1]["owner"] == "written"
+
+
+def test_an_owner_a_person_set_in_hubspot_is_kept_and_the_conflict_is_on_the_timeline(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    hubspot.add_contact("dana.ng@northwind.io", owner_id="909", by_person=True)
+    lead_id = _reviewed_to_ana(crm_cloud, "dana.ng@northwind.io")
+
+    lead = _written(crm_cloud, lead_id)
+
+    contact = hubspot.contact("dana.ng@northwind.io")
+    assert contact is not None and contact.properties["hubspot_owner_id"] == "909"
+    assert contact.properties["leadqual_owner"] == "ana.ae" and "leadqual_score" in contact.properties
+    write = lead["crm"]["writes"][-1]
+    assert write["owner"] == "kept" and "owner 909 kept, not ana.ae" in write["conflict"]
+    assert any(e["event"] == "crm_owner_conflict" for e in lead["history"])
+
+
+def test_a_person_who_changes_the_owner_between_leadqual_s_read_and_write_keeps_it(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    hubspot.add_contact("dana.ng@northwind.io")  # known to HubSpot already, owned by no one
+    hubspot.between_read_and_write.append(lambda: hubspot.person_sets_owner("dana.ng@northwind.io", "909"))
+    lead_id = _reviewed_to_ana(crm_cloud, "dana.ng@northwind.io")
+
+    lead = _written(crm_cloud, lead_id)
+
+    contact = hubspot.contact("dana.ng@northwind.io")
+    assert contact is not None and contact.properties["hubspot_owner_id"] == "909"
+    assert "wrote it back" in lead["crm"]["writes"][-1]["conflict"]
+
+
+def test_a_change_delivered_three_more_times_is_written_once(crm_cloud: LocalCloud, hubspot: HubSpotStandIn) -> None:
+    from leadqual.adapters.aws_clients import client
+
+    lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+    _written(crm_cloud, lead_id)
+    before = len(hubspot.calls)
+    body = '{"schema_version": 1, "change_id": "%s-e0", "lead_id": "%s", "change": "routed"}' % (lead_id, lead_id)
+    for again in range(3):  # as SQS redelivers, past the FIFO queue's five-minute deduplication
+        client("sqs").send_message(
+            QueueUrl=crm_cloud.urls[resources.CRM_SYNC_QUEUE], MessageBody=body,
+            MessageGroupId=lead_id, MessageDeduplicationId=f"redelivered-{again}",
+        )  # fmt: skip
+    wait_until(lambda: crm_cloud.pump() == 0 and crm_cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 0,
+               timeout=30, what="the redeliveries to be handled")  # fmt: skip
+
+    assert len(hubspot.calls) == before  # nothing changed: HubSpot was not even asked
+    lead = call_api("GET", f"/leads/{lead_id}").json()
+    assert len(lead["crm"]["writes"]) == 1
+
+
+def test_hubspot_down_for_a_while_the_backlog_drains_when_it_returns(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    hubspot.go_down(6.0)
+    lead_ids = [_submit(f"person{n}@contoso.com", form="newsletter", title=None, company={}) for n in range(4)]
+
+    for lead_id in lead_ids:
+        _written(crm_cloud, lead_id)
+
+    assert len(hubspot.contacts) == 4
+    assert hubspot.requests(status=503), "HubSpot was down when the first writes came"
+    assert crm_cloud.queue_depth(resources.dlq_name(resources.CRM_SYNC_QUEUE)) == 0
