@@ -85,6 +85,11 @@ class Connections(_Strict):
     def crm_system(self) -> str | None:
         return "hubspot" if self.hubspot else "salesforce" if self.salesforce else None
 
+    def crm_budget(self) -> ApiBudgetSettings:
+        """The connected CRM's API budget (the defaults when none is connected)."""
+        crm = self.hubspot or self.salesforce
+        return crm.budget if crm is not None else ApiBudgetSettings()
+
     def crm_secrets(self) -> list[str]:
         """The secrets the CRM functions read (and may read: the stack grants these only)."""
         if self.hubspot:

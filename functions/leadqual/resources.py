@@ -180,6 +180,8 @@ CRM_SYNC_FUNCTION = FunctionSpec(
     timeout_seconds=120,
 )
 CRM_SYNC_BATCH_SIZE = 10  # Lambda's most for a FIFO queue
+# The share of leadqual's daily CRM API share spent (the CRM writer reports it; an alarm watches it).
+CRM_BUDGET_METRIC = "CrmBudgetUsedPercent"
 
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,

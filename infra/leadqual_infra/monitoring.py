@@ -3,7 +3,8 @@
 Every alarm notifies the alarm topic: a message in a DLQ, a lead waiting too long to be scored, a
 function failing or throttled, the API answering 5xx, a workflow failing, timing out, aborted or
 throttled, an SDR notification SNS could not deliver, a review escalated for lack of a decision, and
-a routed lead whose announcement (`lead.routed`) could not be published.
+a routed lead whose announcement (`lead.routed`) could not be published, and a CRM API share 80 %
+spent (the CRM-sync DLQ is among the DLQs).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Monitoring(Construct):
         state_machine: sfn.StateMachine,
         sdr_topic: sns.Topic,
         alarm_topic: sns.ITopic,
+        crm_budget_alarm_percent: float,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(alarm_topic)
@@ -83,6 +85,14 @@ class Monitoring(Construct):
             ),
         ):
             self._alarm(metric_name, _leadqual_metric(metric_name), description)
+        # The CRM writer reports how much of leadqual's daily API share it has spent, after each batch.
+        self._alarm(
+            "CrmBudget",
+            _leadqual_metric(resources.CRM_BUDGET_METRIC, statistic="Maximum"),
+            f"leadqual has spent over {crm_budget_alarm_percent:.0f}% of its daily share of the CRM's API "
+            "allocation; when it is all spent, CRM writes wait in their queue until the next day",
+            threshold=crm_budget_alarm_percent,
+        )
 
     def _alarm(
         self, construct_id: str, metric: cloudwatch.Metric, description: str, threshold: float = 0
@@ -100,12 +110,12 @@ class Monitoring(Construct):
         self.alarms.append(alarm)
 
 
-def _leadqual_metric(name: str) -> cloudwatch.Metric:
-    """A count the functions emit through Powertools (`leadqual.observability.metrics`)."""
+def _leadqual_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+    """A figure the functions emit through Powertools (`leadqual.observability.metrics`)."""
     return cloudwatch.Metric(
         namespace=resources.METRICS_NAMESPACE,
         metric_name=name,
         dimensions_map={"service": resources.POWERTOOLS_SERVICE},
-        statistic="Sum",
+        statistic=statistic,
         period=Duration.minutes(5),
     )

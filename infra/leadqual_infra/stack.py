@@ -124,7 +124,15 @@ class LeadqualStack(cdk.Stack):
         # the writer reads the lead itself, and records its writes on it.
         crm_queue.queue.grant_send_messages(dispatch)
         crm_queue.queue.grant_send_messages(api_function)
-        storage.leads.grant_read_write_data(crm_sync.function)
+        # The writer reads leads and saves its writes on them (conditional updates), and keeps the
+        # API budget's counters beside them; it deletes, scans and queries nothing.
+        storage.leads.grant(
+            crm_sync.function,
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:PutItem",
+        )
         storage.leads.grant_read_data(hold_sweep.function)
         queues.scoring.grant_send_messages(hold_sweep.function)
 
@@ -147,6 +155,7 @@ class LeadqualStack(cdk.Stack):
             state_machine=workflow.state_machine,
             sdr_topic=notifications.sdr_topic,
             alarm_topic=notifications.alarm_topic,
+            crm_budget_alarm_percent=100 * connections.crm_budget().alarm_at,
         )
         # Where review e-mails link (the console, `?review=`): the API's own /console/ unless the
         # console is put behind a domain of the team's; a deploy-time parameter, not a rebuild.

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from leadqual import resources
+from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.standins.hubspot import HubSpotStandIn
@@ -33,11 +34,15 @@ def hubspot() -> Iterator[HubSpotStandIn]:
 
 
 @pytest.fixture
-def crm_cloud(hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+def crm_cloud(
+    hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalCloud]:
     connections = tmp_path / "connections.yaml"
     connections.write_text(f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n")
     monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
-    with LocalCloud(review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections) as local:
+    with LocalCloud(
+        review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
+    ) as local:
         yield local
         assert not local.iam.denials, "AccessDenied in AWS:\n" + local.iam.report()
 
@@ -89,7 +94,9 @@ def test_the_writer_reads_its_token_from_secrets_manager_and_only_its_own_secret
     _written(crm_cloud, lead_id)
 
     writer = resources.function_name(resources.CRM_SYNC_FUNCTION.name)
-    secret_reads = {p.resource for p in crm_cloud.iam.calls[writer] if p.action == "secretsmanager:GetSecretValue"}
+    secret_reads = {
+        p.resource for p in crm_cloud.iam.calls[writer] if p.action == "secretsmanager:GetSecretValue"
+    }
     assert len(secret_reads) == 1 and ":secret:leadqual/hubspot-" in secret_reads.pop()
 
 
@@ -165,13 +172,17 @@ def test_a_person_who_changes_the_owner_between_leadqual_s_read_and_write_keeps_
     assert "wrote it back" in lead["crm"]["writes"][-1]["conflict"]
 
 
-def test_a_change_delivered_three_more_times_is_written_once(crm_cloud: LocalCloud, hubspot: HubSpotStandIn) -> None:
+def test_a_change_delivered_three_more_times_is_written_once(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
     from leadqual.adapters.aws_clients import client
 
     lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
     _written(crm_cloud, lead_id)
     before = len(hubspot.calls)
-    body = '{"schema_version": 1, "change_id": "%s-e0", "lead_id": "%s", "change": "routed"}' % (lead_id, lead_id)
+    body = CrmSyncRequest(
+        change_id=f"{lead_id}-e0", lead_id=lead_id, change=CrmChange.ROUTED
+    ).model_dump_json()
     for again in range(3):  # as SQS redelivers, past the FIFO queue's five-minute deduplication
         client("sqs").send_message(
             QueueUrl=crm_cloud.urls[resources.CRM_SYNC_QUEUE], MessageBody=body,
@@ -189,7 +200,9 @@ def test_hubspot_down_for_a_while_the_backlog_drains_when_it_returns(
     crm_cloud: LocalCloud, hubspot: HubSpotStandIn
 ) -> None:
     hubspot.go_down(6.0)
-    lead_ids = [_submit(f"person{n}@contoso.com", form="newsletter", title=None, company={}) for n in range(4)]
+    lead_ids = [
+        _submit(f"person{n}@contoso.com", form="newsletter", title=None, company={}) for n in range(4)
+    ]
 
     for lead_id in lead_ids:
         _written(crm_cloud, lead_id)

@@ -51,7 +51,7 @@ def test_every_queue_is_encrypted_and_work_queues_have_a_dlq(template: Template)
     queues = template.find_resources("AWS::SQS::Queue")
     assert all(q["Properties"].get("SqsManagedSseEnabled") for q in queues.values())
     with_dlq = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
-    assert len(with_dlq) == 6  # scoring, review requests, four action queues
+    assert len(with_dlq) == 7  # scoring, review requests, four action queues, CRM sync
 
 
 def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: Template) -> None:
@@ -74,7 +74,7 @@ def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: T
 def test_every_queue_that_feeds_lambda_retries_at_least_five_times_before_its_dlq(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
     sources = template.find_resources("AWS::Lambda::EventSourceMapping")
-    assert len(sources) == 2
+    assert len(sources) == 3  # scoring, review requests, CRM sync
     for source in sources.values():
         queue_id = source["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
         assert queues[queue_id]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5
@@ -154,8 +154,8 @@ def _alarmed_metrics(template: Template) -> list[tuple[str, str]]:
 def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Template) -> None:
     watched = _alarmed_metrics(template)
     count = {metric: watched.count(metric) for metric in set(watched)}
-    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ
-    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 7
+    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ + the CRM-sync DLQ
+    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 8
     assert count[("AWS/SQS", "ApproximateAgeOfOldestMessage")] == 1
     # errors and throttles of every function
     assert (
@@ -167,6 +167,11 @@ def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Tem
     assert count[("AWS/SNS", "NumberOfNotificationsFailed")] == 1
     assert count[(resources.METRICS_NAMESPACE, "ReviewsEscalated")] == 1
     assert count[(resources.METRICS_NAMESPACE, "AnnouncementsMissed")] == 1
+    # leadqual's daily share of the CRM's API allocation, 80 % spent (the connections file's alarm_at)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": resources.CRM_BUDGET_METRIC, "Statistic": "Maximum", "Threshold": 80},
+    )
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {"MetricName": "ApproximateAgeOfOldestMessage", "Threshold": monitoring.OLDEST_UNSCORED_LEAD_SECONDS},
@@ -433,8 +438,13 @@ def test_review_emails_link_to_the_console_the_console_url_parameter_names(templ
         for f in functions.values()
         if resources.Env.CONSOLE_URL in f["Properties"]["Environment"]["Variables"]
     }
-    # ... set on the one function that sends review e-mails, and nowhere else
-    assert list(with_link) == [resources.REVIEW_REQUEST_FUNCTION.handler]
+    # ... set on the function that sends review e-mails and the one that links CRM records to leads
+    assert sorted(with_link) == sorted(
+        [resources.REVIEW_REQUEST_FUNCTION.handler, resources.CRM_SYNC_FUNCTION.handler]
+    )
+    assert (
+        with_link[resources.CRM_SYNC_FUNCTION.handler] == with_link[resources.REVIEW_REQUEST_FUNCTION.handler]
+    )
     condition, given, fallback = with_link[resources.REVIEW_REQUEST_FUNCTION.handler]["Fn::If"]
     assert given == {"Ref": "ConsoleUrl"}
     assert template.to_json()["Conditions"][condition] == {
@@ -472,3 +482,38 @@ def test_the_state_machine_outlives_a_replacement_so_waiting_reviews_are_not_sto
 ) -> None:
     (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
     assert machine["DeletionPolicy"] == machine["UpdateReplacePolicy"] == "Retain"
+
+
+def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connections_file_names(
+    tmp_path: Path,
+) -> None:
+    connections = tmp_path / "connections.yaml"
+    connections.write_text("hubspot:\n  token_secret: acme/leadqual-hubspot\n")
+    _, stack = build_app(
+        cdk.App(context={"aws:cdk:bundling-stacks": [], "leadqual:connectionsFile": str(connections)})
+    )
+    template = Template.from_stack(stack)
+    queues = template.find_resources("AWS::SQS::Queue")
+    crm_queues = {k: q for k, q in queues.items() if "CrmSync" in k}
+    # the queue and its DLQ are both FIFO: one lead's changes in order, a resend dropped by its id
+    assert len(crm_queues) == 2 and all(q["Properties"]["FifoQueue"] for q in crm_queues.values())
+    writer = _role_actions(template, resources.function_name(resources.CRM_SYNC_FUNCTION.name))
+    secret_statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager" in json.dumps(statement["Action"])
+    ]
+    (secret,) = secret_statements  # the writer's, and no other function's
+    assert ":secret:acme/leadqual-hubspot-??????" in json.dumps(secret["Resource"])
+    assert set(secret["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+    # it reads and saves leads (and its budget's counters); it deletes, scans and queries nothing
+    leads = writer[_table_id(template, resources.LEADS_TABLE)]
+    assert leads == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
+    # Dispatch and the API (outcomes) hand it changes; no other function may
+    (queue_id,) = [k for k, q in crm_queues.items() if "RedrivePolicy" in q["Properties"]]
+    senders = {
+        spec.name for spec in resources.ALL_FUNCTIONS
+        if "sqs:SendMessage" in _role_actions(template, resources.function_name(spec.name)).get(queue_id, set())
+    }  # fmt: skip
+    assert senders == {resources.DISPATCH_FUNCTION.name, resources.API_FUNCTION.name}

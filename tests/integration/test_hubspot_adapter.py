@@ -4,6 +4,7 @@ upsert, 429 with Retry-After, 401 then a new token, 400 VALIDATION_ERROR, 5xx. N
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -24,7 +25,9 @@ def hubspot() -> Iterator[HubSpotStandIn]:
         yield stand_in
 
 
-def _gateway(stand_in: HubSpotStandIn, budget: CountingBudget | None = None, token: str = TOKEN) -> HubSpotGateway:
+def _gateway(
+    stand_in: HubSpotStandIn, budget: CountingBudget | None = None, token: str = TOKEN
+) -> HubSpotGateway:
     return HubSpotGateway(stand_in.base_url, "2026-03", lambda fresh: token, budget or CountingBudget())
 
 
@@ -32,10 +35,14 @@ def _write(n: int, **properties: str | int) -> CrmWrite:
     return CrmWrite(CrmKey(f"ld_{n}", f"Person{n}@Northwind.io"), {"leadqual_score": 40 + n, **properties})
 
 
-def test_upsert_creates_then_updates_and_the_read_gives_the_owner_and_who_set_it(hubspot: HubSpotStandIn) -> None:
+def test_upsert_creates_then_updates_and_the_read_gives_the_owner_and_who_set_it(
+    hubspot: HubSpotStandIn,
+) -> None:
     gateway = _gateway(hubspot)
 
-    first = gateway.write([_write(1), CrmWrite(CrmKey("ld_2", "person2@northwind.io"), {"leadqual_score": 7}, owner="101")])
+    first = gateway.write(
+        [_write(1), CrmWrite(CrmKey("ld_2", "person2@northwind.io"), {"leadqual_score": 7}, owner="101")]
+    )
     again = gateway.write([_write(1, leadqual_tier="smb")])
     hubspot.person_sets_owner("person2@northwind.io", "909", user_id="77")
     records = gateway.read([CrmKey("ld_1", "person1@northwind.io"), CrmKey("ld_2", "person2@northwind.io"),
@@ -64,8 +71,14 @@ def test_a_429_is_waited_out_as_retry_after_says_and_nothing_is_lost() -> None:
     with HubSpotStandIn(tokens={TOKEN}, burst_limit=2, burst_window_seconds=1.0) as hubspot:
         hubspot.define("leadqual_score")
         slept: list[float] = []
-        gateway = HubSpotGateway(hubspot.base_url, "2026-03", lambda fresh: TOKEN, CountingBudget(),
-                                 sleep=lambda s: (slept.append(s), __import__("time").sleep(s)) and None)  # fmt: skip
+
+        def sleep(seconds: float) -> None:  # as the adapter would, noting how long
+            slept.append(seconds)
+            time.sleep(seconds)
+
+        gateway = HubSpotGateway(
+            hubspot.base_url, "2026-03", lambda fresh: TOKEN, CountingBudget(), sleep=sleep
+        )
 
         for n in range(5):
             assert isinstance(gateway.write([_write(n)])[f"ld_{n}"], CrmWritten)
@@ -108,7 +121,11 @@ def test_a_token_that_stays_refused_is_an_auth_failure(hubspot: HubSpotStandIn) 
 
 def test_a_validation_error_names_the_field_and_only_that_record_is_refused(hubspot: HubSpotStandIn) -> None:
     hubspot.validation_rules["leadqual_tier"] = {"smb", "mid_market", "enterprise"}
-    writes = [_write(1, leadqual_tier="smb"), _write(2, leadqual_tier="galactic"), _write(3, leadqual_tier="smb")]
+    writes = [
+        _write(1, leadqual_tier="smb"),
+        _write(2, leadqual_tier="galactic"),
+        _write(3, leadqual_tier="smb"),
+    ]
 
     outcomes = _gateway(hubspot).write(writes)
 
@@ -121,8 +138,12 @@ def test_a_validation_error_names_the_field_and_only_that_record_is_refused(hubs
     assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes) and sizes[-1] == 1
 
 
-def test_server_errors_are_retried_and_a_long_outage_leaves_the_write_in_its_queue(hubspot: HubSpotStandIn) -> None:
-    gateway = HubSpotGateway(hubspot.base_url, "2026-03", lambda fresh: TOKEN, CountingBudget(), sleep=lambda s: None)
+def test_server_errors_are_retried_and_a_long_outage_leaves_the_write_in_its_queue(
+    hubspot: HubSpotStandIn,
+) -> None:
+    gateway = HubSpotGateway(
+        hubspot.base_url, "2026-03", lambda fresh: TOKEN, CountingBudget(), sleep=lambda s: None
+    )
     hubspot.fail_next(2, status=502)
     assert isinstance(gateway.write([_write(1)])["ld_1"], CrmWritten)
 

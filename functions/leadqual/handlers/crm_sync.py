@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from leadqual import wiring
+from leadqual import resources, wiring
 from leadqual.domain.ports import BudgetSpent, CrmSyncError
 from leadqual.domain.schemas.messages import CrmSyncRequest
 from leadqual.handlers.sqs_batch import process_batch
@@ -85,4 +85,6 @@ def _report_budget() -> None:
     used = wiring.crm_budget_spent()
     if used is not None:
         spent, share = used
-        metrics.add_metric(name="CrmBudgetUsedPercent", unit=MetricUnit.Percent, value=100 * spent / share)
+        metrics.add_metric(
+            name=resources.CRM_BUDGET_METRIC, unit=MetricUnit.Percent, value=100 * spent / share
+        )

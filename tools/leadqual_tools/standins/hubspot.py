@@ -145,7 +145,9 @@ class HubSpotStandIn:
     def add_contact(self, email: str, owner_id: str | None = None, by_person: bool = False) -> Contact:
         """A contact HubSpot has already (a form, an import), owned by someone or not."""
         with self._lock:
-            contact = Contact(str(next(self._ids)), {"email": email.lower()}, created_at=_now(), updated_at=_now())
+            contact = Contact(
+                str(next(self._ids)), {"email": email.lower()}, created_at=_now(), updated_at=_now()
+            )
             self.contacts[contact.record_id] = contact
         if owner_id is not None and by_person:
             self.person_sets_owner(email, owner_id)
