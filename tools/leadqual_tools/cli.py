@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
     share_malloc_arenas()
     cloud = LocalCloud(
         review_timeout_seconds=args.review_timeout, log_level=args.log_level,
-        console_url=f"http://{args.host}:{args.port}/console/",
+        console_url=f"http://{args.host}:{args.port}/console/", connections_file=args.connections,
     ).start()  # fmt: skip
     cloud.run_pollers()
     spare_startup_objects_from_gc()
@@ -39,7 +39,12 @@ def _serve(args: argparse.Namespace) -> int:
         f"leadqual local API on http://{args.host}:{args.port} (review timeout {args.review_timeout}s)\n"
         f"the console: http://{args.host}:{args.port}/console/ (no sign-in locally: give a reviewer name)\n"
         "everything is kept in memory and gone when it stops; Ctrl-C stops\n"
-        f"function logs: {args.log_level} and above (--log-level INFO for every line)",
+        f"function logs: {args.log_level} and above (--log-level INFO for every line)\n"
+        + (
+            f"CRM: {cloud_crm(args.connections)}"
+            if args.connections
+            else "CRM: none connected (--connections FILE): nothing is written to any CRM"
+        ),
         flush=True,
     )
     if args.sample:
@@ -56,6 +61,18 @@ def _serve(args: argparse.Namespace) -> int:
             args.report_on_exit.write_text(json.dumps(cloud.inventory(), indent=2), encoding="utf-8")
         cloud.stop()
     return 0
+
+
+def cloud_crm(connections_file: Path) -> str:
+    from leadqual.connections import load_connections
+
+    connections = load_connections(connections_file)
+    hubspot, salesforce = connections.hubspot, connections.salesforce
+    if hubspot:
+        return f"HubSpot at {hubspot.base_url} (token from ${hubspot.token_env})"
+    if salesforce:
+        return f"Salesforce at {salesforce.login_url} (client from ${salesforce.client_id_env})"
+    return "the connections file names no CRM: nothing is written to any CRM"
 
 
 def _load_sample() -> None:
@@ -454,6 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--backlog", type=int, default=DEFAULT_BACKLOG,
         help="hold a new POST /leads while this much pipeline work is waiting (0: never hold); one "
         "process runs every stage, so without it a burst queues behind itself",
+    )  # fmt: skip
+    serve.add_argument(
+        "--connections", type=Path, default=None, metavar="FILE",
+        help="the CRM (and Slack) to talk to, and the environment variables holding their credentials "
+        "(README: the connections file); without it nothing is written to any CRM",
     )  # fmt: skip
     serve.set_defaults(run=_serve)
 

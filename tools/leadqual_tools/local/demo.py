@@ -11,6 +11,7 @@ ships).
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -22,14 +23,17 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
+from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.standins.hubspot import HubSpotStandIn
 
 FINAL = {"routed", "hold", "failed"}
 # The retraining step's model search, in seconds: past it each candidate tries no further setting, so
 # the step ends in minutes on a busy machine too (it printed nothing for 19 minutes on one).
 RETRAIN_SEARCH_SECONDS = 60
+DEMO_TOKEN_ENV = "LEADQUAL_HUBSPOT_TOKEN"
 
 
 def answered(response: Any, expected: int) -> Any:
@@ -79,17 +83,41 @@ def store_signals(
 
 
 def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
-    cloud = LocalCloud(review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2).start()
-    try:
-        cloud.run_pollers()
-        return _run(cloud, leads, seed, review_timeout_seconds)
-    finally:
-        cloud.stop()
+    with tempfile.TemporaryDirectory(prefix="leadqual-demo-") as scratch, HubSpotStandIn() as hubspot:
+        # The CRM is HubSpot's stand-in (tools/leadqual_tools/standins/hubspot.py): no live CRM is reached.
+        connections = hubspot_connections(hubspot, Path(scratch))
+        cloud = LocalCloud(
+            review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2, connections_file=connections
+        ).start()  # fmt: skip
+        try:
+            cloud.run_pollers()
+            return _run(cloud, leads, seed, review_timeout_seconds, hubspot)
+        finally:
+            cloud.stop()
 
 
-def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) -> dict[str, Any]:
+def hubspot_connections(hubspot: HubSpotStandIn, folder: Path) -> Path:
+    """A connections file naming the stand-in, its token in the environment variable the file names,
+    and the contact properties `leadqual crm install --apply` would create."""
+    os.environ[DEMO_TOKEN_ENV] = next(iter(hubspot.tokens))
+    connections = folder / "connections.yaml"
+    connections.write_text(
+        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: {DEMO_TOKEN_ENV}\n", encoding="utf-8"
+    )
+    hubspot.define(*(rule.name for rule in load_policy().crm.written_fields().values()))
+    return connections
+
+
+def _run(
+    cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int, hubspot: HubSpotStandIn
+) -> dict[str, Any]:
     submissions, events, intents, accounts, outcomes = seed_world(count, seed)
     store_signals(accounts, intents, events)
+    # Some people are in HubSpot already, and a rep has claimed them: their owner must stay.
+    claimed = [submission["email"] for submission in submissions[::10]]
+    for email in claimed:
+        hubspot.add_contact(email, owner_id="909", by_person=True)
+    print(f"HubSpot (the local stand-in) holds {len(claimed)} of these people already, each owned by a rep.")
 
     print(f"Submitting {len(submissions)} leads (plus one duplicate and one malformed) ...")
     sdr = DemoSdr()
@@ -126,9 +154,47 @@ def _run(cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int) 
     decisions = sdr.decisions
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
+    summary["crm"] = crm_sync_summary(cloud, views, hubspot)
     summary["woken"] = wake_held_leads(views, sdr)
     summary["retrospective"] = report_outcomes(lead_ids, outcomes)
     summary["retraining"] = retrain_on_feedback()
+    return summary
+
+
+def crm_sync_summary(
+    cloud: LocalCloud, views: list[dict[str, Any]], hubspot: HubSpotStandIn
+) -> dict[str, Any]:
+    """Waits for every routed or held lead's CRM write, then says what reached HubSpot."""
+    handed_down = [v["lead_id"] for v in views if v["status"] in ("routed", "hold")]
+
+    def all_written() -> list[dict[str, Any]] | None:
+        leads = [call_api("GET", f"/leads/{lead_id}").json() for lead_id in handed_down]
+        settled = all(
+            (lead.get("crm") or {}).get("writes") or (lead.get("crm") or {}).get("dead_letter")
+            for lead in leads
+        )
+        return leads if settled else None
+
+    leads = wait_until(all_written, timeout=300, interval=0.5, what="every routed lead's CRM write")
+    writes = [lead["crm"]["writes"][-1] for lead in leads if lead["crm"]["writes"]]
+    summary = {
+        "written": len(writes),
+        "created": sum(1 for w in writes if w["created"]),
+        "owners_set": sum(1 for w in writes if w["owner"] == "written"),
+        "owners_kept": sum(1 for w in writes if w["owner"] == "kept"),
+        "dead_lettered": sum(1 for lead in leads if lead["crm"]["dead_letter"]),
+        "requests": len(hubspot.calls),
+        "rate_limited": len(hubspot.requests(status=429)),
+        "in_dlq": cloud.queue_depth(resources.dlq_name(resources.CRM_SYNC_QUEUE)),
+    }
+    print(
+        f"\nCRM sync (HubSpot stand-in; no live CRM reached): {summary['written']} of {len(handed_down)} routed "
+        f"or held leads written ({summary['created']} contacts created), {summary['owners_set']} owners set to "
+        f"the rep's HubSpot user, {summary['owners_kept']} owners a rep had set kept (conflicts respected, "
+        f"each on its lead's timeline); {summary['requests']} HubSpot requests "
+        f"({summary['requests'] / max(1, len(handed_down)):.2f} a lead), {summary['rate_limited']} answered 429, "
+        f"{summary['in_dlq']} in the CRM-sync DLQ"
+    )
     return summary
 
 
