@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadqual.domain.crm import ApiUsage, ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
+from leadqual.domain.crm import (
+    ApiUsage,
+    ChangeSource,
+    CrmChanges,
+    CrmKey,
+    CrmOutcome,
+    CrmRecord,
+    CrmWrite,
+    CrmWritten,
+    OwnerChange,
+)
 from leadqual.domain.ports import (
     ApiBudget,
     BudgetSpent,
@@ -21,6 +31,7 @@ from leadqual.domain.ports import (
     CrmChangeQueue,
     CrmGateway,
     CrmRecordRefused,
+    CrmWatermarks,
     DecisionStore,
     Dispatcher,
     HoldIndex,
@@ -369,6 +380,7 @@ class InMemoryCrm(CrmGateway):
     writes: list[CrmWrite] = field(default_factory=list)
     refuse: dict[str, CrmRecordRefused] = field(default_factory=dict)  # by e-mail
     between_read_and_write: list[Any] = field(default_factory=list)
+    outcomes: list[CrmOutcome] = field(default_factory=list)  # what sales did, as the CRM says it
 
     def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
         self.reads += 1
@@ -398,6 +410,10 @@ class InMemoryCrm(CrmGateway):
             outcomes[write.key.lead_id] = CrmWritten(record_id, created=existing is None)
         return outcomes
 
+    def changes_since(self, since: datetime) -> CrmChanges:
+        found = [o for o in self.outcomes if o.occurred_at >= since]
+        return CrmChanges(found, max([since, *(o.occurred_at for o in found)]))
+
     def person_sets_owner(self, email: str, owner: str, by: str = "rep-7") -> None:
         record = self.records[email]
         change = OwnerChange(owner, datetime.now(UTC), ChangeSource.PERSON, by)
@@ -425,3 +441,15 @@ class CountingBudget(ApiBudget):
 
     def spent_today(self, system: str) -> tuple[int, int]:
         return self.used, self.share
+
+
+@dataclass
+class InMemoryWatermarks(CrmWatermarks):
+    until: dict[str, datetime] = field(default_factory=dict)
+
+    def read_from(self, system: str) -> datetime | None:
+        return self.until.get(system)
+
+    def advance(self, system: str, until: datetime) -> None:
+        if system not in self.until or self.until[system] < until:
+            self.until[system] = until

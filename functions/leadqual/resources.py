@@ -180,6 +180,15 @@ CRM_SYNC_FUNCTION = FunctionSpec(
     timeout_seconds=120,
 )
 CRM_SYNC_BATCH_SIZE = 10  # Lambda's most for a FIFO queue
+CRM_READ_FUNCTION = FunctionSpec(
+    "crm-read",
+    "leadqual.handlers.crm_read.handler",
+    "Every few minutes, and nightly over the last week: sales' outcomes read back from the CRM",
+    bundle=Bundle.CRM,
+    timeout_seconds=300,
+)
+CRM_READ_EVERY_MINUTES = 5
+CRM_READ_DLQ = "leadqual-crm-read-dlq"
 # The share of leadqual's daily CRM API share spent (the CRM writer reports it; an alarm watches it).
 CRM_BUDGET_METRIC = "CrmBudgetUsedPercent"
 
@@ -193,6 +202,7 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     RECORD_FAILURE_FUNCTION,
     HOLD_SWEEP_FUNCTION,
     CRM_SYNC_FUNCTION,
+    CRM_READ_FUNCTION,
 )
 
 # Functions the state machine calls; the key is the ASL substitution variable.

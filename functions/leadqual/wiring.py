@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import CrmGateway
+    from leadqual.services.crm_read import CrmReadService
     from leadqual.services.crm_sync import CrmSyncService
     from leadqual.services.dispatch import DispatchService
     from leadqual.services.escalation import EscalationService
@@ -243,6 +244,19 @@ def crm_sync_service() -> CrmSyncService:
         crm_gateway(),
         policy().crm,
         current_console_settings().console_url,
+    )
+
+
+@once_per_environment
+def crm_read_service() -> CrmReadService:
+    from leadqual.adapters.dynamo_watermarks import DynamoCrmWatermarks
+    from leadqual.services.crm_read import CrmReadService
+
+    return CrmReadService(
+        DynamoLeadStore(current_settings().leads_table),
+        crm_gateway(),
+        outcome_service(),
+        DynamoCrmWatermarks(current_settings().leads_table),
     )
 
 

@@ -133,6 +133,11 @@ class LeadqualStack(cdk.Stack):
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
         )
+        # The reader records outcomes as POST /leads/{id}/outcome does (the lead, its person's and
+        # account's touch, the SDR's freed slot) and hands the CRM writer the change.
+        storage.leads.grant_read_write_data(crm_sync.read_function)
+        storage.signals.grant_read_write_data(crm_sync.read_function)
+        crm_queue.queue.grant_send_messages(crm_sync.read_function)
         storage.leads.grant_read_data(hold_sweep.function)
         queues.scoring.grant_send_messages(hold_sweep.function)
 
@@ -141,9 +146,10 @@ class LeadqualStack(cdk.Stack):
             *targets.dead_letter_queues,
             hold_sweep.dead_letter_queue,
             crm_queue.dead_letter_queue,
+            crm_sync.read_dead_letter_queue,
         ]
         all_functions = [
-            api_function, hold_sweep.function, crm_sync.function, *pipeline.functions, *workflow.functions,
+            api_function, hold_sweep.function, *crm_sync.functions, *pipeline.functions, *workflow.functions,
         ]  # fmt: skip
         Monitoring(
             self,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from leadqual import resources
+from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
@@ -18,12 +19,8 @@ from leadqual_tools.standins.hubspot import HubSpotStandIn
 from tests.conftest import lead_body
 
 TOKEN = "local-hubspot-token"
-LEADQUAL_PROPERTIES = [
-    f"leadqual_{name}"
-    for name in ("score", "probability", "grade", "fit", "engagement", "intent", "tier", "route", "owner", "rule",
-                 "reasons", "intent_flags", "model_version", "policy_version", "scored_at", "console_link",
-                 "review_status", "reviewer")
-]  # fmt: skip
+# What `leadqual crm install --apply` creates: every field the policy writes.
+LEADQUAL_PROPERTIES = [rule.name for rule in load_policy().crm.written_fields().values()]
 
 
 @pytest.fixture
@@ -210,3 +207,22 @@ def test_hubspot_down_for_a_while_the_backlog_drains_when_it_returns(
     assert len(hubspot.contacts) == 4
     assert hubspot.requests(status=503), "HubSpot was down when the first writes came"
     assert crm_cloud.queue_depth(resources.dlq_name(resources.CRM_SYNC_QUEUE)) == 0
+
+
+def test_a_deal_won_in_hubspot_becomes_the_lead_s_outcome_once(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+    _written(crm_cloud, lead_id)
+    hubspot.close_deal("casey.cho@contoso.com", won=True, amount=48_000)
+
+    first = crm_cloud.read_crm()
+    again = crm_cloud.read_crm()  # the next scheduled read sees the same deal
+    nightly = crm_cloud.read_crm(reconcile=True)
+
+    lead = call_api("GET", f"/leads/{lead_id}").json()
+    (outcome,) = lead["outcomes"]
+    assert (outcome["outcome"], outcome["amount"]) == ("closed_won", 48_000)
+    assert "HubSpot deal" in outcome["note"]
+    assert (first["recorded"], again["recorded"], nightly["recorded"]) == (1, 0, 0)
+    assert [e for e in lead["history"] if e["event"] == "outcome_reported"][0]["detail"] == "closed_won"

@@ -154,8 +154,8 @@ def _alarmed_metrics(template: Template) -> list[tuple[str, str]]:
 def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Template) -> None:
     watched = _alarmed_metrics(template)
     count = {metric: watched.count(metric) for metric in set(watched)}
-    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep schedule's DLQ + the CRM-sync DLQ
-    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 8
+    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep and CRM-read schedules' DLQs + the CRM-sync DLQ
+    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 9
     assert count[("AWS/SQS", "ApproximateAgeOfOldestMessage")] == 1
     # errors and throttles of every function
     assert (
@@ -494,7 +494,7 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
     )
     template = Template.from_stack(stack)
     queues = template.find_resources("AWS::SQS::Queue")
-    crm_queues = {k: q for k, q in queues.items() if "CrmSync" in k}
+    crm_queues = {k: q for k, q in queues.items() if k.startswith("CrmSyncQueue")}
     # the queue and its DLQ are both FIFO: one lead's changes in order, a resend dropped by its id
     assert len(crm_queues) == 2 and all(q["Properties"]["FifoQueue"] for q in crm_queues.values())
     writer = _role_actions(template, resources.function_name(resources.CRM_SYNC_FUNCTION.name))
@@ -504,16 +504,21 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "secretsmanager" in json.dumps(statement["Action"])
     ]
-    (secret,) = secret_statements  # the writer's, and no other function's
+    assert len(secret_statements) == 2  # the writer's and the reader's, and no other function's
+    secret = secret_statements[0]
     assert ":secret:acme/leadqual-hubspot-??????" in json.dumps(secret["Resource"])
     assert set(secret["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     # it reads and saves leads (and its budget's counters); it deletes, scans and queries nothing
     leads = writer[_table_id(template, resources.LEADS_TABLE)]
     assert leads == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
-    # Dispatch and the API (outcomes) hand it changes; no other function may
+    # Dispatch, the API and the CRM reader (outcomes) hand it changes; no other function may
     (queue_id,) = [k for k, q in crm_queues.items() if "RedrivePolicy" in q["Properties"]]
     senders = {
         spec.name for spec in resources.ALL_FUNCTIONS
         if "sqs:SendMessage" in _role_actions(template, resources.function_name(spec.name)).get(queue_id, set())
     }  # fmt: skip
-    assert senders == {resources.DISPATCH_FUNCTION.name, resources.API_FUNCTION.name}
+    assert senders == {
+        resources.DISPATCH_FUNCTION.name,
+        resources.API_FUNCTION.name,
+        resources.CRM_READ_FUNCTION.name,
+    }

@@ -157,3 +157,33 @@ def test_a_spent_budget_stops_before_any_request(hubspot: HubSpotStandIn) -> Non
     with pytest.raises(BudgetSpent):
         _gateway(hubspot, CountingBudget(share=0)).write([_write(1)])
     assert hubspot.calls == []
+
+
+def test_deals_closed_and_leads_disqualified_are_read_with_their_lead_ids(hubspot: HubSpotStandIn) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from leadqual.domain.schemas.vocabulary import OutcomeKind
+
+    hubspot.define("leadqual_lead_id")
+    gateway = _gateway(hubspot)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    gateway.write([_write(n, leadqual_lead_id=f"ld_{n}") for n in (1, 2, 3)])
+    hubspot.add_contact("stranger@northwind.io")  # never written by leadqual: its deal is not leadqual's
+    hubspot.close_deal("person1@northwind.io", won=True, amount=36_000)
+    hubspot.close_deal("person2@northwind.io", won=False)
+    hubspot.close_deal("stranger@northwind.io", won=True)
+    hubspot.person_sets("person3@northwind.io", "hs_lead_status", "UNQUALIFIED")
+
+    changes = gateway.changes_since(since)
+
+    by_lead = {o.lead_id: o for o in changes.outcomes}
+    assert set(by_lead) == {"ld_1", "ld_2", "ld_3"}
+    assert (by_lead["ld_1"].outcome, by_lead["ld_1"].amount) == (OutcomeKind.CLOSED_WON, 36_000)
+    assert by_lead["ld_2"].outcome is OutcomeKind.CLOSED_LOST
+    assert (by_lead["ld_3"].outcome, by_lead["ld_3"].source_value) == (
+        OutcomeKind.DISQUALIFIED,
+        "UNQUALIFIED",
+    )
+    assert changes.until > since
+    # a few searches, never one request per lead
+    assert len(hubspot.requests("/search")) == 2 and len(hubspot.requests("/deals/contacts/batch/read")) == 1

@@ -17,7 +17,13 @@ The requests and answers, as HubSpot documents them:
 - every answer carries `X-HubSpot-RateLimit-*` (daily and per-interval limits and what remains);
   a 429 carries `Retry-After` (developers.hubspot.com/docs/api/usage-details).
 
-Search is never used per lead: it allows 4 requests a second for the whole account.
+Search is never used per lead: it allows 4 requests a second for the whole account. The read side
+(`changes_since`) searches a few times a poll: deals closed since a watermark
+(`POST /crm/objects/{version}/deals/search`, filterGroups/sorts/after paging: developers.hubspot.com/
+docs/api-reference/latest/crm/objects/objects/search), their contacts through the associations API
+(`POST /crm/associations/{version}/deals/contacts/batch/read`: developers.hubspot.com/docs/
+api-reference/latest/crm/associations/associate-records/batch/get-associations), and contacts whose
+lead status became UNQUALIFIED.
 """
 
 from __future__ import annotations
@@ -25,12 +31,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from leadqual.domain.crm import ApiUsage, ChangeSource, CrmKey, CrmRecord, CrmWrite, CrmWritten, OwnerChange
+from leadqual.domain.crm import (
+    ApiUsage,
+    ChangeSource,
+    CrmChanges,
+    CrmKey,
+    CrmOutcome,
+    CrmRecord,
+    CrmWrite,
+    CrmWritten,
+    OwnerChange,
+)
 from leadqual.domain.ports import (
     ApiBudget,
     CrmAuthFailed,
@@ -38,6 +54,7 @@ from leadqual.domain.ports import (
     CrmSyncError,
     CrmUnavailable,
 )
+from leadqual.domain.schemas.vocabulary import OutcomeKind
 
 SYSTEM = "hubspot"
 OWNER_PROPERTY = "hubspot_owner_id"
@@ -48,6 +65,11 @@ PERSON_SOURCES = frozenset({"CRM_UI", "MOBILE_IOS", "MOBILE_ANDROID"})
 LONGEST_WAIT_SECONDS = 60.0
 SERVER_ERROR_ATTEMPTS = 4
 REQUEST_TIMEOUT_SECONDS = 15.0
+# leadqual's lead id on each contact it writes (CrmField.LEAD_ID's default name): how a deal finds its lead.
+LEAD_ID_PROPERTY = "leadqual_lead_id"
+UNQUALIFIED = "UNQUALIFIED"  # HubSpot's lead status for a lead sales disqualified
+# A poll reads at most this many pages of 100 per search; the watermark moves to the newest seen.
+SEARCH_PAGES_PER_POLL = 20
 
 
 class HubSpotGateway:
@@ -64,7 +86,9 @@ class HubSpotGateway:
     ):
         """`token(fresh)` reads the private app's or service key's token; fresh after a 401, when
         the secret may have been rotated."""
-        self.objects = f"{str(base_url).rstrip('/')}/crm/objects/{api_version}/contacts"
+        self.base_url = str(base_url).rstrip("/")
+        self.api_version = api_version
+        self.objects = f"/crm/objects/{api_version}/contacts"
         self.token = token
         self.budget = budget
         self.http = client or httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS)
@@ -84,7 +108,7 @@ class HubSpotGateway:
                 "propertiesWithHistory": [OWNER_PROPERTY],
             }
             # 207: some inputs were not found (their errors say which); the rest are results.
-            answer = self._post("/batch/read", body, accept=(200, 207))
+            answer = self._post(f"{self.objects}/batch/read", body, accept=(200, 207))
             for result in answer.get("results", []):
                 values: dict[str, str | None] = result.get("properties") or {}
                 email = (values.get("email") or "").lower()
@@ -98,6 +122,110 @@ class HubSpotGateway:
             outcomes |= self._upsert(list(writes[start : start + BATCH_LIMIT]))
         return outcomes
 
+    def changes_since(self, since: datetime) -> CrmChanges:
+        """Deals closed won or lost, and contacts whose lead status became UNQUALIFIED, modified from
+        `since` on: each with the contacts' leadqual lead id. A few searches a poll (never one per lead)."""
+        since_ms = str(int(since.timestamp() * 1000))
+        deals, until = self._search(
+            "deals",
+            [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since_ms},
+             {"propertyName": "hs_is_closed", "operator": "EQ", "value": "true"}],
+            ["hs_is_closed_won", "amount", "closedate", "dealname", "hs_lastmodifieddate"],
+            "hs_lastmodifieddate", since,
+        )  # fmt: skip
+        outcomes: list[CrmOutcome] = []
+        contacts_of = self._deal_contacts([deal["id"] for deal in deals])
+        lead_ids = self._lead_ids(sorted({c for ids in contacts_of.values() for c in ids}))
+        for deal in deals:
+            values = deal.get("properties") or {}
+            won = str(values.get("hs_is_closed_won", "")).lower() == "true"
+            for contact in contacts_of.get(str(deal["id"]), []):
+                if contact in lead_ids:
+                    outcomes.append(CrmOutcome(
+                        lead_id=lead_ids[contact],
+                        outcome=OutcomeKind.CLOSED_WON if won else OutcomeKind.CLOSED_LOST,
+                        occurred_at=_when(values.get("closedate")) or _when(values.get("hs_lastmodifieddate")) or until,
+                        amount=_amount(values.get("amount")),
+                        note=f"HubSpot deal {deal['id']} {values.get('dealname') or ''}".strip(),
+                    ))  # fmt: skip
+        disqualified, contacts_until = self._search(
+            "contacts",
+            [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": since_ms},
+             {"propertyName": "hs_lead_status", "operator": "EQ", "value": UNQUALIFIED},
+             {"propertyName": LEAD_ID_PROPERTY, "operator": "HAS_PROPERTY"}],
+            [LEAD_ID_PROPERTY, "hs_lead_status", "lastmodifieddate"],
+            "lastmodifieddate", since,
+        )  # fmt: skip
+        for found in disqualified:
+            fields: dict[str, Any] = found.get("properties") or {}
+            outcomes.append(CrmOutcome(
+                lead_id=str(fields[LEAD_ID_PROPERTY]), outcome=OutcomeKind.DISQUALIFIED,
+                occurred_at=_when(fields.get("lastmodifieddate")) or contacts_until,
+                note=f"HubSpot contact {found['id']}: lead status {UNQUALIFIED}",
+                source_field="hs_lead_status", source_value=UNQUALIFIED,
+            ))  # fmt: skip
+        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until))
+
+    def _search(
+        self,
+        object_type: str,
+        filters: list[dict[str, str]],
+        properties: list[str],
+        modified: str,
+        since: datetime,
+    ) -> tuple[list[dict[str, Any]], datetime]:
+        """Every match, oldest change first, and the newest change seen (`since` if none). Search
+        allows 4 requests a second: a poll makes a few, whatever the number of leads."""
+        body: dict[str, Any] = {
+            "filterGroups": [{"filters": filters}],
+            "properties": properties,
+            "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+            "limit": BATCH_LIMIT,
+        }
+        found: list[dict[str, Any]] = []
+        newest = since
+        for _ in range(SEARCH_PAGES_PER_POLL):
+            answer = self._post(f"/crm/objects/{self.api_version}/{object_type}/search", body, accept=(200,))
+            results = answer.get("results", [])
+            found.extend(results)
+            for result in results:
+                newest = max(newest, _when((result.get("properties") or {}).get(modified)) or newest)
+            after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+            body["after"] = after
+        return found, newest
+
+    def _deal_contacts(self, deal_ids: list[str]) -> dict[str, list[str]]:
+        contacts: dict[str, list[str]] = {}
+        for start in range(0, len(deal_ids), BATCH_LIMIT):
+            answer = self._post(
+                f"/crm/associations/{self.api_version}/deals/contacts/batch/read",
+                {"inputs": [{"id": deal_id} for deal_id in deal_ids[start : start + BATCH_LIMIT]]},
+                accept=(200, 207),
+            )
+            for result in answer.get("results", []):
+                contacts[str(result["from"]["id"])] = [str(to["toObjectId"]) for to in result.get("to", [])]
+        return contacts
+
+    def _lead_ids(self, contact_ids: list[str]) -> dict[str, str]:
+        """The leadqual lead id leadqual wrote on each contact (contacts it never wrote have none)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(contact_ids), BATCH_LIMIT):
+            answer = self._post(
+                f"{self.objects}/batch/read",
+                {
+                    "inputs": [{"id": c} for c in contact_ids[start : start + BATCH_LIMIT]],
+                    "properties": [LEAD_ID_PROPERTY],
+                },
+                accept=(200, 207),
+            )
+            for result in answer.get("results", []):
+                lead_id = (result.get("properties") or {}).get(LEAD_ID_PROPERTY)
+                if lead_id:
+                    found[str(result["id"])] = str(lead_id)
+        return found
+
     # ----- upsert, isolating what a validation rule refuses -----
     def _upsert(self, writes: list[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
         body = {
@@ -106,7 +234,7 @@ class HubSpotGateway:
             ]
         }
         try:
-            answer = self._post("/batch/upsert", body, accept=(200, 207))
+            answer = self._post(f"{self.objects}/batch/upsert", body, accept=(200, 207))
         except CrmRecordRefused as refused:
             # A batch is refused whole when one input breaks a rule: never resend the same request;
             # halve it until the record that breaks it stands alone, and write the others.
@@ -135,7 +263,7 @@ class HubSpotGateway:
             self._wait_for_budget(deadline)
             try:
                 response = self.http.post(
-                    self.objects + path,
+                    self.base_url + path,
                     json=body,
                     headers={"Authorization": f"Bearer {self.token(fresh_token)}"},
                 )
@@ -177,6 +305,23 @@ class HubSpotGateway:
                 f"waited {LONGEST_WAIT_SECONDS:.0f} s on {why}; the write waits in its queue"
             )
         self.sleep(seconds)
+
+
+def _when(value: Any) -> datetime | None:
+    """A HubSpot date-time property: ISO 8601, or milliseconds since the epoch."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _amount(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def usage_of(headers: httpx.Headers) -> ApiUsage:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from leadqual.domain.schemas.crm import CrmField, CrmPolicy, OwnerWrite, WritePolicy
 from leadqual.domain.schemas.crm_writes import OwnerVerdict
 from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.vocabulary import OutcomeKind
 
 # What a CRM holds in a field: leadqual writes text and numbers only.
 Scalar = str | int | float
@@ -79,6 +80,30 @@ class CrmWritten:
 
 
 @dataclass(frozen=True)
+class CrmOutcome:
+    """What sales did with a lead, as the CRM says it (a deal closed, a lead disqualified): it becomes
+    a leadqual outcome through the same service as POST /leads/{id}/outcome."""
+
+    lead_id: str
+    outcome: OutcomeKind
+    occurred_at: datetime
+    amount: float | None = None
+    note: str = ""
+    # The CRM field leadqual reads it from and the value there: a value leadqual wrote itself is no
+    # news from sales (the service drops it, so nothing loops).
+    source_field: str | None = None
+    source_value: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmChanges:
+    """What changed in the CRM since a watermark, and the watermark to ask from next time."""
+
+    outcomes: list[CrmOutcome]
+    until: datetime
+
+
+@dataclass(frozen=True)
 class ApiUsage:
     """What a CRM's answer says of the org's API allowance (Sforce-Limit-Info, X-HubSpot-RateLimit-*)."""
 
@@ -137,6 +162,7 @@ def crm_values(lead: Lead, console_url: str) -> dict[CrmField, Scalar]:
         }
     values[CrmField.REASONS] = reasons_in_words(lead.reasons)
     values[CrmField.INTENT_FLAGS] = ";".join(sorted(lead.flags))
+    values[CrmField.LEAD_ID] = lead.lead_id
     if console_url:
         values[CrmField.CONSOLE_LINK] = f"{console_url}leads/{lead.lead_id}"
     if lead.review is not None:

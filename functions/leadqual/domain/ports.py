@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     # The ingest function uses these ports too, and must not import numpy.
     import numpy as np
 
-    from leadqual.domain.crm import ApiUsage, CrmKey, CrmRecord, CrmWrite, CrmWritten
+    from leadqual.domain.crm import ApiUsage, CrmChanges, CrmKey, CrmRecord, CrmWrite, CrmWritten
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
     from leadqual.domain.schemas.decision import RoutingDecision
@@ -181,6 +181,20 @@ class CrmGateway(Protocol):
     def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
         """Upserts each write; its result, or why the CRM refused it, by lead id. Raises
         CrmSyncError when the whole call failed (nothing can be said of any record)."""
+        ...
+
+    def changes_since(self, since: datetime) -> CrmChanges:
+        """Sales' outcomes on leadqual's leads changed in the CRM from `since` on (deals closed won
+        or lost, leads disqualified), oldest first."""
+        ...
+
+
+class CrmWatermarks(Protocol):
+    """How far the CRM's changes have been read, per CRM."""
+
+    def read_from(self, system: str) -> datetime | None: ...
+    def advance(self, system: str, until: datetime) -> None:
+        """Moves the watermark forward to `until` (never back)."""
         ...
 
 

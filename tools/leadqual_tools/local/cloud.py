@@ -450,17 +450,43 @@ class LocalCloud:
         expired: list[str] = json.loads(result)["expired"]
         return expired
 
-    def run_pollers(self, idle_wait_seconds: float = 0.05, sweep_every_seconds: float | None = None) -> None:
-        """Polls in a background thread until `stop()`, like Lambda's event source mappings, and
-        sweeps holds on the same schedule as in AWS (or `sweep_every_seconds`)."""
+    def read_crm(self, reconcile: bool = False) -> dict[str, int]:
+        """Runs the CRM reader once, as its EventBridge schedules do in AWS (every few minutes, and
+        nightly with `reconcile`); what it read and recorded."""
+        result, errored = invoker.invoke_in_process(
+            resources.function_name(resources.CRM_READ_FUNCTION.name), {"reconcile": reconcile}
+        )
+        if errored:
+            raise RuntimeError(f"CRM read failed: {result}")
+        read: dict[str, int] = json.loads(result)
+        return read
+
+    def run_pollers(
+        self,
+        idle_wait_seconds: float = 0.05,
+        sweep_every_seconds: float | None = None,
+        crm_read_every_seconds: float | None = None,
+    ) -> None:
+        """Polls in a background thread until `stop()`, like Lambda's event source mappings; sweeps
+        holds and reads the CRM on the same schedules as in AWS (or every `*_every_seconds`)."""
         every = sweep_every_seconds or resources.HOLD_SWEEP_EVERY_MINUTES * 60.0
+        read_every = crm_read_every_seconds or resources.CRM_READ_EVERY_MINUTES * 60.0
 
         def loop() -> None:
             next_sweep = time.monotonic() + every
+            next_read = time.monotonic() + read_every
             while not self._stop.is_set():
                 if time.monotonic() >= next_sweep:
                     self.sweep_holds()
                     next_sweep = time.monotonic() + every
+                if time.monotonic() >= next_read:
+                    try:
+                        self.read_crm()
+                    except RuntimeError as failed:  # as in AWS: the next run reads from the same watermark
+                        logger.warning(
+                            "CRM read failed; the next one reads from the same watermark", error=str(failed)
+                        )
+                    next_read = time.monotonic() + read_every
                 if self.pump() == 0:
                     self._stop.wait(idle_wait_seconds)
 

@@ -18,6 +18,13 @@ and where HubSpot documents it:
   `-Remaining`, `-Interval-Milliseconds`; over 100 requests in a rolling 10 s the answer is 429
   (`errorType: RATE_LIMIT`, `policyName: TEN_SECONDLY_ROLLING`) with `Retry-After`:
   developers.hubspot.com/docs/api/usage-details (Free/Starter: 100 per 10 s, 250,000 a day).
+- Search, `POST /crm/objects/2026-03/{contacts,deals}/search`: `filterGroups` of `filters`
+  (`propertyName`, `operator`, `value`/`values`), `sorts`, `properties`, `limit` (at most 200) and
+  `after`; answered `{total, results, paging.next.after}`: developers.hubspot.com/docs/api-reference/
+  latest/crm/objects/objects/search. Date filters take milliseconds since the epoch.
+- Associations, `POST /crm/associations/2026-03/deals/contacts/batch/read`, inputs `{id}`; each
+  result `{from: {id}, to: [{toObjectId, associationTypes}]}`: developers.hubspot.com/docs/
+  api-reference/latest/crm/associations/associate-records/batch/get-associations.
 - Auth: `Authorization: Bearer <token>`; an unknown token is 401 INVALID_AUTHENTICATION, an expired
   one 401 EXPIRED_AUTHENTICATION.
 """
@@ -38,6 +45,9 @@ from typing import Any
 
 API_VERSION = "2026-03"
 CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
+DEALS = f"/crm/objects/{API_VERSION}/deals"
+ASSOCIATIONS = f"/crm/associations/{API_VERSION}"
+SEARCH_LIMIT = 200  # the most `limit` a search takes
 BATCH_LIMIT = 100
 BURST_LIMIT = 100
 BURST_WINDOW_SECONDS = 10.0
@@ -57,6 +67,13 @@ class Contact:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
     created_at: str = ""
     updated_at: str = ""
+
+
+@dataclass
+class Deal:
+    record_id: str
+    properties: dict[str, str]
+    contact_ids: list[str]
 
 
 @dataclass
@@ -93,6 +110,7 @@ class HubSpotStandIn:
         # property -> the values an admin's validation rule allows (from 2026-09 these apply to API writes).
         self.validation_rules: dict[str, set[str]] = {}
         self.contacts: dict[str, Contact] = {}
+        self.deals: dict[str, Deal] = {}
         self.calls: list[Call] = []
         self.daily_used = 0
         self._window: deque[float] = deque()
@@ -163,6 +181,29 @@ class HubSpotStandIn:
             assert contact is not None, f"no contact {email}"
             self._set(contact, OWNER, owner_id, {"sourceType": "CRM_UI", "sourceId": f"userId:{user_id}",
                                                  "updatedByUserId": int(user_id)})  # fmt: skip
+
+    def close_deal(
+        self, email: str, won: bool = True, amount: float = 24_000.0, name: str = "New business"
+    ) -> Deal:
+        """A rep closes a deal with the contact, won or lost (HubSpot's calculated hs_is_closed*)."""
+        with self._lock:
+            contact = self._by_email(email)
+            assert contact is not None, f"no contact {email}"
+            now = _now()
+            deal = Deal(str(next(self._ids)), {
+                "dealname": name, "amount": str(amount), "closedate": now, "hs_lastmodifieddate": now,
+                "dealstage": "closedwon" if won else "closedlost", "hs_is_closed": "true",
+                "hs_is_closed_won": "true" if won else "false",
+            }, [contact.record_id])  # fmt: skip
+            self.deals[deal.record_id] = deal
+            return deal
+
+    def person_sets(self, email: str, name: str, value: str, user_id: str = "9001") -> None:
+        """A rep sets a contact property in HubSpot's UI (the lead status, say)."""
+        with self._lock:
+            contact = self._by_email(email)
+            assert contact is not None, f"no contact {email}"
+            self._set(contact, name, value, {"sourceType": "CRM_UI", "sourceId": f"userId:{user_id}"})
 
     def fail_next(self, count: int, status: int = 503) -> None:
         with self._lock:
@@ -272,6 +313,12 @@ class HubSpotStandIn:
             status, answer = self._batch_read(body)
         elif method == "POST" and path == f"{CONTACTS}/batch/upsert":
             status, answer = self._batch_upsert(body)
+        elif method == "POST" and path == f"{CONTACTS}/search":
+            status, answer = self._search(body, {c.record_id: c.properties for c in self.contacts.values()})
+        elif method == "POST" and path == f"{DEALS}/search":
+            status, answer = self._search(body, {d.record_id: d.properties for d in self.deals.values()})
+        elif method == "POST" and path == f"{ASSOCIATIONS}/deals/contacts/batch/read":
+            status, answer = self._deal_contacts(body)
         else:
             status, answer = 404, _error(f"No route for {method} {path}", "OBJECT_NOT_FOUND")
         return status, answer, self._limit_headers()
@@ -349,6 +396,47 @@ class HubSpotStandIn:
             results.append(result)
         return 200, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
 
+    def _search(self, body: dict[str, Any], records: dict[str, dict[str, str]]) -> tuple[int, dict[str, Any]]:
+        """filterGroups (OR of ANDed filters: EQ, NEQ, GTE, LTE, IN, HAS_PROPERTY), one sort, limit and
+        `after` paging, as HubSpot's search answers them (`total`, `results`, `paging.next.after`)."""
+        limit = int(body.get("limit", 10))
+        if limit > SEARCH_LIMIT:
+            return 400, _error(f"limit {limit} is over {SEARCH_LIMIT}", "VALIDATION_ERROR")
+        groups = body.get("filterGroups") or [{"filters": []}]
+        matched = [
+            (record_id, values) for record_id, values in records.items()
+            if any(all(_matches(values, f) for f in group.get("filters", [])) for group in groups)
+        ]  # fmt: skip
+        for sort in body.get("sorts", [])[:1]:
+            name = sort["propertyName"]
+            matched.sort(
+                key=lambda item: _comparable(item[1].get(name)), reverse=sort.get("direction") == "DESCENDING"
+            )
+        start = int(body.get("after") or 0)
+        page = matched[start : start + limit]
+        wanted = set(body.get("properties") or [])
+        answer: dict[str, Any] = {
+            "total": len(matched),
+            "results": [
+                {"id": record_id, "properties": {n: v.get(n) for n in wanted}, "archived": False}
+                for record_id, v in page
+            ],  # fmt: skip
+        }
+        if start + limit < len(matched):
+            answer["paging"] = {"next": {"after": str(start + limit)}}
+        return 200, answer
+
+    def _deal_contacts(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        results = []
+        for item in body.get("inputs", []):
+            deal = self.deals.get(str(item.get("id")))
+            if deal is not None:
+                results.append({"from": {"id": deal.record_id}, "to": [
+                    {"toObjectId": int(c), "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}]}
+                    for c in deal.contact_ids
+                ]})  # fmt: skip
+        return 200, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+
     def _invalid(self, name: str, value: str) -> str | None:
         if name not in self.defined_properties:
             return f'Property "{name}" does not exist'
@@ -360,8 +448,10 @@ class HubSpotStandIn:
     def _set(self, contact: Contact, name: str, value: str, source: dict[str, Any]) -> None:
         if contact.properties.get(name) == value:
             return
+        now = _now()
         contact.properties[name] = value
-        contact.history.setdefault(name, []).insert(0, {"value": value, "timestamp": _now(), **source})
+        contact.properties["lastmodifieddate"] = now
+        contact.history.setdefault(name, []).insert(0, {"value": value, "timestamp": now, **source})
 
     def _by_email(self, email: str) -> Contact | None:
         email = email.lower()
@@ -374,6 +464,36 @@ class HubSpotStandIn:
             "id": contact.record_id, "properties": properties, "createdAt": contact.created_at,
             "updatedAt": contact.updated_at, "archived": False,
         }  # fmt: skip
+
+
+def _comparable(value: str | None) -> tuple[int, float | str]:
+    """A property's value as search compares it: dates and numbers as numbers, the rest as text."""
+    if value is None:
+        return (0, "")
+    if value.isdigit():
+        return (1, float(value))
+    try:
+        return (1, datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return (2, value)
+
+
+def _matches(values: dict[str, str], condition: dict[str, Any]) -> bool:
+    name, operator = condition["propertyName"], condition["operator"]
+    value = values.get(name)
+    if operator == "HAS_PROPERTY":
+        return value not in (None, "")
+    if operator == "NOT_HAS_PROPERTY":
+        return value in (None, "")
+    if operator == "IN":
+        return value in condition.get("values", [])
+    wanted = str(condition.get("value", ""))
+    if operator in ("EQ", "NEQ"):
+        return (str(value).lower() == wanted.lower()) is (operator == "EQ")
+    if value is None:
+        return False
+    have, want = _comparable(value), _comparable(wanted)
+    return {"GT": have > want, "GTE": have >= want, "LT": have < want, "LTE": have <= want}[operator]
 
 
 def _error(message: str, category: str) -> dict[str, Any]:

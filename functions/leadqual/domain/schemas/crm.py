@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class CrmField(StrEnum):
     """The values leadqual writes to a CRM record (see `leadqual.domain.crm.crm_values`)."""
 
+    LEAD_ID = "lead_id"  # how the CRM's changes find their lead again (Salesforce: the external id)
     SCORE = "score"  # 0-100
     PROBABILITY = "probability"
     GRADE = "grade"

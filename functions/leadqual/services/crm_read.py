@@ -1,0 +1,98 @@
+"""Reads sales' outcomes back from the CRM: the loop closes without anyone writing a script.
+
+Every few minutes (and in a nightly pass over the last week, which catches what a poll missed) the
+CRM's changes since the watermark are read: deals closed won or lost, leads disqualified. Each
+becomes a leadqual outcome through the same service as POST /leads/{id}/outcome, which keeps an
+outcome once however often it is read. A value leadqual itself wrote to the CRM is no news from
+sales and is dropped, so nothing loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from leadqual.domain.crm import CrmOutcome, digest
+from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore
+from leadqual.domain.schemas.inputs import OutcomeReport
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.shared import MAX_BACKFILL
+from leadqual.services.outcomes import OutcomeService
+
+# A poll reads from a little before the watermark: a change the CRM indexed late is still seen.
+OVERLAP = timedelta(minutes=5)
+FIRST_READ = timedelta(days=1)  # how far back the first poll looks
+RECONCILE_WINDOW = timedelta(days=7)  # the nightly pass
+
+
+@dataclass
+class CrmRead:
+    """What one poll found, for its log line and the console."""
+
+    read: int = 0
+    recorded: int = 0
+    already_known: int = 0
+    own_writes: int = 0
+    unknown_leads: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrmReadService:
+    leads: LeadStore
+    gateway: CrmGateway | None
+    outcomes: OutcomeService
+    watermarks: CrmWatermarks
+
+    def poll(self, now: datetime, reconcile: bool = False) -> CrmRead:
+        summary = CrmRead()
+        if self.gateway is None:
+            return summary
+        system = self.gateway.system
+        watermark = self.watermarks.read_from(system)
+        if reconcile:
+            since = now - RECONCILE_WINDOW
+        else:
+            since = watermark - OVERLAP if watermark else now - FIRST_READ
+        changes = self.gateway.changes_since(since)
+        found = self.leads.get_leads(sorted({o.lead_id for o in changes.outcomes}))
+        for outcome in changes.outcomes:
+            summary.read += 1
+            lead = found.get(outcome.lead_id)
+            if lead is None:
+                summary.unknown_leads.append(outcome.lead_id)
+            elif _written_by_leadqual(lead, outcome):
+                summary.own_writes += 1
+            elif _known(lead, outcome, now):
+                summary.already_known += 1
+            else:
+                self.outcomes.record(outcome.lead_id, _report(outcome, now))
+                summary.recorded += 1
+        if not reconcile:
+            self.watermarks.advance(system, min(changes.until, now))
+        return summary
+
+
+def _occurred_at(outcome: CrmOutcome, now: datetime) -> datetime:
+    # A CRM's close date may be planned ahead, or years back: kept within what an outcome may say.
+    return max(min(outcome.occurred_at, now), now - MAX_BACKFILL + timedelta(days=1))
+
+
+def _report(outcome: CrmOutcome, now: datetime) -> OutcomeReport:
+    return OutcomeReport(
+        outcome=outcome.outcome,
+        amount=outcome.amount,
+        note=outcome.note[:2000],
+        occurred_at=_occurred_at(outcome, now),
+    )
+
+
+def _known(lead: Lead, outcome: CrmOutcome, now: datetime) -> bool:
+    at = _occurred_at(outcome, now)
+    return any(o.outcome == outcome.outcome and o.occurred_at == at for o in lead.outcomes)
+
+
+def _written_by_leadqual(lead: Lead, outcome: CrmOutcome) -> bool:
+    """The CRM holds there the value leadqual last wrote (a lead status it set after an outcome)."""
+    if outcome.source_field is None or outcome.source_value is None or lead.crm is None:
+        return False
+    return lead.crm.written.get(outcome.source_field) == digest(outcome.source_value)

@@ -1,0 +1,92 @@
+"""Sales' outcomes read back from the CRM become leadqual outcomes: once each, never leadqual's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from leadqual.domain.crm import CrmOutcome, digest
+from leadqual.domain.schemas.crm_writes import CrmSyncState
+from leadqual.domain.schemas.lead import LeadStatus, Route
+from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
+from leadqual.services.crm_read import CrmReadService
+from leadqual.services.outcomes import OutcomeService
+from tests.fakes import (
+    FirstSdrRoster,
+    InMemoryCrm,
+    InMemoryLeads,
+    InMemorySignals,
+    InMemoryWatermarks,
+    RecordingCrmChanges,
+    a_lead,
+)
+
+NOW = datetime.now(UTC)
+
+
+def _service(leads: InMemoryLeads, crm: InMemoryCrm) -> tuple[CrmReadService, InMemoryWatermarks]:
+    outcomes = OutcomeService(leads, InMemorySignals(), FirstSdrRoster(), RecordingCrmChanges())
+    watermarks = InMemoryWatermarks()
+    return CrmReadService(leads, crm, outcomes, watermarks), watermarks
+
+
+def _routed(lead_id: str) -> InMemoryLeads:
+    route = Route(action=RouteAction.SDR_OUTREACH, owner="sam.sdr", rule="high-band-sdr", decided_by="rules",
+                  routed_at=NOW - timedelta(days=3))  # fmt: skip
+    return InMemoryLeads().add(a_lead(lead_id, status=LeadStatus.ROUTED, route=route))
+
+
+def test_a_closed_won_deal_becomes_an_outcome_on_its_lead_once_however_often_it_is_read() -> None:
+    leads, crm = _routed("ld_1"), InMemoryCrm()
+    won = CrmOutcome(
+        "ld_1", OutcomeKind.CLOSED_WON, NOW - timedelta(minutes=2), amount=24_000, note="HubSpot deal 7"
+    )
+    crm.outcomes.append(won)
+    service, watermarks = _service(leads, crm)
+
+    first = service.poll(NOW)
+    again = service.poll(NOW + timedelta(minutes=5))
+    nightly = service.poll(NOW + timedelta(hours=8), reconcile=True)
+
+    (recorded,) = leads.leads["ld_1"][0].outcomes
+    assert (recorded.outcome, recorded.amount, recorded.occurred_at) == (
+        OutcomeKind.CLOSED_WON,
+        24_000,
+        won.occurred_at,
+    )
+    assert (first.recorded, again.already_known, nightly.already_known) == (1, 1, 1)
+    # The watermark is the newest change read (the next poll reads from OVERLAP before it); the
+    # nightly pass reads the last week again and leaves it where it is.
+    assert watermarks.until["hubspot"] == won.occurred_at
+
+
+def test_a_value_leadqual_wrote_itself_is_no_news_from_sales() -> None:
+    leads, crm = _routed("ld_1"), InMemoryCrm()
+    lead = leads.leads["ld_1"][0]
+    lead.crm = CrmSyncState(
+        system="hubspot", record_id="c1", written={"hs_lead_status": digest("UNQUALIFIED")}
+    )
+    crm.outcomes.append(CrmOutcome("ld_1", OutcomeKind.DISQUALIFIED, NOW, source_field="hs_lead_status",
+                                   source_value="UNQUALIFIED"))  # fmt: skip
+
+    read = _service(leads, crm)[0].poll(NOW)
+
+    assert (read.own_writes, read.recorded) == (1, 0) and leads.leads["ld_1"][0].outcomes == []
+
+
+def test_an_outcome_for_a_lead_leadqual_does_not_know_is_counted_not_recorded() -> None:
+    crm = InMemoryCrm(outcomes=[CrmOutcome("ld_gone", OutcomeKind.CLOSED_LOST, NOW)])
+    read = _service(InMemoryLeads(), crm)[0].poll(NOW)
+    assert read.unknown_leads == ["ld_gone"] and read.recorded == 0
+
+
+def test_a_close_date_planned_ahead_is_kept_as_now() -> None:
+    leads, crm = _routed("ld_1"), InMemoryCrm()
+    crm.outcomes.append(CrmOutcome("ld_1", OutcomeKind.CLOSED_WON, NOW + timedelta(days=30)))
+    _service(leads, crm)[0].poll(NOW)
+    assert leads.leads["ld_1"][0].outcomes[0].occurred_at == NOW
+
+
+def test_without_a_crm_there_is_nothing_to_read() -> None:
+    leads = _routed("ld_1")
+    outcomes = OutcomeService(leads, InMemorySignals(), FirstSdrRoster(), RecordingCrmChanges())
+    assert CrmReadService(leads, None, outcomes, InMemoryWatermarks()).poll(NOW).read == 0
