@@ -225,4 +225,4 @@ def test_a_deal_won_in_hubspot_becomes_the_lead_s_outcome_once(
     assert (outcome["outcome"], outcome["amount"]) == ("closed_won", 48_000)
     assert "HubSpot deal" in outcome["note"]
     assert (first["recorded"], again["recorded"], nightly["recorded"]) == (1, 0, 0)
-    assert [e for e in lead["history"] if e["event"] == "outcome_reported"][0]["detail"] == "closed_won"
+    assert [e["detail"] for e in lead["history"] if e["event"] == "outcome_reported"] == ["closed_won"]
