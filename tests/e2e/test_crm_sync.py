@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from leadqual import resources
+from leadqual.domain.crm import fields_to_install
 from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual_tools.local.api_gateway import call_api
@@ -20,7 +21,7 @@ from tests.conftest import lead_body
 
 TOKEN = "local-hubspot-token"
 # What `leadqual crm install --apply` creates: every field the policy writes.
-LEADQUAL_PROPERTIES = [rule.name for rule in load_policy().crm.written_fields().values()]
+LEADQUAL_PROPERTIES = list(fields_to_install(load_policy().crm))
 
 
 @pytest.fixture

@@ -438,6 +438,18 @@ def _candidates_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _crm_install(args: argparse.Namespace) -> int:
+    from leadqual_tools.crm_admin import install
+
+    return install(args.connections, args.policy, apply=args.apply)
+
+
+def _crm_doctor(args: argparse.Namespace) -> int:
+    from leadqual_tools.crm_admin import doctor
+
+    return doctor(args.connections, args.policy)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadqual", description="Hybrid AI + human lead qualification")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -478,6 +490,35 @@ def build_parser() -> argparse.ArgumentParser:
         "(README: the connections file); without it nothing is written to any CRM",
     )  # fmt: skip
     serve.set_defaults(run=_serve)
+
+    crm = commands.add_parser(
+        "crm", help="set up and check the CRM leadqual writes to (the connections file's)"
+    )
+    crm_commands = crm.add_subparsers(dest="crm_command", required=True)
+    crm_install = crm_commands.add_parser(
+        "install",
+        help="create leadqual's fields in the CRM; prints the difference first, changes nothing without --apply",
+    )
+    crm_doctor = crm_commands.add_parser(
+        "doctor", help="check the credential, permissions, fields, owners and API headroom"
+    )
+    for command in (crm_install, crm_doctor):
+        command.add_argument(
+            "--connections", type=Path, required=True, metavar="FILE", help="the connections file"
+        )
+        command.add_argument(
+            "--policy",
+            type=Path,
+            default=None,
+            help="the policy whose crm block names the fields (default: the shipped one)",
+        )
+    apply = crm_install.add_mutually_exclusive_group()
+    apply.add_argument(
+        "--dry-run", dest="apply", action="store_false", help="print what would change (the default)"
+    )
+    apply.add_argument("--apply", dest="apply", action="store_true", help="create what is missing")
+    crm_install.set_defaults(run=_crm_install, apply=False)
+    crm_doctor.set_defaults(run=_crm_doctor)
 
     openapi = commands.add_parser(
         "openapi", help="print the API's OpenAPI document, generated from its routes (docs/openapi.json)"

@@ -45,6 +45,9 @@ from leadqual.domain.crm import (
     CrmRecord,
     CrmWrite,
     CrmWritten,
+    FieldCheck,
+    FieldKind,
+    FieldState,
     OwnerChange,
 )
 from leadqual.domain.ports import (
@@ -257,12 +260,24 @@ class HubSpotGateway:
 
     # ----- one request, within the budget, with HubSpot's errors made leadqual's -----
     def _post(self, path: str, body: dict[str, Any], accept: tuple[int, ...]) -> dict[str, Any]:
+        answer: dict[str, Any] = self._call("POST", path, body, accept).json()
+        return answer
+
+    def _get(self, path: str) -> tuple[dict[str, Any], ApiUsage]:
+        response = self._call("GET", path, None, accept=(200,))
+        answer: dict[str, Any] = response.json()
+        return answer, usage_of(response.headers)
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, accept: tuple[int, ...]
+    ) -> httpx.Response:
         deadline = time.monotonic() + LONGEST_WAIT_SECONDS
         fresh_token, server_errors = False, 0
         while True:
             self._wait_for_budget(deadline)
             try:
-                response = self.http.post(
+                response = self.http.request(
+                    method,
                     self.base_url + path,
                     json=body,
                     headers={"Authorization": f"Bearer {self.token(fresh_token)}"},
@@ -277,8 +292,7 @@ class HubSpotGateway:
             self.budget.observe(SYSTEM, usage_of(response.headers))
             status = response.status_code
             if status in accept:
-                answer: dict[str, Any] = response.json()
-                return answer
+                return response
             if status == 401 and not fresh_token:
                 fresh_token = True  # an expired or rotated token: read the secret again, once
                 continue
@@ -409,3 +423,81 @@ def _refused_property(error: dict[str, Any]) -> str:
             return str(named[0] if isinstance(named, list) else named)
     found = re.search(r'"name"\s*:\s*"([A-Za-z0-9_]+)"', str(error.get("message", "")))
     return found.group(1) if found else "unknown"
+
+
+# How each kind of leadqual field is a HubSpot contact property (type, fieldType).
+PROPERTY_TYPES: dict[FieldKind, tuple[str, str]] = {
+    FieldKind.NUMBER: ("number", "number"),
+    FieldKind.TEXT: ("string", "text"),
+    FieldKind.LONG_TEXT: ("string", "textarea"),
+    FieldKind.DATETIME: ("datetime", "date"),
+}
+PROPERTY_GROUP = "leadqual"
+
+
+class HubSpotAdmin:
+    """What `leadqual crm install` and `leadqual crm doctor` ask of HubSpot: the contact properties
+    (`/crm/properties/{version}/contacts`, their batch create and groups: developers.hubspot.com/
+    docs/api-reference/latest/crm/properties/guide) and the owners (`/crm/owners/{version}`)."""
+
+    def __init__(self, gateway: HubSpotGateway):
+        self.gateway = gateway
+        self.properties_path = f"/crm/properties/{gateway.api_version}/contacts"
+
+    def fields(self, wanted: dict[str, FieldKind]) -> tuple[list[FieldCheck], ApiUsage]:
+        answer, usage = self.gateway._get(self.properties_path)
+        existing = {p["name"]: p for p in answer.get("results", [])}
+        checks = []
+        for name, kind in wanted.items():
+            found = existing.get(name)
+            hubspot_type = PROPERTY_TYPES[kind][0]
+            if found is None:
+                checks.append(FieldCheck(name, kind, FieldState.MISSING, hubspot_type))
+            elif found.get("type") != hubspot_type:
+                checks.append(
+                    FieldCheck(
+                        name,
+                        kind,
+                        FieldState.DIFFERS,
+                        f"is {found.get('type')}, leadqual writes {hubspot_type}",
+                    )
+                )
+            else:
+                checks.append(FieldCheck(name, kind, FieldState.PRESENT, hubspot_type))
+        return checks, usage
+
+    def install(self, wanted: dict[str, FieldKind], labels: dict[str, str]) -> list[FieldCheck]:
+        """Creates the missing properties (and leadqual's property group) in one batch; idempotent."""
+        checks, _ = self.fields(wanted)
+        missing = [check for check in checks if check.state is FieldState.MISSING]
+        if not missing:
+            return checks
+        groups, _ = self.gateway._get(f"{self.properties_path}/groups")
+        if not any(g.get("name") == PROPERTY_GROUP for g in groups.get("results", [])):
+            self.gateway._post(
+                f"{self.properties_path}/groups",
+                {"name": PROPERTY_GROUP, "label": "leadqual", "displayOrder": -1},
+                accept=(200, 201),
+            )
+        inputs = [
+            {"name": c.name, "label": labels.get(c.name, c.name), "type": PROPERTY_TYPES[c.kind][0],
+             "fieldType": PROPERTY_TYPES[c.kind][1], "groupName": PROPERTY_GROUP,
+             "description": "Written by leadqual: see its console for the whole story"}
+            for c in missing
+        ]  # fmt: skip
+        self.gateway._post(f"{self.properties_path}/batch/create", {"inputs": inputs}, accept=(200, 201))
+        return [
+            FieldCheck(c.name, c.kind, FieldState.CREATED, c.detail) if c.state is FieldState.MISSING else c
+            for c in checks
+        ]
+
+    def owners(self) -> dict[str, bool]:
+        """Every owner id, and whether it is active (archived owners are not)."""
+        found: dict[str, bool] = {}
+        for archived in ("false", "true"):
+            answer, _ = self.gateway._get(
+                f"/crm/owners/{self.gateway.api_version}?limit=500&archived={archived}"
+            )
+            for owner in answer.get("results", []):
+                found[str(owner["id"])] = archived == "false"
+        return found

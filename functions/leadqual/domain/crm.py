@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from leadqual.domain.schemas.crm import CrmField, CrmPolicy, OwnerWrite, WritePolicy
+from leadqual.domain.schemas.crm import STANDARD_FIELDS, CrmField, CrmPolicy, OwnerWrite, WritePolicy
 from leadqual.domain.schemas.crm_writes import OwnerVerdict
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.vocabulary import OutcomeKind
@@ -24,6 +24,54 @@ from leadqual.domain.schemas.vocabulary import OutcomeKind
 Scalar = str | int | float
 REASONS_MAX_CHARACTERS = 1024  # a long-text field reps read in the record's sidebar
 REASONS_SHOWN = 3
+
+
+class FieldKind(StrEnum):
+    """What a field holds, which each CRM's installer turns into its own field type."""
+
+    NUMBER = "number"
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    DATETIME = "datetime"
+
+
+FIELD_KINDS: dict[CrmField, FieldKind] = {
+    **{field: FieldKind.TEXT for field in CrmField},
+    **{field: FieldKind.NUMBER for field in (
+        CrmField.SCORE, CrmField.PROBABILITY, CrmField.FIT, CrmField.ENGAGEMENT, CrmField.INTENT,
+        CrmField.POLICY_VERSION,
+    )},
+    CrmField.REASONS: FieldKind.LONG_TEXT,
+    CrmField.SCORED_AT: FieldKind.DATETIME,
+}  # fmt: skip
+
+
+class FieldState(StrEnum):
+    PRESENT = "present"
+    MISSING = "missing"
+    DIFFERS = "differs"  # a field of that name holds another type: leadqual will not change it
+    CREATED = "created"
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    name: str
+    kind: FieldKind
+    state: FieldState
+    detail: str
+
+
+def fields_to_install(policy: CrmPolicy) -> dict[str, FieldKind]:
+    """The CRM fields leadqual writes and must create: its own (standard ones exist already)."""
+    return {
+        rule.name: FIELD_KINDS[field]
+        for field, rule in policy.written_fields().items()
+        if field not in STANDARD_FIELDS
+    }
+
+
+def field_labels(policy: CrmPolicy) -> dict[str, str]:
+    return {rule.name: f"leadqual {field.value.replace('_', ' ')}" for field, rule in policy.fields.items()}
 
 
 class ChangeSource(StrEnum):

@@ -23,8 +23,8 @@ from typing import Any
 
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
-from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
+from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.standins.hubspot import HubSpotStandIn
@@ -104,7 +104,8 @@ def hubspot_connections(hubspot: HubSpotStandIn, folder: Path) -> Path:
     connections.write_text(
         f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: {DEMO_TOKEN_ENV}\n", encoding="utf-8"
     )
-    hubspot.define(*(rule.name for rule in load_policy().crm.written_fields().values()))
+    created = install_quietly(connections)
+    print(f"leadqual crm install --apply: {created} HubSpot contact properties created (leadqual_*)")
     return connections
 
 

@@ -25,6 +25,11 @@ and where HubSpot documents it:
 - Associations, `POST /crm/associations/2026-03/deals/contacts/batch/read`, inputs `{id}`; each
   result `{from: {id}, to: [{toObjectId, associationTypes}]}`: developers.hubspot.com/docs/
   api-reference/latest/crm/associations/associate-records/batch/get-associations.
+- Properties, `GET /crm/properties/2026-03/contacts` (`results` of `{name, label, type, fieldType,
+  groupName}`), `POST .../batch/create` (inputs of the same; 409 if one exists) and the property
+  groups, `GET|POST .../groups`: developers.hubspot.com/docs/api-reference/latest/crm/properties/guide.
+- Owners, `GET /crm/owners/2026-03?archived=`: `results` of `{id, email, type, userId, archived}`:
+  developers.hubspot.com/docs/api-reference/2026-03/crm/owners/get-owners.
 - Auth: `Authorization: Bearer <token>`; an unknown token is 401 INVALID_AUTHENTICATION, an expired
   one 401 EXPIRED_AUTHENTICATION.
 """
@@ -48,6 +53,15 @@ CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
 DEALS = f"/crm/objects/{API_VERSION}/deals"
 ASSOCIATIONS = f"/crm/associations/{API_VERSION}"
 SEARCH_LIMIT = 200  # the most `limit` a search takes
+PROPERTIES = f"/crm/properties/{API_VERSION}/contacts"
+OWNERS = f"/crm/owners/{API_VERSION}"
+PROPERTY_TYPES = {
+    "string": "text",
+    "number": "number",
+    "datetime": "date",
+    "enumeration": "select",
+    "bool": "booleancheckbox",
+}
 BATCH_LIMIT = 100
 BURST_LIMIT = 100
 BURST_WINDOW_SECONDS = 10.0
@@ -107,6 +121,12 @@ class HubSpotStandIn:
         self.burst_limit = burst_limit
         self.burst_window = burst_window_seconds
         self.defined_properties: set[str] = set(STANDARD_PROPERTIES)
+        self.property_types: dict[str, str] = {name: "string" for name in STANDARD_PROPERTIES}
+        self.property_groups: set[str] = {"contactinformation"}
+        # Owner id -> active (an archived owner is a rep who left). The sample policy's reps, and 909.
+        self.owners: dict[str, bool] = {
+            o: True for o in ("101", "102", "103", "104", "105", "106", "107", "201", "202", "909")
+        }
         # property -> the values an admin's validation rule allows (from 2026-09 these apply to API writes).
         self.validation_rules: dict[str, set[str]] = {}
         self.contacts: dict[str, Contact] = {}
@@ -159,6 +179,7 @@ class HubSpotStandIn:
         """Creates contact properties (what `leadqual crm install --apply` does through the API)."""
         with self._lock:
             self.defined_properties.update(names)
+            self.property_types.update({name: self.property_types.get(name, "string") for name in names})
 
     def add_contact(self, email: str, owner_id: str | None = None, by_person: bool = False) -> Contact:
         """A contact HubSpot has already (a form, an import), owned by someone or not."""
@@ -246,7 +267,8 @@ class HubSpotStandIn:
 
     # ----- the API -----
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path.split("?", 1)[0]
+        path, _, raw_query = request.path.partition("?")
+        query = dict(part.split("=", 1) for part in raw_query.split("&") if "=" in part)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         try:
@@ -254,7 +276,7 @@ class HubSpotStandIn:
         except json.JSONDecodeError:
             body = None
         with self._lock:
-            status, answer, headers = self._route(request.command, path, request.headers, body)
+            status, answer, headers = self._route(request.command, path, request.headers, body, query)
             inputs = len(body.get("inputs", [])) if isinstance(body, dict) else 0
             self.calls.append(Call(time.monotonic(), request.command, path, status, inputs))
             after = self.between_read_and_write[:] if path.endswith("/batch/read") and status < 300 else []
@@ -272,8 +294,9 @@ class HubSpotStandIn:
         request.wfile.write(payload)
 
     def _route(
-        self, method: str, path: str, headers: Any, body: Any
+        self, method: str, path: str, headers: Any, body: Any, query: dict[str, str] | None = None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        query = query or {}
         now = time.monotonic()
         if now < self._down_until:
             return 503, _error("Service Unavailable", "SERVICE_UNAVAILABLE"), {}
@@ -293,7 +316,7 @@ class HubSpotStandIn:
             self._window.popleft()
         if len(self._window) >= self.burst_limit:
             retry_after = math.ceil(self.burst_window - (now - self._window[0]))
-            answer = {
+            answer: dict[str, Any] = {
                 "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                 "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()), "policyName": "TEN_SECONDLY_ROLLING",
             }  # fmt: skip
@@ -309,7 +332,21 @@ class HubSpotStandIn:
             )
         if body is None:
             return 400, _error("Invalid input JSON", "VALIDATION_ERROR"), self._limit_headers()
-        if method == "POST" and path == f"{CONTACTS}/batch/read":
+        if method == "GET" and path == PROPERTIES:
+            status, answer = 200, {"results": [
+                {"name": n, "label": n, "type": t, "fieldType": PROPERTY_TYPES.get(t, "text"),
+                 "groupName": "leadqual" if n.startswith("leadqual_") else "contactinformation"}
+                for n, t in sorted(self.property_types.items())
+            ]}  # fmt: skip
+        elif method == "GET" and path == f"{PROPERTIES}/groups":
+            status, answer = 200, {"results": [{"name": g, "label": g} for g in sorted(self.property_groups)]}
+        elif method == "POST" and path == f"{PROPERTIES}/groups":
+            status, answer = self._create_group(body)
+        elif method == "POST" and path == f"{PROPERTIES}/batch/create":
+            status, answer = self._create_properties(body)
+        elif method == "GET" and path == OWNERS:
+            status, answer = self._owners(query)
+        elif method == "POST" and path == f"{CONTACTS}/batch/read":
             status, answer = self._batch_read(body)
         elif method == "POST" and path == f"{CONTACTS}/batch/upsert":
             status, answer = self._batch_upsert(body)
@@ -425,6 +462,41 @@ class HubSpotStandIn:
         if start + limit < len(matched):
             answer["paging"] = {"next": {"after": str(start + limit)}}
         return 200, answer
+
+    def _create_group(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        name = str(body.get("name", ""))
+        if name in self.property_groups:
+            return 409, _error(f"A property group named {name} already exists", "CONFLICT")
+        self.property_groups.add(name)
+        return 201, {
+            "name": name,
+            "label": body.get("label", name),
+            "displayOrder": body.get("displayOrder", -1),
+        }
+
+    def _create_properties(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        results = []
+        for item in body.get("inputs", []):
+            name, kind = str(item.get("name", "")), str(item.get("type", ""))
+            if name in self.defined_properties:
+                return 409, _error(f"A property named {name} already exists", "CONFLICT")
+            if PROPERTY_TYPES.get(kind) is None or item.get("groupName") not in self.property_groups:
+                return 400, _validation_error(
+                    name, f"type {kind} or group {item.get('groupName')} is not valid"
+                )
+        for item in body.get("inputs", []):
+            self.defined_properties.add(item["name"])
+            self.property_types[item["name"]] = item["type"]
+            results.append({**item, "createdAt": _now()})
+        return 201, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+
+    def _owners(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        archived = query.get("archived", "false") == "true"
+        return 200, {"results": [
+            {"id": owner, "email": f"rep{owner}@example.com", "type": "PERSON", "userId": int(owner) * 10,
+             "archived": archived}
+            for owner, active in sorted(self.owners.items()) if active is not archived
+        ]}  # fmt: skip
 
     def _deal_contacts(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         results = []
