@@ -30,6 +30,7 @@ from leadqual.domain.ports import (
     ConflictError,
     CrmChangeQueue,
     CrmGateway,
+    CrmLedger,
     CrmRecordRefused,
     CrmWatermarks,
     DecisionStore,
@@ -45,6 +46,7 @@ from leadqual.domain.ports import (
 )
 from leadqual.domain.report_rows import ReportRow, report_row
 from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import HistoryEntry, Lead, LeadStatus, Reevaluation
 from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
@@ -453,3 +455,32 @@ class InMemoryWatermarks(CrmWatermarks):
     def advance(self, system: str, until: datetime) -> None:
         if system not in self.until or self.until[system] < until:
             self.until[system] = until
+
+
+@dataclass
+class InMemoryCrmLedger(CrmLedger):
+    refusals: dict[str, CrmRefusal] = field(default_factory=dict)
+    kept: list[CrmConflict] = field(default_factory=list)
+    used: CrmBudgetUsed | None = None
+
+    def note_refused(self, refusal: CrmRefusal) -> None:
+        self.refusals[refusal.lead_id] = refusal
+
+    def refused(self) -> list[CrmRefusal]:
+        return list(self.refusals.values())
+
+    def clear_refused(self, lead_ids: Sequence[str]) -> None:
+        for lead_id in lead_ids:
+            self.refusals.pop(lead_id, None)
+
+    def note_conflict(self, conflict: CrmConflict) -> None:
+        self.kept.append(conflict)
+
+    def conflicts(self, limit: int) -> list[CrmConflict]:
+        return sorted(self.kept, key=lambda c: c.at, reverse=True)[:limit]
+
+    def note_budget(self, used: CrmBudgetUsed) -> None:
+        self.used = used
+
+    def budget(self) -> CrmBudgetUsed | None:
+        return self.used

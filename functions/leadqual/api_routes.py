@@ -134,6 +134,22 @@ POLICY = ApiRoute(
     groups=OVERSEERS,
 )
 
+CRM_SYNC = ApiRoute(
+    "GET",
+    "/crm",
+    Auth.IAM,
+    "CRM sync: the backlog, today's API budget, owners kept, and the changes the CRM refused",
+    groups=OVERSEERS,
+)
+RETRY_CRM_CHANGES = ApiRoute(
+    "POST",
+    "/crm/refused/retry",
+    Auth.IAM,
+    "Send every change the CRM refused back to the CRM writer",
+    success=202,
+    groups=(Group.REVOPS, Group.MANAGER),
+)
+
 # The console (docs/console.md): its pages at /console/, served by the same function.
 CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
 CONSOLE_LEAD = ApiRoute(
@@ -144,6 +160,13 @@ CONSOLE_REPORTS = ApiRoute(
 )
 CONSOLE_POLICY = ApiRoute(
     "GET", "/console/policy", Auth.PUBLIC, "The console: the routing policy in words", in_contract=False
+)
+CONSOLE_CRM = ApiRoute(
+    "GET",
+    "/console/crm",
+    Auth.PUBLIC,
+    "The console: CRM sync, its backlog, budget and refusals",
+    in_contract=False,
 )
 CONSOLE_FILE = ApiRoute(
     "GET", "/console/assets/{name}", Auth.PUBLIC, "The console's scripts and styles", in_contract=False
@@ -170,10 +193,13 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     GET_REVIEW,
     REPORTS,
     POLICY,
+    CRM_SYNC,
+    RETRY_CRM_CHANGES,
     CONSOLE_INBOX,
     CONSOLE_LEAD,
     CONSOLE_REPORTS,
     CONSOLE_POLICY,
+    CONSOLE_CRM,
     CONSOLE_FILE,
     CONSOLE_SETTINGS,
 )

@@ -22,10 +22,12 @@ from leadqual.settings import (
 
 if TYPE_CHECKING:
     from leadqual.adapters.dynamo_budget import DynamoApiBudget
+    from leadqual.adapters.dynamo_crm_ledger import DynamoCrmLedger
     from leadqual.adapters.messaging import SqsCrmDeadLetters
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import CrmGateway
+    from leadqual.services.crm_console import CrmConsoleService
     from leadqual.services.crm_read import CrmReadService
     from leadqual.services.crm_sync import CrmSyncService
     from leadqual.services.dispatch import DispatchService
@@ -243,7 +245,26 @@ def crm_sync_service() -> CrmSyncService:
         DynamoLeadStore(current_settings().leads_table),
         crm_gateway(),
         policy().crm,
+        crm_ledger(),
         current_console_settings().console_url,
+    )
+
+
+@once_per_environment
+def crm_ledger() -> DynamoCrmLedger:
+    from leadqual.adapters.dynamo_crm_ledger import DynamoCrmLedger
+
+    return DynamoCrmLedger(current_settings().leads_table)
+
+
+@once_per_environment
+def crm_console_service() -> CrmConsoleService:
+    from leadqual.adapters.messaging import SqsCrmQueueAdmin
+    from leadqual.services.crm_console import CrmConsoleService
+
+    settings = current_settings()
+    return CrmConsoleService(
+        crm_ledger(), SqsCrmQueueAdmin(settings.crm_sync_queue_url, settings.crm_sync_dlq_url)
     )
 
 

@@ -49,10 +49,7 @@ class CrmSync(Construct):
         self.function: lambda_.Function = factory.create(
             self,
             resources.CRM_SYNC_FUNCTION,
-            {
-                Env.CRM_SYNC_DLQ_URL: queue.dead_letter_queue.queue_url,
-                Env.CREDENTIALS_FROM: "secretsmanager",
-            },
+            {Env.CREDENTIALS_FROM: "secretsmanager"},
         )
         self.function.add_event_source(
             sources.SqsEventSource(

@@ -61,6 +61,7 @@ class LeadqualStack(cdk.Stack):
             connections_file=connections_file,
             environment={
                 Env.CRM_SYNC_QUEUE_URL: crm_queue.queue.queue_url,
+                Env.CRM_SYNC_DLQ_URL: crm_queue.dead_letter_queue.queue_url,
                 Env.LEADS_TABLE: storage.leads.table_name,
                 Env.SIGNALS_TABLE: storage.signals.table_name,
                 Env.SCORING_QUEUE_URL: queues.scoring.queue_url,
@@ -124,6 +125,9 @@ class LeadqualStack(cdk.Stack):
         # the writer reads the lead itself, and records its writes on it.
         crm_queue.queue.grant_send_messages(dispatch)
         crm_queue.queue.grant_send_messages(api_function)
+        # The console's CRM sync page: the backlog, and the retry that moves refused changes back.
+        crm_queue.queue.grant(api_function, "sqs:GetQueueAttributes")
+        crm_queue.dead_letter_queue.grant_consume_messages(api_function)
         # The writer reads leads and saves its writes on them (conditional updates), and keeps the
         # API budget's counters beside them; it deletes, scans and queries nothing.
         storage.leads.grant(

@@ -234,6 +234,7 @@ def test_every_console_page_forbids_inline_script_and_other_origins(console: tup
         "/console/leads/ld_0000",
         "/console/reports",
         "/console/policy",
+        "/console/crm",
         "/console/assets/inbox.js",
     ):
         answer = call_api("GET", path)

@@ -13,7 +13,7 @@ from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.crm_sync import NO_CRM, CrmSyncService
-from tests.fakes import InMemoryCrm, InMemoryLeads, a_lead
+from tests.fakes import InMemoryCrm, InMemoryCrmLedger, InMemoryLeads, a_lead
 
 POLICY = CrmPolicy(users={"sam.sdr": CrmUser(hubspot="101"), "jordan.sdr": CrmUser(hubspot="102")})
 
@@ -33,7 +33,7 @@ def _change(lead_id: str, change_id: str | None = None) -> CrmSyncRequest:
 
 def test_a_routed_lead_is_written_with_its_owner_and_the_lead_shows_the_write() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
-    service = CrmSyncService(leads, crm, POLICY, "https://c.example/console/")
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger(), "https://c.example/console/")
 
     assert service.sync([_change("ld_1")]) == [None]
 
@@ -48,7 +48,7 @@ def test_a_routed_lead_is_written_with_its_owner_and_the_lead_shows_the_write() 
 
 def test_a_change_redelivered_three_times_is_written_once_and_asks_the_crm_nothing_more() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
-    service = CrmSyncService(leads, crm, POLICY)
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
 
     for _ in range(4):
         assert service.sync([_change("ld_1")]) == [None]
@@ -58,7 +58,7 @@ def test_a_change_redelivered_three_times_is_written_once_and_asks_the_crm_nothi
 
 def test_two_changes_of_one_lead_in_a_batch_make_one_write() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
-    service = CrmSyncService(leads, crm, POLICY)
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
 
     assert service.sync([_change("ld_1"), _change("ld_1", "ld_1-o-closed_won-1")]) == [None, None]
     assert len(crm.writes) == 1
@@ -66,7 +66,7 @@ def test_two_changes_of_one_lead_in_a_batch_make_one_write() -> None:
 
 def test_an_owner_a_person_set_is_kept_and_the_scores_still_go() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
-    service = CrmSyncService(leads, crm, POLICY)
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
     service.sync([_change("ld_1")])
     crm.person_sets_owner("ld_1@northwind.io", "909")
     rerouted = _routed("ld_1", owner="jordan.sdr", probability=0.6)
@@ -91,7 +91,7 @@ def test_an_owner_a_person_set_is_kept_and_the_scores_still_go() -> None:
 
 def test_a_person_who_changes_the_owner_while_leadqual_writes_keeps_it() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
-    service = CrmSyncService(leads, crm, POLICY)
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
     service.sync([_change("ld_1")])
     crm.records["ld_1@northwind.io"].owner_changes.clear()  # as if the first owner came with the record
     rerouted = _routed("ld_1", owner="jordan.sdr")
@@ -114,7 +114,7 @@ def test_a_person_who_changes_the_owner_while_leadqual_writes_keeps_it() -> None
 def test_a_refused_record_fails_alone_and_the_rest_of_the_batch_is_written() -> None:
     leads, crm = InMemoryLeads().add(_routed("ld_1")).add(_routed("ld_2")), InMemoryCrm()
     crm.refuse["ld_2@northwind.io"] = CrmRecordRefused("validation_error:leadqual_tier", "not an option")
-    service = CrmSyncService(leads, crm, POLICY)
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
 
     outcomes = service.sync([_change("ld_1"), _change("ld_2")])
 
@@ -129,7 +129,7 @@ def test_a_refused_record_fails_alone_and_the_rest_of_the_batch_is_written() -> 
 
 def test_without_a_crm_nothing_is_written_and_the_timeline_says_so_once() -> None:
     leads = InMemoryLeads().add(_routed("ld_1"))
-    service = CrmSyncService(leads, None, POLICY)
+    service = CrmSyncService(leads, None, POLICY, InMemoryCrmLedger())
 
     assert service.sync([_change("ld_1")]) == [None]
     service.sync([_change("ld_1", "ld_1-e1")])
@@ -139,5 +139,7 @@ def test_without_a_crm_nothing_is_written_and_the_timeline_says_so_once() -> Non
 
 
 def test_an_unknown_lead_is_not_found() -> None:
-    outcome = CrmSyncService(InMemoryLeads(), InMemoryCrm(), POLICY).sync([_change("ld_none")])[0]
+    outcome = CrmSyncService(InMemoryLeads(), InMemoryCrm(), POLICY, InMemoryCrmLedger()).sync(
+        [_change("ld_none")]
+    )[0]
     assert isinstance(outcome, CrmRecordRefused) and outcome.reason == "not_found"

@@ -129,3 +129,52 @@ class SqsCrmDeadLetters:
             MessageDeduplicationId=request.change_id,
             MessageAttributes={"reason": {"DataType": "String", "StringValue": reason}},
         )
+
+
+class SqsCrmQueueAdmin:
+    """The CRM-sync queue's backlog, and its DLQ's redrive (the console's retry button)."""
+
+    REDRIVE_MOST = 500  # a click moves at most this many; the console says how many are left
+
+    def __init__(self, queue_url: str, dead_letter_queue_url: str):
+        self.queue_url = queue_url
+        self.dead_letter_queue_url = dead_letter_queue_url
+
+    def backlog(self) -> tuple[int, int]:
+        attributes = self._attributes(self.queue_url)
+        return attributes[0], attributes[1]
+
+    def dead_lettered(self) -> int:
+        waiting, in_flight = self._attributes(self.dead_letter_queue_url)
+        return waiting + in_flight
+
+    def redrive(self) -> list[str]:
+        sqs = client("sqs")
+        moved: list[str] = []
+        while len(moved) < self.REDRIVE_MOST:
+            messages = sqs.receive_message(
+                QueueUrl=self.dead_letter_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                request = CrmSyncRequest.model_validate_json(message["Body"])
+                # A new deduplication id: the queue may have seen this change's own within five minutes.
+                sqs.send_message(
+                    QueueUrl=self.queue_url,
+                    MessageBody=message["Body"],
+                    MessageGroupId=request.lead_id,
+                    MessageDeduplicationId=f"{request.change_id}-retry-{message['MessageId']}"[:128],
+                )
+                sqs.delete_message(
+                    QueueUrl=self.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+                moved.append(request.lead_id)
+        return moved
+
+    def _attributes(self, url: str) -> tuple[int, int]:
+        found = client("sqs").get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(found["ApproximateNumberOfMessages"]), int(found["ApproximateNumberOfMessagesNotVisible"])

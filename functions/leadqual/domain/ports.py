@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from leadqual.domain.crm import ApiUsage, CrmChanges, CrmKey, CrmRecord, CrmWrite, CrmWritten
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
+    from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
     from leadqual.domain.schemas.decision import RoutingDecision
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
     from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
@@ -186,6 +187,34 @@ class CrmGateway(Protocol):
     def changes_since(self, since: datetime) -> CrmChanges:
         """Sales' outcomes on leadqual's leads changed in the CRM from `since` on (deals closed won
         or lost, leads disqualified), oldest first."""
+        ...
+
+
+class CrmLedger(Protocol):
+    """What the console shows of CRM sync: changes the CRM refused, owners kept, the budget used."""
+
+    def note_refused(self, refusal: CrmRefusal) -> None: ...
+    def refused(self) -> list[CrmRefusal]: ...
+    def clear_refused(self, lead_ids: Sequence[str]) -> None: ...
+    def note_conflict(self, conflict: CrmConflict) -> None: ...
+    def conflicts(self, limit: int) -> list[CrmConflict]:
+        """The newest first."""
+        ...
+
+    def note_budget(self, used: CrmBudgetUsed) -> None: ...
+    def budget(self) -> CrmBudgetUsed | None: ...
+
+
+class CrmQueueAdmin(Protocol):
+    """The CRM-sync queue as an operator sees it."""
+
+    def backlog(self) -> tuple[int, int]:
+        """(changes waiting, changes being written now)."""
+        ...
+
+    def dead_lettered(self) -> int: ...
+    def redrive(self) -> list[str]:
+        """Moves every change in the DLQ back to the queue; the lead ids moved."""
         ...
 
 

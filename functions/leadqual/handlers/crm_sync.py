@@ -19,7 +19,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from leadqual import resources, wiring
 from leadqual.domain.ports import BudgetSpent, CrmSyncError
+from leadqual.domain.schemas.crm_writes import CrmBudgetUsed
 from leadqual.domain.schemas.messages import CrmSyncRequest
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.handlers.sqs_batch import process_batch
 from leadqual.observability import lambda_entry, logger, metrics
 from leadqual.settings import current_settings
@@ -82,9 +84,11 @@ def _postpone(event: dict[str, Any], postponed: dict[str, float]) -> None:
 
 
 def _report_budget() -> None:
-    used = wiring.crm_budget_spent()
-    if used is not None:
-        spent, share = used
-        metrics.add_metric(
-            name=resources.CRM_BUDGET_METRIC, unit=MetricUnit.Percent, value=100 * spent / share
-        )
+    """The share of today's API allowance spent: a metric (alarmed at the connections file's
+    alarm_at) and the console's CRM sync page."""
+    used, system = wiring.crm_budget_spent(), wiring.connections().crm_system
+    if used is None or system is None:
+        return
+    spent, share = used
+    metrics.add_metric(name=resources.CRM_BUDGET_METRIC, unit=MetricUnit.Percent, value=100 * spent / share)
+    wiring.crm_ledger().note_budget(CrmBudgetUsed(system=system, spent=spent, share=share, at=utc_now()))

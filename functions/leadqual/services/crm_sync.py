@@ -26,9 +26,15 @@ from leadqual.domain.crm import (
     person_set_it,
     plan_write,
 )
-from leadqual.domain.ports import CrmGateway, CrmRecordRefused, LeadStore
+from leadqual.domain.ports import CrmGateway, CrmLedger, CrmRecordRefused, LeadStore
 from leadqual.domain.schemas.crm import CrmField, CrmPolicy, WritePolicy
-from leadqual.domain.schemas.crm_writes import CrmSyncState, CrmWriteEntry, OwnerVerdict
+from leadqual.domain.schemas.crm_writes import (
+    CrmConflict,
+    CrmRefusal,
+    CrmSyncState,
+    CrmWriteEntry,
+    OwnerVerdict,
+)
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.services.leads import add_history, update_lead
@@ -63,6 +69,7 @@ class CrmSyncService:
     leads: LeadStore
     gateway: CrmGateway | None  # None: no CRM is connected
     policy: CrmPolicy
+    ledger: CrmLedger
     console_url: str = ""
 
     def sync(self, requests: Sequence[CrmSyncRequest]) -> list[Exception | None]:
@@ -198,6 +205,8 @@ class CrmSyncService:
                 add_history(current, "crm_owner_conflict", conflict)
 
         update_lead(self.leads, pending.lead.lead_id, note)
+        if conflict:
+            self.ledger.note_conflict(CrmConflict(lead_id=pending.lead.lead_id, at=entry.at, detail=conflict))
 
     # ----- what needs no request -----
     def _written_already(self, lead: Lead, values: dict[CrmField, str | int | float]) -> bool:
@@ -247,6 +256,9 @@ class CrmSyncService:
             add_history(current, "crm_dead_lettered", f"{reason}: {message}"[:500])
 
         update_lead(self.leads, request.lead_id, note)
+        self.ledger.note_refused(CrmRefusal(
+            lead_id=request.lead_id, change_id=request.change_id, reason=reason, message=message[:500], at=utc_now(),
+        ))  # fmt: skip
 
 
 # Where the lead keeps the digest of the owner the last decision was about (not a CRM name).

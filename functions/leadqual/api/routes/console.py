@@ -51,6 +51,11 @@ def console_policy() -> Response[str]:
     return _console_file("policy.html")
 
 
+@api_route(router, api_routes.CONSOLE_CRM, None)
+def console_crm() -> Response[str]:
+    return _console_file("crm.html")
+
+
 @api_route(router, api_routes.CONSOLE_FILE, None)
 def console_asset(name: Annotated[str, Path(description="A file the console ships")]) -> Response[str]:
     # Any other name, however long or odd, is a 404: it is looked up among the shipped files only.

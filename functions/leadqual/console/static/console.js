@@ -169,6 +169,7 @@ const PAGES = [
   ["", "Review inbox"],
   ["reports", "Reports"],
   ["policy", "Policy"],
+  ["crm", "CRM sync"],
 ];
 
 function navigation() {

@@ -20,7 +20,35 @@ const EVENT_WORDS = {
   outcome_reported: "Outcome reported",
   failed: "Failed",
   dead_lettered: "Sent to a dead-letter queue",
+  crm_written: "Written to the CRM",
+  crm_owner_conflict: "Owner kept in the CRM",
+  crm_not_connected: "No CRM connected",
+  crm_dead_lettered: "Refused by the CRM",
 };
+
+const OWNER_WORDS = {
+  written: "owner set",
+  unchanged: "owner already leadqual's",
+  kept: "owner kept",
+  not_mapped: "owner not in the CRM roster",
+};
+
+// Each write to the CRM: which record, when, what changed, and any owner a person set that stayed.
+function crmSection(crm) {
+  if (!crm) return h("p", {}, "Not written to a CRM yet.");
+  if (!crm.system) return h("p", {}, "No CRM is connected: nothing was written to a CRM.");
+  return [
+    h("p", {}, `${crm.system} record ${crm.record_id ?? "(not created yet)"}`),
+    crm.dead_letter ? h("p", { class: "error", id: "crm-refused" }, `The last change was refused: ${crm.dead_letter}`) : null,
+    h("ol", { id: "crm-writes", class: "crm-writes" }, crm.writes.map((w) =>
+      h("li", {},
+        h("time", { datetime: w.at }, when(w.at)),
+        ` ${w.created ? "created" : "updated"} for ${w.change}: `,
+        w.changed.length ? w.changed.join(", ") : "nothing changed",
+        `; ${OWNER_WORDS[w.owner] ?? w.owner}`,
+        w.conflict ? h("p", { class: "conflict" }, w.conflict) : null))),
+  ];
+}
 
 function summary(lead) {
   const scores = lead.scores;
@@ -162,6 +190,7 @@ async function start() {
   document.title = `${personName(lead)} · leadqual`;
   clear($("summary"), summary(lead));
   clear($("timeline"), timeline(lead, rulesAnswer.ok ? rulesAnswer.data : null, review));
+  clear($("crm"), crmSection(lead.crm));
 }
 
 start();

@@ -43,3 +43,30 @@ class CrmSyncState(BaseModel):
     writes: list[CrmWriteEntry] = []
     # Why the last change could not be written, after every attempt (the DLQ's reason).
     dead_letter: str | None = None
+
+
+class CrmRefusal(BaseModel):
+    """A change in the CRM-sync DLQ: the lead, why, and since when (the console's retry list)."""
+
+    lead_id: str
+    change_id: str
+    reason: str  # conflict, validation_error:<field>, auth, budget, not_found, unavailable
+    message: str
+    at: datetime
+
+
+class CrmConflict(BaseModel):
+    """An owner a person set that leadqual kept."""
+
+    lead_id: str
+    at: datetime
+    detail: str
+
+
+class CrmBudgetUsed(BaseModel):
+    """leadqual's API requests today against its share, as the CRM writer last saw them."""
+
+    system: str
+    spent: int
+    share: int
+    at: datetime
