@@ -233,7 +233,7 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
                      if r.path.startswith("/console") and not r.path.startswith(api_routes.PEOPLE_PREFIX)}  # fmt: skip
     assert console_files == {
         ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
-        ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"),
+        ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"), ("GET", "/console/crm"),
     }  # fmt: skip
     signed_in = {
         ("GET", "/console/api/reviews"), ("GET", "/console/api/reviews/{review_id}"),
