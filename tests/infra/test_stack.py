@@ -239,7 +239,7 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
         ("GET", "/console/api/reviews"), ("GET", "/console/api/reviews/{review_id}"),
         ("POST", "/console/api/reviews/{review_id}/decision"), ("GET", "/console/api/leads/{lead_id}"),
         ("GET", "/console/api/leads/{lead_id}/rules"), ("GET", "/console/api/reports"),
-        ("GET", "/console/api/policy"),
+        ("GET", "/console/api/policy"), ("GET", "/console/api/crm"), ("POST", "/console/api/crm/refused/retry"),
     }  # fmt: skip
     (authorizer_id, authorizer), *others = template.find_resources("AWS::ApiGateway::Authorizer").items()
     (pool_id,) = template.find_resources("AWS::Cognito::UserPool")
