@@ -174,7 +174,8 @@ def test_an_eventbridge_failure_retries_dispatch_without_sending_twice(cloud: Lo
     announced = [json.loads(e) for e in _drain(events)]
     assert [e["detail"]["lead_id"] for e in announced] == [lead_id]
     assert announced[0]["detail"]["dedupe_id"] == f"{lead_id}-e0"
-    assert announced[0]["detail"]["schema_version"] == 1 and announced[0]["detail-type"] == "lead.routed"
+    assert announced[0]["detail"]["schema_version"] == 2 and announced[0]["detail-type"] == "lead.routed"
+    assert "email" not in announced[0]["detail"]  # ids only: a consumer reads the person by the lead's id
 
 
 def test_a_throttled_send_task_success_answers_503_and_the_same_decision_delivers_it(
