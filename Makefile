@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Debian's Chromium for the console's browser tests (tests/e2e/test_console.py drives it headless).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: browser screenshots venv demo test lint typecheck unit integration e2e infra synth model openapi bench bench-model loadtest serve clean
+.PHONY: browser screenshots venv demo test lint typecheck unit integration e2e infra synth model openapi bench bench-model bench-crm loadtest serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench-model: $(VENV)/.bench-installed
 	$(BIN)/python bench/model.py
+
+# CRM sync against the HubSpot stand-in: routed -> written p50/p95 beside no CRM, and a 1,000-lead burst.
+bench-crm: $(STAMP)
+	$(BIN)/python bench/crm_sync.py
 
 # 10,000 leads through a real `leadqual serve` from 16 clients, then every lead reconciled; never part of `make test`.
 loadtest: $(STAMP)

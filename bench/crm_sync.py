@@ -33,7 +33,11 @@ TARGETS = {"p95_seconds": 10.0, "requests_per_lead": 0.05, "most_in_10s": 100}
 
 def _lead(n: int, run: str) -> dict[str, Any]:
     # A newsletter signup from free mail: routed by the rules alone (nurture), no review to wait for.
-    return {"email": f"bench.{run}.{n}@gmail.com", "form": "newsletter", "submitted_at": datetime.now().astimezone().isoformat()}
+    return {
+        "email": f"bench.{run}.{n}@gmail.com",
+        "form": "newsletter",
+        "submitted_at": datetime.now().astimezone().isoformat(),
+    }
 
 
 def _crm_seconds(lead: dict[str, Any]) -> float | None:
@@ -50,7 +54,7 @@ def _crm_seconds(lead: dict[str, Any]) -> float | None:
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def steady(leads: int, per_second: float, connections: Path | None) -> list[float]:
@@ -84,7 +88,8 @@ def burst(leads: int, connections: Path, hubspot: HubSpotStandIn) -> dict[str, A
 
         def all_written() -> bool:
             return cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 0 and all(
-                (call_api("GET", f"/leads/{lead_id}").json().get("crm") or {}).get("writes") for lead_id in ids
+                (call_api("GET", f"/leads/{lead_id}").json().get("crm") or {}).get("writes")
+                for lead_id in ids
             )
 
         wait_until(all_written, timeout=1200, interval=1, what="the burst to be written")
@@ -92,7 +97,9 @@ def burst(leads: int, connections: Path, hubspot: HubSpotStandIn) -> dict[str, A
         requests = len(hubspot.calls) - before
         return {
             "leads": leads,
-            "written": sum(1 for lead_id in ids if hubspot.contact(f"bench.burst.{ids.index(lead_id)}@gmail.com")),
+            "written": sum(
+                1 for lead_id in ids if hubspot.contact(f"bench.burst.{ids.index(lead_id)}@gmail.com")
+            ),
             "drained_seconds": drained,
             "requests": requests,
             "per_lead": requests / leads,
@@ -113,10 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch, HubSpotStandIn() as hubspot:
         os.environ[TOKEN_ENV] = next(iter(hubspot.tokens))
         connections = Path(scratch) / "connections.yaml"
-        connections.write_text(f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: {TOKEN_ENV}\n", encoding="utf-8")
+        connections.write_text(
+            f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: {TOKEN_ENV}\n", encoding="utf-8"
+        )
         install_quietly(connections)
 
-        print(f"Steady: {args.leads} leads at {args.per_second}/s, routed -> written (no review) ...", flush=True)
+        print(
+            f"Steady: {args.leads} leads at {args.per_second}/s, routed -> written (no review) ...",
+            flush=True,
+        )
         baseline = steady(args.leads, args.per_second, None)
         written = steady(args.leads, args.per_second, connections)
         p50, p95 = statistics.median(written), _percentile(written, 0.95)
@@ -128,10 +140,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"Burst: {args.burst} changes waiting at once ...", flush=True)
         result = burst(args.burst, connections, hubspot)
-        print(f"  written {result['written']} of {result['leads']}, {result['dead_lettered']} dead-lettered, "
-              f"drained in {result['drained_seconds']:.1f} s")
-        print(f"  HubSpot requests {result['requests']} ({result['per_lead']:.3f} a lead; target <= "
-              f"{TARGETS['requests_per_lead']}: {'met' if result['per_lead'] <= TARGETS['requests_per_lead'] else 'NOT met'})")
+        print(
+            f"  written {result['written']} of {result['leads']}, {result['dead_lettered']} dead-lettered, "
+            f"drained in {result['drained_seconds']:.1f} s"
+        )
+        print(
+            f"  HubSpot requests {result['requests']} ({result['per_lead']:.3f} a lead; target <= "
+            f"{TARGETS['requests_per_lead']}: {'met' if result['per_lead'] <= TARGETS['requests_per_lead'] else 'NOT met'})"
+        )
         print(f"  most requests in any 10 s: {result['most_in_10s']} (HubSpot's limit {TARGETS['most_in_10s']}); "
               f"answered 429: {result['answered_429']}")  # fmt: skip
         print("  Salesforce calls a lead: not measured (the Salesforce adapter is not built yet)")

@@ -227,3 +227,22 @@ def test_a_deal_won_in_hubspot_becomes_the_lead_s_outcome_once(
     assert "HubSpot deal" in outcome["note"]
     assert (first["recorded"], again["recorded"], nightly["recorded"]) == (1, 0, 0)
     assert [e["detail"] for e in lead["history"] if e["event"] == "outcome_reported"] == ["closed_won"]
+
+
+def test_a_backlog_is_written_a_hundred_at_a_time_not_ten(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    crm_cloud.hold_event_source(resources.CRM_SYNC_QUEUE)  # as if the writer were disabled a while
+    lead_ids = [
+        _submit(f"person{n}@contoso.com", form="newsletter", title=None, company={}) for n in range(15)
+    ]
+    wait_until(lambda: crm_cloud.pump() >= 0 and crm_cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 15,
+               timeout=60, what="15 changes waiting")  # fmt: skip
+    crm_cloud.release_event_source(resources.CRM_SYNC_QUEUE)
+
+    for lead_id in lead_ids:
+        _written(crm_cloud, lead_id)
+
+    # Lambda hands a FIFO consumer 10 at most; the writer took the other 5 itself: one upsert for all.
+    assert [call.inputs for call in hubspot.requests("/batch/upsert")] == [15]
+    assert crm_cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 0

@@ -113,6 +113,7 @@ class LocalCloud:
     _deployment: invoker.Deployment = field(default_factory=lambda: invoker.DEPLOYED)
     _mock: Any = None
     _pollers: list[SqsPoller] = field(default_factory=list)
+    _held: set[str] = field(default_factory=set)  # queue URLs whose event source is held
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _pump_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -438,7 +439,15 @@ class LocalCloud:
     def pump(self) -> int:
         """One pass of every queue poller; returns how many messages were handled."""
         with self._pump_lock:
-            return sum(poller.poll_once() for poller in self._pollers)
+            return sum(poller.poll_once() for poller in self._pollers if poller.queue_url not in self._held)
+
+    def hold_event_source(self, queue: str) -> None:
+        """Stops polling `queue`, as disabling its event source mapping does in AWS (`make
+        bench-crm` lets a backlog build, then releases it at once)."""
+        self._held.add(self.urls[queue])
+
+    def release_event_source(self, queue: str) -> None:
+        self._held.discard(self.urls[queue])
 
     def sweep_holds(self) -> list[str]:
         """Runs the hold-sweep function once, as its EventBridge schedule does in AWS."""
