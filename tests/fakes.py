@@ -32,6 +32,7 @@ from leadqual.domain.ports import (
     CrmGateway,
     CrmLedger,
     CrmRecordRefused,
+    CrmUnavailable,
     CrmWatermarks,
     DecisionStore,
     Dispatcher,
@@ -383,8 +384,15 @@ class InMemoryCrm(CrmGateway):
     refuse: dict[str, CrmRecordRefused] = field(default_factory=dict)  # by e-mail
     between_read_and_write: list[Any] = field(default_factory=list)
     outcomes: list[CrmOutcome] = field(default_factory=list)  # what sales did, as the CRM says it
+    refuse_writes_from: int | None = None  # every write from the Nth on is refused (a rule added)
+    down: bool = False  # every call fails as a whole, as 5xx past the adapter's retries do
+
+    def _answering(self) -> None:
+        if self.down:
+            raise CrmUnavailable("the CRM answered 503 4 times")
 
     def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
+        self._answering()
         self.reads += 1
         found = {key.lead_id: self.records[key.email] for key in keys if key.email in self.records}
         for action in self.between_read_and_write:
@@ -393,10 +401,14 @@ class InMemoryCrm(CrmGateway):
         return found
 
     def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        self._answering()
         outcomes: dict[str, CrmWritten | CrmRecordRefused] = {}
         for write in writes:
             if write.key.email in self.refuse:
                 outcomes[write.key.lead_id] = self.refuse[write.key.email]
+                continue
+            if self.refuse_writes_from is not None and len(self.writes) >= self.refuse_writes_from:
+                outcomes[write.key.lead_id] = CrmRecordRefused("validation_error:owner", "owner locked")
                 continue
             self.writes.append(write)
             existing = self.records.get(write.key.email)

@@ -14,6 +14,7 @@ from leadqual import resources
 from leadqual.domain.crm import fields_to_install
 from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
+from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.standins.hubspot import HubSpotStandIn
@@ -27,7 +28,6 @@ LEADQUAL_PROPERTIES = list(fields_to_install(load_policy().crm))
 @pytest.fixture
 def hubspot() -> Iterator[HubSpotStandIn]:
     with HubSpotStandIn(tokens={TOKEN}) as stand_in:
-        stand_in.define(*LEADQUAL_PROPERTIES)  # what `leadqual crm install --apply` creates
         yield stand_in
 
 
@@ -38,6 +38,7 @@ def crm_cloud(
     connections = tmp_path / "connections.yaml"
     connections.write_text(f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n")
     monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    assert install_quietly(connections) == len(LEADQUAL_PROPERTIES)  # `leadqual crm install --apply`
     with LocalCloud(
         review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
     ) as local:
@@ -246,3 +247,37 @@ def test_a_backlog_is_written_a_hundred_at_a_time_not_ten(
     # Lambda hands a FIFO consumer 10 at most; the writer took the other 5 itself: one upsert for all.
     assert [call.inputs for call in hubspot.requests("/batch/upsert")] == [15]
     assert crm_cloud.queue_depth(resources.CRM_SYNC_QUEUE) == 0
+
+
+def test_a_spent_daily_share_makes_writes_wait_in_the_queue_never_dropped(
+    hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connections = tmp_path / "connections.yaml"
+    # 0.001 % of HubSpot's 250,000 a day: a share of 2 requests, one lead's read and upsert.
+    connections.write_text(
+        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
+        "  budget: {daily_share: 0.00001, assumed_daily_allocation: 250000}\n"
+    )
+    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    install_quietly(connections)
+    with LocalCloud(
+        review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
+    ) as cloud:
+        first = _submit("first@contoso.com", form="newsletter", title=None, company={})
+        _written(cloud, first)
+        second = _submit("second@contoso.com", form="newsletter", title=None, company={})
+
+        def waiting() -> bool:
+            cloud.pump()
+            lead = call_api("GET", f"/leads/{second}").json()
+            return lead["status"] == "routed" and call_api("GET", "/crm").json()["budget"]["spent"] == 2
+
+        wait_until(waiting, timeout=60, what="the second lead's change to meet the spent share")
+        for _ in range(3):
+            cloud.pump()  # the change is out of sight until the share renews (UTC midnight)
+        overview = call_api("GET", "/crm").json()
+        assert (overview["budget"]["spent"], overview["budget"]["share"]) == (2, 2)
+        assert (overview["waiting"], overview["writing"], overview["dead_lettered"]) == (0, 1, 0)
+        lead = call_api("GET", f"/leads/{second}").json()
+        assert not (lead.get("crm") or {}).get("writes") and hubspot.contact("second@contoso.com") is None
+        assert not cloud.iam.denials, cloud.iam.report()

@@ -143,3 +143,41 @@ def test_an_unknown_lead_is_not_found() -> None:
         [_change("ld_none")]
     )[0]
     assert isinstance(outcome, CrmRecordRefused) and outcome.reason == "not_found"
+
+
+def test_a_persons_owner_leadqual_could_not_write_back_at_once_is_written_back_with_the_next_write() -> None:
+    leads, crm = InMemoryLeads().add(_routed("ld_1")), InMemoryCrm()
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
+    service.sync([_change("ld_1")])
+    crm.records["ld_1@northwind.io"].owner_changes.clear()
+    rerouted = _routed("ld_1", owner="jordan.sdr")
+    leads.leads["ld_1"] = (
+        rerouted.model_copy(update={"crm": leads.leads["ld_1"][0].crm}),
+        leads.leads["ld_1"][1],
+    )
+    crm.between_read_and_write.append(lambda: crm.person_sets_owner("ld_1@northwind.io", "909"))
+    crm.refuse_writes_from = 2  # the write goes; writing the person's owner back is refused, for now
+
+    service.sync([_change("ld_1", "ld_1-e1")])
+
+    lead = leads.leads["ld_1"][0]
+    assert lead.crm is not None and lead.crm.restore_owner == "909"
+    assert "could not write it back yet" in (lead.crm.writes[-1].conflict or "")
+    crm.refuse_writes_from = None
+    assert service.sync([_change("ld_1", "ld_1-e1")]) == [None]  # redelivered: not "written already"
+    assert crm.records["ld_1@northwind.io"].owner == "909"
+    assert leads.leads["ld_1"][0].crm.restore_owner is None  # type: ignore[union-attr]
+
+
+def test_the_crm_unavailable_for_a_whole_call_fails_each_change_that_needed_a_write() -> None:
+    from leadqual.domain.ports import CrmUnavailable
+
+    leads = InMemoryLeads().add(_routed("ld_1")).add(_routed("ld_2"))
+    crm = InMemoryCrm()
+    service = CrmSyncService(leads, crm, POLICY, InMemoryCrmLedger())
+    service.sync([_change("ld_1")])  # written already: the CRM is not needed for it again
+
+    crm.down = True
+    outcomes = service.sync([_change("ld_1"), _change("ld_2")])
+
+    assert outcomes[0] is None and isinstance(outcomes[1], CrmUnavailable)

@@ -11,7 +11,7 @@ between leadqual's read and its write gets their choice written back, and the co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from leadqual.domain.crm import (
@@ -26,7 +26,7 @@ from leadqual.domain.crm import (
     person_set_it,
     plan_write,
 )
-from leadqual.domain.ports import CrmGateway, CrmLedger, CrmRecordRefused, LeadStore
+from leadqual.domain.ports import CrmGateway, CrmLedger, CrmRecordRefused, CrmSyncError, LeadStore
 from leadqual.domain.schemas.crm import CrmField, CrmPolicy, WritePolicy
 from leadqual.domain.schemas.crm_writes import (
     CrmConflict,
@@ -71,6 +71,8 @@ class CrmSyncService:
     policy: CrmPolicy
     ledger: CrmLedger
     console_url: str = ""
+    # Owners a person set that leadqual overwrote and could not write back in this batch, by lead.
+    _still_to_restore: dict[str, str] = field(default_factory=dict)
 
     def sync(self, requests: Sequence[CrmSyncRequest]) -> list[Exception | None]:
         """One outcome per request: None when the lead's record holds its values (written now, or
@@ -92,7 +94,12 @@ class CrmSyncService:
                 else:
                     pending[lead.lead_id] = Pending(request, lead, values)
         if pending:
-            results = self._write(list(pending.values()))
+            try:
+                results = self._write(list(pending.values()))
+            except CrmSyncError as whole_call:
+                # Nothing can be said of any record (unavailable, auth, the budget spent): each
+                # change that needed a write waits for the next attempt; the others are done.
+                results = dict.fromkeys(pending, whole_call)
             for position, request in enumerate(requests):
                 if request.lead_id in results:
                     outcomes[position] = results[request.lead_id]
@@ -102,6 +109,7 @@ class CrmSyncService:
     def _write(self, pending: list[Pending]) -> dict[str, Exception | None]:
         assert self.gateway is not None
         gateway = self.gateway
+        self._still_to_restore.clear()
         before = gateway.read([p.key for p in pending])
         plans = {
             p.lead.lead_id: plan_write(
@@ -114,9 +122,9 @@ class CrmSyncService:
             for p in pending
         }
         writes = [
-            CrmWrite(p.key, plans[p.lead.lead_id].properties, plans[p.lead.lead_id].owner)
+            CrmWrite(p.key, plans[p.lead.lead_id].properties, _owner_to_write(p.lead, plans[p.lead.lead_id]))
             for p in pending
-            if plans[p.lead.lead_id].writes_anything or p.lead.lead_id not in before
+            if plans[p.lead.lead_id].writes_anything or p.lead.lead_id not in before or _restore_of(p.lead)
         ]
         written = gateway.write(writes) if writes else {}
         restored = self._keep_people_owners(pending, before, plans, written)
@@ -166,7 +174,21 @@ class CrmSyncService:
                     "while leadqual was writing; leadqual wrote it back"
                 )
         if restores:
-            self.gateway.write(restores)
+            try:
+                refused = {
+                    lead_id for lead_id, result in self.gateway.write(restores).items()
+                    if isinstance(result, CrmRecordRefused)
+                }  # fmt: skip
+            except CrmSyncError:
+                refused = {write.key.lead_id for write in restores}
+            for write in restores:
+                if write.key.lead_id in refused:
+                    # Kept on the lead: the next write of this lead writes the person's owner back first.
+                    self._still_to_restore[write.key.lead_id] = str(write.owner)
+                    conflicts[write.key.lead_id] = conflicts[write.key.lead_id].replace(
+                        "leadqual wrote it back",
+                        "leadqual could not write it back yet and will with its next write",
+                    )
         return conflicts
 
     def _record(
@@ -198,6 +220,7 @@ class CrmSyncService:
                 state.written[OWNER_DECIDED] = owner_digest
             state.last_change_id = pending.request.change_id
             state.dead_letter = None
+            state.restore_owner = self._still_to_restore.pop(pending.lead.lead_id, None)
             state.writes = [*state.writes, entry][-MAX_WRITES_KEPT:]
             current.crm = state
             add_history(current, "crm_written", _in_words(entry))
@@ -212,15 +235,15 @@ class CrmSyncService:
     def _written_already(self, lead: Lead, values: dict[CrmField, str | int | float]) -> bool:
         """Every value, and the owner decision, is what leadqual last wrote for this lead."""
         state = lead.crm
-        if (
+        if _restore_of(lead) or (
             state is None
             or self.gateway is None
             or state.system != self.gateway.system
             or not state.record_id
         ):
             return False
-        for field, value in values.items():
-            rule = self.policy.fields[field]
+        for contract_field, value in values.items():
+            rule = self.policy.fields[contract_field]
             if rule.write is not WritePolicy.NEVER and state.written.get(rule.name) != digest(value):
                 return False
         owner = values.get(CrmField.OWNER)
@@ -259,6 +282,16 @@ class CrmSyncService:
         self.ledger.note_refused(CrmRefusal(
             lead_id=request.lead_id, change_id=request.change_id, reason=reason, message=message[:500], at=utc_now(),
         ))  # fmt: skip
+
+
+def _restore_of(lead: Lead) -> str | None:
+    """A person's owner leadqual overwrote and still has to write back (see `_keep_people_owners`)."""
+    return lead.crm.restore_owner if lead.crm is not None else None
+
+
+def _owner_to_write(lead: Lead, plan: CrmPlan) -> str | None:
+    # A person's owner still to be written back wins over any owner leadqual would choose.
+    return _restore_of(lead) or plan.owner
 
 
 # Where the lead keeps the digest of the owner the last decision was about (not a CRM name).

@@ -43,6 +43,9 @@ class CrmSyncState(BaseModel):
     writes: list[CrmWriteEntry] = []
     # Why the last change could not be written, after every attempt (the DLQ's reason).
     dead_letter: str | None = None
+    # A person's owner leadqual overwrote while writing and could not yet write back: the next
+    # write of this lead writes it first.
+    restore_owner: str | None = None
 
 
 class CrmRefusal(BaseModel):
