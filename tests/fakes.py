@@ -16,7 +16,9 @@ from typing import Any
 from leadqual.domain.crm import (
     ApiUsage,
     ChangeSource,
+    CrmAccount,
     CrmChanges,
+    CrmDirectory,
     CrmKey,
     CrmOutcome,
     CrmRecord,
@@ -345,10 +347,17 @@ class FirstSdrRoster(SdrRoster):
     """Gives every lead the territory's first SDR, without capacity."""
 
     claims: dict[str, str] = field(default_factory=dict)
+    inactive: set[str] = field(default_factory=set)
 
     def claim(self, lead_id: str, territory: str, sdrs: Sequence[str], capacity: int) -> str | None:
-        self.claims[lead_id] = str(next(iter(sdrs)))
+        active = [sdr for sdr in sdrs if sdr not in self.inactive]
+        if not active:
+            return None
+        self.claims[lead_id] = str(active[0])
         return self.claims[lead_id]
+
+    def set_active(self, sdr: str, active: bool) -> None:
+        (self.inactive.discard if active else self.inactive.add)(sdr)
 
     def release(self, lead_id: str) -> str | None:
         return self.claims.pop(lead_id, None)
@@ -385,6 +394,8 @@ class InMemoryCrm(CrmGateway):
     between_read_and_write: list[Any] = field(default_factory=list)
     outcomes: list[CrmOutcome] = field(default_factory=list)  # what sales did, as the CRM says it
     refuse_writes_from: int | None = None  # every write from the Nth on is refused (a rule added)
+    accounts: list[CrmAccount] = field(default_factory=list)  # companies, as the CRM keeps them
+    users: dict[str, bool] = field(default_factory=dict)  # CRM user id -> active
     down: bool = False  # every call fails as a whole, as 5xx past the adapter's retries do
 
     def _answering(self) -> None:
@@ -427,6 +438,9 @@ class InMemoryCrm(CrmGateway):
     def changes_since(self, since: datetime) -> CrmChanges:
         found = [o for o in self.outcomes if o.occurred_at >= since]
         return CrmChanges(found, max([since, *(o.occurred_at for o in found)]))
+
+    def directory(self, since: datetime) -> CrmDirectory:
+        return CrmDirectory(list(self.accounts), dict(self.users))
 
     def person_sets_owner(self, email: str, owner: str, by: str = "rep-7") -> None:
         record = self.records[email]

@@ -270,14 +270,19 @@ def crm_console_service() -> CrmConsoleService:
 
 @once_per_environment
 def crm_read_service() -> CrmReadService:
+    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.dynamo_watermarks import DynamoCrmWatermarks
     from leadqual.services.crm_read import CrmReadService
 
+    settings = current_settings()
     return CrmReadService(
-        DynamoLeadStore(current_settings().leads_table),
+        DynamoLeadStore(settings.leads_table),
         crm_gateway(),
         outcome_service(),
-        DynamoCrmWatermarks(current_settings().leads_table),
+        DynamoCrmWatermarks(settings.leads_table),
+        DynamoSignalStore(settings.signals_table),
+        DynamoSdrRoster(settings.leads_table),
+        policy().crm,
     )
 
 

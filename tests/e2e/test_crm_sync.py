@@ -281,3 +281,23 @@ def test_a_spent_daily_share_makes_writes_wait_in_the_queue_never_dropped(
         lead = call_api("GET", f"/leads/{second}").json()
         assert not (lead.get("crm") or {}).get("writes") and hubspot.contact("second@contoso.com") is None
         assert not cloud.iam.denials, cloud.iam.report()
+
+
+def test_a_target_account_in_hubspot_makes_its_next_lead_a_named_account_review_for_its_owner(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    hubspot.company("tailspin.io", owner_id="202", target=True)  # omar.ae's, on sales' target list
+
+    read = crm_cloud.read_crm()
+    lead_id = _submit("kim@tailspin.io")
+
+    def reviewed() -> dict[str, Any] | None:
+        crm_cloud.pump()
+        lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+        return lead if lead["status"] == "pending_review" else None
+
+    lead = wait_until(reviewed, timeout=60, what="the lead's review")
+    assert read["accounts_updated"] == 1
+    assert "named_account" in lead["review"]["triggers"]
+    review = call_api("GET", f"/reviews/{lead['review']['review_id']}").json()
+    assert review["suggested_owner"] == "omar.ae"

@@ -187,3 +187,19 @@ def test_deals_closed_and_leads_disqualified_are_read_with_their_lead_ids(hubspo
     assert changes.until > since
     # a few searches, never one request per lead
     assert len(hubspot.requests("/search")) == 2 and len(hubspot.requests("/deals/contacts/batch/read")) == 1
+
+
+def test_companies_changed_and_every_owner_s_active_flag_are_read(hubspot: HubSpotStandIn) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    hubspot.company("northwind.io", owner_id="201", target=True)
+    hubspot.company("contoso.com", owner_id="102")
+    hubspot.owners["103"] = False  # a rep who left: HubSpot archives their owner
+
+    directory = _gateway(hubspot).directory(since)
+
+    by_domain = {a.domain: a for a in directory.accounts}
+    assert (by_domain["northwind.io"].owner, by_domain["northwind.io"].target) == ("201", True)
+    assert (by_domain["contoso.com"].owner, by_domain["contoso.com"].target) == ("102", None)
+    assert directory.active_users["103"] is False and directory.active_users["101"] is True

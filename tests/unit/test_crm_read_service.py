@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadqual.domain.crm import CrmOutcome, digest
+from leadqual.domain.crm import CrmAccount, CrmOutcome, digest
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.crm import CrmPolicy, CrmUser
 from leadqual.domain.schemas.crm_writes import CrmSyncState
 from leadqual.domain.schemas.lead import LeadStatus, Route
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
@@ -23,10 +25,19 @@ from tests.fakes import (
 NOW = datetime.now(UTC)
 
 
-def _service(leads: InMemoryLeads, crm: InMemoryCrm) -> tuple[CrmReadService, InMemoryWatermarks]:
-    outcomes = OutcomeService(leads, InMemorySignals(), FirstSdrRoster(), RecordingCrmChanges())
+POLICY = CrmPolicy(users={"sam.sdr": CrmUser(hubspot="101"), "ana.ae": CrmUser(hubspot="201")})
+
+
+def _service(
+    leads: InMemoryLeads,
+    crm: InMemoryCrm,
+    signals: InMemorySignals | None = None,
+    roster: FirstSdrRoster | None = None,
+) -> tuple[CrmReadService, InMemoryWatermarks]:
+    signals, roster = signals or InMemorySignals(), roster or FirstSdrRoster()
+    outcomes = OutcomeService(leads, signals, roster, RecordingCrmChanges())
     watermarks = InMemoryWatermarks()
-    return CrmReadService(leads, crm, outcomes, watermarks), watermarks
+    return CrmReadService(leads, crm, outcomes, watermarks, signals, roster, POLICY), watermarks
 
 
 def _routed(lead_id: str) -> InMemoryLeads:
@@ -87,6 +98,28 @@ def test_a_close_date_planned_ahead_is_kept_as_now() -> None:
 
 
 def test_without_a_crm_there_is_nothing_to_read() -> None:
-    leads = _routed("ld_1")
-    outcomes = OutcomeService(leads, InMemorySignals(), FirstSdrRoster(), RecordingCrmChanges())
-    assert CrmReadService(leads, None, outcomes, InMemoryWatermarks()).poll(NOW).read == 0
+    leads, signals, roster = _routed("ld_1"), InMemorySignals(), FirstSdrRoster()
+    outcomes = OutcomeService(leads, signals, roster, RecordingCrmChanges())
+    service = CrmReadService(leads, None, outcomes, InMemoryWatermarks(), signals, roster, POLICY)
+    assert service.poll(NOW).read == 0
+
+
+def test_account_owners_and_target_accounts_come_from_the_crm_and_reps_who_left_take_no_new_lead() -> None:
+    signals, roster = InMemorySignals(), FirstSdrRoster()
+    signals.put_account(Account(domain="northwind.io", updated_at=NOW, employees=1200, owner="omar.ae"))
+    crm = InMemoryCrm(
+        accounts=[CrmAccount("northwind.io", owner="201", target=True), CrmAccount("contoso.com", owner="999", target=None)],
+        users={"101": False, "201": True},
+    )  # fmt: skip
+
+    read = _service(InMemoryLeads(), crm, signals, roster)[0].poll(NOW)
+
+    northwind = signals.get_account("northwind.io")
+    assert northwind is not None and (northwind.named_account, northwind.owner, northwind.employees) == (
+        True,
+        "ana.ae",
+        1200,
+    )
+    assert signals.get_account("contoso.com") is None  # an owner leadqual does not know, nothing else said
+    assert read.accounts_updated == 1 and read.reps_inactive == ["sam.sdr"]
+    assert roster.claim("ld_9", "na", ["sam.sdr", "jordan.sdr"], 25) == "jordan.sdr"

@@ -75,11 +75,14 @@ class DynamoSdrRoster:
                             "TableName": self.table,
                             "Key": _sdr_key(sdr),
                             "UpdateExpression": "SET open_leads = if_not_exists(open_leads, :zero) + :one",
-                            "ConditionExpression": "attribute_not_exists(open_leads) OR open_leads < :capacity",
+                            # Below capacity, and not marked inactive (the CRM says they left).
+                            "ConditionExpression": "(attribute_not_exists(open_leads) OR open_leads < :capacity)"
+                            " AND (attribute_not_exists(inactive) OR inactive = :no)",
                             "ExpressionAttributeValues": {
                                 ":zero": _n(0),
                                 ":one": _n(1),
                                 ":capacity": _n(capacity),
+                                ":no": {"BOOL": False},
                             },
                         }
                     },
@@ -115,6 +118,14 @@ class DynamoSdrRoster:
                 raise
             return None
         return sdr
+
+    def set_active(self, sdr: str, active: bool) -> None:
+        self.ddb.update_item(
+            TableName=self.table,
+            Key=_sdr_key(sdr),
+            UpdateExpression="SET inactive = :inactive",
+            ExpressionAttributeValues={":inactive": {"BOOL": not active}},
+        )
 
     def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]:
         counts = {}

@@ -39,7 +39,9 @@ import httpx
 from leadqual.domain.crm import (
     ApiUsage,
     ChangeSource,
+    CrmAccount,
     CrmChanges,
+    CrmDirectory,
     CrmKey,
     CrmOutcome,
     CrmRecord,
@@ -168,6 +170,36 @@ class HubSpotGateway:
                 source_field="hs_lead_status", source_value=UNQUALIFIED,
             ))  # fmt: skip
         return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until))
+
+    def directory(self, since: datetime) -> CrmDirectory:
+        """Companies changed since the watermark (their domain, owner and HubSpot's target-account
+        flag, `hs_is_target_account`), and every owner with whether it is archived (a rep who left)."""
+        companies, _ = self._search(
+            "companies",
+            [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(int(since.timestamp() * 1000))},
+             {"propertyName": "domain", "operator": "HAS_PROPERTY"}],
+            ["domain", OWNER_PROPERTY, "hs_is_target_account", "hs_lastmodifieddate"],
+            "hs_lastmodifieddate", since,
+        )  # fmt: skip
+        accounts = []
+        for company in companies:
+            values: dict[str, Any] = company.get("properties") or {}
+            target = values.get("hs_is_target_account")
+            accounts.append(CrmAccount(
+                domain=str(values["domain"]).lower(), owner=values.get(OWNER_PROPERTY) or None,
+                target=None if target in (None, "") else str(target).lower() == "true",
+            ))  # fmt: skip
+        return CrmDirectory(accounts, self.owners())
+
+    def owners(self) -> dict[str, bool]:
+        """Every owner id, and whether it is active (archived owners are not): `/crm/owners/{version}`
+        (developers.hubspot.com/docs/api-reference/2026-03/crm/owners/get-owners)."""
+        found: dict[str, bool] = {}
+        for archived in ("false", "true"):
+            answer, _ = self._get(f"/crm/owners/{self.api_version}?limit=500&archived={archived}")
+            for owner in answer.get("results", []):
+                found[str(owner["id"])] = archived == "false"
+        return found
 
     def _search(
         self,
@@ -492,12 +524,4 @@ class HubSpotAdmin:
         ]
 
     def owners(self) -> dict[str, bool]:
-        """Every owner id, and whether it is active (archived owners are not)."""
-        found: dict[str, bool] = {}
-        for archived in ("false", "true"):
-            answer, _ = self.gateway._get(
-                f"/crm/owners/{self.gateway.api_version}?limit=500&archived={archived}"
-            )
-            for owner in answer.get("results", []):
-                found[str(owner["id"])] = archived == "false"
-        return found
+        return self.gateway.owners()

@@ -152,6 +152,23 @@ class CrmChanges:
 
 
 @dataclass(frozen=True)
+class CrmAccount:
+    """A company as the CRM keeps it: its owner (a CRM user id) and whether it is a target account."""
+
+    domain: str
+    owner: str | None
+    target: bool | None  # None: the CRM does not say
+
+
+@dataclass(frozen=True)
+class CrmDirectory:
+    """Who is who in the CRM: companies changed since the watermark, and every user's active flag."""
+
+    accounts: list[CrmAccount]
+    active_users: dict[str, bool]
+
+
+@dataclass(frozen=True)
 class ApiUsage:
     """What a CRM's answer says of the org's API allowance (Sforce-Limit-Info, X-HubSpot-RateLimit-*)."""
 

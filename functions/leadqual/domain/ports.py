@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     # The ingest function uses these ports too, and must not import numpy.
     import numpy as np
 
-    from leadqual.domain.crm import ApiUsage, CrmChanges, CrmKey, CrmRecord, CrmWrite, CrmWritten
+    from leadqual.domain.crm import (
+        ApiUsage,
+        CrmChanges,
+        CrmDirectory,
+        CrmKey,
+        CrmRecord,
+        CrmWrite,
+        CrmWritten,
+    )
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
     from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
@@ -97,6 +105,9 @@ class SdrRoster(Protocol):
 
     def release(self, lead_id: str) -> str | None: ...
     def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]: ...
+    def set_active(self, sdr: str, active: bool) -> None:
+        """An SDR who left (or is away) takes no new lead; their open leads stay theirs."""
+        ...
 
 
 class HoldIndex(Protocol):
@@ -187,6 +198,10 @@ class CrmGateway(Protocol):
     def changes_since(self, since: datetime) -> CrmChanges:
         """Sales' outcomes on leadqual's leads changed in the CRM from `since` on (deals closed won
         or lost, leads disqualified), oldest first."""
+        ...
+
+    def directory(self, since: datetime) -> CrmDirectory:
+        """Companies changed from `since` on (owner, target account), and users' active flags."""
         ...
 
 

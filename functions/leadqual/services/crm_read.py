@@ -1,10 +1,12 @@
-"""Reads sales' outcomes back from the CRM: the loop closes without anyone writing a script.
+"""Reads sales' outcomes back from the CRM, and who owns what: the loop closes without a script.
 
 Every few minutes (and in a nightly pass over the last week, which catches what a poll missed) the
 CRM's changes since the watermark are read: deals closed won or lost, leads disqualified. Each
 becomes a leadqual outcome through the same service as POST /leads/{id}/outcome, which keeps an
 outcome once however often it is read. A value leadqual itself wrote to the CRM is no news from
-sales and is dropped, so nothing loops.
+sales and is dropped, so nothing loops. Each poll also reads the companies changed since the
+watermark (their owner and whether they are target accounts) into leadqual's accounts, and which
+reps the CRM says have left, who then take no new lead in round robin.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from leadqual.domain.crm import CrmOutcome, digest
-from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore
+from leadqual.domain.crm import CrmDirectory, CrmOutcome, digest
+from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.crm import CrmPolicy
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.shared import MAX_BACKFILL
@@ -34,6 +38,8 @@ class CrmRead:
     already_known: int = 0
     own_writes: int = 0
     unknown_leads: list[str] = field(default_factory=list)
+    accounts_updated: int = 0
+    reps_inactive: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -42,6 +48,9 @@ class CrmReadService:
     gateway: CrmGateway | None
     outcomes: OutcomeService
     watermarks: CrmWatermarks
+    signals: SignalStore
+    roster: SdrRoster
+    policy: CrmPolicy
 
     def poll(self, now: datetime, reconcile: bool = False) -> CrmRead:
         summary = CrmRead()
@@ -67,9 +76,38 @@ class CrmReadService:
             else:
                 self.outcomes.record(outcome.lead_id, _report(outcome, now))
                 summary.recorded += 1
+        self._read_directory(self.gateway.directory(since), now, summary)
         if not reconcile:
             self.watermarks.advance(system, min(changes.until, now))
         return summary
+
+    def _read_directory(self, directory: CrmDirectory, now: datetime, summary: CrmRead) -> None:
+        """Account owners and target-account lists into leadqual's accounts; reps who left (their
+        CRM user archived) out of round robin. Only what RevOps mapped (`crm.users`) is known."""
+        assert self.gateway is not None
+        system = self.gateway.system
+        names = {
+            user_id: name for name, user in self.policy.users.items()
+            if (user_id := getattr(user, system, None)) is not None
+        }  # fmt: skip
+        for company in directory.accounts:
+            current = self.signals.get_account(company.domain)
+            account = current or Account(domain=company.domain, updated_at=now)
+            changes: dict[str, object] = {}
+            if company.target is not None and company.target != account.named_account:
+                changes["named_account"] = company.target
+            owner = names.get(company.owner) if company.owner else None
+            if owner is not None and owner != account.owner:
+                changes["owner"] = owner
+            if changes:
+                self.signals.put_account(account.model_copy(update={**changes, "updated_at": now}))
+                summary.accounts_updated += 1
+        for user_id, name in names.items():
+            active = directory.active_users.get(user_id)
+            if active is not None:
+                self.roster.set_active(name, active)
+                if not active:
+                    summary.reps_inactive.append(name)
 
 
 def _occurred_at(outcome: CrmOutcome, now: datetime) -> datetime:

@@ -18,7 +18,7 @@ and where HubSpot documents it:
   `-Remaining`, `-Interval-Milliseconds`; over 100 requests in a rolling 10 s the answer is 429
   (`errorType: RATE_LIMIT`, `policyName: TEN_SECONDLY_ROLLING`) with `Retry-After`:
   developers.hubspot.com/docs/api/usage-details (Free/Starter: 100 per 10 s, 250,000 a day).
-- Search, `POST /crm/objects/2026-03/{contacts,deals}/search`: `filterGroups` of `filters`
+- Search, `POST /crm/objects/2026-03/{contacts,deals,companies}/search`: `filterGroups` of `filters`
   (`propertyName`, `operator`, `value`/`values`), `sorts`, `properties`, `limit` (at most 200) and
   `after`; answered `{total, results, paging.next.after}`: developers.hubspot.com/docs/api-reference/
   latest/crm/objects/objects/search. Date filters take milliseconds since the epoch.
@@ -51,6 +51,7 @@ from typing import Any
 API_VERSION = "2026-03"
 CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
 DEALS = f"/crm/objects/{API_VERSION}/deals"
+COMPANIES = f"/crm/objects/{API_VERSION}/companies"
 ASSOCIATIONS = f"/crm/associations/{API_VERSION}"
 SEARCH_LIMIT = 200  # the most `limit` a search takes
 PROPERTIES = f"/crm/properties/{API_VERSION}/contacts"
@@ -131,6 +132,7 @@ class HubSpotStandIn:
         self.validation_rules: dict[str, set[str]] = {}
         self.contacts: dict[str, Contact] = {}
         self.deals: dict[str, Deal] = {}
+        self.companies: dict[str, dict[str, str]] = {}  # record id -> properties
         self.calls: list[Call] = []
         self.daily_used = 0
         self._window: deque[float] = deque()
@@ -218,6 +220,18 @@ class HubSpotStandIn:
             }, [contact.record_id])  # fmt: skip
             self.deals[deal.record_id] = deal
             return deal
+
+    def company(self, domain: str, owner_id: str | None = None, target: bool | None = None) -> None:
+        """A company as sales keeps it: its owner, and HubSpot's target-account flag."""
+        with self._lock:
+            found = next((k for k, v in self.companies.items() if v.get("domain") == domain), None)
+            record_id = found or str(next(self._ids))
+            values = self.companies.setdefault(record_id, {"domain": domain})
+            if owner_id is not None:
+                values[OWNER] = owner_id
+            if target is not None:
+                values["hs_is_target_account"] = "true" if target else "false"
+            values["hs_lastmodifieddate"] = _now()
 
     def person_sets(self, email: str, name: str, value: str, user_id: str = "9001") -> None:
         """A rep sets a contact property in HubSpot's UI (the lead status, say)."""
@@ -352,6 +366,8 @@ class HubSpotStandIn:
             status, answer = self._batch_upsert(body)
         elif method == "POST" and path == f"{CONTACTS}/search":
             status, answer = self._search(body, {c.record_id: c.properties for c in self.contacts.values()})
+        elif method == "POST" and path == f"{COMPANIES}/search":
+            status, answer = self._search(body, self.companies)
         elif method == "POST" and path == f"{DEALS}/search":
             status, answer = self._search(body, {d.record_id: d.properties for d in self.deals.values()})
         elif method == "POST" and path == f"{ASSOCIATIONS}/deals/contacts/batch/read":
