@@ -182,6 +182,16 @@ function navigation() {
   );
 }
 
+// A read-only page's body: what `path` answers, drawn by `render`, or why it could not be read.
+export async function showPage(path, page, render, what) {
+  const answer = await api(path);
+  if (!answer.ok) {
+    clear(page, h("p", { class: "error" }, answer.data?.message ?? `${what} could not be read (${answer.status})`));
+    return;
+  }
+  clear(page, render(answer.data));
+}
+
 // Every page's header: the console's pages, and who is deciding.
 export async function consoleHeader(onChange) {
   navigation();

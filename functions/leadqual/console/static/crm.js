@@ -1,6 +1,6 @@
 // CRM sync, for RevOps: what waits to be written, today's API budget, owners a person set that
 // leadqual kept, and the changes the CRM refused, with a retry. From GET /crm.
-import { api, clear, h, consoleHeader, when } from "./console.js";
+import { api, h, consoleHeader, showPage, when } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,14 +54,8 @@ async function retry(event) {
   $("retried").textContent = done;
 }
 
-async function show() {
-  const answer = await api("/crm");
-  const page = $("crm");
-  if (!answer.ok) {
-    clear(page, h("p", { class: "error" }, answer.data?.message ?? `CRM sync could not be read (${answer.status})`));
-    return;
-  }
-  clear(page, render(answer.data));
+function show() {
+  return showPage("/crm", $("crm"), render, "CRM sync");
 }
 
 consoleHeader();

@@ -1,5 +1,5 @@
 // The routing policy in words, read-only: what `leadqual rules check` prints, from GET /policy.
-import { api, clear, h, consoleHeader } from "./console.js";
+import { h, consoleHeader, showPage } from "./console.js";
 
 function render(policy) {
   return [
@@ -25,15 +25,5 @@ function render(policy) {
   ];
 }
 
-async function show() {
-  const answer = await api("/policy");
-  const page = document.getElementById("policy");
-  if (!answer.ok) {
-    clear(page, h("p", { class: "error" }, answer.data?.message ?? `The policy could not be read (${answer.status})`));
-    return;
-  }
-  clear(page, render(answer.data));
-}
-
 consoleHeader();
-show();
+showPage("/policy", document.getElementById("policy"), render, "The policy");
