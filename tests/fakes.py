@@ -402,7 +402,7 @@ class InMemoryCrm(CrmGateway):
         if self.down:
             raise CrmUnavailable("the CRM answered 503 4 times")
 
-    def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
+    def read(self, keys: Sequence[CrmKey], properties: Sequence[str]) -> dict[str, CrmRecord]:
         self._answering()
         self.reads += 1
         found = {key.lead_id: self.records[key.email] for key in keys if key.email in self.records}

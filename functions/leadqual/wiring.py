@@ -233,7 +233,19 @@ def crm_gateway() -> CrmGateway | None:
             lambda fresh: credentials.read(hubspot.token_secret, hubspot.token_env, fresh=fresh),
             budget,
         )
-    raise NotImplementedError("the Salesforce adapter is not built yet: connect HubSpot")
+    from leadqual.adapters.salesforce import SalesforceGateway
+
+    salesforce = connected.salesforce
+    assert salesforce is not None
+
+    def client(fresh: bool) -> tuple[str, str]:
+        secret = salesforce.credentials_secret
+        return (
+            credentials.read(secret, salesforce.client_id_env, key="client_id", fresh=fresh),
+            credentials.read(secret, salesforce.client_secret_env, key="client_secret"),
+        )
+
+    return SalesforceGateway(str(salesforce.login_url), salesforce.api_version, client, budget)
 
 
 @once_per_environment

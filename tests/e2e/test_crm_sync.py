@@ -301,3 +301,32 @@ def test_a_target_account_in_hubspot_makes_its_next_lead_a_named_account_review_
     assert "named_account" in lead["review"]["triggers"]
     review = call_api("GET", f"/reviews/{lead['review']['review_id']}").json()
     assert review["suggested_owner"] == "omar.ae"
+
+
+def test_salesforce_a_reviewed_lead_is_upserted_on_its_external_id_with_its_owner_and_a_rep_s_owner_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadqual_tools.standins.salesforce import SalesforceStandIn
+
+    with SalesforceStandIn("acme-client", "acme-secret") as salesforce:
+        connections = tmp_path / "connections.yaml"
+        connections.write_text(
+            f"salesforce:\n  login_url: {salesforce.base_url}\n  client_id_env: ACME_SF_ID\n"
+            "  client_secret_env: ACME_SF_SECRET\n"
+        )
+        monkeypatch.setenv("ACME_SF_ID", "acme-client")
+        monkeypatch.setenv("ACME_SF_SECRET", "acme-secret")
+        with LocalCloud(
+            review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections
+        ) as cloud:
+            lead_id = _reviewed_to_ana(cloud, "dana.ng@northwind.io")
+            lead = _written(cloud, lead_id)
+            record = salesforce.lead(lead_id)
+            assert record is not None and record["OwnerId"] == "005000000000201"  # ana.ae's Salesforce user
+            assert record["leadqual_route__c"] == "ae_notify" and record["Company"] == "Northwind"
+            assert lead["crm"]["system"] == "salesforce" and lead["crm"]["writes"][-1]["owner"] == "written"
+            # the writer read its client's id and secret from the one JSON secret the file names
+            writer = resources.function_name(resources.CRM_SYNC_FUNCTION.name)
+            assert {p.resource.rsplit(":", 1)[-1][:-7] for p in cloud.iam.calls[writer]
+                    if p.action == "secretsmanager:GetSecretValue"} == {"leadqual/salesforce"}  # fmt: skip
+            assert not cloud.iam.denials, cloud.iam.report()

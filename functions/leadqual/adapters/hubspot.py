@@ -101,7 +101,7 @@ class HubSpotGateway:
         self.requests_made = 0
 
     # ----- the port -----
-    def read(self, keys: Sequence[CrmKey], properties: Sequence[str] = ()) -> dict[str, CrmRecord]:
+    def read(self, keys: Sequence[CrmKey], properties: Sequence[str]) -> dict[str, CrmRecord]:
         by_email = {key.email.lower(): key.lead_id for key in keys}
         found: dict[str, CrmRecord] = {}
         emails = list(by_email)
@@ -386,6 +386,10 @@ def usage_of(headers: httpx.Headers) -> ApiUsage:
 def _properties(write: CrmWrite) -> dict[str, str]:
     # HubSpot takes every property value as a string.
     properties = {name: str(value) for name, value in write.properties.items()}
+    if write.new_record is not None:  # a new contact: who they are (never sent to one that exists)
+        named = {"firstname": write.new_record.first_name, "lastname": write.new_record.last_name,
+                 "company": write.new_record.company}  # fmt: skip
+        properties |= {name: value for name, value in named.items() if value}
     if write.owner is not None:
         properties[OWNER_PROPERTY] = write.owner
     return properties

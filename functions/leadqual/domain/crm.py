@@ -98,6 +98,7 @@ class CrmRecord:
     values: dict[str, str | None]
     owner: str | None
     owner_changes: list[OwnerChange] = field(default_factory=list)
+    owner_is_queue: bool = False  # a Salesforce queue owns it: `if_unowned` counts it unowned
 
     def person_change(self) -> OwnerChange | None:
         """The newest owner change a person made, if any."""
@@ -115,10 +116,21 @@ class CrmKey:
 
 
 @dataclass(frozen=True)
+class CrmIdentity:
+    """Who the person is, for a write that creates their record (a Salesforce lead needs a last
+    name and a company); never sent to a record that exists, whose fields people own."""
+
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+
+
+@dataclass(frozen=True)
 class CrmWrite:
     key: CrmKey
     properties: dict[str, Scalar]
     owner: str | None = None  # a CRM user id, when the owner rule lets leadqual set it
+    new_record: CrmIdentity | None = None  # set when no record exists yet
 
 
 @dataclass(frozen=True)
@@ -310,7 +322,7 @@ def _owner(
     if rule is OwnerWrite.NEVER:
         return None, OwnerVerdict.KEPT, None
     if rule is OwnerWrite.IF_UNOWNED:
-        if record.owner in policy.unowned_ids:
+        if record.owner_is_queue or record.owner in policy.unowned_ids:
             return owner_user, OwnerVerdict.WRITTEN, None
         return (
             None,

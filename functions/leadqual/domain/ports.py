@@ -186,8 +186,9 @@ class CrmGateway(Protocol):
 
     system: str
 
-    def read(self, keys: Sequence[CrmKey]) -> dict[str, CrmRecord]:
-        """The records that exist, by lead id (with their owner history)."""
+    def read(self, keys: Sequence[CrmKey], properties: Sequence[str]) -> dict[str, CrmRecord]:
+        """The records that exist, by lead id: the `properties` leadqual writes (policy names; an
+        `if_empty` field is written only if it is empty), the owner and its history."""
         ...
 
     def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:

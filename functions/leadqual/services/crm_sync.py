@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from leadqual.domain.crm import (
+    CrmIdentity,
     CrmKey,
     CrmPlan,
     CrmRecord,
@@ -110,7 +111,8 @@ class CrmSyncService:
         assert self.gateway is not None
         gateway = self.gateway
         self._still_to_restore.clear()
-        before = gateway.read([p.key for p in pending])
+        fields = [rule.name for rule in self.policy.written_fields().values()]
+        before = gateway.read([p.key for p in pending], fields)
         plans = {
             p.lead.lead_id: plan_write(
                 p.values,
@@ -122,10 +124,13 @@ class CrmSyncService:
             for p in pending
         }
         writes = [
-            CrmWrite(p.key, plans[p.lead.lead_id].properties, _owner_to_write(p.lead, plans[p.lead.lead_id]))
+            CrmWrite(
+                p.key, plans[p.lead.lead_id].properties, _owner_to_write(p.lead, plans[p.lead.lead_id]),
+                new_record=None if p.lead.lead_id in before else _identity(p.lead),
+            )
             for p in pending
             if plans[p.lead.lead_id].writes_anything or p.lead.lead_id not in before or _restore_of(p.lead)
-        ]
+        ]  # fmt: skip
         written = gateway.write(writes) if writes else {}
         restored = self._keep_people_owners(pending, before, plans, written)
         outcomes: dict[str, Exception | None] = {}
@@ -158,7 +163,7 @@ class CrmSyncService:
         ]  # fmt: skip
         if not owners_set:
             return {}
-        after = self.gateway.read([p.key for p in owners_set])
+        after = self.gateway.read([p.key for p in owners_set], [])
         restores: list[CrmWrite] = []
         conflicts: dict[str, str] = {}
         for p in owners_set:
@@ -282,6 +287,10 @@ class CrmSyncService:
         self.ledger.note_refused(CrmRefusal(
             lead_id=request.lead_id, change_id=request.change_id, reason=reason, message=message[:500], at=utc_now(),
         ))  # fmt: skip
+
+
+def _identity(lead: Lead) -> CrmIdentity:
+    return CrmIdentity(lead.first_name, lead.last_name, lead.company.name or lead.account)
 
 
 def _restore_of(lead: Lead) -> str | None:

@@ -1,0 +1,398 @@
+"""Salesforce behind the CrmGateway port: Leads read and upserted in batches, on simple-salesforce.
+
+simple-salesforce signs in with the client-credentials flow of an External Client App (a run-as
+integration user; never a username and password) and signs in again when a session expires (401
+`INVALID_SESSION_ID`). It has no helper for the composite resources, so they go through
+`Salesforce.restful`. What leadqual sends, as Salesforce documents it
+(developer.salesforce.com/docs/platform/api-rest/guide/):
+- a read is one `POST /composite` (resources_composite_composite.htm; up to 25 subrequests, one API
+  call): a SOQL query for the Leads by leadqual's external id `leadqual_Lead_Id__c`, and one for their
+  owner history (`LeadHistory`, `Field = 'Owner'`, `DataType = 'EntityId'`);
+- a write is one `PATCH /composite/sobjects/Lead/leadqual_Lead_Id__c` a 200 Leads
+  (resources_composite_sobjects_collections_upsert.htm), `allOrNone: false`: each record's
+  `UpsertResult` (`id`, `success`, `created`, `errors[{statusCode, message, fields}]`);
+- every call carries `Sforce-Call-Options: client=leadqual`, which change events give back as
+  `changeOrigin`; every answer carries `Sforce-Limit-Info: api-usage=used/max`, the org's daily
+  allocation shared by every integration (resources_limits / headers_api_usage.htm).
+So a batch of up to 200 leads costs 2 API calls: a read and a write.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from leadqual.domain.crm import (
+    ApiUsage,
+    ChangeSource,
+    CrmAccount,
+    CrmChanges,
+    CrmDirectory,
+    CrmKey,
+    CrmOutcome,
+    CrmRecord,
+    CrmWrite,
+    CrmWritten,
+    OwnerChange,
+)
+from leadqual.domain.ports import (
+    ApiBudget,
+    BudgetSpent,
+    CrmAuthFailed,
+    CrmRecordRefused,
+    CrmSyncError,
+    CrmUnavailable,
+)
+from leadqual.domain.schemas.vocabulary import OutcomeKind
+
+SYSTEM = "salesforce"
+EXTERNAL_ID = "leadqual_Lead_Id__c"
+BATCH_LIMIT = 200
+CALL_OPTIONS = {"Sforce-Call-Options": "client=leadqual"}
+# leadqual's standard-field names (policy.yaml) in Salesforce's terms; every other is a custom field.
+STANDARD_FIELDS = {"hs_lead_status": "Status", "leadqual_lead_source": "LeadSource"}
+QUEUE_PREFIX = "00G"  # a Group (queue) id owns the record
+UNQUALIFIED_STATUSES = ("Closed - Not Converted", "Unqualified")
+LONGEST_WAIT_SECONDS = 60.0
+SERVER_ERROR_ATTEMPTS = 4
+
+
+def api_name(name: str) -> str:
+    """A policy field name as Salesforce names the field (`leadqual_score` -> `leadqual_score__c`)."""
+    if name in STANDARD_FIELDS:
+        return STANDARD_FIELDS[name]
+    return name if name.endswith("__c") else f"{name}__c"
+
+
+def salesforce_domain(login_url: str) -> str:
+    """simple-salesforce's `domain` for a My Domain login URL (`acme.my` for acme.my.salesforce.com)."""
+    host = urlsplit(login_url).hostname or ""
+    return host.removesuffix(".salesforce.com") if host.endswith(".salesforce.com") else STAND_IN_DOMAIN
+
+
+# A login URL that is not Salesforce's (a local stand-in): simple-salesforce still builds
+# https://<domain>.salesforce.com addresses, which this session's transport sends to it instead.
+STAND_IN_DOMAIN = "leadqual-stand-in.my"
+
+
+class _ToStandIn(HTTPAdapter):
+    """Sends every https://*.salesforce.com request to the stand-in at `base` (its scheme and port)."""
+
+    def __init__(self, base: str):
+        super().__init__()
+        self.base = base.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        request.url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().send(request, *args, **kwargs)
+
+
+class SalesforceGateway:
+    system = SYSTEM
+
+    def __init__(
+        self,
+        login_url: str,
+        api_version: str,
+        client: Callable[[bool], tuple[str, str]],
+        budget: ApiBudget,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        """`client(fresh)` reads the External Client App's id and secret (fresh: read the secret again)."""
+        self.login_url = str(login_url)
+        self.api_version = api_version
+        self.client = client
+        self.budget = budget
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.hooks["response"].append(self._observe)
+        if salesforce_domain(self.login_url) == STAND_IN_DOMAIN:
+            self.session.mount("https://", _ToStandIn(self.login_url))
+        self._sf: Salesforce | None = None
+        self._user_id: str | None = None
+        self.calls_made = 0
+
+    # ----- the port -----
+    def read(self, keys: Sequence[CrmKey], properties: Sequence[str]) -> dict[str, CrmRecord]:
+        found: dict[str, CrmRecord] = {}
+        user = self._integration_user()
+        wanted = sorted({"Id", "OwnerId", EXTERNAL_ID, *(api_name(p) for p in properties)})
+        for start in range(0, len(keys), BATCH_LIMIT):
+            ids = ", ".join(_quoted(k.lead_id) for k in keys[start : start + BATCH_LIMIT])
+            answers = self._composite({
+                "leads": f"SELECT {', '.join(wanted)} FROM Lead WHERE {EXTERNAL_ID} IN ({ids})",
+                "history": "SELECT LeadId, NewValue, CreatedDate, CreatedById FROM LeadHistory WHERE Field = 'Owner' "
+                           f"AND DataType = 'EntityId' AND Lead.{EXTERNAL_ID} IN ({ids}) ORDER BY CreatedDate",
+            })  # fmt: skip
+            history: dict[str, list[OwnerChange]] = {}
+            for row in answers["history"]:
+                by = str(row.get("CreatedById") or "")
+                history.setdefault(str(row["LeadId"]), []).append(OwnerChange(
+                    value=row.get("NewValue"), at=_when(row["CreatedDate"]),
+                    source=ChangeSource.LEADQUAL if by == user else ChangeSource.PERSON, by=by or None,
+                ))  # fmt: skip
+            for row in answers["leads"]:
+                owner = row.get("OwnerId")
+                found[str(row[EXTERNAL_ID])] = CrmRecord(
+                    record_id=str(row["Id"]),
+                    values={
+                        _policy_name(k): None if v is None else str(v)
+                        for k, v in row.items()
+                        if k != "attributes"
+                    },
+                    owner=owner,
+                    owner_changes=history.get(str(row["Id"]), []),
+                    owner_is_queue=bool(owner) and str(owner).startswith(QUEUE_PREFIX),
+                )
+        return found
+
+    def write(self, writes: Sequence[CrmWrite]) -> dict[str, CrmWritten | CrmRecordRefused]:
+        outcomes: dict[str, CrmWritten | CrmRecordRefused] = {}
+        for start in range(0, len(writes), BATCH_LIMIT):
+            batch = list(writes[start : start + BATCH_LIMIT])
+            results = self._call(
+                "PATCH", f"composite/sobjects/Lead/{EXTERNAL_ID}",
+                {"allOrNone": False, "records": [_record(w) for w in batch]},
+            )  # fmt: skip
+            for write, result in zip(batch, results or [], strict=False):
+                if result.get("success"):
+                    outcomes[write.key.lead_id] = CrmWritten(str(result["id"]), bool(result.get("created")))
+                else:
+                    outcomes[write.key.lead_id] = _refused(result.get("errors") or [])
+        return outcomes
+
+    def changes_since(self, since: datetime) -> CrmChanges:
+        """Leads converted to an Opportunity that closed, and Leads closed as not converted, modified
+        from `since` on (`SystemModstamp`): one composite call."""
+        at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        statuses = ", ".join(_quoted(s) for s in UNQUALIFIED_STATUSES)
+        answers = self._composite({
+            "closed": f"SELECT {EXTERNAL_ID}, ConvertedOpportunityId, ConvertedOpportunity.IsWon, "
+                      "ConvertedOpportunity.Amount, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Name, "
+                      "ConvertedOpportunity.SystemModstamp FROM Lead WHERE IsConverted = true AND "
+                      f"ConvertedOpportunity.IsClosed = true AND ConvertedOpportunity.SystemModstamp >= {at} "
+                      f"AND {EXTERNAL_ID} != null",
+            "unqualified": f"SELECT {EXTERNAL_ID}, Status, SystemModstamp FROM Lead WHERE Status IN ({statuses}) "
+                           f"AND SystemModstamp >= {at} AND {EXTERNAL_ID} != null",
+        })  # fmt: skip
+        outcomes, until = [], since
+        for row in answers["closed"]:
+            deal = row.get("ConvertedOpportunity") or {}
+            modified = _when(deal.get("SystemModstamp"))
+            until = max(until, modified)
+            outcomes.append(CrmOutcome(
+                lead_id=str(row[EXTERNAL_ID]),
+                outcome=OutcomeKind.CLOSED_WON if deal.get("IsWon") else OutcomeKind.CLOSED_LOST,
+                occurred_at=_when(deal.get("CloseDate")) if deal.get("CloseDate") else modified,
+                amount=float(deal["Amount"]) if deal.get("Amount") is not None else None,
+                note=f"Salesforce opportunity {row.get('ConvertedOpportunityId')} {deal.get('Name') or ''}".strip(),
+            ))  # fmt: skip
+        for row in answers["unqualified"]:
+            modified = _when(row["SystemModstamp"])
+            until = max(until, modified)
+            outcomes.append(CrmOutcome(
+                lead_id=str(row[EXTERNAL_ID]), outcome=OutcomeKind.DISQUALIFIED, occurred_at=modified,
+                note=f"Salesforce lead status {row.get('Status')}", source_field="hs_lead_status",
+                source_value=str(row.get("Status")),
+            ))  # fmt: skip
+        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), until)
+
+    def directory(self, since: datetime) -> CrmDirectory:
+        """Accounts changed since the watermark (owner, and `leadqual_Target_Account__c` where the org
+        has it) and every user's active flag: one composite call."""
+        at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answers = self._composite({
+            "accounts": f"SELECT Website, OwnerId FROM Account WHERE SystemModstamp >= {at} AND Website != null",
+            "users": "SELECT Id, IsActive FROM User WHERE UserType = 'Standard'",
+        })  # fmt: skip
+        accounts = [
+            CrmAccount(domain=_domain(str(row["Website"])), owner=row.get("OwnerId"), target=None)
+            for row in answers["accounts"] if _domain(str(row["Website"]))
+        ]  # fmt: skip
+        return CrmDirectory(accounts, {str(row["Id"]): bool(row.get("IsActive")) for row in answers["users"]})
+
+    # ----- calls -----
+    def _composite(self, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Several SOQL queries in one API call; each one's records, by its name."""
+        body = {
+            "allOrNone": False,
+            "compositeRequest": [
+                {"method": "GET", "referenceId": name,
+                 "url": f"/services/data/v{self.api_version}/query?q={quote(soql)}"}
+                for name, soql in queries.items()
+            ],
+        }  # fmt: skip
+        answer = self._call("POST", "composite", body)
+        found: dict[str, list[dict[str, Any]]] = {}
+        for part in answer.get("compositeResponse", []):
+            status = int(part.get("httpStatusCode", 500))
+            if status >= 300:
+                errors = part.get("body") or []
+                code = errors[0].get("errorCode", "") if isinstance(errors, list) and errors else ""
+                if status in (401, 403) or code == "INSUFFICIENT_ACCESS":
+                    raise CrmAuthFailed(f"Salesforce refused a query ({status} {code})")
+                raise CrmUnavailable(f"Salesforce answered {status} {code} to a query")
+            found[part["referenceId"]] = list((part.get("body") or {}).get("records", []))
+        return found
+
+    def _call(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        deadline = time.monotonic() + LONGEST_WAIT_SECONDS
+        server_errors, fresh = 0, False
+        while True:
+            while (wait := self.budget.take(SYSTEM)) > 0:
+                self._pause(wait, deadline)
+            try:
+                self.calls_made += 1
+                return self._client(fresh).restful(path, method=method, json=body, headers=CALL_OPTIONS)
+            except (SalesforceAuthenticationFailed, SalesforceExpiredSession) as error:
+                if fresh:
+                    raise CrmAuthFailed(
+                        f"Salesforce refused leadqual's client: {type(error).__name__}"
+                    ) from None
+                fresh = True  # the secret may have been rotated: read it and sign in again, once
+            except SalesforceRefusedRequest as error:
+                if "REQUEST_LIMIT_EXCEEDED" in str(error.content):
+                    raise BudgetSpent(
+                        "the org's daily API allocation is spent (REQUEST_LIMIT_EXCEEDED)", 3600.0
+                    ) from None
+                raise CrmAuthFailed(f"Salesforce refused the request (403): {_codes(error)}") from None
+            except SalesforceMalformedRequest as error:
+                raise CrmRecordRefused(
+                    f"validation_error:{_fields(error)}", str(error.content)[:500]
+                ) from None
+            except SalesforceResourceNotFound as error:
+                raise CrmRecordRefused("not_found", str(error.content)[:500]) from None
+            except (SalesforceGeneralError, requests.ConnectionError, requests.Timeout) as error:
+                server_errors += 1
+                if server_errors >= SERVER_ERROR_ATTEMPTS:
+                    raise CrmUnavailable(
+                        f"Salesforce failed {server_errors} times: {type(error).__name__}"
+                    ) from None
+                self._pause(self._retry_after or 2.0 ** (server_errors - 1), deadline)
+            except SalesforceError as error:
+                raise CrmUnavailable(f"Salesforce: {type(error).__name__}") from None
+
+    def _client(self, fresh: bool) -> Salesforce:
+        if self._sf is None or fresh:
+            client_id, client_secret = self.client(fresh)
+            self._sf = Salesforce(
+                consumer_key=client_id, consumer_secret=client_secret,
+                domain=salesforce_domain(self.login_url), version=self.api_version, session=self.session,
+            )  # fmt: skip
+        return self._sf
+
+    def _integration_user(self) -> str:
+        """The run-as user of the client-credentials flow: its writes are leadqual's own."""
+        if self._user_id is None:
+            self.budget.take(SYSTEM)
+            info = self._client(False).oauth2("userinfo") or {}
+            self._user_id = str(info.get("user_id", ""))
+        return self._user_id
+
+    _retry_after: float | None = None
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Every answer: the org's API usage (`Sforce-Limit-Info`), and a 503's Retry-After."""
+        info = re.search(r"api-usage=(\d+)/(\d+)", response.headers.get("Sforce-Limit-Info", ""))
+        if info:
+            used, limit = int(info.group(1)), int(info.group(2))
+            self.budget.observe(SYSTEM, ApiUsage(daily_limit=limit, daily_remaining=max(0, limit - used)))
+        retry_after = response.headers.get("Retry-After", "")
+        self._retry_after = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+
+    def _pause(self, seconds: float, deadline: float) -> None:
+        if time.monotonic() + seconds > deadline:
+            raise CrmUnavailable(
+                f"waited {LONGEST_WAIT_SECONDS:.0f} s on Salesforce; the write waits in its queue"
+            )
+        self.sleep(seconds)
+
+
+def _record(write: CrmWrite) -> dict[str, Any]:
+    record: dict[str, Any] = {"attributes": {"type": "Lead"}, EXTERNAL_ID: write.key.lead_id}
+    record |= {
+        api_name(name): value for name, value in write.properties.items() if api_name(name) != EXTERNAL_ID
+    }
+    if write.owner is not None:
+        record["OwnerId"] = write.owner
+    if write.new_record is not None:  # a Lead needs a last name and a company; never sent to one that exists
+        record |= {
+            "Email": write.key.email,
+            "FirstName": write.new_record.first_name,
+            "LastName": write.new_record.last_name or "[not provided]",
+            "Company": write.new_record.company or "[not provided]",
+        }
+    return record
+
+
+def _refused(errors: list[dict[str, Any]]) -> CrmRecordRefused:
+    first = errors[0] if errors else {}
+    code, fields = str(first.get("statusCode", "")), first.get("fields") or []
+    message = str(first.get("message", ""))[:500]
+    if code in ("ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"):
+        return CrmRecordRefused("not_found", message)
+    if code in ("DUPLICATE_VALUE", "DUPLICATES_DETECTED", "UNABLE_TO_LOCK_ROW"):
+        return CrmRecordRefused("conflict", message)
+    return CrmRecordRefused(
+        f"validation_error:{_policy_name(fields[0]) if fields else code.lower()}", message
+    )
+
+
+def _policy_name(api: str) -> str:
+    """A Salesforce field name as policy.yaml names it (the inverse of `api_name`)."""
+    for name, standard in STANDARD_FIELDS.items():
+        if standard == api:
+            return name
+    return api.removesuffix("__c").lower() if api.endswith("__c") else api
+
+
+def _codes(error: SalesforceError) -> str:
+    content: list[Any] = error.content if isinstance(error.content, list) else []
+    return ", ".join(str(item.get("errorCode")) for item in content if isinstance(item, dict)) or str(
+        error.status
+    )
+
+
+def _fields(error: SalesforceError) -> str:
+    content: list[Any] = error.content if isinstance(error.content, list) else []
+    for item in content:
+        if isinstance(item, dict) and item.get("fields"):
+            return _policy_name(str(item["fields"][0]))
+    return _codes(error).lower()
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _when(value: Any) -> datetime:
+    text = str(value)
+    if len(text) == 10:  # a date (CloseDate)
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
+
+
+def _domain(website: str) -> str:
+    host = urlsplit(website if "//" in website else f"//{website}").hostname or ""
+    return host.removeprefix("www.").lower()
+
+
+__all__ = ["CrmSyncError", "SalesforceGateway", "api_name"]
