@@ -480,7 +480,11 @@ class HubSpotAdmin:
         self.gateway = gateway
         self.properties_path = f"/crm/properties/{gateway.api_version}/contacts"
 
-    def fields(self, wanted: dict[str, FieldKind]) -> tuple[list[FieldCheck], ApiUsage]:
+    def fields(self, wanted: dict[str, FieldKind]) -> list[FieldCheck]:
+        return self.fields_and_usage(wanted)[0]
+
+    def fields_and_usage(self, wanted: dict[str, FieldKind]) -> tuple[list[FieldCheck], ApiUsage]:
+        """The fields' state, and what the answer's limit headers said of today's allocation."""
         answer, usage = self.gateway._get(self.properties_path)
         existing = {p["name"]: p for p in answer.get("results", [])}
         checks = []
@@ -504,7 +508,7 @@ class HubSpotAdmin:
 
     def install(self, wanted: dict[str, FieldKind], labels: dict[str, str]) -> list[FieldCheck]:
         """Creates the missing properties (and leadqual's property group) in one batch; idempotent."""
-        checks, _ = self.fields(wanted)
+        checks = self.fields(wanted)
         missing = [check for check in checks if check.state is FieldState.MISSING]
         if not missing:
             return checks

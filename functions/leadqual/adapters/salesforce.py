@@ -50,6 +50,9 @@ from leadqual.domain.crm import (
     CrmRecord,
     CrmWrite,
     CrmWritten,
+    FieldCheck,
+    FieldKind,
+    FieldState,
     OwnerChange,
 )
 from leadqual.domain.ports import (
@@ -78,7 +81,8 @@ def api_name(name: str) -> str:
     """A policy field name as Salesforce names the field (`leadqual_score` -> `leadqual_score__c`)."""
     if name in STANDARD_FIELDS:
         return STANDARD_FIELDS[name]
-    return name if name.endswith("__c") else f"{name}__c"
+    custom = name if name.endswith("__c") else f"{name}__c"
+    return EXTERNAL_ID if custom.lower() == EXTERNAL_ID.lower() else custom
 
 
 def salesforce_domain(login_url: str) -> str:
@@ -396,3 +400,108 @@ def _domain(website: str) -> str:
 
 
 __all__ = ["CrmSyncError", "SalesforceGateway", "api_name"]
+
+
+# How each kind of leadqual field is a custom field on Lead (Metadata API `CustomField`).
+FIELD_TYPES: dict[FieldKind, dict[str, Any]] = {
+    FieldKind.NUMBER: {"type": "Number", "precision": 18, "scale": 4},
+    FieldKind.TEXT: {"type": "Text", "length": 255},
+    FieldKind.LONG_TEXT: {"type": "LongTextArea", "length": 32768, "visibleLines": 3},
+    FieldKind.DATETIME: {"type": "DateTime"},
+}
+PERMISSION_SET = "leadqual_Writer"
+METADATA_CHUNK = 10  # readMetadata and createMetadata take 10 components a call
+
+
+class SalesforceAdmin:
+    """What `leadqual crm install` and `doctor` ask of Salesforce, through simple-salesforce's
+    Metadata API client (`Salesforce.mdapi`): the custom fields on Lead, and a permission set with
+    field-level edit on leadqual's fields only, for the integration user."""
+
+    def __init__(self, gateway: SalesforceGateway):
+        self.gateway = gateway
+
+    def _mdapi(self) -> Any:
+        metadata = self.gateway._client(False).mdapi
+        if salesforce_domain(self.gateway.login_url) == STAND_IN_DOMAIN:
+            # zeep's own session: it too must reach the stand-in, not *.salesforce.com.
+            metadata._client.transport.session.mount("https://", _ToStandIn(self.gateway.login_url))
+        return metadata
+
+    def fields(self, wanted: dict[str, FieldKind]) -> list[FieldCheck]:
+        metadata, checks = self._mdapi(), []
+        names = list(wanted)
+        for start in range(0, len(names), METADATA_CHUNK):
+            chunk = names[start : start + METADATA_CHUNK]
+            self.gateway.budget.take(SYSTEM)
+            found = metadata.CustomField.read([f"Lead.{api_name(n)}" for n in chunk])
+            for name, component in zip(chunk, found if isinstance(found, list) else [found], strict=True):
+                wanted_type = FIELD_TYPES[wanted[name]]["type"]
+                existing = getattr(component, "fullName", None) and getattr(component, "type", None)
+                if not getattr(component, "fullName", None):
+                    checks.append(FieldCheck(name, wanted[name], FieldState.MISSING, wanted_type))
+                elif existing != wanted_type:
+                    checks.append(
+                        FieldCheck(
+                            name,
+                            wanted[name],
+                            FieldState.DIFFERS,
+                            f"is {existing}, leadqual writes {wanted_type}",
+                        )
+                    )
+                else:
+                    checks.append(FieldCheck(name, wanted[name], FieldState.PRESENT, wanted_type))
+        return checks
+
+    def install(self, wanted: dict[str, FieldKind], labels: dict[str, str]) -> list[FieldCheck]:
+        """Creates the missing fields (leadqual's lead id as a unique external id), then upserts the
+        permission set with edit on every leadqual field and nothing else; idempotent."""
+        checks = self.fields(wanted)
+        metadata = self._mdapi()
+        missing = [c for c in checks if c.state is FieldState.MISSING]
+        for start in range(0, len(missing), METADATA_CHUNK):
+            components = []
+            for check in missing[start : start + METADATA_CHUNK]:
+                extra = (
+                    {"externalId": True, "unique": True, "caseSensitive": True}
+                    if api_name(check.name) == EXTERNAL_ID.lower()
+                    or api_name(check.name).lower() == EXTERNAL_ID.lower()
+                    else {}
+                )
+                components.append(metadata.CustomField(
+                    fullName=f"Lead.{api_name(check.name)}", label=labels.get(check.name, check.name)[:40],
+                    description="Written by leadqual", **FIELD_TYPES[check.kind], **extra,
+                ))  # fmt: skip
+            self.gateway.budget.take(SYSTEM)
+            metadata.CustomField.create(components)
+        permissions = [
+            metadata.PermissionSetFieldPermissions(field=f"Lead.{api_name(c.name)}", editable=True, readable=True)
+            for c in checks if c.state is not FieldState.DIFFERS
+        ]  # fmt: skip
+        self.gateway.budget.take(SYSTEM)
+        metadata.PermissionSet.upsert([metadata.PermissionSet(
+            fullName=PERMISSION_SET, label="leadqual writer",
+            description="Field-level edit on leadqual's fields only: assign it to leadqual's integration user",
+            fieldPermissions=permissions,
+        )])  # fmt: skip
+        return [
+            FieldCheck(c.name, c.kind, FieldState.CREATED, c.detail) if c.state is FieldState.MISSING else c
+            for c in checks
+        ]
+
+    def permission_set_fields(self) -> list[str]:
+        """The fields leadqual's permission set lets its user edit (none: it does not exist)."""
+        self.gateway.budget.take(SYSTEM)
+        found = self._mdapi().PermissionSet.read([PERMISSION_SET])
+        if not getattr(found, "fullName", None):
+            return []
+        return [str(p.field) for p in (getattr(found, "fieldPermissions", None) or []) if p.editable]
+
+    def headroom(self) -> tuple[int, int]:
+        """(requests left today, the org's daily allocation), from `/limits`."""
+        self.gateway.budget.take(SYSTEM)
+        daily = (self.gateway._client(False).limits() or {}).get("DailyApiRequests", {})
+        return int(daily.get("Remaining", 0)), int(daily.get("Max", 0))
+
+    def active_users(self, ids: list[str]) -> dict[str, bool]:
+        return self.gateway.directory(datetime.now(UTC)).active_users if ids else {}

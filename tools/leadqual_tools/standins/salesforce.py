@@ -16,6 +16,11 @@ guide), errors and limits included:
   by an UpsertResult `{id, success, created, errors: [{statusCode, message, fields}]}`; a validation
   rule's refusal is `FIELD_CUSTOM_VALIDATION_EXCEPTION` naming the field
   (resources_composite_sobjects_collections_upsert.htm). Owner changes are kept in `LeadHistory`;
+- the Metadata API (SOAP, `POST /services/Soap/m/XX.X`, developer.salesforce.com/docs/atlas.en-us.
+  api_meta.meta/api_meta/): `readMetadata` (a component that does not exist comes back with no
+  `fullName`), `createMetadata` (`SaveResult`s) and `upsertMetadata` (`UpsertResult`s) for
+  `CustomField` and `PermissionSet` (its `fieldPermissions`); the session is the `SessionHeader`;
+- `GET /services/data/vXX.X/limits/`: `DailyApiRequests {Max, Remaining}` (resources_limits.htm);
 - an expired session is 401 `[{errorCode: INVALID_SESSION_ID}]`; a spent org allocation 403
   `REQUEST_LIMIT_EXCEEDED`; every data answer carries `Sforce-Limit-Info: api-usage=used/max`.
 """
@@ -33,6 +38,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.etree import ElementTree
 
 DAILY_LIMIT = 100_000
 INTEGRATION_USER = "005000000000LQ1"
@@ -64,6 +70,8 @@ class SalesforceStandIn:
             "User": {},
         }
         self.history: list[dict[str, Any]] = []  # LeadHistory rows
+        # Metadata components by type and full name: what `leadqual crm install` creates.
+        self.metadata: dict[str, dict[str, dict[str, Any]]] = {"CustomField": {}, "PermissionSet": {}}
         self.validation_rules: dict[str, set[str]] = {}  # field -> allowed values
         self.required_on_create = ("LastName", "Company")
         self.calls: list[Call] = []
@@ -74,7 +82,9 @@ class SalesforceStandIn:
         self._server_errors = 0
         self._server: ThreadingHTTPServer | None = None
         self.base_url = ""
-        for user in ("005000000000101", "005000000000102", "005000000000201", INTEGRATION_USER):
+        # The sample policy's reps (crm.users), a rep who is not leadqual's, and the integration user.
+        sample_reps = [f"005000000000{n}" for n in (101, 102, 103, 104, 105, 106, 107, 201, 202, 909)]
+        for user in (*sample_reps, INTEGRATION_USER):
             self.objects["User"][user] = {"Id": user, "IsActive": True, "UserType": "Standard"}
 
     # ----- lifecycle -----
@@ -163,9 +173,12 @@ class SalesforceStandIn:
             )
             records = len(answer) if isinstance(answer, list) else 0
             self.calls.append(Call(request.command, parts.path, status, records))
-        payload = json.dumps(answer).encode()
+        xml = headers.pop("__xml__", None)
+        payload = answer.encode() if xml else json.dumps(answer).encode()
         request.send_response(status)
-        request.send_header("Content-Type", "application/json;charset=UTF-8")
+        request.send_header(
+            "Content-Type", "text/xml;charset=UTF-8" if xml else "application/json;charset=UTF-8"
+        )
         request.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             request.send_header(name, value)
@@ -177,6 +190,8 @@ class SalesforceStandIn:
     ) -> tuple[int, Any, dict[str, str]]:
         if path == "/services/oauth2/token" and method == "POST":
             return self._token(headers, raw)
+        if re.fullmatch(r"/services/Soap/m/[\d.]+/?", path) and method == "POST":
+            return self._metadata(raw)  # its session is in the SOAP header, not Authorization
         token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if token not in self.tokens:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}
@@ -198,6 +213,12 @@ class SalesforceStandIn:
         self.used += 1
         limit = {"Sforce-Limit-Info": f"api-usage={self.used}/{self.daily_limit}"}
         body = json.loads(raw or b"{}")
+        if method == "GET" and re.fullmatch(r"/services/data/v[\d.]+/limits/?", path):
+            return (
+                200,
+                {"DailyApiRequests": {"Max": self.daily_limit, "Remaining": self.daily_limit - self.used}},
+                limit,
+            )
         if method == "POST" and re.fullmatch(r"/services/data/v[\d.]+/composite", path):
             return (
                 200,
@@ -274,6 +295,55 @@ class SalesforceStandIn:
                              "DataType": "EntityId", "OldValue": old, "NewValue": owner,
                              "CreatedDate": _now(), "CreatedById": by})  # fmt: skip
 
+    # ----- the Metadata API (SOAP) -----
+    def _metadata(self, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        envelope = ElementTree.fromstring(raw)
+        session = envelope.find(f".//{{{MD}}}sessionId")
+        if session is None or session.text not in self.tokens:
+            return (
+                500,
+                _soap_fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader"),
+                {"__xml__": "1"},
+            )
+        body = envelope.find(f"{{{SOAP}}}Body")
+        assert body is not None
+        call = body[0]
+        operation = call.tag.split("}")[1]
+        if operation == "readMetadata":
+            kind = call.findtext(f"{{{MD}}}type") or ""
+            names = [e.text or "" for e in call.findall(f"{{{MD}}}fullNames")]
+            records = "".join(_component(kind, self.metadata.get(kind, {}).get(name)) for name in names)
+            return 200, _soap("readMetadataResponse", f"<result>{records}</result>"), {"__xml__": "1"}
+        if operation in ("createMetadata", "upsertMetadata"):
+            results = []
+            for element in call.findall(f"{{{MD}}}metadata"):
+                kind = element.get(f"{{{XSI}}}type", "").split(":")[-1]
+                component = _parsed(element)
+                name = str(component.get("fullName"))
+                exists = name in self.metadata.setdefault(kind, {})
+                if operation == "createMetadata" and exists:
+                    results.append(f"<result><errors><message>{name} already exists</message>"
+                                   f"<statusCode>DUPLICATE_DEVELOPER_NAME</statusCode></errors>"
+                                   f"<fullName>{name}</fullName><success>false</success></result>")  # fmt: skip
+                    continue
+                self.metadata[kind][name] = component
+                created = (
+                    "" if operation == "createMetadata" else f"<created>{str(not exists).lower()}</created>"
+                )
+                results.append(
+                    f"<result>{created}<fullName>{name}</fullName><success>true</success></result>"
+                )
+            return 200, _soap(f"{operation}Response", "".join(results)), {"__xml__": "1"}
+        return (
+            500,
+            _soap_fault("INVALID_OPERATION", f"{operation} is not answered by this stand-in"),
+            {"__xml__": "1"},
+        )
+
+    def field_exists(self, api_name: str) -> bool:
+        with self._lock:
+            return f"Lead.{api_name}" in self.metadata["CustomField"]
+
     # ----- the SOQL leadqual sends -----
     def _soql(self, soql: str) -> list[dict[str, Any]]:
         found = re.fullmatch(
@@ -333,6 +403,51 @@ class SalesforceStandIn:
             else:
                 out[field] = row.get(field)
         return out
+
+
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+MD = "http://soap.sforce.com/2006/04/metadata"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _soap(element: str, inner: str) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns="{MD}" '
+            f'xmlns:xsi="{XSI}"><soapenv:Body><{element}>{inner}</{element}></soapenv:Body></soapenv:Envelope>')  # fmt: skip
+
+
+def _soap_fault(code: str, message: str) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:sf="{MD}">'
+            f"<soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode><faultstring>{code}: {message}"
+            "</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>")  # fmt: skip
+
+
+def _parsed(element: ElementTree.Element) -> dict[str, Any]:
+    """A metadata component's elements as a dict (a repeated one, such as fieldPermissions, a list)."""
+    found: dict[str, Any] = {}
+    for child in element:
+        name = child.tag.split("}")[1]
+        value: Any = _parsed(child) if len(child) else child.text
+        if name in found:
+            found[name] = [*found[name], value] if isinstance(found[name], list) else [found[name], value]
+        else:
+            found[name] = [value] if name == "fieldPermissions" else value
+    return found
+
+
+def _component(kind: str, component: dict[str, Any] | None) -> str:
+    """A component as readMetadata answers it; one that does not exist has no fullName."""
+    if component is None:
+        return f'<records xsi:type="{kind}"/>'
+    inner = "".join(f"<{k}>{v}</{k}>" for k, v in component.items() if not isinstance(v, list | dict))
+    for permission in (
+        component.get("fieldPermissions", []) if isinstance(component.get("fieldPermissions"), list) else []
+    ):
+        inner += (
+            "<fieldPermissions>"
+            + "".join(f"<{k}>{v}</{k}>" for k, v in permission.items())
+            + "</fieldPermissions>"
+        )
+    return f'<records xsi:type="{kind}">{inner}</records>'
 
 
 def _literal(text: str) -> Any:
