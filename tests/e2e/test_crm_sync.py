@@ -330,3 +330,39 @@ def test_salesforce_a_reviewed_lead_is_upserted_on_its_external_id_with_its_owne
             assert {p.resource.rsplit(":", 1)[-1][:-7] for p in cloud.iam.calls[writer]
                     if p.action == "secretsmanager:GetSecretValue"} == {"leadqual/salesforce"}  # fmt: skip
             assert not cloud.iam.denials, cloud.iam.report()
+
+
+def test_a_429_storm_loses_nothing_and_stays_inside_the_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HubSpot answers 429 past 3 requests in any rolling second, far below leadqual's own pace of 8.
+    with HubSpotStandIn(tokens={TOKEN}, burst_limit=3, burst_window_seconds=1.0) as hubspot:
+        connections = tmp_path / "connections.yaml"
+        connections.write_text(
+            f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
+        )
+        monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+        install_quietly(connections)
+        with LocalCloud(
+            review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
+        ) as cloud:
+            cloud.run_pollers()
+            lead_ids = [
+                _submit(f"storm{n}@contoso.com", form="newsletter", title=None, company={}) for n in range(30)
+            ]
+
+            def all_written() -> bool:
+                return all(
+                    (call_api("GET", f"/leads/{i}").json().get("crm") or {}).get("writes") for i in lead_ids
+                )
+
+            wait_until(all_written, timeout=120, interval=0.5, what="every lead's write")
+
+            assert hubspot.requests(status=429), "the stand-in answered 429s"
+            assert sum(1 for c in hubspot.contacts.values() if c.properties.get("leadqual_lead_id")) == 30
+            overview = call_api("GET", "/crm").json()
+            assert overview["dead_lettered"] == 0 and overview["refused"] == []
+            assert (
+                overview["budget"]["spent"] <= overview["budget"]["share"]
+            )  # every try counted, within the share
+            assert not cloud.iam.denials, cloud.iam.report()

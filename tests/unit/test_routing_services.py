@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from leadqual.domain.policy import load_policy
-from leadqual.domain.schemas.lead import Lead, LeadStatus
+from leadqual.domain.schemas.lead import Lead, LeadStatus, Reevaluation
+from leadqual.domain.schemas.messages import CrmChange
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
@@ -134,3 +135,29 @@ def test_a_workflow_that_fails_after_the_lead_was_queued_leaves_it_routed_not_fa
     # A lead that never reached its queue is failed, with the reason
     assert lead_service.record_failure("ld_cold", {"Error": "States.TaskFailed", "Cause": "x"}) is True
     assert leads.leads["ld_cold"][0].status is LeadStatus.FAILED
+
+
+def test_a_held_lead_rescored_and_still_held_sends_no_second_hold_but_tells_the_crm_once() -> None:
+    leads = InMemoryLeads().add(_scored("ld_mid", probability=0.2))
+    signals, decisions, crm = InMemorySignals(), InMemoryDecisions(), RecordingCrmChanges()
+    routing = RoutingService(leads, decisions, signals, POLICY)
+    dispatcher = RecordingDispatcher()
+    dispatch = DispatchService(
+        leads, decisions, signals, POLICY, dispatcher, FirstSdrRoster(), InMemoryHolds(), crm
+    )
+    assert routing.route("ld_mid").action is RouteAction.HOLD
+    dispatch.dispatch("ld_mid", 0, None)
+    held, version = leads.leads["ld_mid"]
+    leads.leads["ld_mid"] = (
+        held.model_copy(update={"evaluations": 1, "reevaluation": Reevaluation.NEW_SIGNALS}),
+        version,
+    )
+
+    assert routing.route("ld_mid").action is RouteAction.HOLD  # new signals, still not enough
+    dispatch.dispatch("ld_mid", 1, None)
+    dispatch.dispatch("ld_mid", 1, None)  # a retried task
+
+    assert [action for action, _ in dispatcher.sent] == [RouteAction.HOLD]  # one hold message
+    assert [(r.change_id, r.change) for r in crm.sent] == [
+        ("ld_mid-e0", CrmChange.ROUTED), ("ld_mid-e1", CrmChange.RESCORED),
+    ]  # fmt: skip

@@ -72,7 +72,12 @@ class DispatchService:
             return Dispatched(lead.route, lead.sla, first_time=False)  # routed already: never route twice
         if held and action is RouteAction.HOLD:
             assert lead.route is not None
-            self._stay_held(lead.lead_id)  # re-evaluated, still not ready: no second hold message
+            # Re-scored, still held: no second hold message, but the CRM learns the new scores
+            # (sent first: a retried task sends it again with the same id, which the queue drops).
+            self.crm_changes.send(
+                CrmSyncRequest(change_id=dispatch_id, lead_id=lead_id, change=CrmChange.RESCORED)
+            )
+            self._stay_held(lead.lead_id)
             return Dispatched(lead.route, lead.sla, first_time=False)
         owner = decision.owner if action is decision.action else self.policy.owners[action]
         assignment = None
