@@ -40,6 +40,16 @@ def lead_items() -> list[dict[str, Any]]:
     return items
 
 
+def run_cli(*args: str) -> int:
+    """`leadqual ARGS` in this process: its exit status (a refusal's SystemExit included)."""
+    from leadqual_tools.cli import main
+
+    try:
+        return main(list(args))
+    except SystemExit as ended:
+        return int(ended.code or 0)
+
+
 @pytest.fixture
 def cloud() -> Iterator[LocalCloud]:
     """The whole local cloud; queues are pumped by the test (no background poller)."""

@@ -10,8 +10,8 @@ import pytest
 
 from leadqual.domain.crm import fields_to_install
 from leadqual.domain.policy import load_policy
-from leadqual_tools.cli import main
 from leadqual_tools.standins.hubspot import HubSpotStandIn
+from tests.conftest import run_cli
 
 TOKEN = "admin-token"
 
@@ -27,25 +27,18 @@ def hubspot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[H
         yield stand_in, connections
 
 
-def _run(*args: str) -> int:
-    try:
-        return main(list(args))
-    except SystemExit as ended:
-        return int(ended.code or 0)
-
-
 def test_install_prints_the_diff_changes_nothing_until_applied_and_applying_twice_changes_nothing(
     hubspot: tuple[HubSpotStandIn, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     stand_in, connections = hubspot
     wanted = fields_to_install(load_policy().crm)
 
-    assert _run("crm", "install", "--connections", str(connections), "--dry-run") == 0
+    assert run_cli("crm", "install", "--connections", str(connections), "--dry-run") == 0
     dry = capsys.readouterr().out
     assert f"{len(wanted)} to create" in dry and "+ leadqual_score" in dry and "would create (number)" in dry
     assert not set(wanted) & stand_in.defined_properties
 
-    assert _run("crm", "install", "--connections", str(connections), "--apply") == 0
+    assert run_cli("crm", "install", "--connections", str(connections), "--apply") == 0
     assert f"{len(wanted)} created" in capsys.readouterr().out
     assert (
         set(wanted) <= stand_in.defined_properties
@@ -54,7 +47,7 @@ def test_install_prints_the_diff_changes_nothing_until_applied_and_applying_twic
     assert "leadqual" in stand_in.property_groups
 
     creates = len(stand_in.requests("/batch/create"))
-    assert _run("crm", "install", "--connections", str(connections), "--apply") == 0
+    assert run_cli("crm", "install", "--connections", str(connections), "--apply") == 0
     assert "0 created" in capsys.readouterr().out and len(stand_in.requests("/batch/create")) == creates
 
 
@@ -65,7 +58,7 @@ def test_install_never_changes_a_field_of_the_same_name_and_another_type(
     stand_in.property_types["leadqual_score"] = "string"  # someone made it before, as text
     stand_in.defined_properties.add("leadqual_score")
 
-    assert _run("crm", "install", "--connections", str(connections), "--apply") == 1
+    assert run_cli("crm", "install", "--connections", str(connections), "--apply") == 1
     out = capsys.readouterr().out
     assert "! leadqual_score" in out and "leadqual never changes them" in out
     assert stand_in.property_types["leadqual_score"] == "string"
@@ -75,19 +68,19 @@ def test_doctor_checks_the_credential_auth_fields_owners_and_headroom(
     hubspot: tuple[HubSpotStandIn, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stand_in, connections = hubspot
-    _run("crm", "install", "--connections", str(connections), "--apply")
+    run_cli("crm", "install", "--connections", str(connections), "--apply")
     capsys.readouterr()
 
-    assert _run("crm", "doctor", "--connections", str(connections)) == 0
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 0
     healthy = capsys.readouterr().out
     for check in ("credential", "auth", "fields", "owners", "headroom"):
         assert f"ok   {check}" in healthy, check
     assert TOKEN not in healthy  # named, never printed
 
     stand_in.owners["103"] = False  # priya.sdr left: her HubSpot user is archived
-    assert _run("crm", "doctor", "--connections", str(connections)) == 1
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 1
     assert "archived: ['priya.sdr']" in capsys.readouterr().out
 
     monkeypatch.setenv("ACME_HUBSPOT_TOKEN", "revoked")
-    assert _run("crm", "doctor", "--connections", str(connections)) == 1
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 1
     assert "FAIL auth" in capsys.readouterr().out

@@ -12,8 +12,8 @@ import pytest
 from leadqual.adapters.salesforce import EXTERNAL_ID, PERMISSION_SET, api_name
 from leadqual.domain.crm import fields_to_install
 from leadqual.domain.policy import load_policy
-from leadqual_tools.cli import main
 from leadqual_tools.standins.salesforce import SalesforceStandIn
+from tests.conftest import run_cli
 
 
 @pytest.fixture
@@ -28,23 +28,16 @@ def salesforce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
         yield stand_in, connections
 
 
-def _run(*args: str) -> int:
-    try:
-        return main(list(args))
-    except SystemExit as ended:
-        return int(ended.code or 0)
-
-
 def test_install_creates_the_fields_and_a_permission_set_on_them_only_once(
     salesforce: tuple[SalesforceStandIn, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     stand_in, connections = salesforce
     wanted = fields_to_install(load_policy().crm)
 
-    assert _run("crm", "install", "--connections", str(connections)) == 0
+    assert run_cli("crm", "install", "--connections", str(connections)) == 0
     assert f"{len(wanted)} to create" in capsys.readouterr().out and not stand_in.metadata["CustomField"]
 
-    assert _run("crm", "install", "--connections", str(connections), "--apply") == 0
+    assert run_cli("crm", "install", "--connections", str(connections), "--apply") == 0
     assert f"{len(wanted)} created" in capsys.readouterr().out
     fields = stand_in.metadata["CustomField"]
     assert {f"Lead.{api_name(n)}" for n in wanted} == set(fields)
@@ -60,7 +53,7 @@ def test_install_creates_the_fields_and_a_permission_set_on_them_only_once(
         p["editable"] == "true" for p in permissions
     )
 
-    assert _run("crm", "install", "--connections", str(connections), "--apply") == 0
+    assert run_cli("crm", "install", "--connections", str(connections), "--apply") == 0
     assert "0 created" in capsys.readouterr().out
 
 
@@ -70,22 +63,22 @@ def test_doctor_checks_sign_in_fields_permission_users_and_the_org_s_headroom(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stand_in, connections = salesforce
-    assert _run("crm", "doctor", "--connections", str(connections)) == 1
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 1
     before = capsys.readouterr().out
     assert "FAIL fields" in before and "FAIL permission" in before and "ok   auth" in before
 
-    _run("crm", "install", "--connections", str(connections), "--apply")
+    run_cli("crm", "install", "--connections", str(connections), "--apply")
     capsys.readouterr()
-    assert _run("crm", "doctor", "--connections", str(connections)) == 0
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 0
     healthy = capsys.readouterr().out
     for check in ("credential", "auth", "fields", "permission", "owners", "headroom"):
         assert f"ok   {check}" in healthy, check
     assert "acme-secret" not in healthy
 
     stand_in.objects["User"]["005000000000103"]["IsActive"] = False  # priya.sdr left
-    assert _run("crm", "doctor", "--connections", str(connections)) == 1
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 1
     assert "inactive: ['priya.sdr']" in capsys.readouterr().out
 
     monkeypatch.setenv("ACME_SF_SECRET", "wrong")
-    assert _run("crm", "doctor", "--connections", str(connections)) == 1
+    assert run_cli("crm", "doctor", "--connections", str(connections)) == 1
     assert "FAIL auth" in capsys.readouterr().out

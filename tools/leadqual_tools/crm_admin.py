@@ -77,6 +77,14 @@ def _admin(connections: Connections) -> HubSpotAdmin | SalesforceAdmin:
     return _hubspot(connections) if connections.hubspot else _salesforce(connections)
 
 
+def _report(crm: str, checks: list[Check]) -> int:
+    """Prints each check, a line each; 1 when any failed."""
+    print(f"leadqual crm doctor: {crm}")
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.passed for check in checks) else 1
+
+
 def _hubspot(connections: Connections) -> HubSpotAdmin:
     hubspot = connections.hubspot
     assert hubspot is not None
@@ -160,10 +168,7 @@ def doctor(connections_file: Path, policy_file: Path | None) -> int:
     )
     if token_set:
         checks += _hubspot_checks(_hubspot(connections), policy, hubspot.budget)
-    print(f"leadqual crm doctor: HubSpot at {hubspot.base_url}")
-    for check in checks:
-        print(check.line())
-    return 0 if all(check.passed for check in checks) else 1
+    return _report(f"HubSpot at {hubspot.base_url}", checks)
 
 
 def _hubspot_checks(admin: HubSpotAdmin, policy: CrmPolicy, budget: ApiBudgetSettings) -> list[Check]:
@@ -223,10 +228,7 @@ def _salesforce_doctor(connections: Connections, policy: CrmPolicy) -> int:
     )
     if not unset:
         checks += _salesforce_checks(_salesforce(connections), policy, salesforce.budget)
-    print(f"leadqual crm doctor: Salesforce at {salesforce.login_url}")
-    for check in checks:
-        print(check.line())
-    return 0 if all(check.passed for check in checks) else 1
+    return _report(f"Salesforce at {salesforce.login_url}", checks)
 
 
 def _salesforce_checks(admin: SalesforceAdmin, policy: CrmPolicy, budget: ApiBudgetSettings) -> list[Check]:

@@ -45,8 +45,10 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from leadqual_tools.standins import StandInServer
 
 API_VERSION = "2026-03"
 CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
@@ -106,7 +108,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class HubSpotStandIn:
+class HubSpotStandIn(StandInServer):
+    name = "hubspot-stand-in"
+
     """Start with `start()` (or as a context manager); `base_url` is where the adapter points."""
 
     def __init__(
@@ -117,6 +121,7 @@ class HubSpotStandIn:
     ):
         """`burst_limit` requests per rolling `burst_window_seconds` (HubSpot's: 100 per 10 s; a
         test may shrink the window so that a 429's Retry-After is a second)."""
+        super().__init__()
         self.tokens = set(tokens or {"local-hubspot-token"})
         self.expired: set[str] = set()
         self.burst_limit = burst_limit
@@ -142,39 +147,6 @@ class HubSpotStandIn:
         self._server_error_status = 503
         self._down_until = 0.0
         self.between_read_and_write: list[Any] = []  # callables run once, after the next batch read
-        self._server: ThreadingHTTPServer | None = None
-        self.base_url = ""
-
-    # ----- lifecycle -----
-    def start(self) -> HubSpotStandIn:
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                stand_in._answer(self)
-
-            def do_GET(self) -> None:
-                stand_in._answer(self)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="hubspot-stand-in", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> HubSpotStandIn:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     # ----- what a test or the demo does to the CRM -----
     def define(self, *names: str) -> None:

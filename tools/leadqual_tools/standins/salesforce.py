@@ -35,10 +35,12 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree import ElementTree
+
+from leadqual_tools.standins import StandInServer
 
 DAILY_LIMIT = 100_000
 INTEGRATION_USER = "005000000000LQ1"
@@ -59,8 +61,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-class SalesforceStandIn:
+class SalesforceStandIn(StandInServer):
+    name = "salesforce-stand-in"
+
     def __init__(self, client_id: str = "leadqual-client", client_secret: str = "leadqual-secret"):
+        super().__init__()
         self.clients = {client_id: client_secret}
         self.tokens: set[str] = set()
         self.objects: dict[str, dict[str, dict[str, Any]]] = {
@@ -80,46 +85,10 @@ class SalesforceStandIn:
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._server_errors = 0
-        self._server: ThreadingHTTPServer | None = None
-        self.base_url = ""
         # The sample policy's reps (crm.users), a rep who is not leadqual's, and the integration user.
         sample_reps = [f"005000000000{n}" for n in (101, 102, 103, 104, 105, 106, 107, 201, 202, 909)]
         for user in (*sample_reps, INTEGRATION_USER):
             self.objects["User"][user] = {"Id": user, "IsActive": True, "UserType": "Standard"}
-
-    # ----- lifecycle -----
-    def start(self) -> SalesforceStandIn:
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                stand_in._answer(self)
-
-            def do_POST(self) -> None:
-                stand_in._answer(self)
-
-            def do_PATCH(self) -> None:
-                stand_in._answer(self)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="salesforce-stand-in", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> SalesforceStandIn:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     # ----- what a test does to the org -----
     def lead(self, lead_id: str) -> dict[str, Any] | None:
