@@ -18,6 +18,7 @@ from leadqual.domain.crm import (
     ChangeSource,
     CrmAccount,
     CrmChanges,
+    CrmCorrection,
     CrmDirectory,
     CrmKey,
     CrmOutcome,
@@ -396,6 +397,7 @@ class InMemoryCrm(CrmGateway):
     refuse_writes_from: int | None = None  # every write from the Nth on is refused (a rule added)
     accounts: list[CrmAccount] = field(default_factory=list)  # companies, as the CRM keeps them
     users: dict[str, bool] = field(default_factory=dict)  # CRM user id -> active
+    corrections: list[CrmCorrection] = field(default_factory=list)  # owners people reassigned
     down: bool = False  # every call fails as a whole, as 5xx past the adapter's retries do
 
     def _answering(self) -> None:
@@ -437,7 +439,8 @@ class InMemoryCrm(CrmGateway):
 
     def changes_since(self, since: datetime) -> CrmChanges:
         found = [o for o in self.outcomes if o.occurred_at >= since]
-        return CrmChanges(found, max([since, *(o.occurred_at for o in found)]))
+        corrections = [c for c in self.corrections if c.at >= since]
+        return CrmChanges(found, max([since, *(o.occurred_at for o in found)]), corrections)
 
     def directory(self, since: datetime) -> CrmDirectory:
         return CrmDirectory(list(self.accounts), dict(self.users))

@@ -203,3 +203,19 @@ def test_companies_changed_and_every_owner_s_active_flag_are_read(hubspot: HubSp
     assert (by_domain["northwind.io"].owner, by_domain["northwind.io"].target) == ("201", True)
     assert (by_domain["contoso.com"].owner, by_domain["contoso.com"].target) == ("102", None)
     assert directory.active_users["103"] is False and directory.active_users["101"] is True
+
+
+def test_owners_people_reassigned_are_read_as_corrections(hubspot: HubSpotStandIn) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    hubspot.define("leadqual_lead_id")
+    gateway = _gateway(hubspot)
+    gateway.write(
+        [CrmWrite(CrmKey("ld_1", "person1@northwind.io"), {"leadqual_lead_id": "ld_1"}, owner="101")]
+    )
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    hubspot.person_sets_owner("person1@northwind.io", "202", user_id="77")
+
+    (correction,) = gateway.changes_since(since).corrections
+
+    assert (correction.lead_id, correction.owner, correction.by) == ("ld_1", "202", "77")

@@ -122,3 +122,18 @@ def test_names_and_domains() -> None:
     assert api_name("leadqual_score") == "leadqual_score__c" and api_name("hs_lead_status") == "Status"
     assert salesforce_domain("https://acme.my.salesforce.com") == "acme.my"
     assert INTEGRATION_USER.startswith("005")
+
+
+def test_owners_people_reassigned_are_read_from_lead_history_and_leadqual_s_own_are_not(
+    salesforce: SalesforceStandIn,
+) -> None:
+    gateway = _gateway(salesforce)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    gateway.write([_write(1, owner="005000000000101"), _write(2, owner="005000000000101")])
+    salesforce.person_sets_owner("ld_1", "005000000000202", user="005000000000909")
+
+    corrections = gateway.changes_since(since).corrections
+
+    assert [(c.lead_id, c.owner, c.by) for c in corrections] == [
+        ("ld_1", "005000000000202", "005000000000909")
+    ]

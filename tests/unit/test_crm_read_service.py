@@ -123,3 +123,25 @@ def test_account_owners_and_target_accounts_come_from_the_crm_and_reps_who_left_
     assert signals.get_account("contoso.com") is None  # an owner leadqual does not know, nothing else said
     assert read.accounts_updated == 1 and read.reps_inactive == ["sam.sdr"]
     assert roster.claim("ld_9", "na", ["sam.sdr", "jordan.sdr"], 25) == "jordan.sdr"
+
+
+def test_an_owner_sales_changed_after_leadqual_routed_is_a_misroute_once_and_frees_the_sdr() -> None:
+    from leadqual.domain.crm import CrmCorrection
+    from leadqual.domain.report_rows import report_row
+
+    leads, roster = _routed("ld_1"), FirstSdrRoster()
+    roster.claims["ld_1"] = "sam.sdr"
+    crm = InMemoryCrm(corrections=[
+        CrmCorrection("ld_1", NOW - timedelta(minutes=1), owner="201", by="77"),  # to ana.ae
+        CrmCorrection("ld_1", NOW - timedelta(days=5), owner="999", by="77"),  # before leadqual routed it
+    ])  # fmt: skip
+    service = _service(leads, crm, roster=roster)[0]
+
+    first, again = service.poll(NOW), service.poll(NOW + timedelta(minutes=5))
+
+    lead = leads.leads["ld_1"][0]
+    assert lead.crm is not None and [(c.owner, c.by) for c in lead.crm.corrections] == [("ana.ae", "77")]
+    assert (first.corrections, again.corrections) == (1, 0)
+    assert lead.history[-1].event == "crm_owner_corrected" and "ana.ae" in (lead.history[-1].detail or "")
+    assert report_row(lead).misrouted  # the reports count it, as a misroute sales reported
+    assert "ld_1" not in roster.claims  # sam.sdr's slot is free again

@@ -41,6 +41,7 @@ from leadqual.domain.crm import (
     ChangeSource,
     CrmAccount,
     CrmChanges,
+    CrmCorrection,
     CrmDirectory,
     CrmKey,
     CrmOutcome,
@@ -153,23 +154,49 @@ class HubSpotGateway:
                         amount=_amount(values.get("amount")),
                         note=f"HubSpot deal {deal['id']} {values.get('dealname') or ''}".strip(),
                     ))  # fmt: skip
-        disqualified, contacts_until = self._search(
+        # Contacts leadqual wrote that changed: disqualified ones, and owners people reassigned.
+        modified, contacts_until = self._search(
             "contacts",
             [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": since_ms},
-             {"propertyName": "hs_lead_status", "operator": "EQ", "value": UNQUALIFIED},
              {"propertyName": LEAD_ID_PROPERTY, "operator": "HAS_PROPERTY"}],
             [LEAD_ID_PROPERTY, "hs_lead_status", "lastmodifieddate"],
             "lastmodifieddate", since,
         )  # fmt: skip
-        for found in disqualified:
+        for found in modified:
             fields: dict[str, Any] = found.get("properties") or {}
+            if fields.get("hs_lead_status") != UNQUALIFIED:
+                continue
             outcomes.append(CrmOutcome(
                 lead_id=str(fields[LEAD_ID_PROPERTY]), outcome=OutcomeKind.DISQUALIFIED,
                 occurred_at=_when(fields.get("lastmodifieddate")) or contacts_until,
                 note=f"HubSpot contact {found['id']}: lead status {UNQUALIFIED}",
                 source_field="hs_lead_status", source_value=UNQUALIFIED,
             ))  # fmt: skip
-        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until))
+        corrections = self._owner_corrections(
+            {str(c["id"]): str((c.get("properties") or {})[LEAD_ID_PROPERTY]) for c in modified}, since
+        )
+        return CrmChanges(
+            sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until), corrections
+        )
+
+    def _owner_corrections(self, lead_of: dict[str, str], since: datetime) -> list[CrmCorrection]:
+        """Owner changes people made from `since` on, read from the contacts' owner history."""
+        corrections: list[CrmCorrection] = []
+        ids = list(lead_of)
+        for start in range(0, len(ids), BATCH_LIMIT):
+            answer = self._post(
+                f"{self.objects}/batch/read",
+                {"inputs": [{"id": i} for i in ids[start : start + BATCH_LIMIT]], "properties": [LEAD_ID_PROPERTY],
+                 "propertiesWithHistory": [OWNER_PROPERTY]},
+                accept=(200, 207),
+            )  # fmt: skip
+            for result in answer.get("results", []):
+                for change in _record(result).owner_changes:
+                    if change.source is ChangeSource.PERSON and change.at >= since:
+                        corrections.append(
+                            CrmCorrection(lead_of[str(result["id"])], change.at, change.value, change.by)
+                        )
+        return corrections
 
     def directory(self, since: datetime) -> CrmDirectory:
         """Companies changed since the watermark (their domain, owner and HubSpot's target-account

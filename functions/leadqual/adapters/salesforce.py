@@ -44,6 +44,7 @@ from leadqual.domain.crm import (
     ChangeSource,
     CrmAccount,
     CrmChanges,
+    CrmCorrection,
     CrmDirectory,
     CrmKey,
     CrmOutcome,
@@ -184,11 +185,15 @@ class SalesforceGateway:
         return outcomes
 
     def changes_since(self, since: datetime) -> CrmChanges:
-        """Leads converted to an Opportunity that closed, and Leads closed as not converted, modified
-        from `since` on (`SystemModstamp`): one composite call."""
+        """Leads converted to an Opportunity that closed, Leads closed as not converted (modified from
+        `since` on, `SystemModstamp`), and owners people reassigned (`LeadHistory`): one composite call."""
         at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         statuses = ", ".join(_quoted(s) for s in UNQUALIFIED_STATUSES)
+        user = self._integration_user()
         answers = self._composite({
+            "reassigned": f"SELECT Lead.{EXTERNAL_ID}, NewValue, CreatedDate, CreatedById FROM LeadHistory WHERE "
+                          f"Field = 'Owner' AND DataType = 'EntityId' AND CreatedDate >= {at} AND "
+                          f"CreatedById != {_quoted(user)} AND Lead.{EXTERNAL_ID} != null",
             "closed": f"SELECT {EXTERNAL_ID}, ConvertedOpportunityId, ConvertedOpportunity.IsWon, "
                       "ConvertedOpportunity.Amount, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Name, "
                       "ConvertedOpportunity.SystemModstamp FROM Lead WHERE IsConverted = true AND "
@@ -217,7 +222,16 @@ class SalesforceGateway:
                 note=f"Salesforce lead status {row.get('Status')}", source_field="hs_lead_status",
                 source_value=str(row.get("Status")),
             ))  # fmt: skip
-        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), until)
+        corrections = [
+            CrmCorrection(
+                str((row.get("Lead") or {}).get(EXTERNAL_ID)),
+                _when(row["CreatedDate"]),
+                row.get("NewValue"),
+                row.get("CreatedById"),
+            )  # fmt: skip
+            for row in answers["reassigned"]
+        ]
+        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), until, corrections)
 
     def directory(self, since: datetime) -> CrmDirectory:
         """Accounts changed since the watermark (owner, and `leadqual_Target_Account__c` where the org

@@ -156,11 +156,22 @@ class CrmOutcome:
 
 
 @dataclass(frozen=True)
+class CrmCorrection:
+    """A person reassigned a lead's record in the CRM: sales' own correction of leadqual's owner."""
+
+    lead_id: str
+    at: datetime
+    owner: str | None  # the CRM user id it went to
+    by: str | None  # the CRM user who changed it
+
+
+@dataclass(frozen=True)
 class CrmChanges:
     """What changed in the CRM since a watermark, and the watermark to ask from next time."""
 
     outcomes: list[CrmOutcome]
     until: datetime
+    corrections: list[CrmCorrection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

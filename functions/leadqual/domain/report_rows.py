@@ -80,6 +80,7 @@ def report_row(lead: Lead) -> ReportRow:
         suggested_route=lead.review.suggested_route if lead.review else None,
         review_requested_at=requested if lead.review else None,
         outcome=final_outcome(lead.outcomes) if lead.outcomes else None,
-        misrouted=any(o.misrouted for o in lead.outcomes),
+        # Sales' own reassignment in the CRM is a misroute too, as a reported one is.
+        misrouted=any(o.misrouted for o in lead.outcomes) or bool(lead.crm and lead.crm.corrections),
         correct_route=correct_route(lead.outcomes),
     )

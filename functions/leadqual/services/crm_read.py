@@ -14,13 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from leadqual.domain.crm import CrmDirectory, CrmOutcome, digest
+from leadqual.domain.crm import CrmCorrection, CrmDirectory, CrmOutcome, digest
 from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore, SdrRoster, SignalStore
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.crm import CrmPolicy
+from leadqual.domain.schemas.crm_writes import CrmCorrectionEntry, CrmSyncState
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.shared import MAX_BACKFILL
+from leadqual.services.leads import add_history, update_lead
 from leadqual.services.outcomes import OutcomeService
 
 # A poll reads from a little before the watermark: a change the CRM indexed late is still seen.
@@ -40,6 +42,7 @@ class CrmRead:
     unknown_leads: list[str] = field(default_factory=list)
     accounts_updated: int = 0
     reps_inactive: list[str] = field(default_factory=list)
+    corrections: int = 0
 
 
 @dataclass
@@ -76,20 +79,61 @@ class CrmReadService:
             else:
                 self.outcomes.record(outcome.lead_id, _report(outcome, now))
                 summary.recorded += 1
+        self._record_corrections(changes.corrections, summary)
         self._read_directory(self.gateway.directory(since), now, summary)
         if not reconcile:
             self.watermarks.advance(system, min(changes.until, now))
         return summary
 
+    def _record_corrections(self, corrections: list[CrmCorrection], summary: CrmRead) -> None:
+        """Owners sales changed in the CRM after leadqual routed the lead: each a misroute, once; the
+        SDR who held the lead is freed of it."""
+        assert self.gateway is not None
+        names = self._names(self.gateway.system)
+        found = self.leads.get_leads(sorted({c.lead_id for c in corrections}))
+        for correction in corrections:
+            lead = found.get(correction.lead_id)
+            if lead is None or lead.route is None or correction.at <= lead.route.routed_at:
+                continue  # not leadqual's route, or a change from before it
+            owner = names.get(correction.owner or "", f"CRM user {correction.owner}")
+            if owner == lead.route.owner:
+                continue  # the owner leadqual chose: no correction
+            if self._note_correction(
+                correction.lead_id, CrmCorrectionEntry(at=correction.at, owner=owner, by=correction.by)
+            ):
+                summary.corrections += 1
+                self.roster.release(correction.lead_id)
+
+    def _note_correction(self, lead_id: str, entry: CrmCorrectionEntry) -> bool:
+        """Adds the correction to the lead, once (a later poll reads it again); whether it was new."""
+        added: list[bool] = []
+
+        def note(current: Lead) -> bool:
+            state = current.crm or CrmSyncState(system=self.gateway.system if self.gateway else None)
+            if any(c.at == entry.at for c in state.corrections):
+                return False
+            state.corrections = [*state.corrections, entry]
+            current.crm = state
+            add_history(current, "crm_owner_corrected",
+                        f"sales reassigned the lead to {entry.owner} in the CRM: a misroute in the reports")  # fmt: skip
+            added.append(True)
+            return True
+
+        update_lead(self.leads, lead_id, note)
+        return bool(added)
+
+    def _names(self, system: str) -> dict[str, str]:
+        """CRM user id -> leadqual's name for them (`crm.users`)."""
+        return {
+            user_id: name for name, user in self.policy.users.items()
+            if (user_id := getattr(user, system, None)) is not None
+        }  # fmt: skip
+
     def _read_directory(self, directory: CrmDirectory, now: datetime, summary: CrmRead) -> None:
         """Account owners and target-account lists into leadqual's accounts; reps who left (their
         CRM user archived) out of round robin. Only what RevOps mapped (`crm.users`) is known."""
         assert self.gateway is not None
-        system = self.gateway.system
-        names = {
-            user_id: name for name, user in self.policy.users.items()
-            if (user_id := getattr(user, system, None)) is not None
-        }  # fmt: skip
+        names = self._names(self.gateway.system)
         for company in directory.accounts:
             current = self.signals.get_account(company.domain)
             account = current or Account(domain=company.domain, updated_at=now)

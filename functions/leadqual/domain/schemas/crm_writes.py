@@ -32,6 +32,14 @@ class CrmWriteEntry(BaseModel):
     change: str  # what leadqual sent it for (routed, review_decided, outcome, rescored)
 
 
+class CrmCorrectionEntry(BaseModel):
+    """Sales reassigned the lead in the CRM after leadqual routed it: a misroute for the reports."""
+
+    at: datetime
+    owner: str  # leadqual's name for the CRM user (`crm.users`), else "CRM user <id>"
+    by: str | None = None
+
+
 class CrmSyncState(BaseModel):
     """What leadqual wrote to the CRM for this lead: enough to write only what changed."""
 
@@ -46,6 +54,7 @@ class CrmSyncState(BaseModel):
     # A person's owner leadqual overwrote while writing and could not yet write back: the next
     # write of this lead writes it first.
     restore_owner: str | None = None
+    corrections: list[CrmCorrectionEntry] = []
 
 
 class CrmRefusal(BaseModel):
