@@ -137,3 +137,16 @@ def test_owners_people_reassigned_are_read_from_lead_history_and_leadqual_s_own_
     assert [(c.lead_id, c.owner, c.by) for c in corrections] == [
         ("ld_1", "005000000000202", "005000000000909")
     ]
+
+
+def test_a_read_past_a_page_follows_next_records_url(salesforce: SalesforceStandIn) -> None:
+    gateway = _gateway(salesforce)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    gateway.write([_write(n) for n in range(5)])
+    for n in range(5):
+        salesforce.close_opportunity(f"ld_{n}", won=True)
+    salesforce.page_size = 2
+
+    changes = gateway.changes_since(since)
+
+    assert sorted(o.lead_id for o in changes.outcomes) == [f"ld_{n}" for n in range(5)]

@@ -268,10 +268,19 @@ class SalesforceGateway:
                 if status in (401, 403) or code == "INSUFFICIENT_ACCESS":
                     raise CrmAuthFailed(f"Salesforce refused a query ({status} {code})")
                 raise CrmUnavailable(f"Salesforce answered {status} {code} to a query")
-            found[part["referenceId"]] = list((part.get("body") or {}).get("records", []))
+            page = part.get("body") or {}
+            records = list(page.get("records", []))
+            while not page.get("done", True) and page.get("nextRecordsUrl"):
+                # More than a page (2,000 rows): each further page is one more call.
+                page = (
+                    self._call("GET", page["nextRecordsUrl"].split(f"/v{self.api_version}/", 1)[-1], None)
+                    or {}
+                )
+                records += page.get("records", [])
+            found[part["referenceId"]] = records
         return found
 
-    def _call(self, method: str, path: str, body: dict[str, Any]) -> Any:
+    def _call(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         deadline = time.monotonic() + LONGEST_WAIT_SECONDS
         server_errors, fresh = 0, False
         while True:

@@ -20,6 +20,8 @@ guide), errors and limits included:
   api_meta.meta/api_meta/): `readMetadata` (a component that does not exist comes back with no
   `fullName`), `createMetadata` (`SaveResult`s) and `upsertMetadata` (`UpsertResult`s) for
   `CustomField` and `PermissionSet` (its `fieldPermissions`); the session is the `SessionHeader`;
+- a query past a page answers `done: false` and a `nextRecordsUrl`, which `GET` continues
+  (resources_query.htm);
 - `GET /services/data/vXX.X/limits/`: `DailyApiRequests {Max, Remaining}` (resources_limits.htm);
 - an expired session is 401 `[{errorCode: INVALID_SESSION_ID}]`; a spent org allocation 403
   `REQUEST_LIMIT_EXCEEDED`; every data answer carries `Sforce-Limit-Info: api-usage=used/max`.
@@ -79,6 +81,8 @@ class SalesforceStandIn(StandInServer):
         self.metadata: dict[str, dict[str, dict[str, Any]]] = {"CustomField": {}, "PermissionSet": {}}
         self.validation_rules: dict[str, set[str]] = {}  # field -> allowed values
         self.required_on_create = ("LastName", "Company")
+        self.page_size = 2000  # a query's rows a page; the rest behind `nextRecordsUrl`
+        self._cursors: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[Call] = []
         self.used = 0
         self.daily_limit = DAILY_LIMIT
@@ -182,6 +186,15 @@ class SalesforceStandIn(StandInServer):
         self.used += 1
         limit = {"Sforce-Limit-Info": f"api-usage={self.used}/{self.daily_limit}"}
         body = json.loads(raw or b"{}")
+        if method == "GET" and (more := re.fullmatch(r"/services/data/v[\d.]+/query/(\w+-\d+)", path)):
+            rows = self._cursors.pop(more.group(1), None)
+            if rows is None:
+                return (
+                    400,
+                    [{"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}],
+                    limit,
+                )
+            return 200, self._page(rows, path.rsplit("/query/", 1)[0]), limit
         if method == "GET" and re.fullmatch(r"/services/data/v[\d.]+/limits/?", path):
             return (
                 200,
@@ -226,8 +239,19 @@ class SalesforceStandIn(StandInServer):
         except ValueError as error:
             return {"body": [{"message": str(error), "errorCode": "MALFORMED_QUERY"}], "httpHeaders": {},
                     "httpStatusCode": 400, "referenceId": request.get("referenceId")}  # fmt: skip
-        return {"body": {"totalSize": len(records), "done": True, "records": records}, "httpHeaders": {},
-                "httpStatusCode": 200, "referenceId": request.get("referenceId")}  # fmt: skip
+        base = url.path.rsplit("/query", 1)[0]
+        return {"body": self._page(records, base), "httpHeaders": {}, "httpStatusCode": 200,
+                "referenceId": request.get("referenceId")}  # fmt: skip
+
+    def _page(self, rows: list[dict[str, Any]], base: str) -> dict[str, Any]:
+        """A query's first `page_size` rows; the rest behind a `nextRecordsUrl` (a query locator)."""
+        page, rest = rows[: self.page_size], rows[self.page_size :]
+        answer: dict[str, Any] = {"totalSize": len(rows), "done": not rest, "records": page}
+        if rest:
+            locator = f"01g{next(self._ids):012d}-{self.page_size}"
+            self._cursors[locator] = rest
+            answer["nextRecordsUrl"] = f"{base}/query/{locator}"
+        return answer
 
     def _upsert(self, records: list[dict[str, Any]], headers: Any) -> tuple[int, Any]:
         if len(records) > 200:
