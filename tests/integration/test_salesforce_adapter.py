@@ -150,3 +150,20 @@ def test_a_read_past_a_page_follows_next_records_url(salesforce: SalesforceStand
     changes = gateway.changes_since(since)
 
     assert sorted(o.lead_id for o in changes.outcomes) == [f"ld_{n}" for n in range(5)]
+
+
+def test_the_nightly_pass_over_a_week_reads_with_bulk_api_2_query_jobs(salesforce: SalesforceStandIn) -> None:
+    gateway = _gateway(salesforce)
+    gateway.write([_write(n, owner="005000000000101") for n in range(3)])
+    salesforce.close_opportunity("ld_0", won=True, amount=12_000)
+    salesforce.set_status("ld_1", "Unqualified")
+    salesforce.person_sets_owner("ld_2", "005000000000202")
+
+    changes = gateway.changes_since(datetime.now(UTC) - timedelta(days=7))
+
+    jobs = [c for c in salesforce.calls if c.path.endswith("/jobs/query") and c.method == "POST"]
+    assert len(jobs) == 3 and not [c for c in salesforce.calls if c.path.endswith("/composite")]
+    by_lead = {o.lead_id: o for o in changes.outcomes}
+    assert (by_lead["ld_0"].outcome, by_lead["ld_0"].amount) == (OutcomeKind.CLOSED_WON, 12_000)
+    assert by_lead["ld_1"].outcome is OutcomeKind.DISQUALIFIED
+    assert [(c.lead_id, c.owner) for c in changes.corrections] == [("ld_2", "005000000000202")]

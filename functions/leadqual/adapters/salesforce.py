@@ -8,6 +8,9 @@ integration user; never a username and password) and signs in again when a sessi
 - a read is one `POST /composite` (resources_composite_composite.htm; up to 25 subrequests, one API
   call): a SOQL query for the Leads by leadqual's external id `leadqual_Lead_Id__c`, and one for their
   owner history (`LeadHistory`, `Field = 'Owner'`, `DataType = 'EntityId'`);
+- the nightly pass over a week of changes reads with Bulk API 2.0 query jobs (simple-salesforce's
+  `bulk2`: `POST /jobs/query`, its state, then its CSV results by `Sforce-Locator`;
+  developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm);
 - a write is one `PATCH /composite/sobjects/Lead/leadqual_Lead_Id__c` a 200 Leads
   (resources_composite_sobjects_collections_upsert.htm), `allOrNone: false`: each record's
   `UpsertResult` (`id`, `success`, `created`, `errors[{statusCode, message, fields}]`);
@@ -19,10 +22,12 @@ So a batch of up to 200 leads costs 2 API calls: a read and a write.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -75,6 +80,9 @@ STANDARD_FIELDS = {"hs_lead_status": "Status", "leadqual_lead_source": "LeadSour
 QUEUE_PREFIX = "00G"  # a Group (queue) id owns the record
 UNQUALIFIED_STATUSES = ("Closed - Not Converted", "Unqualified")
 LONGEST_WAIT_SECONDS = 60.0
+# Wider than this, the changes are read with Bulk API 2.0 query jobs (the nightly pass reads a week).
+BULK_WINDOW = timedelta(days=1)
+BULK_POLL_SECONDS = 0.5
 SERVER_ERROR_ATTEMPTS = 4
 
 
@@ -190,7 +198,7 @@ class SalesforceGateway:
         at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         statuses = ", ".join(_quoted(s) for s in UNQUALIFIED_STATUSES)
         user = self._integration_user()
-        answers = self._composite({
+        queries = {
             "reassigned": f"SELECT Lead.{EXTERNAL_ID}, NewValue, CreatedDate, CreatedById FROM LeadHistory WHERE "
                           f"Field = 'Owner' AND DataType = 'EntityId' AND CreatedDate >= {at} AND "
                           f"CreatedById != {_quoted(user)} AND Lead.{EXTERNAL_ID} != null",
@@ -201,18 +209,26 @@ class SalesforceGateway:
                       f"AND {EXTERNAL_ID} != null",
             "unqualified": f"SELECT {EXTERNAL_ID}, Status, SystemModstamp FROM Lead WHERE Status IN ({statuses}) "
                            f"AND SystemModstamp >= {at} AND {EXTERNAL_ID} != null",
-        })  # fmt: skip
+        }  # fmt: skip
+        # A poll reads minutes of changes in one composite call; the nightly pass reads a week,
+        # which may be many rows: Bulk API 2.0 query jobs, a few calls whatever their size.
+        wide = datetime.now(UTC) - since > BULK_WINDOW
+        answers = (
+            self._bulk(queries)
+            if wide
+            else {k: [_flat(r) for r in v] for k, v in self._composite(queries).items()}
+        )
         outcomes, until = [], since
         for row in answers["closed"]:
-            deal = row.get("ConvertedOpportunity") or {}
-            modified = _when(deal.get("SystemModstamp"))
+            modified = _when(row["ConvertedOpportunity.SystemModstamp"])
             until = max(until, modified)
+            close_date = row.get("ConvertedOpportunity.CloseDate")
             outcomes.append(CrmOutcome(
                 lead_id=str(row[EXTERNAL_ID]),
-                outcome=OutcomeKind.CLOSED_WON if deal.get("IsWon") else OutcomeKind.CLOSED_LOST,
-                occurred_at=_when(deal.get("CloseDate")) if deal.get("CloseDate") else modified,
-                amount=float(deal["Amount"]) if deal.get("Amount") is not None else None,
-                note=f"Salesforce opportunity {row.get('ConvertedOpportunityId')} {deal.get('Name') or ''}".strip(),
+                outcome=OutcomeKind.CLOSED_WON if _true(row.get("ConvertedOpportunity.IsWon")) else OutcomeKind.CLOSED_LOST,
+                occurred_at=_when(close_date) if close_date else modified,
+                amount=_number(row.get("ConvertedOpportunity.Amount")),
+                note=f"Salesforce opportunity {row.get('ConvertedOpportunityId')} {row.get('ConvertedOpportunity.Name') or ''}".strip(),
             ))  # fmt: skip
         for row in answers["unqualified"]:
             modified = _when(row["SystemModstamp"])
@@ -224,14 +240,29 @@ class SalesforceGateway:
             ))  # fmt: skip
         corrections = [
             CrmCorrection(
-                str((row.get("Lead") or {}).get(EXTERNAL_ID)),
+                str(row[f"Lead.{EXTERNAL_ID}"]),
                 _when(row["CreatedDate"]),
-                row.get("NewValue"),
-                row.get("CreatedById"),
+                row.get("NewValue") or None,
+                row.get("CreatedById") or None,
             )  # fmt: skip
             for row in answers["reassigned"]
         ]
         return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), until, corrections)
+
+    def _bulk(self, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Each query as a Bulk API 2.0 query job (simple-salesforce's `bulk2`): its rows, from CSV."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for name, soql in queries.items():
+            self.budget.take(SYSTEM)  # a job is a few calls: create, poll, read its results
+            sobject = soql.split(" FROM ", 1)[1].split(" ", 1)[0]
+            try:
+                pages = getattr(self._client(False).bulk2, sobject).query(soql, wait=BULK_POLL_SECONDS)
+                found[name] = [dict(row) for page in pages for row in csv.DictReader(io.StringIO(str(page)))]
+            except SalesforceError as error:
+                raise CrmUnavailable(
+                    f"Salesforce's Bulk API 2.0 query failed: {type(error).__name__}"
+                ) from None
+        return found
 
     def directory(self, since: datetime) -> CrmDirectory:
         """Accounts changed since the watermark (owner, and `leadqual_Target_Account__c` where the org
@@ -404,6 +435,27 @@ def _fields(error: SalesforceError) -> str:
         if isinstance(item, dict) and item.get("fields"):
             return _policy_name(str(item["fields"][0]))
     return _codes(error).lower()
+
+
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A REST query row as Bulk API 2.0 writes it: parent fields as `Parent.Field`, no `attributes`."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if key == "attributes":
+            continue
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if value not in (None, "") else None
 
 
 def _quoted(value: str) -> str:

@@ -22,6 +22,10 @@ guide), errors and limits included:
   `CustomField` and `PermissionSet` (its `fieldPermissions`); the session is the `SessionHeader`;
 - a query past a page answers `done: false` and a `nextRecordsUrl`, which `GET` continues
   (resources_query.htm);
+- Bulk API 2.0 query jobs (developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/
+  queries.htm): `POST /jobs/query` `{operation, query}`, `GET /jobs/query/<id>` (`state:
+  JobComplete`), `GET /jobs/query/<id>/results`: CSV, with `Sforce-Locator` and
+  `Sforce-NumberOfRecords`;
 - `GET /services/data/vXX.X/limits/`: `DailyApiRequests {Max, Remaining}` (resources_limits.htm);
 - an expired session is 401 `[{errorCode: INVALID_SESSION_ID}]`; a spent org allocation 403
   `REQUEST_LIMIT_EXCEEDED`; every data answer carries `Sforce-Limit-Info: api-usage=used/max`.
@@ -30,6 +34,8 @@ guide), errors and limits included:
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import itertools
 import json
 import re
@@ -83,6 +89,7 @@ class SalesforceStandIn(StandInServer):
         self.required_on_create = ("LastName", "Company")
         self.page_size = 2000  # a query's rows a page; the rest behind `nextRecordsUrl`
         self._cursors: dict[str, list[dict[str, Any]]] = {}
+        self.jobs: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}  # Bulk 2.0 query jobs
         self.calls: list[Call] = []
         self.used = 0
         self.daily_limit = DAILY_LIMIT
@@ -146,12 +153,10 @@ class SalesforceStandIn(StandInServer):
             )
             records = len(answer) if isinstance(answer, list) else 0
             self.calls.append(Call(request.command, parts.path, status, records))
-        xml = headers.pop("__xml__", None)
-        payload = answer.encode() if xml else json.dumps(answer).encode()
+        raw_type = headers.pop(RAW, None)  # an answer that is not JSON: SOAP, or a Bulk query's CSV
+        payload = answer.encode() if raw_type else json.dumps(answer).encode()
         request.send_response(status)
-        request.send_header(
-            "Content-Type", "text/xml;charset=UTF-8" if xml else "application/json;charset=UTF-8"
-        )
+        request.send_header("Content-Type", raw_type or "application/json;charset=UTF-8")
         request.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             request.send_header(name, value)
@@ -195,6 +200,12 @@ class SalesforceStandIn(StandInServer):
                     limit,
                 )
             return 200, self._page(rows, path.rsplit("/query/", 1)[0]), limit
+        if method == "POST" and re.fullmatch(r"/services/data/v[\d.]+/jobs/query", path):
+            return (*self._create_query_job(body), limit)
+        if method == "GET" and (
+            job := re.fullmatch(r"/services/data/v[\d.]+/jobs/query/(\w+)(/results)?", path)
+        ):
+            return self._query_job(job.group(1), bool(job.group(2)), limit)
         if method == "GET" and re.fullmatch(r"/services/data/v[\d.]+/limits/?", path):
             return (
                 200,
@@ -288,6 +299,36 @@ class SalesforceStandIn(StandInServer):
                              "DataType": "EntityId", "OldValue": old, "NewValue": owner,
                              "CreatedDate": _now(), "CreatedById": by})  # fmt: skip
 
+    # ----- Bulk API 2.0 query jobs -----
+    def _create_query_job(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if body.get("operation") not in ("query", "queryAll") or not body.get("query"):
+            return 400, [{"message": "operation and query are required", "errorCode": "INVALIDJOB"}]
+        try:
+            rows = self._soql(str(body["query"]))
+        except ValueError as error:
+            return 400, [{"message": str(error), "errorCode": "INVALIDJOB"}]
+        fields = [f.strip() for f in str(body["query"]).split(" FROM ")[0].removeprefix("SELECT ").split(",")]
+        job = f"750{next(self._ids):012d}"
+        self.jobs[job] = (fields, rows)
+        return 200, {"id": job, "operation": body["operation"], "object": str(body["query"]).split(" FROM ")[1].split()[0],
+                     "state": "UploadComplete", "contentType": "CSV", "apiVersion": 66.0}  # fmt: skip
+
+    def _query_job(self, job: str, results: bool, limit: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        if job not in self.jobs:
+            return 404, [{"message": f"no job {job}", "errorCode": "NOT_FOUND"}], limit
+        fields, rows = self.jobs[job]
+        if not results:
+            return 200, {"id": job, "state": "JobComplete", "numberRecordsProcessed": len(rows)}, limit
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(fields)
+        for row in rows:
+            flat = {k: v for k, v in _flatten(row).items()}
+            writer.writerow(["" if flat.get(f) is None else str(flat.get(f)).lower() if isinstance(flat.get(f), bool)
+                             else flat.get(f) for f in fields])  # fmt: skip
+        return 200, out.getvalue(), {**limit, RAW: "text/csv;charset=UTF-8", "Sforce-Locator": "null",
+                                     "Sforce-NumberOfRecords": str(len(rows))}  # fmt: skip
+
     # ----- the Metadata API (SOAP) -----
     def _metadata(self, raw: bytes) -> tuple[int, Any, dict[str, str]]:
         envelope = ElementTree.fromstring(raw)
@@ -296,7 +337,7 @@ class SalesforceStandIn(StandInServer):
             return (
                 500,
                 _soap_fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader"),
-                {"__xml__": "1"},
+                {RAW: "text/xml;charset=UTF-8"},
             )
         body = envelope.find(f"{{{SOAP}}}Body")
         assert body is not None
@@ -306,7 +347,11 @@ class SalesforceStandIn(StandInServer):
             kind = call.findtext(f"{{{MD}}}type") or ""
             names = [e.text or "" for e in call.findall(f"{{{MD}}}fullNames")]
             records = "".join(_component(kind, self.metadata.get(kind, {}).get(name)) for name in names)
-            return 200, _soap("readMetadataResponse", f"<result>{records}</result>"), {"__xml__": "1"}
+            return (
+                200,
+                _soap("readMetadataResponse", f"<result>{records}</result>"),
+                {RAW: "text/xml;charset=UTF-8"},
+            )
         if operation in ("createMetadata", "upsertMetadata"):
             results = []
             for element in call.findall(f"{{{MD}}}metadata"):
@@ -326,11 +371,11 @@ class SalesforceStandIn(StandInServer):
                 results.append(
                     f"<result>{created}<fullName>{name}</fullName><success>true</success></result>"
                 )
-            return 200, _soap(f"{operation}Response", "".join(results)), {"__xml__": "1"}
+            return 200, _soap(f"{operation}Response", "".join(results)), {RAW: "text/xml;charset=UTF-8"}
         return (
             500,
             _soap_fault("INVALID_OPERATION", f"{operation} is not answered by this stand-in"),
-            {"__xml__": "1"},
+            {RAW: "text/xml;charset=UTF-8"},
         )
 
     def field_exists(self, api_name: str) -> bool:
@@ -398,6 +443,7 @@ class SalesforceStandIn(StandInServer):
         return out
 
 
+RAW = "__raw__"  # a header that is not sent: the Content-Type of an answer that is not JSON
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 MD = "http://soap.sforce.com/2006/04/metadata"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -441,6 +487,15 @@ def _component(kind: str, component: dict[str, Any] | None) -> str:
             + "</fieldPermissions>"
         )
     return f'<records xsi:type="{kind}">{inner}</records>'
+
+
+def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if key == "attributes":
+            continue
+        flat |= _flatten(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
+    return flat
 
 
 def _literal(text: str) -> Any:
