@@ -25,6 +25,9 @@ class Auth(StrEnum):
     # People signed in to the console: a Cognito user pool's ID token, which API Gateway checks;
     # the API then checks the person's groups (`Group`) and records them as the reviewer.
     COGNITO = "cognito"
+    # A vendor's webhook (HubSpot): open at API Gateway, every request's signature checked by the
+    # function against the app's secret before anything is done.
+    VENDOR_SIGNED = "vendor_signed"
 
 
 class Group(StrEnum):
@@ -150,6 +153,14 @@ RETRY_CRM_CHANGES = ApiRoute(
     groups=(Group.REVOPS, Group.MANAGER),
 )
 
+HUBSPOT_EVENTS = ApiRoute(
+    "POST",
+    "/crm/hubspot/events",
+    Auth.VENDOR_SIGNED,
+    "HubSpot's webhook: the CRM changed, so sales' outcomes are read now (signed: X-HubSpot-Signature-v3)",
+    success=202,
+)
+
 # The console (docs/console.md): its pages at /console/, served by the same function.
 CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
 CONSOLE_LEAD = ApiRoute(
@@ -195,6 +206,7 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     POLICY,
     CRM_SYNC,
     RETRY_CRM_CHANGES,
+    HUBSPOT_EVENTS,
     CONSOLE_INBOX,
     CONSOLE_LEAD,
     CONSOLE_REPORTS,

@@ -47,6 +47,10 @@ class HubSpotConnection(_Strict):
     api_version: str = Field("2026-03", pattern=r"^\d{4}-\d{2}$")
     token_env: EnvName = "LEADQUAL_HUBSPOT_TOKEN"
     token_secret: SecretName = "leadqual/hubspot"
+    # A HubSpot app's client secret, which signs its webhooks (POST /crm/hubspot/events): with it,
+    # a change in HubSpot is read at once; without it, only on the schedule.
+    webhook_secret_env: EnvName | None = None
+    webhook_secret_secret: SecretName | None = None
     budget: ApiBudgetSettings = Field(default_factory=ApiBudgetSettings)
 
 
@@ -103,6 +107,8 @@ class Connections(_Strict):
         named: dict[str, str | dict[str, str]] = {}
         if self.hubspot:
             named[self.hubspot.token_secret] = self.hubspot.token_env
+            if self.hubspot.webhook_secret_secret and self.hubspot.webhook_secret_env:
+                named[self.hubspot.webhook_secret_secret] = self.hubspot.webhook_secret_env
         if self.salesforce:
             named[self.salesforce.credentials_secret] = {
                 "client_id": self.salesforce.client_id_env,

@@ -40,6 +40,8 @@ class Env(StrEnum):
     # "secretsmanager": credentials are read from the secrets the connections file names (in AWS,
     # and in the local mode, which stands them up in moto); "environment": from its env vars.
     CREDENTIALS_FROM = "LEADQUAL_CREDENTIALS_FROM"
+    # The CRM reader, which a vendor's webhook runs at once (the API invokes it).
+    CRM_READ_FUNCTION_NAME = "LEADQUAL_CRM_READ_FUNCTION_NAME"
     # The user pool's hosted sign-in pages and the console's app client (the API function's).
     SIGN_IN_URL = "LEADQUAL_SIGN_IN_URL"
     SIGN_IN_CLIENT_ID = "LEADQUAL_SIGN_IN_CLIENT_ID"

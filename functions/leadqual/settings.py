@@ -33,6 +33,7 @@ class Settings(BaseModel):
     crm_sync_dlq_url: str = ""
     connections_file: Path | None = None  # None: the one bundled at synth, if any
     credentials_from: Literal["secretsmanager", "environment"] = "environment"
+    crm_read_function_name: str = ""
 
 
 class SettingsError(RuntimeError):
@@ -56,6 +57,7 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "crm_sync_dlq_url": environ.get(Env.CRM_SYNC_DLQ_URL, ""),
         "connections_file": environ.get(Env.CONNECTIONS_FILE) or None,
         "credentials_from": environ.get(Env.CREDENTIALS_FROM) or "environment",
+        "crm_read_function_name": environ.get(Env.CRM_READ_FUNCTION_NAME, ""),
     }
     return validated(Settings, raw)
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import CrmGateway
     from leadqual.services.crm_console import CrmConsoleService
+    from leadqual.services.crm_events import CrmEventsService
     from leadqual.services.crm_read import CrmReadService
     from leadqual.services.crm_sync import CrmSyncService
     from leadqual.services.dispatch import DispatchService
@@ -295,6 +296,27 @@ def crm_read_service() -> CrmReadService:
         DynamoSignalStore(settings.signals_table),
         DynamoSdrRoster(settings.leads_table),
         policy().crm,
+    )
+
+
+@once_per_environment
+def crm_events_service() -> CrmEventsService:
+    from leadqual.adapters.credentials import Credentials
+    from leadqual.adapters.hubspot import signed_by_hubspot
+    from leadqual.adapters.messaging import LambdaCrmReadTrigger
+    from leadqual.services.crm_events import CrmEventsService
+
+    settings = current_settings()
+    credentials = Credentials(settings.credentials_from == "secretsmanager")
+    hubspot = connections().hubspot
+
+    def hubspot_secret() -> str | None:
+        if hubspot is None or not hubspot.webhook_secret_secret or not hubspot.webhook_secret_env:
+            return None
+        return credentials.read(hubspot.webhook_secret_secret, hubspot.webhook_secret_env)
+
+    return CrmEventsService(
+        hubspot_secret, signed_by_hubspot, LambdaCrmReadTrigger(settings.crm_read_function_name)
     )
 
 

@@ -21,6 +21,7 @@ AUTHORIZATION = {
     Auth.IAM: apigw.AuthorizationType.IAM,
     Auth.PUBLIC: apigw.AuthorizationType.NONE,
     Auth.COGNITO: apigw.AuthorizationType.COGNITO,
+    Auth.VENDOR_SIGNED: apigw.AuthorizationType.NONE,  # the function checks the vendor's signature
 }
 
 

@@ -163,11 +163,11 @@ def function_code(
     policy_file: Path,
     connections_file: Path | None,
 ) -> lambda_.Code:
-    scoring, crm = bundle is Bundle.SCORING, bundle is Bundle.CRM
+    scoring = bundle is Bundle.SCORING
     requirements = dependencies(*{Bundle.SCORING: ["scoring"], Bundle.CRM: ["crm"]}.get(bundle, []))
     hashed = [
         PACKAGE, REPO / "pyproject.toml", policy_file,
-        *([model_dir] if scoring and model_dir else []), *([connections_file] if crm and connections_file else []),
+        *([model_dir] if scoring and model_dir else []), *([connections_file] if connections_file else []),
     ]  # fmt: skip
     return lambda_.Code.from_asset(
         str(PACKAGE.parent),
@@ -180,7 +180,8 @@ def function_code(
                 architecture,
                 model_dir if scoring else None,
                 policy_file,
-                connections_file if crm else None,
+                # Every bundle: the CRM functions read their CRM, the API its webhook secret's name.
+                connections_file,
             ),  # fmt: skip
             command=["echo", "bundled locally with pip; Docker is never used"],
         ),

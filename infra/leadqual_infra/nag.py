@@ -50,7 +50,9 @@ API_FINDINGS: dict[str, str] = {
     "AwsSolutions-APIG3": "WAF rules are organisation-specific: attach your web ACL to the v1 stage (README, Deploy)",
     "AwsSolutions-APIG4": (
         "Form handlers authenticate with an API key and a throttled usage plan, as docs/api.md says; the "
-        "console's files (/console/...) hold no data, and the calls they make for data are authorised"
+        "console's files (/console/...) hold no data, and the calls they make for data are authorised; "
+        "HubSpot's webhook (/crm/hubspot/events) is checked by its signature (X-HubSpot-Signature-v3) "
+        "before anything is done"
     ),
     "AwsSolutions-COG4": (
         "docs/api.md: people in the console call /console/api/... through the user pool's authorizer; "

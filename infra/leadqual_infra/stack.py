@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from leadqual import resources
@@ -125,6 +127,21 @@ class LeadqualStack(cdk.Stack):
         # the writer reads the lead itself, and records its writes on it.
         crm_queue.queue.grant_send_messages(dispatch)
         crm_queue.queue.grant_send_messages(api_function)
+        # A CRM's webhook (POST /crm/hubspot/events, signed) runs the reader at once; the API reads
+        # only the webhook's secret, and only when the connections file names one.
+        # The function itself, no version or alias (grant_invoke would add `<arn>:*`).
+        api_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[crm_sync.read_function.function_arn]
+            )
+        )
+        api_function.add_environment(Env.CRM_READ_FUNCTION_NAME, crm_sync.read_function.function_name)
+        api_function.add_environment(Env.CREDENTIALS_FROM, "secretsmanager")
+        hubspot = connections.hubspot
+        if hubspot is not None and hubspot.webhook_secret_secret:
+            secretsmanager.Secret.from_secret_name_v2(
+                self, "HubSpotWebhookSecret", hubspot.webhook_secret_secret
+            ).grant_read(api_function)
         # The console's CRM sync page: the backlog, and the retry that moves refused changes back.
         crm_queue.queue.grant(api_function, "sqs:GetQueueAttributes")
         crm_queue.dead_letter_queue.grant_consume_messages(api_function)

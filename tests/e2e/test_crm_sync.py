@@ -366,3 +366,41 @@ def test_a_429_storm_loses_nothing_and_stays_inside_the_share(
                 overview["budget"]["spent"] <= overview["budget"]["share"]
             )  # every try counted, within the share
             assert not cloud.iam.denials, cloud.iam.report()
+
+
+def test_hubspot_s_signed_webhook_reads_a_won_deal_at_once_and_a_forged_or_replayed_one_is_refused(
+    hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import serving
+
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(
+        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
+        "  webhook_secret_env: LEADQUAL_HUBSPOT_CLIENT_SECRET\n  webhook_secret_secret: leadqual/hubspot-client-secret\n"
+    )
+    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    monkeypatch.setenv("LEADQUAL_HUBSPOT_CLIENT_SECRET", "app-client-secret")
+    install_quietly(connections)
+    with LocalCloud(
+        review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
+    ) as cloud:
+        with serving(cloud) as url:
+            hubspot.subscribe(f"{url}/crm/hubspot/events", "app-client-secret")
+            lead_id = _submit("casey.cho@contoso.com", form="newsletter", title=None, company={})
+            wait_until(lambda: (call_api("GET", f"/leads/{lead_id}").json().get("crm") or {}).get("writes"),
+                       timeout=60, what="the lead's write")  # fmt: skip
+
+            hubspot.close_deal("casey.cho@contoso.com", won=True, amount=30_000)  # HubSpot posts the change
+
+            # No scheduled read ran (every 5 minutes): the webhook made the reader read at once.
+            lead = call_api("GET", f"/leads/{lead_id}").json()
+            assert hubspot.webhook_answers == [202]
+            assert [(o["outcome"], o["amount"]) for o in lead["outcomes"]] == [("closed_won", 30_000)]
+            forged = hubspot.send_webhook(
+                [{"subscriptionType": "deal.creation", "objectId": 1}], secret="guessed"
+            )
+            replayed = hubspot.send_webhook(
+                [{"subscriptionType": "deal.creation", "objectId": 1}], age_seconds=600
+            )
+            assert (forged, replayed) == (401, 401)
+        assert not cloud.iam.denials, cloud.iam.report()

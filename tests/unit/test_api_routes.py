@@ -31,7 +31,8 @@ def test_the_api_document_lists_every_route_with_its_auth() -> None:
         if len(cells) != 3 or not cells[1].startswith("`"):
             continue
         auth = next(
-            (auth for prefix, auth in (("API key", Auth.API_KEY), ("none", Auth.PUBLIC), ("Cognito", Auth.COGNITO))
+            (auth for prefix, auth in (("API key", Auth.API_KEY), ("none", Auth.PUBLIC), ("Cognito", Auth.COGNITO),
+                                       ("the vendor's signature", Auth.VENDOR_SIGNED))
              if cells[2].startswith(prefix)),
             Auth.IAM,
         )  # fmt: skip

@@ -28,6 +28,9 @@ lead status became UNQUALIFIED.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -560,3 +563,22 @@ class HubSpotAdmin:
 
     def owners(self) -> dict[str, bool]:
         return self.gateway.owners()
+
+
+SIGNATURE_MAX_AGE_SECONDS = 300  # HubSpot: reject a request whose timestamp is older than 5 minutes
+
+
+def signed_by_hubspot(
+    client_secret: str, method: str, uri: str, body: str, timestamp: str, signature: str, now: float
+) -> bool:
+    """HubSpot's v3 request signature: base64 of HMAC-SHA256, keyed by the app's client secret, of
+    method + URI + body + timestamp; refused when the timestamp (ms) is over 5 minutes old
+    (developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation)."""
+    if not timestamp.isdigit() or not signature:
+        return False
+    if abs(now - int(timestamp) / 1000) > SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    digest = hmac.new(
+        client_secret.encode(), f"{method}{uri}{body}{timestamp}".encode(), hashlib.sha256
+    ).digest()
+    return hmac.compare_digest(base64.b64encode(digest).decode(), signature)

@@ -178,3 +178,15 @@ class SqsCrmQueueAdmin:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(found["ApproximateNumberOfMessages"]), int(found["ApproximateNumberOfMessagesNotVisible"])
+
+
+class LambdaCrmReadTrigger:
+    """Runs the CRM reader now (asynchronously), as its schedule does every few minutes."""
+
+    def __init__(self, function_name: str):
+        self.function_name = function_name
+
+    def now(self) -> None:
+        client("lambda").invoke(
+            FunctionName=self.function_name, InvocationType="Event", Payload=b'{"reconcile": false}'
+        )

@@ -63,6 +63,12 @@ def _security_schemes() -> dict[str, Any]:
             description="AWS Signature Version 4: the IAM principal who signs is the caller of record",
             openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
         ),
+        Auth.VENDOR_SIGNED.value: APIKey(
+            name="X-HubSpot-Signature-v3",
+            in_=APIKeyIn.header,
+            description="A vendor's webhook: the request signed with the app's client secret (with "
+            "X-HubSpot-Request-Timestamp), checked by the function",
+        ),
     }
 
 

@@ -234,6 +234,12 @@ class CrmQueueAdmin(Protocol):
         ...
 
 
+class CrmReadTrigger(Protocol):
+    """Runs the CRM reader now, as its schedule does every few minutes (a vendor's webhook asks)."""
+
+    def now(self) -> None: ...
+
+
 class CrmWatermarks(Protocol):
     """How far the CRM's changes have been read, per CRM."""
 

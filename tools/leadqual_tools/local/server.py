@@ -79,6 +79,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         # The request's own headers, Content-Type included or not: a body with none is refused (415),
         # as a page of another origin can post one without asking (no CORS preflight).
         headers = {k.lower(): v for k, v in self.headers.items()}
+        # As API Gateway adds it (a vendor's signature covers the URL it called, scheme included).
+        headers.setdefault("x-forwarded-proto", "http")
         try:
             response = call_api(
                 self.command, self.path, raw.decode("utf-8") if length else None, headers, content_type=None

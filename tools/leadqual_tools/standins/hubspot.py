@@ -30,17 +30,27 @@ and where HubSpot documents it:
   groups, `GET|POST .../groups`: developers.hubspot.com/docs/api-reference/latest/crm/properties/guide.
 - Owners, `GET /crm/owners/2026-03?archived=`: `results` of `{id, email, type, userId, archived}`:
   developers.hubspot.com/docs/api-reference/2026-03/crm/owners/get-owners.
+- Webhooks: an app subscribed to CRM events gets `POST <its URL>` with a JSON array of events
+  (`eventId`, `subscriptionType`, `objectId`, `propertyName`, `propertyValue`, `occurredAt`, ...),
+  signed `X-HubSpot-Signature-v3`: base64 HMAC-SHA256 of method + URI + body + timestamp with the
+  app's client secret, beside `X-HubSpot-Request-Timestamp` (ms) (developers.hubspot.com/docs/apps/
+  developer-platform/build-apps/authentication/request-validation).
 - Auth: `Authorization: Bearer <token>`; an unknown token is 401 INVALID_AUTHENTICATION, an expired
   one 401 EXPIRED_AUTHENTICATION.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import math
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -147,6 +157,8 @@ class HubSpotStandIn(StandInServer):
         self._server_error_status = 503
         self._down_until = 0.0
         self.between_read_and_write: list[Any] = []  # callables run once, after the next batch read
+        self.webhook: tuple[str, str] | None = None  # (the app's webhook URL, its client secret)
+        self.webhook_answers: list[int] = []
 
     # ----- what a test or the demo does to the CRM -----
     def define(self, *names: str) -> None:
@@ -191,7 +203,9 @@ class HubSpotStandIn(StandInServer):
                 "hs_is_closed_won": "true" if won else "false",
             }, [contact.record_id])  # fmt: skip
             self.deals[deal.record_id] = deal
-            return deal
+        self._notify([{"subscriptionType": "deal.propertyChange", "objectId": int(deal.record_id),
+                       "propertyName": "dealstage", "propertyValue": deal.properties["dealstage"]}])  # fmt: skip
+        return deal
 
     def company(self, domain: str, owner_id: str | None = None, target: bool | None = None) -> None:
         """A company as sales keeps it: its owner, and HubSpot's target-account flag."""
@@ -204,6 +218,41 @@ class HubSpotStandIn(StandInServer):
             if target is not None:
                 values["hs_is_target_account"] = "true" if target else "false"
             values["hs_lastmodifieddate"] = _now()
+
+    def subscribe(self, url: str, client_secret: str) -> None:
+        """The app's webhook subscription: CRM changes are POSTed to `url`, signed with the secret."""
+        self.webhook = (url, client_secret)
+
+    def send_webhook(
+        self, events: list[dict[str, Any]], secret: str | None = None, age_seconds: float = 0
+    ) -> int:
+        """POSTs `events` to the subscribed URL as HubSpot does; the answer's status. `secret` signs
+        with another secret (a forger's); `age_seconds` back-dates the timestamp (a replay)."""
+        assert self.webhook is not None, "subscribe() first"
+        url, client_secret = self.webhook
+        now_ms = int((time.time() - age_seconds) * 1000)
+        body = json.dumps([{"eventId": n + 1, "subscriptionId": 7, "portalId": 62515, "appId": int(APP_ID),
+                            "occurredAt": now_ms, "attemptNumber": 0, "changeSource": "CRM_UI", **e}
+                           for n, e in enumerate(events)])  # fmt: skip
+        timestamp = str(now_ms)
+        mac = hmac.new(
+            (secret or client_secret).encode(), f"POST{url}{body}{timestamp}".encode(), hashlib.sha256
+        )
+        request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-HubSpot-Signature-v3": base64.b64encode(mac.digest()).decode(),
+            "X-HubSpot-Request-Timestamp": timestamp,
+        })  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status = int(answer.status)
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        self.webhook_answers.append(status)
+        return status
+
+    def _notify(self, events: list[dict[str, Any]]) -> None:
+        if self.webhook is not None:
+            self.send_webhook(events)
 
     def person_sets(self, email: str, name: str, value: str, user_id: str = "9001") -> None:
         """A rep sets a contact property in HubSpot's UI (the lead status, say)."""
