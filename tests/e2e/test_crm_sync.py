@@ -31,14 +31,25 @@ def hubspot() -> Iterator[HubSpotStandIn]:
         yield stand_in
 
 
+def hubspot_connected(
+    hubspot: HubSpotStandIn, folder: Path, monkeypatch: pytest.MonkeyPatch, more: str = ""
+) -> Path:
+    """A connections file naming the stand-in (plus `more` of its block), the token in its variable,
+    and leadqual's properties installed as `leadqual crm install --apply` does."""
+    connections = folder / "connections.yaml"
+    connections.write_text(
+        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n{more}"
+    )
+    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    assert install_quietly(connections) == len(LEADQUAL_PROPERTIES)
+    return connections
+
+
 @pytest.fixture
 def crm_cloud(
     hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalCloud]:
-    connections = tmp_path / "connections.yaml"
-    connections.write_text(f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n")
-    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
-    assert install_quietly(connections) == len(LEADQUAL_PROPERTIES)  # `leadqual crm install --apply`
+    connections = hubspot_connected(hubspot, tmp_path, monkeypatch)
     with LocalCloud(
         review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
     ) as local:
@@ -252,14 +263,9 @@ def test_a_backlog_is_written_a_hundred_at_a_time_not_ten(
 def test_a_spent_daily_share_makes_writes_wait_in_the_queue_never_dropped(
     hubspot: HubSpotStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connections = tmp_path / "connections.yaml"
     # 0.001 % of HubSpot's 250,000 a day: a share of 2 requests, one lead's read and upsert.
-    connections.write_text(
-        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
-        "  budget: {daily_share: 0.00001, assumed_daily_allocation: 250000}\n"
-    )
-    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
-    install_quietly(connections)
+    budget = "  budget: {daily_share: 0.00001, assumed_daily_allocation: 250000}\n"
+    connections = hubspot_connected(hubspot, tmp_path, monkeypatch, budget)
     with LocalCloud(
         review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
     ) as cloud:
@@ -337,12 +343,7 @@ def test_a_429_storm_loses_nothing_and_stays_inside_the_share(
 ) -> None:
     # HubSpot answers 429 past 3 requests in any rolling second, far below leadqual's own pace of 8.
     with HubSpotStandIn(tokens={TOKEN}, burst_limit=3, burst_window_seconds=1.0) as hubspot:
-        connections = tmp_path / "connections.yaml"
-        connections.write_text(
-            f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
-        )
-        monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
-        install_quietly(connections)
+        connections = hubspot_connected(hubspot, tmp_path, monkeypatch)
         with LocalCloud(
             review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
         ) as cloud:
@@ -373,14 +374,9 @@ def test_hubspot_s_signed_webhook_reads_a_won_deal_at_once_and_a_forged_or_repla
 ) -> None:
     from tests.conftest import serving
 
-    connections = tmp_path / "connections.yaml"
-    connections.write_text(
-        f"hubspot:\n  base_url: {hubspot.base_url}\n  token_env: LEADQUAL_HUBSPOT_TOKEN\n"
-        "  webhook_secret_env: LEADQUAL_HUBSPOT_CLIENT_SECRET\n  webhook_secret_secret: leadqual/hubspot-client-secret\n"
-    )
-    monkeypatch.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
+    webhook = "  webhook_secret_env: LEADQUAL_HUBSPOT_CLIENT_SECRET\n  webhook_secret_secret: leadqual/hubspot-client-secret\n"
+    connections = hubspot_connected(hubspot, tmp_path, monkeypatch, webhook)
     monkeypatch.setenv("LEADQUAL_HUBSPOT_CLIENT_SECRET", "app-client-secret")
-    install_quietly(connections)
     with LocalCloud(
         review_timeout_seconds=4, visibility_timeout_seconds=1, connections_file=connections
     ) as cloud:
