@@ -23,7 +23,7 @@ from leadqual.settings import (
 if TYPE_CHECKING:
     from leadqual.adapters.dynamo_budget import DynamoApiBudget
     from leadqual.adapters.dynamo_crm_ledger import DynamoCrmLedger
-    from leadqual.adapters.messaging import SqsCrmDeadLetters
+    from leadqual.adapters.messaging import SqsCrmDeadLetters, SqsCrmSyncQueue
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import CrmGateway
@@ -318,6 +318,13 @@ def crm_events_service() -> CrmEventsService:
     return CrmEventsService(
         hubspot_secret, signed_by_hubspot, LambdaCrmReadTrigger(settings.crm_read_function_name)
     )
+
+
+@once_per_environment
+def crm_sync_queue() -> SqsCrmSyncQueue:
+    from leadqual.adapters.messaging import SqsCrmSyncQueue
+
+    return SqsCrmSyncQueue(current_settings().crm_sync_queue_url)
 
 
 @once_per_environment

@@ -252,7 +252,7 @@ def _salesforce_checks(admin: SalesforceAdmin, policy: CrmPolicy, budget: ApiBud
     checks.append(Check("permission", needed <= editable,
                         f"{PERMISSION_SET} gives edit on all {len(needed)} fields" if needed <= editable
                         else f"{PERMISSION_SET} lacks edit on {sorted(needed - editable)}: run `leadqual crm install --apply`"))  # fmt: skip
-    users = admin.active_users([u.salesforce for u in policy.users.values() if u.salesforce])
+    users = admin.active_users()
     mapped = {name: user.salesforce for name, user in policy.users.items() if user.salesforce}
     unknown = sorted(name for name, user_id in mapped.items() if user_id not in users)
     inactive = sorted(name for name, user_id in mapped.items() if users.get(str(user_id)) is False)

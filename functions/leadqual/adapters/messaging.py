@@ -190,3 +190,44 @@ class LambdaCrmReadTrigger:
         client("lambda").invoke(
             FunctionName=self.function_name, InvocationType="Event", Payload=b'{"reconcile": false}'
         )
+
+
+class SqsCrmSyncQueue:
+    """The CRM-sync queue as its writer consumes it beyond Lambda's batch: more of a backlog taken
+    at once, those written deleted, and a change postponed until the API budget renews."""
+
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def take_more(self, most: int) -> list[dict[str, Any]]:
+        """Up to `most` more messages, as Lambda's SQS records. SQS hands out no message of a
+        group another writer holds, so each lead's changes still go in order."""
+        taken: list[dict[str, Any]] = []
+        while len(taken) < most:
+            messages = client("sqs").receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=min(10, most - len(taken)), WaitTimeSeconds=0,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            ).get("Messages", [])  # fmt: skip
+            if not messages:
+                break
+            taken += [
+                {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                 "attributes": {"ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1")}}
+                for m in messages
+            ]  # fmt: skip
+        return taken
+
+    def delete(self, records: list[dict[str, Any]]) -> None:
+        for start in range(0, len(records), 10):
+            client("sqs").delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                    for i, r in enumerate(records[start : start + 10])
+                ],
+            )
+
+    def postpone(self, record: dict[str, Any], seconds: int) -> None:
+        client("sqs").change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds
+        )

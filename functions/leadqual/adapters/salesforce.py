@@ -79,6 +79,7 @@ CALL_OPTIONS = {"Sforce-Call-Options": "client=leadqual"}
 STANDARD_FIELDS = {"hs_lead_status": "Status", "leadqual_lead_source": "LeadSource"}
 QUEUE_PREFIX = "00G"  # a Group (queue) id owns the record
 UNQUALIFIED_STATUSES = ("Closed - Not Converted", "Unqualified")
+USERS_QUERY = "SELECT Id, IsActive FROM User WHERE UserType = 'Standard'"
 LONGEST_WAIT_SECONDS = 60.0
 # Wider than this, the changes are read with Bulk API 2.0 query jobs (the nightly pass reads a week).
 BULK_WINDOW = timedelta(days=1)
@@ -141,7 +142,6 @@ class SalesforceGateway:
             self.session.mount("https://", _ToStandIn(self.login_url))
         self._sf: Salesforce | None = None
         self._user_id: str | None = None
-        self.calls_made = 0
 
     # ----- the port -----
     def read(self, keys: Sequence[CrmKey], properties: Sequence[str]) -> dict[str, CrmRecord]:
@@ -270,13 +270,20 @@ class SalesforceGateway:
         at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         answers = self._composite({
             "accounts": f"SELECT Website, OwnerId FROM Account WHERE SystemModstamp >= {at} AND Website != null",
-            "users": "SELECT Id, IsActive FROM User WHERE UserType = 'Standard'",
+            "users": USERS_QUERY,
         })  # fmt: skip
         accounts = [
             CrmAccount(domain=_domain(str(row["Website"])), owner=row.get("OwnerId"), target=None)
             for row in answers["accounts"] if _domain(str(row["Website"]))
         ]  # fmt: skip
         return CrmDirectory(accounts, {str(row["Id"]): bool(row.get("IsActive")) for row in answers["users"]})
+
+    def users(self) -> dict[str, bool]:
+        """Every standard user's id and whether it is active: one composite call."""
+        return {
+            str(row["Id"]): bool(row.get("IsActive"))
+            for row in self._composite({"users": USERS_QUERY})["users"]
+        }
 
     # ----- calls -----
     def _composite(self, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
@@ -318,7 +325,6 @@ class SalesforceGateway:
             while (wait := self.budget.take(SYSTEM)) > 0:
                 self._pause(wait, deadline)
             try:
-                self.calls_made += 1
                 return self._client(fresh).restful(path, method=method, json=body, headers=CALL_OPTIONS)
             except (SalesforceAuthenticationFailed, SalesforceExpiredSession) as error:
                 if fresh:
@@ -578,5 +584,6 @@ class SalesforceAdmin:
         daily = (self.gateway._client(False).limits() or {}).get("DailyApiRequests", {})
         return int(daily.get("Remaining", 0)), int(daily.get("Max", 0))
 
-    def active_users(self, ids: list[str]) -> dict[str, bool]:
-        return self.gateway.directory(datetime.now(UTC)).active_users if ids else {}
+    def active_users(self) -> dict[str, bool]:
+        """Every standard user's id and whether it is active."""
+        return self.gateway.users()

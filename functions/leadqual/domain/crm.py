@@ -268,11 +268,8 @@ def reasons_in_words(reasons: list[str]) -> str:
     text = "\n".join(reasons[:REASONS_SHOWN])
     if len(text) <= REASONS_MAX_CHARACTERS:
         return text
-    return (
-        text[: REASONS_MAX_CHARACTERS - 1].rsplit("\n", 1)[0]
-        if "\n" in text[:REASONS_MAX_CHARACTERS]
-        else (text[: REASONS_MAX_CHARACTERS - 1] + "…")
-    )
+    kept = text[: REASONS_MAX_CHARACTERS - 1]
+    return kept.rsplit("\n", 1)[0] if "\n" in kept else kept + "…"
 
 
 def _lead_status(lead: Lead) -> str:

@@ -25,7 +25,6 @@ from leadqual.domain.schemas.messages import CrmSyncRequest
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.handlers.sqs_batch import process_batch
 from leadqual.observability import lambda_entry, logger, metrics
-from leadqual.settings import current_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -63,79 +62,25 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     def dead_lettered(request: CrmSyncRequest, error: Exception) -> None:
         service.dead_lettered(request, getattr(error, "reason", "unavailable"), str(error))
 
+    queue = wiring.crm_sync_queue()
     own = {record["messageId"] for record in event.get("Records", [])}
-    more = _backlog_top_up(len(own))
+    # A full batch means a backlog: take more of it now, up to one CRM batch (Lambda gives a FIFO
+    # consumer 10 at most; a batch read and upsert cost the same for 100 records as for 10).
+    more = queue.take_more(CRM_BATCH - len(own)) if len(own) >= resources.CRM_SYNC_BATCH_SIZE else []
     everything = {"Records": [*event.get("Records", []), *more]}
     answer = process_batch(everything, CrmSyncRequest, sync_all, dead_lettered)
     failed = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
-    _delete_done([record for record in more if record["messageId"] not in failed])
-    _postpone(everything, postponed)
+    queue.delete([record for record in more if record["messageId"] not in failed])
+    for record in everything["Records"]:
+        change_id = json.loads(record["body"]).get("change_id")
+        if change_id in postponed:  # out of sight until the budget renews
+            queue.postpone(record, min(LONGEST_VISIBILITY_SECONDS, max(1, int(postponed[change_id]))))
     _report_budget()
     # Lambda is told about its own messages; the ones taken here are deleted here, or left to
     # come back after the visibility timeout, as a failed one of Lambda's does.
     return {
         "batchItemFailures": [item for item in answer["batchItemFailures"] if item["itemIdentifier"] in own]
     }
-
-
-def _backlog_top_up(have: int) -> list[dict[str, Any]]:
-    """With a full batch, a backlog is waiting: take more of it now, up to one CRM batch (100).
-
-    Lambda gives a FIFO queue's consumer 10 messages at most; a batch read and a batch upsert
-    cost the same for 100 records as for 10. Messages of a group another writer holds are not
-    handed out by SQS, so each lead's changes still go in order.
-    """
-    if have < resources.CRM_SYNC_BATCH_SIZE:
-        return []
-    from leadqual.adapters.aws_clients import client
-
-    queue_url = current_settings().crm_sync_queue_url
-    taken: list[dict[str, Any]] = []
-    while len(taken) + have < CRM_BATCH:
-        messages = client("sqs").receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        ).get("Messages", [])  # fmt: skip
-        if not messages:
-            break
-        taken += [
-            {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-             "attributes": {"ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1")}}
-            for m in messages
-        ]  # fmt: skip
-    return taken
-
-
-def _delete_done(records: list[dict[str, Any]]) -> None:
-    if not records:
-        return
-    from leadqual.adapters.aws_clients import client
-
-    queue_url = current_settings().crm_sync_queue_url
-    for start in range(0, len(records), 10):
-        client("sqs").delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
-                for i, r in enumerate(records[start : start + 10])
-            ],
-        )
-
-
-def _postpone(event: dict[str, Any], postponed: dict[str, float]) -> None:
-    if not postponed:
-        return
-    from leadqual.adapters.aws_clients import client
-
-    queue_url = current_settings().crm_sync_queue_url
-    for record in event.get("Records", []):
-        change_id = json.loads(record["body"]).get("change_id")
-        if change_id in postponed:
-            client("sqs").change_message_visibility(
-                QueueUrl=queue_url,
-                ReceiptHandle=record["receiptHandle"],
-                VisibilityTimeout=int(min(LONGEST_VISIBILITY_SECONDS, max(1, postponed[change_id]))),
-            )
 
 
 def _report_budget() -> None:

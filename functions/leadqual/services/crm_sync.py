@@ -223,7 +223,6 @@ class CrmSyncService:
             if owner_digest is not None:
                 # The owner decision was made for this owner: the same owner again needs no read.
                 state.written[OWNER_DECIDED] = owner_digest
-            state.last_change_id = pending.request.change_id
             state.dead_letter = None
             state.restore_owner = self._still_to_restore.pop(pending.lead.lead_id, None)
             state.writes = [*state.writes, entry][-MAX_WRITES_KEPT:]

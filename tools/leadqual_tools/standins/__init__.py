@@ -20,6 +20,22 @@ class StandInServer:
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _reply(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: dict[str, str],
+    ) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
     def start(self) -> Self:
         stand_in = self
 

@@ -319,14 +319,7 @@ class HubSpotStandIn(StandInServer):
                 self.between_read_and_write.clear()
         for action in after:  # the read is answered as it was; the change lands before leadqual's write
             action()
-        payload = json.dumps(answer).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json;charset=utf-8")
-        request.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(payload)
+        self._reply(request, status, json.dumps(answer).encode(), "application/json;charset=utf-8", headers)
 
     def _route(
         self, method: str, path: str, headers: Any, body: Any, query: dict[str, str] | None = None

@@ -155,13 +155,7 @@ class SalesforceStandIn(StandInServer):
             self.calls.append(Call(request.command, parts.path, status, records))
         raw_type = headers.pop(RAW, None)  # an answer that is not JSON: SOAP, or a Bulk query's CSV
         payload = answer.encode() if raw_type else json.dumps(answer).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", raw_type or "application/json;charset=UTF-8")
-        request.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(payload)
+        self._reply(request, status, payload, raw_type or "application/json;charset=UTF-8", headers)
 
     def _route(
         self, method: str, path: str, query: str, headers: Any, raw: bytes

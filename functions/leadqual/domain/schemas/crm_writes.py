@@ -47,7 +47,6 @@ class CrmSyncState(BaseModel):
     record_id: str | None = None
     # CRM name -> digest of the value last written there (`leadqual.domain.crm.digest`).
     written: dict[str, str] = {}
-    last_change_id: str | None = None  # the newest change written (a redelivery of it writes nothing)
     writes: list[CrmWriteEntry] = []
     # Why the last change could not be written, after every attempt (the DLQ's reason).
     dead_letter: str | None = None
