@@ -44,7 +44,6 @@ from leadqual.domain.ports import (
     LeadStore,
     Notifier,
     ScoringQueue,
-    SdrRoster,
     SignalStore,
     Workflow,
 )
@@ -341,30 +340,6 @@ class InMemoryHolds(HoldIndex):
 
     def held_before(self, cutoff: datetime) -> list[str]:
         return [lead_id for lead_id, (_, _, since) in self.held.items() if since < cutoff]
-
-
-@dataclass
-class FirstSdrRoster(SdrRoster):
-    """Gives every lead the territory's first SDR, without capacity."""
-
-    claims: dict[str, str] = field(default_factory=dict)
-    inactive: set[str] = field(default_factory=set)
-
-    def claim(self, lead_id: str, territory: str, sdrs: Sequence[str], capacity: int) -> str | None:
-        active = [sdr for sdr in sdrs if sdr not in self.inactive]
-        if not active:
-            return None
-        self.claims[lead_id] = str(active[0])
-        return self.claims[lead_id]
-
-    def set_active(self, sdr: str, active: bool) -> None:
-        (self.inactive.discard if active else self.inactive.add)(sdr)
-
-    def release(self, lead_id: str) -> str | None:
-        return self.claims.pop(lead_id, None)
-
-    def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]:
-        return {sdr: sum(1 for held in self.claims.values() if held == sdr) for sdr in sdrs}
 
 
 @dataclass

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from leadqual.services.crm_read import CrmReadService
     from leadqual.services.crm_sync import CrmSyncService
     from leadqual.services.dispatch import DispatchService
+    from leadqual.services.distribution import DistributionService
     from leadqual.services.escalation import EscalationService
     from leadqual.services.feedback import FeedbackService
     from leadqual.services.holds import HoldSweeper
@@ -76,7 +77,6 @@ def feedback_service() -> FeedbackService:
 
 @once_per_environment
 def outcome_service() -> OutcomeService:
-    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.messaging import SqsCrmChangeQueue
     from leadqual.services.outcomes import OutcomeService
 
@@ -84,7 +84,7 @@ def outcome_service() -> OutcomeService:
     return OutcomeService(
         DynamoLeadStore(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
-        DynamoSdrRoster(settings.leads_table),
+        distribution_service(),
         SqsCrmChangeQueue(settings.crm_sync_queue_url),
     )
 
@@ -143,7 +143,6 @@ def routing_service() -> RoutingService:
 def dispatch_service() -> DispatchService:
     from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.adapters.dynamo_holds import DynamoHoldIndex
-    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.messaging import QueueDispatcher, SqsCrmChangeQueue
     from leadqual.services.dispatch import DispatchService
 
@@ -154,10 +153,18 @@ def dispatch_service() -> DispatchService:
         DynamoSignalStore(settings.signals_table),
         policy(),
         QueueDispatcher(settings.action_queue_urls, settings.event_bus_name),
-        DynamoSdrRoster(settings.leads_table),
+        distribution_service(),
         DynamoHoldIndex(settings.leads_table),
         SqsCrmChangeQueue(settings.crm_sync_queue_url),
     )
+
+
+@once_per_environment
+def distribution_service() -> DistributionService:
+    from leadqual.adapters.dynamo_roster import DynamoRoster
+    from leadqual.services.distribution import DistributionService
+
+    return DistributionService(DynamoRoster(current_settings().leads_table), policy())
 
 
 @once_per_environment
@@ -283,7 +290,6 @@ def crm_console_service() -> CrmConsoleService:
 
 @once_per_environment
 def crm_read_service() -> CrmReadService:
-    from leadqual.adapters.dynamo_roster import DynamoSdrRoster
     from leadqual.adapters.dynamo_watermarks import DynamoCrmWatermarks
     from leadqual.services.crm_read import CrmReadService
 
@@ -294,7 +300,7 @@ def crm_read_service() -> CrmReadService:
         outcome_service(),
         DynamoCrmWatermarks(settings.leads_table),
         DynamoSignalStore(settings.signals_table),
-        DynamoSdrRoster(settings.leads_table),
+        distribution_service(),
         policy().crm,
     )
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from leadqual.domain.crm import CrmAccount, CrmOutcome, digest
+from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.crm import CrmPolicy, CrmUser
 from leadqual.domain.schemas.crm_writes import CrmSyncState
 from leadqual.domain.schemas.lead import LeadStatus, Route
+from leadqual.domain.schemas.roster import Exclusion
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual.services.crm_read import CrmReadService
+from leadqual.services.distribution import DistributionService
 from leadqual.services.outcomes import OutcomeService
+from leadqual_tools.roster_simulation import MemoryRoster
 from tests.fakes import (
-    FirstSdrRoster,
     InMemoryCrm,
     InMemoryLeads,
     InMemorySignals,
@@ -25,6 +28,7 @@ from tests.fakes import (
 NOW = datetime.now(UTC)
 
 
+ROUTING_POLICY = load_policy()
 POLICY = CrmPolicy(users={"sam.sdr": CrmUser(hubspot="101"), "ana.ae": CrmUser(hubspot="201")})
 
 
@@ -32,12 +36,13 @@ def _service(
     leads: InMemoryLeads,
     crm: InMemoryCrm,
     signals: InMemorySignals | None = None,
-    roster: FirstSdrRoster | None = None,
+    roster: MemoryRoster | None = None,
 ) -> tuple[CrmReadService, InMemoryWatermarks]:
-    signals, roster = signals or InMemorySignals(), roster or FirstSdrRoster()
-    outcomes = OutcomeService(leads, signals, roster, RecordingCrmChanges())
+    signals = signals or InMemorySignals()
+    distribution = DistributionService(roster or MemoryRoster(), ROUTING_POLICY)
+    outcomes = OutcomeService(leads, signals, distribution, RecordingCrmChanges())
     watermarks = InMemoryWatermarks()
-    return CrmReadService(leads, crm, outcomes, watermarks, signals, roster, POLICY), watermarks
+    return CrmReadService(leads, crm, outcomes, watermarks, signals, distribution, POLICY), watermarks
 
 
 def _routed(lead_id: str) -> InMemoryLeads:
@@ -98,14 +103,15 @@ def test_a_close_date_planned_ahead_is_kept_as_now() -> None:
 
 
 def test_without_a_crm_there_is_nothing_to_read() -> None:
-    leads, signals, roster = _routed("ld_1"), InMemorySignals(), FirstSdrRoster()
-    outcomes = OutcomeService(leads, signals, roster, RecordingCrmChanges())
-    service = CrmReadService(leads, None, outcomes, InMemoryWatermarks(), signals, roster, POLICY)
+    leads, signals = _routed("ld_1"), InMemorySignals()
+    distribution = DistributionService(MemoryRoster(), ROUTING_POLICY)
+    outcomes = OutcomeService(leads, signals, distribution, RecordingCrmChanges())
+    service = CrmReadService(leads, None, outcomes, InMemoryWatermarks(), signals, distribution, POLICY)
     assert service.poll(NOW).read == 0
 
 
 def test_account_owners_and_target_accounts_come_from_the_crm_and_reps_who_left_take_no_new_lead() -> None:
-    signals, roster = InMemorySignals(), FirstSdrRoster()
+    signals, roster = InMemorySignals(), MemoryRoster()
     signals.put_account(Account(domain="northwind.io", updated_at=NOW, employees=1200, owner="omar.ae"))
     crm = InMemoryCrm(
         accounts=[CrmAccount("northwind.io", owner="201", target=True), CrmAccount("contoso.com", owner="999", target=None)],
@@ -122,15 +128,21 @@ def test_account_owners_and_target_accounts_come_from_the_crm_and_reps_who_left_
     )
     assert signals.get_account("contoso.com") is None  # an owner leadqual does not know, nothing else said
     assert read.accounts_updated == 1 and read.reps_inactive == ["sam.sdr"]
-    assert roster.claim("ld_9", "na", ["sam.sdr", "jordan.sdr"], 25) == "jordan.sdr"
+    assert not roster.stored["sam.sdr"].active and roster.stored["jordan.sdr"].active
+    given = DistributionService(roster, ROUTING_POLICY).assign("ld_9", "na", 0.5)
+    assert given.rep != "sam.sdr" and ("sam.sdr", Exclusion.INACTIVE) in [
+        (c.rep, c.excluded) for c in given.candidates
+    ]
 
 
 def test_an_owner_sales_changed_after_leadqual_routed_is_a_misroute_once_and_frees_the_sdr() -> None:
     from leadqual.domain.crm import CrmCorrection
     from leadqual.domain.report_rows import report_row
 
-    leads, roster = _routed("ld_1"), FirstSdrRoster()
-    roster.claims["ld_1"] = "sam.sdr"
+    leads, roster = _routed("ld_1"), MemoryRoster()
+    distribution = DistributionService(roster, ROUTING_POLICY, clock=lambda: NOW - timedelta(days=3))
+    assert distribution.assign("ld_1", "na", 0.4).rep is not None
+    chosen = roster.claims[("ld_1", 0)].rep
     crm = InMemoryCrm(corrections=[
         CrmCorrection("ld_1", NOW - timedelta(minutes=1), owner="201", by="77"),  # to ana.ae
         CrmCorrection("ld_1", NOW - timedelta(days=5), owner="999", by="77"),  # before leadqual routed it
@@ -144,4 +156,8 @@ def test_an_owner_sales_changed_after_leadqual_routed_is_a_misroute_once_and_fre
     assert (first.corrections, again.corrections) == (1, 0)
     assert lead.history[-1].event == "crm_owner_corrected" and "ana.ae" in (lead.history[-1].detail or "")
     assert report_row(lead).misrouted  # the reports count it, as a misroute sales reported
-    assert "ld_1" not in roster.claims  # sam.sdr's slot is free again
+    assert roster.claims[("ld_1", 0)].released and roster.open[chosen] == 0  # the rep's slot is free again
+    # The fairness ledger follows the person's choice: off the rep leadqual chose (ana.ae is no
+    # member of the pool: nobody of it gains the lead).
+    line = roster.lines[("na", roster.claims[("ld_1", 0)].cycle)][chosen]
+    assert line.leads == 0 and roster.claims[("ld_1", 0)].credits == ("crm_reassigned",)

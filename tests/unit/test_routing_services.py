@@ -12,12 +12,13 @@ from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 from leadqual.services.dispatch import AnnouncementPending, DispatchService
+from leadqual.services.distribution import DistributionService
 from leadqual.services.leads import LeadService
 from leadqual.services.routing import RoutingService
 from leadqual.workflow.definition import ANNOUNCEMENT_PENDING
+from leadqual_tools.roster_simulation import MemoryRoster
 from tests.fakes import (
     DownstreamUnavailable,
-    FirstSdrRoster,
     InMemoryDecisions,
     InMemoryHolds,
     InMemoryLeads,
@@ -47,7 +48,7 @@ def _services(
     routing = RoutingService(leads, decisions, signals, POLICY)
     dispatch = DispatchService(
         leads, decisions, signals, POLICY,
-        dispatcher, FirstSdrRoster(), InMemoryHolds(), RecordingCrmChanges(),
+        dispatcher, DistributionService(MemoryRoster(), POLICY), InMemoryHolds(), RecordingCrmChanges(),
     )  # fmt: skip
     return routing, dispatch, signals, decisions
 
@@ -87,7 +88,10 @@ def test_a_route_is_stored_then_sent_once_and_announced_once_and_a_retry_sends_n
     again = dispatch.dispatch("ld_hot", 0, None)
 
     assert first.first_time and not again.first_time
-    assert first.route.owner == "sam.sdr"  # round robin in the lead's territory (US: na)
+    # Given fairly in the lead's territory (US: na), with the table of why.
+    assert first.route.owner in {"sam.sdr", "jordan.sdr", "priya.sdr"}
+    assert [c.rep for c in first.route.candidates if c.chosen] == [first.route.owner]
+    assert first.route.assignment is not None and first.route.assignment.startswith("fair share in pool na")
     assert dispatcher.sent == [(RouteAction.SDR_OUTREACH, "ld_hot-e0")]
     assert dispatcher.published == ["ld_hot-e0"]
     stored = leads.leads["ld_hot"][0]
@@ -143,7 +147,14 @@ def test_a_held_lead_rescored_and_still_held_sends_no_second_hold_but_tells_the_
     routing = RoutingService(leads, decisions, signals, POLICY)
     dispatcher = RecordingDispatcher()
     dispatch = DispatchService(
-        leads, decisions, signals, POLICY, dispatcher, FirstSdrRoster(), InMemoryHolds(), crm
+        leads,
+        decisions,
+        signals,
+        POLICY,
+        dispatcher,
+        DistributionService(MemoryRoster(), POLICY),
+        InMemoryHolds(),
+        crm,
     )
     assert routing.route("ld_mid").action is RouteAction.HOLD
     dispatch.dispatch("ld_mid", 0, None)

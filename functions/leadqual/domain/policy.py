@@ -5,6 +5,7 @@ Loaded from YAML and validated by pydantic, so a bad file fails naming the rule 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from leadqual.domain.qualification.flags import Flag
 from leadqual.domain.schemas.crm import CrmPolicy
+from leadqual.domain.schemas.roster import RepSettings
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 
 KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
@@ -83,20 +85,67 @@ ROUND_ROBIN = "round_robin"
 SDR_QUEUE = "-sdr-queue"
 
 
+class Newcomer(StrEnum):
+    """Where a rep who joins a pool mid-cycle starts in its ledger."""
+
+    MEAN = "mean"  # level with the pool: a fair share from now on
+    MAX = "max"  # level with the busiest: no lead until the others catch up
+    ZERO = "zero"  # from nothing: every lead until level with the pool
+
+
+class Returning(StrEnum):
+    """What a rep back from time off is owed for the leads they missed."""
+
+    NONE = "none"  # nothing: level with the pool on return
+    FULL = "full"  # everything missed, as fast as the ledger gives it
+    LIMITED = "limited"  # what was missed, at most `extra_per_day` more than their share a day
+
+
+class Cycle(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class Distribution(_Strict):
+    """How a pool's leads are given out: to the eligible rep with the largest weighted shortfall.
+
+    A rep's shortfall is their weighted share of the pool's leads this cycle less what they had,
+    blending the count and the expected value (the sum of calibrated probabilities) by
+    `value_weight` (lambda): 0 shares out equal numbers, 1 equal pipeline.
+    """
+
+    value_weight: float = Field(0.0, ge=0, le=1, description="lambda: 0 counts leads, 1 counts their value")
+    cycle: Cycle = Cycle.MONTH
+    newcomer: Newcomer = Newcomer.MEAN
+    returning: Returning = Returning.LIMITED
+    extra_per_day: int = Field(2, ge=0, le=100, description="With returning: limited")
+    # When no rep is within working hours: the reps who start within this many hours take the lead
+    # (its SLA runs from their start); 0 sends it to the team queue.
+    available_within_hours: float = Field(72, ge=0, le=24 * 14)
+
+
 class Territory(_Strict):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     countries: list[str] = Field(default=[], description="ISO codes; empty = every other country")
-    sdrs: list[str] = Field(min_length=1)
+    sdrs: list[str] = Field(min_length=1, description="The pool's members when the roster is first seeded")
+    distribution: Distribution | None = Field(
+        None, description="What this pool sets differently from assignment's distribution"
+    )
 
 
 class Assignment(_Strict):
-    """Who gets an `sdr_outreach` lead when no account owner does: round-robin within the territory."""
+    """Who gets an `sdr_outreach` lead when no account owner does: the territory's pool, fairly."""
 
-    capacity_per_sdr: int = Field(25, gt=0, description="Open leads an SDR holds before being skipped")
+    capacity_per_sdr: int = Field(25, gt=0, description="Open leads an SDR holds, unless their caps say")
     reviews_per_sdr_per_day: int = Field(
         40, gt=0, description="Reviews an SDR can decide in a day: the reports' review capacity"
     )
+    distribution: Distribution = Field(default_factory=Distribution)
     territories: list[Territory] = Field(min_length=1)
+    # The roster's seed: reps' e-mail, weight, caps, hours. A rep in a territory and not here
+    # takes the defaults (weight 1, open cap capacity_per_sdr, any hours).
+    reps: dict[str, RepSettings] = {}
 
     @model_validator(mode="after")
     def _catch_all_last(self) -> Assignment:
@@ -104,7 +153,33 @@ class Assignment(_Strict):
             raise ValueError(
                 f"the last territory ({self.territories[-1].id!r}) must have no countries (catch-all)"
             )
+        pools = {t.id for t in self.territories}
+        for rep, settings in self.reps.items():
+            unknown = sorted(set(settings.pools) - pools)
+            if unknown:
+                raise ValueError(f"reps.{rep}.pools names unknown territories {unknown}; known: {sorted(pools)}")
+            if not settings.pools and rep not in self.sdrs:
+                raise ValueError(f"reps.{rep} is in no territory and names no pools: they would take no lead")
         return self
+
+    def distribution_of(self, pool: str) -> Distribution:
+        """The pool's settings: assignment's, with what the territory sets itself."""
+        territory = next((t for t in self.territories if t.id == pool), None)
+        if territory is None or territory.distribution is None:
+            return self.distribution
+        return self.distribution.model_copy(update=territory.distribution.model_dump(exclude_unset=True))
+
+    def seed(self) -> dict[str, RepSettings]:
+        """Each rep named in a territory or in `reps`, with the pools that name them."""
+        reps: dict[str, RepSettings] = {}
+        for rep in [*self.sdrs, *self.reps]:
+            settings = self.reps.get(rep, RepSettings())
+            pools = settings.pools or [t.id for t in self.territories if rep in t.sdrs]
+            caps = settings.caps
+            if caps.open is None:
+                caps = caps.model_copy(update={"open": self.capacity_per_sdr})
+            reps[rep] = settings.model_copy(update={"pools": pools, "caps": caps})
+        return reps
 
     @property
     def sdrs(self) -> list[str]:

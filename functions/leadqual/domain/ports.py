@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         CrmWrite,
         CrmWritten,
     )
+    from leadqual.domain.distribution import Assignment, Claim, LedgerEntry, RepLoad
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
     from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
     from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
     from leadqual.domain.schemas.review import Review
+    from leadqual.domain.schemas.roster import CreditReason, RepProfile
     from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
 
 
@@ -98,15 +100,46 @@ class SignalStore(Protocol):
     def touches_for(self, person_keys: Sequence[str], domain: str | None) -> list[PastTouch]: ...
 
 
-class SdrRoster(Protocol):
-    def claim(self, lead_id: str, territory: str, sdrs: Sequence[str], capacity: int) -> str | None:
-        """The SDR who takes this lead (the same one if asked again), or None if all are at capacity."""
+class Roster(Protocol):
+    """Reps' profiles, their loads and each pool's ledger; claims that never breach a cap."""
+
+    def profiles(self) -> list[RepProfile]: ...
+    def seed(self, profiles: Sequence[RepProfile]) -> int:
+        """Stores the reps not stored yet (never an edited one); how many were added."""
         ...
 
-    def release(self, lead_id: str) -> str | None: ...
-    def open_leads(self, sdrs: Sequence[str]) -> dict[str, int]: ...
-    def set_active(self, sdr: str, active: bool) -> None:
-        """An SDR who left (or is away) takes no new lead; their open leads stay theirs."""
+    def save_profile(self, profile: RepProfile) -> RepProfile:
+        """Saved if the stored one is still at `profile.version`; ConflictError if someone saved first."""
+        ...
+
+    def set_active(self, rep: str, active: bool) -> None:
+        """A rep who left (or is away) takes no new lead; their open leads stay theirs."""
+        ...
+
+    def loads(self, reps: Sequence[RepProfile], at: datetime) -> dict[str, RepLoad]: ...
+    def ledger(self, pool: str, cycle: str) -> dict[str, LedgerEntry]: ...
+    def save_ledger(
+        self, pool: str, cycle: str, changes: Mapping[str, tuple[LedgerEntry | None, LedgerEntry]]
+    ) -> None:
+        """Each line saved only if it is still as read: a line another claim changed meanwhile is
+        left, and the next claim looks again."""
+        ...
+
+    def claim(self, claim: Claim) -> Assignment:
+        """The lead's assignment for `claim.attempt`: this claim, or the one stored first (a retry).
+        Raises ClaimRefused when a cap was reached or the rep made inactive meanwhile."""
+        ...
+
+    def assignment(self, lead_id: str) -> Assignment | None:
+        """The lead's latest assignment (its latest attempt)."""
+        ...
+
+    def release(self, lead_id: str) -> str | None:
+        """Frees the rep's open slot when the lead's outcome comes back; a second release does nothing."""
+        ...
+
+    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
+        """Takes the lead off its rep's count in the ledger (and onto `to_rep`'s), once per reason."""
         ...
 
 

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leadqual.domain.crm import CrmCorrection, CrmDirectory, CrmOutcome, digest
-from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore, SignalStore
 from leadqual.domain.schemas.account import Account
 from leadqual.domain.schemas.crm import CrmPolicy
 from leadqual.domain.schemas.crm_writes import CrmCorrectionEntry, CrmSyncState
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.roster import CreditReason
 from leadqual.domain.schemas.shared import MAX_BACKFILL
+from leadqual.services.distribution import DistributionService
 from leadqual.services.leads import add_history, update_lead
 from leadqual.services.outcomes import OutcomeService
 
@@ -52,7 +54,7 @@ class CrmReadService:
     outcomes: OutcomeService
     watermarks: CrmWatermarks
     signals: SignalStore
-    roster: SdrRoster
+    distribution: DistributionService
     policy: CrmPolicy
 
     def poll(self, now: datetime, reconcile: bool = False) -> CrmRead:
@@ -102,7 +104,10 @@ class CrmReadService:
                 correction.lead_id, CrmCorrectionEntry(at=correction.at, owner=owner, by=correction.by)
             ):
                 summary.corrections += 1
-                self.roster.release(correction.lead_id)
+                self.distribution.release(correction.lead_id)
+                # Fairness follows the person's choice: off the rep leadqual chose, onto theirs.
+                taken_by = owner if correction.owner in names else None
+                self.distribution.credit(correction.lead_id, CreditReason.CRM_REASSIGNED, taken_by)
 
     def _note_correction(self, lead_id: str, entry: CrmCorrectionEntry) -> bool:
         """Adds the correction to the lead, once (a later poll reads it again); whether it was new."""
@@ -149,7 +154,7 @@ class CrmReadService:
         for user_id, name in names.items():
             active = directory.active_users.get(user_id)
             if active is not None:
-                self.roster.set_active(name, active)
+                self.distribution.set_active(name, active)
                 if not active:
                     summary.reps_inactive.append(name)
 

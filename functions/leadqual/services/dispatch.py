@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadqual.domain.lead_status import move
-from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Policy
+from leadqual.domain.policy import ROUND_ROBIN, Policy
 from leadqual.domain.ports import (
     CrmChangeQueue,
     DecisionStore,
     Dispatcher,
     HoldIndex,
     LeadStore,
-    SdrRoster,
     SignalStore,
 )
 from leadqual.domain.schemas.decision import RoutingDecision
@@ -22,6 +21,7 @@ from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest, LeadRout
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
+from leadqual.services.distribution import Assigned, DistributionService
 from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
 
 
@@ -47,7 +47,7 @@ class DispatchService:
     signals: SignalStore
     policy: Policy
     dispatcher: Dispatcher
-    roster: SdrRoster
+    distribution: DistributionService
     holds: HoldIndex
     crm_changes: CrmChangeQueue
 
@@ -80,16 +80,18 @@ class DispatchService:
             self._stay_held(lead.lead_id)
             return Dispatched(lead.route, lead.sla, first_time=False)
         owner = decision.owner if action is decision.action else self.policy.owners[action]
-        assignment = None
+        assigned = None
         if owner == ROUND_ROBIN:
-            owner, assignment = self._round_robin(lead.lead_id, decision)
+            assigned = self._distribute(lead, decision)
+            owner = assigned.owner
         route = Route(
             action=action,
             owner=owner,
             rule=decision.rule,
             decided_by=_decided_by(review, lead),
             routed_at=utc_now(),
-            assignment=assignment,
+            assignment=assigned.reason if assigned else None,
+            candidates=assigned.candidates if assigned else [],
             dispatch_id=dispatch_id,
         )
         sla = Sla(
@@ -179,22 +181,16 @@ class DispatchService:
 
         update_lead(self.leads, lead_id, settle)
 
-    def _round_robin(self, lead_id: str, decision: RoutingDecision) -> tuple[str, str]:
-        """The next SDR of the lead's territory with room; the territory's queue if all are full."""
+    def _distribute(self, lead: Lead, decision: RoutingDecision) -> Assigned:
+        """The rep of the lead's territory whom fairness owes most; the territory's queue if nobody can."""
         assignment = self.policy.assignment
         assert assignment is not None, "the policy validator requires it for round_robin"
         # The decision named the territory; if the policy changed since, the catch-all takes it.
         territory = next(
             (t for t in assignment.territories if t.id == decision.territory), assignment.territories[-1]
         )
-        capacity = assignment.capacity_per_sdr
-        sdr = self.roster.claim(lead_id, territory.id, territory.sdrs, capacity)
-        if sdr is None:
-            return (
-                f"{territory.id}{SDR_QUEUE}",
-                f"all {len(territory.sdrs)} SDRs of territory {territory.id} hold {capacity} open leads: team queue",
-            )
-        return sdr, f"round robin in territory {territory.id} (country {decision.country or 'unknown'})"
+        probability = lead.scores.conversion_probability if lead.scores else 0.0
+        return self.distribution.assign(lead.lead_id, territory.id, probability)
 
 
 def _decided_by(review: ReviewOutcome | None, lead: Lead) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from leadqual.domain.ports import CrmChangeQueue, LeadStore, SdrRoster, SignalStore
+from leadqual.domain.ports import CrmChangeQueue, LeadStore, SignalStore
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead, OutcomeRecord
 from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.signals import PastTouch
 from leadqual.services.context import person_keys
+from leadqual.services.distribution import DistributionService
 from leadqual.services.leads import add_history, update_lead
 
 
@@ -31,7 +32,7 @@ class OutcomeRecorded(NamedTuple):
 class OutcomeService:
     leads: LeadStore
     signals: SignalStore
-    roster: SdrRoster
+    distribution: DistributionService
     crm_changes: CrmChangeQueue
 
     def record(self, lead_id: str, report: OutcomeReport) -> OutcomeRecorded:
@@ -61,7 +62,7 @@ class OutcomeService:
             PastTouch(lead_id=lead_id, at=record.occurred_at, outcome=record.outcome),
         )
         # The SDR who held the lead has worked it: the slot is free for the next one.
-        self.roster.release(lead_id)
+        self.distribution.release(lead_id)
         if lead.route is not None:
             # The CRM record follows (its lead status, where RevOps lets leadqual set it). Sent for a
             # repeated report too, with the same id: a first send that failed is made good, and the

@@ -10,6 +10,7 @@ from pydantic import (
 )
 
 from leadqual.domain.schemas.crm_writes import CrmSyncState
+from leadqual.domain.schemas.roster import Candidate
 from leadqual.domain.schemas.scores import Scores
 from leadqual.domain.schemas.shared import Company, Utm
 from leadqual.domain.schemas.vocabulary import FormType, OutcomeKind, ReviewStatus, RouteAction
@@ -44,6 +45,8 @@ class Route(BaseModel):
     decided_by: str
     routed_at: datetime
     assignment: str | None = None  # how the owner was chosen, when it was not the rule's own
+    # Every rep of the pool when the owner was given out fairly: eligible or why not, and shortfalls.
+    candidates: list[Candidate] = []
     # Lead and evaluation: every message about this route carries it, so none is acted on twice.
     dispatch_id: str | None = None
     sent_to_queue: bool = False

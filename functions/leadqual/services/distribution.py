@@ -1,0 +1,145 @@
+"""Gives a lead to a rep of its pool, fairly and explained; the roster RevOps and reps edit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from leadqual.domain.distribution import Claim, ClaimRefused, cycle_key, rank
+from leadqual.domain.policy import SDR_QUEUE, Policy
+from leadqual.domain.ports import ConflictError, Roster
+from leadqual.domain.schemas.roster import Candidate, CreditReason, Exclusion, RepProfile, RepSettings
+from leadqual.domain.schemas.shared import utc_now
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """Who took the lead (a rep, or the pool's team queue when nobody could), and the table of why."""
+
+    owner: str
+    rep: str | None
+    pool: str
+    reason: str
+    candidates: list[Candidate]
+
+
+class UnknownRep(LookupError):
+    pass
+
+
+@dataclass
+class DistributionService:
+    roster: Roster
+    policy: Policy
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def reps(self) -> list[RepProfile]:
+        """The roster, with the reps `policy.yaml` names and the roster does not have yet added."""
+        stored = self.roster.profiles()
+        seed = self.policy.assignment.seed() if self.policy.assignment else {}
+        known = {profile.rep for profile in stored}
+        missing = [rep for rep in seed if rep not in known]
+        if missing:
+            now = self.clock()
+            self.roster.seed(
+                [RepProfile(rep=rep, joined_at=now, **seed[rep].model_dump()) for rep in missing]
+            )
+            stored = self.roster.profiles()
+        return sorted(stored, key=lambda profile: profile.rep)
+
+    def assign(self, lead_id: str, pool: str, probability: float, attempt: int = 0) -> Assigned:
+        """Claims the eligible rep with the largest shortfall; if a cap was reached meanwhile, the
+        next; the pool's team queue only when nobody is eligible."""
+        assert self.policy.assignment is not None, "the policy validator requires it to distribute"
+        now = self.clock()
+        settings = self.policy.assignment.distribution_of(pool)
+        cycle = cycle_key(settings.cycle, now)
+        reps = [profile for profile in self.reps() if pool in profile.pools]
+        ranking = rank(
+            lead_id, pool, reps, self.roster.loads(reps, now), self.roster.ledger(pool, cycle), settings, now
+        )
+        if ranking.ledger_changes:
+            self.roster.save_ledger(pool, cycle, ranking.ledger_changes)
+        by_rep = {profile.rep: profile for profile in reps}
+        candidates = list(ranking.candidates)
+        for position, candidate in enumerate(candidates):
+            if candidate.excluded is not None:
+                break
+            claim = Claim(lead_id, attempt, by_rep[candidate.rep], pool, cycle, probability, now)
+            try:
+                taken = self.roster.claim(claim)
+            except ClaimRefused:
+                candidates[position] = candidate.model_copy(
+                    update={
+                        "excluded": Exclusion.LOST_RACE,
+                        "detail": "reached a cap as another lead took it",
+                    }
+                )
+                continue
+            candidates = [c.model_copy(update={"chosen": c.rep == taken.rep}) for c in candidates]
+            return Assigned(
+                taken.rep,
+                taken.rep,
+                pool,
+                explain(pool, taken.rep, candidates, settings.value_weight),
+                candidates,
+            )
+        return Assigned(
+            f"{pool}{SDR_QUEUE}",
+            None,
+            pool,
+            explain(pool, None, candidates, settings.value_weight),
+            candidates,
+        )
+
+    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
+        """Moves the lead off its rep's count in the ledger (onto `to_rep`'s), once per reason."""
+        return self.roster.credit(lead_id, reason, to_rep)
+
+    def release(self, lead_id: str) -> str | None:
+        """Frees the rep's open slot (the lead's outcome came back, or sales gave it to someone else)."""
+        return self.roster.release(lead_id)
+
+    def set_active(self, rep: str, active: bool) -> None:
+        """A rep whose CRM user is archived takes no new lead (the roster is seeded first, so a rep
+        the CRM archives before leadqual gave out any lead is still marked)."""
+        self.reps()
+        self.roster.set_active(rep, active)
+
+    def update(self, rep: str, settings: RepSettings, version: int, by: str) -> RepProfile:
+        """RevOps' edit of a rep, saved only over the version they read (ConflictError otherwise)."""
+        current = next((p for p in self.reps() if p.rep == rep), None)
+        if current is None:
+            raise UnknownRep(f"no rep {rep!r} in the roster")
+        if current.version != version:
+            raise ConflictError(
+                f"rep {rep} was changed by {current.updated_by or 'someone'} since version {version}; reload"
+            )
+        changed = {**current.model_dump(), **settings.model_dump(), "updated_by": by, "updated_at": self.clock()}
+        return self.roster.save_profile(RepProfile.model_validate(changed))
+
+    def add(self, rep: str, settings: RepSettings, by: str) -> RepProfile:
+        now = self.clock()
+        profile = RepProfile(rep=rep, joined_at=now, updated_by=by, updated_at=now, **settings.model_dump())
+        if not self.roster.seed([profile]):
+            raise ConflictError(f"rep {rep} is in the roster already")
+        return next(p for p in self.roster.profiles() if p.rep == rep)
+
+
+def explain(pool: str, chosen: str | None, candidates: Sequence[Candidate], value_weight: float) -> str:
+    """The route reason, in words: who took the lead and why, and who could not."""
+    measure = "leads" if value_weight == 0 else f"leads and pipeline (lambda {value_weight:g})"
+    excluded = [c for c in candidates if c.excluded is not None]
+    left_out = "; ".join(f"{c.rep} {c.detail}" for c in excluded[:4]) + (
+        f"; {len(excluded) - 4} more" if len(excluded) > 4 else ""
+    )
+    if chosen is None:
+        return f"nobody in pool {pool} could take it ({left_out or 'the pool is empty'}): team queue"
+    taken = next(c for c in candidates if c.rep == chosen)
+    eligible = sum(1 for c in candidates if c.excluded is None)
+    text = (
+        f"fair share in pool {pool} by {measure}: {chosen} (weight {taken.weight:g}) had the largest "
+        f"shortfall of {eligible} eligible, {taken.shortfall or 0:.2f} below their share"
+    )
+    return text + (f"; not eligible: {left_out}" if left_out else "")
