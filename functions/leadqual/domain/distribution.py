@@ -329,12 +329,15 @@ def _returned(
     back = replace(line, away_since=None)
     if settings.returning is Returning.FULL:
         return back
-    # What they are behind, by count and by value; only a shortfall is settled, never a surplus.
+    # What they are behind, by count and by value: the x that levels them, s(N + x) = n + x (the
+    # pool's total grows with what they are given). Only a shortfall is settled, never a surplus.
     counted = {r.rep: lines[r.rep].effective(settings, now) for r in present}
-    weights = sum(r.weight for r in present)
-    share = rep.weight / weights
-    behind_leads = max(0.0, share * sum(c[0] for c in counted.values()) - counted[rep.rep][0])
-    behind_value = max(0.0, share * sum(c[1] for c in counted.values()) - counted[rep.rep][1])
+    share = rep.weight / sum(r.weight for r in present)
+    if share >= 1:
+        return back  # alone in the pool: nobody to be level with
+    total_leads, total_value = (sum(c[i] for c in counted.values()) for i in (0, 1))
+    behind_leads = max(0.0, (share * total_leads - counted[rep.rep][0]) / (1 - share))
+    behind_value = max(0.0, (share * total_value - counted[rep.rep][1]) / (1 - share))
     if settings.returning is Returning.NONE or settings.extra_per_day == 0:
         return replace(
             back, adjust_leads=back.adjust_leads + behind_leads, adjust_value=back.adjust_value + behind_value
