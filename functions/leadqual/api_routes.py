@@ -161,6 +161,31 @@ HUBSPOT_EVENTS = ApiRoute(
     success=202,
 )
 
+ROSTER = ApiRoute(
+    "GET",
+    "/roster",
+    Auth.IAM,
+    "The reps who take leads: weights, caps, hours, time off, load, and each pool's ledger this cycle",
+    groups=EVERYONE,
+)
+ADD_REP = ApiRoute(
+    "POST", "/roster", Auth.IAM, "Add a rep to the roster", success=201, groups=(Group.REVOPS, Group.MANAGER)
+)
+UPDATE_REP = ApiRoute(
+    "PUT",
+    "/roster/{rep}",
+    Auth.IAM,
+    "Change a rep's pools, weight, caps, hours or active flag (over the version read)",
+    groups=(Group.REVOPS, Group.MANAGER),
+)
+SET_AWAY = ApiRoute(
+    "PUT",
+    "/roster/{rep}/away",
+    Auth.IAM,
+    "A rep's time off (a rep sets their own; RevOps, leads and managers anyone's)",
+    groups=EVERYONE,
+)
+
 # The console (docs/console.md): its pages at /console/, served by the same function.
 CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
 CONSOLE_LEAD = ApiRoute(
@@ -177,6 +202,13 @@ CONSOLE_CRM = ApiRoute(
     "/console/crm",
     Auth.PUBLIC,
     "The console: CRM sync, its backlog, budget and refusals",
+    in_contract=False,
+)
+CONSOLE_ROSTER = ApiRoute(
+    "GET",
+    "/console/roster",
+    Auth.PUBLIC,
+    "The console: the roster, who takes leads and why",
     in_contract=False,
 )
 CONSOLE_FILE = ApiRoute(
@@ -207,11 +239,16 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     CRM_SYNC,
     RETRY_CRM_CHANGES,
     HUBSPOT_EVENTS,
+    ROSTER,
+    ADD_REP,
+    UPDATE_REP,
+    SET_AWAY,
     CONSOLE_INBOX,
     CONSOLE_LEAD,
     CONSOLE_REPORTS,
     CONSOLE_POLICY,
     CONSOLE_CRM,
+    CONSOLE_ROSTER,
     CONSOLE_FILE,
     CONSOLE_SETTINGS,
 )

@@ -23,10 +23,14 @@ def _service(**reps: RepSettings) -> tuple[DistributionService, DynamoRoster]:
     return DistributionService(roster, pool_policy(reps), clock=lambda: NOW), roster
 
 
-def test_fifty_concurrent_claims_never_breach_a_cap_and_only_then_go_to_the_team_queue(cloud: LocalCloud) -> None:
+def test_fifty_concurrent_claims_never_breach_a_cap_and_only_then_go_to_the_team_queue(
+    cloud: LocalCloud,
+) -> None:
     # GIVEN three reps capped differently: 5 open, 4 a day, 3 a week (12 leads in all)
     service, roster = _service(
-        ana=RepSettings(caps=Caps(open=5)), ben=RepSettings(caps=Caps(daily=4)), cho=RepSettings(caps=Caps(weekly=3))
+        ana=RepSettings(caps=Caps(open=5)),
+        ben=RepSettings(caps=Caps(daily=4)),
+        cho=RepSettings(caps=Caps(weekly=3)),
     )
     service.reps()  # seeded before the burst, as the first lead of a deployment does
     leads = [f"ld_{i:02d}" for i in range(50)]
@@ -66,7 +70,9 @@ def test_a_retried_claim_keeps_its_rep_and_releases_and_credits_happen_once(clou
     assert service.assign("ld_c", "pool", 0.2).rep == first.rep  # the freed slot, and the credited count
 
 
-def test_an_edit_made_meanwhile_is_never_overwritten_and_a_seed_never_undoes_an_edit(cloud: LocalCloud) -> None:
+def test_an_edit_made_meanwhile_is_never_overwritten_and_a_seed_never_undoes_an_edit(
+    cloud: LocalCloud,
+) -> None:
     service, roster = _service(ana=RepSettings(weight=1))
     ana = next(p for p in service.reps() if p.rep == "ana")
     edited = service.update("ana", RepSettings(pools=["pool"], weight=3), ana.version, by="revops")

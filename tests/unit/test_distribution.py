@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadqual.domain.distribution import LedgerEntry, RepLoad, away_now, exclusion, is_working, next_start, rank
+from leadqual.domain.distribution import (
+    LedgerEntry,
+    RepLoad,
+    away_now,
+    exclusion,
+    is_working,
+    next_start,
+    rank,
+)
 from leadqual.domain.policy import Cycle, Distribution, Newcomer, Returning
 from leadqual.domain.schemas.roster import Away, Caps, Exclusion, RepProfile, RepSettings, WorkingHours
 from leadqual.services.distribution import DistributionService
@@ -20,14 +28,18 @@ MONDAY = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
 def _rep(rep: str, **settings: object) -> RepProfile:
-    return RepProfile(rep=rep, joined_at=MONDAY - timedelta(days=60), pools=["pool"], **settings)  # type: ignore[arg-type]
+    return RepProfile(rep=rep, joined_at=MONDAY - timedelta(days=60), pools=["pool"], **settings)
 
 
 def _leads(count: int, seed: int = 7, days: float = 20) -> list[SimulatedLead]:
     chance = random.Random(seed)
     return [
-        SimulatedLead(f"ld_{i}", MONDAY + timedelta(seconds=chance.uniform(0, days * 86400)), "pool",
-                      round(chance.betavariate(1.2, 4), 4))  # fmt: skip
+        SimulatedLead(
+            f"ld_{i}",
+            MONDAY + timedelta(seconds=chance.uniform(0, days * 86400)),
+            "pool",
+            round(chance.betavariate(1.2, 4), 4),
+        )  # fmt: skip
         for i in range(count)
     ]
 
@@ -47,8 +59,11 @@ def test_ten_thousand_leads_at_weights_2_1_1_each_share_is_within_a_point_of_its
 
 def test_at_lambda_one_the_pipeline_is_shared_by_weight_not_the_count() -> None:
     policy = pool_policy(
-        {"ana": RepSettings(weight=2, caps=UNCAPPED), "ben": RepSettings(caps=UNCAPPED),
-         "cho": RepSettings(caps=UNCAPPED)},
+        {
+            "ana": RepSettings(weight=2, caps=UNCAPPED),
+            "ben": RepSettings(caps=UNCAPPED),
+            "cho": RepSettings(caps=UNCAPPED),
+        },
         Distribution(value_weight=1.0),
     )
     result = simulate(_leads(4_000, seed=11), policy, days_open=0.5)
@@ -76,7 +91,9 @@ def test_ties_go_to_the_higher_weight_then_to_whoever_waited_longest_then_a_stab
     )
 
 
-@pytest.mark.parametrize(("newcomer", "expected"), [(Newcomer.MEAN, 10.0), (Newcomer.MAX, 14.0), (Newcomer.ZERO, 0.0)])
+@pytest.mark.parametrize(
+    ("newcomer", "expected"), [(Newcomer.MEAN, 10.0), (Newcomer.MAX, 14.0), (Newcomer.ZERO, 0.0)]
+)
 def test_a_newcomer_starts_where_the_pool_says(newcomer: Newcomer, expected: float) -> None:
     ledger = {"ana": LedgerEntry(leads=14), "ben": LedgerEntry(leads=6)}
     reps = [_rep("ana"), _rep("ben"), _rep("dee")]
@@ -100,7 +117,9 @@ def test_back_from_time_off_a_rep_is_owed_nothing_everything_or_a_few_a_day() ->
     assert shortfall(Distribution(returning=Returning.FULL)) == pytest.approx(6.6667, abs=1e-3)
     assert shortfall(Distribution(returning=Returning.NONE)) == pytest.approx(0.0, abs=1e-9)
     limited = Distribution(returning=Returning.LIMITED, extra_per_day=2)
-    assert shortfall(limited) == pytest.approx(2.0 * 2 / 3, abs=1e-3)  # 2 released, of which their share is theirs
+    assert shortfall(limited) == pytest.approx(
+        2.0 * 2 / 3, abs=1e-3
+    )  # 2 released, of which their share is theirs
     # Saved, the catch-up keeps coming a few a day until it is all released.
     back = rank("ld_1", "pool", reps, {}, ledger, limited, MONDAY).ledger_changes["cho"][1]
     ledger["cho"] = back
@@ -126,7 +145,9 @@ def test_a_night_shift_runs_past_midnight() -> None:
     nights = WorkingHours(timezone="UTC", days=["mon"], start=time(22), end=time(6))
     assert is_working(nights, datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # Tuesday 02:00, Monday's shift
     assert not is_working(nights, datetime(2026, 12, 8, 7, 0, tzinfo=UTC))
-    assert next_start(nights, datetime(2026, 12, 8, 7, 0, tzinfo=UTC)) == datetime(2026, 12, 14, 22, 0, tzinfo=UTC)
+    assert next_start(nights, datetime(2026, 12, 8, 7, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 14, 22, 0, tzinfo=UTC
+    )
 
 
 # --- the property: nobody inactive, away or capped ever gets a lead --------------------------------
@@ -146,8 +167,14 @@ _hours = st.none() | st.builds(
 )  # fmt: skip
 _reps = st.dictionaries(
     st.sampled_from(["ana", "ben", "cho", "dee", "eve"]),
-    st.builds(RepSettings, weight=st.sampled_from([0.5, 1.0, 2.0]), caps=_caps, hours=_hours, away=_away,
-              active=st.booleans()),  # fmt: skip
+    st.builds(
+        RepSettings,
+        weight=st.sampled_from([0.5, 1.0, 2.0]),
+        caps=_caps,
+        hours=_hours,
+        away=_away,
+        active=st.booleans(),
+    ),  # fmt: skip
     min_size=1,
 )
 
@@ -157,7 +184,12 @@ _reps = st.dictionaries(
        returning=st.sampled_from(list(Returning)), newcomer=st.sampled_from(list(Newcomer)),
        cycle=st.sampled_from(list(Cycle)), window=st.sampled_from([0, 8, 72]))  # fmt: skip
 def test_no_lead_ever_goes_to_an_inactive_out_of_office_or_capped_rep(
-    reps: dict[str, RepSettings], gaps: list[int], returning: Returning, newcomer: Newcomer, cycle: Cycle, window: int
+    reps: dict[str, RepSettings],
+    gaps: list[int],
+    returning: Returning,
+    newcomer: Newcomer,
+    cycle: Cycle,
+    window: int,
 ) -> None:
     policy = pool_policy(reps, Distribution(returning=returning, newcomer=newcomer, cycle=cycle,
                                             available_within_hours=window))  # fmt: skip

@@ -235,6 +235,27 @@ def _backtest(args: argparse.Namespace) -> int:
     return _training_command(args.command, work, (ValueError, FileNotFoundError))
 
 
+def _roster_simulate(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from leadqual.domain.policy import PolicyError, load_policy
+    from leadqual_tools.roster_simulation import print_shares, read_away, read_leads, simulate
+
+    try:
+        policy = load_policy(args.policy)
+        leads = read_leads(args.leads, policy)
+        away = read_away(args.away) if args.away else None
+    except (PolicyError, OSError, ValueError, ValidationError) as error:
+        print(f"leadqual roster simulate: {error}", file=sys.stderr)
+        return 2
+    result = simulate(leads, policy, away, args.days_open)
+    print(
+        f"{len(leads)} leads replayed, each worked {args.days_open:g} days; shares of the leads each pool gave a rep:"
+    )
+    print("\n".join(print_shares(result)))
+    return 0
+
+
 def _rules_check(args: argparse.Namespace) -> int:
     from leadqual.api.views import PolicyInWords
     from leadqual.domain.policy import PolicyError, load_policy
@@ -672,6 +693,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--spec", type=Path, default=DEFAULT_SPEC, help="whose behaviour windows to use"
     )
     history_import.set_defaults(run=_history_import)
+
+    roster = commands.add_parser("roster", help="the reps who take leads")
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True)
+    simulate = roster_commands.add_parser(
+        "simulate", help="replay a lead export through fair distribution; each rep's share against its target"
+    )
+    simulate.add_argument("--leads", type=Path, required=True, help="CSV: received_at, country, probability")
+    simulate.add_argument(
+        "--policy", type=Path, help="weights, caps, hours and pools (default: the shipped one)"
+    )
+    simulate.add_argument("--away", type=Path, help="YAML of time off: {rep: [{start, end, note}]}")
+    simulate.add_argument(
+        "--days-open", type=float, default=7.0, help="how long a rep works each lead (open cap)"
+    )
+    simulate.set_defaults(run=_roster_simulate)
 
     rules = commands.add_parser("rules", help="check a routing policy file, or explain a lead's routing")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)

@@ -151,7 +151,7 @@ class Share:
     weight: float
     leads: int
     value: float
-    target: float  # the share of the pool's leads their weight asks, over the days they were there
+    target: float  # the share of the pool's leads their weight asks (time off not taken off)
 
     def share_of(self, total: int) -> float:
         return self.leads / total if total else 0.0
@@ -216,7 +216,8 @@ def simulate(
 
 
 def read_leads(path: Path, policy: Policy) -> list[SimulatedLead]:
-    """A lead export (CSV): lead_id, received_at, country (or pool), probability (else 0)."""
+    """A lead export (CSV): lead_id, received_at (or submitted_at), country (or company_country, or
+    a pool), probability (else 0: only counts are shared). A CRM export or the training sample reads."""
     assignment = policy.assignment
     if assignment is None:
         raise ValueError("the policy has no `assignment`: nothing is given out by fairness")
@@ -224,8 +225,9 @@ def read_leads(path: Path, policy: Policy) -> list[SimulatedLead]:
     with path.open(newline="", encoding="utf-8") as file:
         for number, row in enumerate(csv.DictReader(file), start=2):
             try:
-                received = datetime.fromisoformat(row["received_at"])
-                pool = row.get("pool") or assignment.territory_for(row.get("country")).id
+                received = datetime.fromisoformat(row.get("received_at") or row["submitted_at"])
+                country = row.get("country") or row.get("company_country")
+                pool = row.get("pool") or assignment.territory_for(country).id
                 leads.append(
                     SimulatedLead(
                         row.get("lead_id") or f"row{number}",
@@ -234,9 +236,20 @@ def read_leads(path: Path, policy: Policy) -> list[SimulatedLead]:
                         float(row.get("probability") or 0.0),
                     )
                 )
-            except (KeyError, ValueError) as error:
+            except KeyError:
+                raise ValueError(f"{path} line {number}: no received_at (or submitted_at) column") from None
+            except ValueError as error:
                 raise ValueError(f"{path} line {number}: {error}") from None
     return leads
+
+
+def read_away(path: Path) -> dict[str, list[Away]]:
+    """Time off to replay (YAML): {rep: [{start: ..., end: ..., note: ...}, ...]}."""
+    import yaml
+    from pydantic import TypeAdapter
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return TypeAdapter(dict[str, list[Away]]).validate_python(data)
 
 
 def print_shares(result: SimulationResult) -> list[str]:

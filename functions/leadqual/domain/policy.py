@@ -157,7 +157,9 @@ class Assignment(_Strict):
         for rep, settings in self.reps.items():
             unknown = sorted(set(settings.pools) - pools)
             if unknown:
-                raise ValueError(f"reps.{rep}.pools names unknown territories {unknown}; known: {sorted(pools)}")
+                raise ValueError(
+                    f"reps.{rep}.pools names unknown territories {unknown}; known: {sorted(pools)}"
+                )
             if not settings.pools and rep not in self.sdrs:
                 raise ValueError(f"reps.{rep} is in no territory and names no pools: they would take no lead")
         return self

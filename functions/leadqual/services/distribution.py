@@ -6,11 +6,39 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from leadqual.domain.distribution import Claim, ClaimRefused, cycle_key, rank
-from leadqual.domain.policy import SDR_QUEUE, Policy
+from pydantic import BaseModel
+
+from leadqual.domain.distribution import Claim, ClaimRefused, cycle_key, is_working, rank
+from leadqual.domain.policy import SDR_QUEUE, Distribution, Policy
 from leadqual.domain.ports import ConflictError, Roster
-from leadqual.domain.schemas.roster import Candidate, CreditReason, Exclusion, RepProfile, RepSettings
+from leadqual.domain.schemas.roster import Away, Candidate, CreditReason, Exclusion, RepProfile, RepSettings
 from leadqual.domain.schemas.shared import utc_now
+
+
+class RosterRep(RepProfile):
+    """A rep as the roster page shows them: their settings and what they hold now."""
+
+    open_leads: int
+    today: int
+    this_week: int
+    at_work: bool
+
+
+class PoolView(BaseModel):
+    """A pool's ledger this cycle, and who would take its next lead (the candidate table, now)."""
+
+    pool: str
+    cycle: str
+    settings: Distribution
+    leads: float
+    candidates: list[Candidate]
+    next_rep: str | None
+
+
+class RosterOverview(BaseModel):
+    at: datetime
+    reps: list[RosterRep]
+    pools: list[PoolView]
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,49 @@ class DistributionService:
             candidates,
         )
 
+    def overview(self) -> RosterOverview:
+        """Every rep with their load, and each pool's ledger and next rep, as of now."""
+        assert self.policy.assignment is not None
+        now = self.clock()
+        reps = self.reps()
+        loads = self.roster.loads(reps, now)
+        shown = [
+            RosterRep(**rep.model_dump(), open_leads=loads[rep.rep].open, today=loads[rep.rep].today,
+                      this_week=loads[rep.rep].this_week, at_work=is_working(rep.hours, now))
+            for rep in reps
+        ]  # fmt: skip
+        pools = []
+        for territory in self.policy.assignment.territories:
+            settings = self.policy.assignment.distribution_of(territory.id)
+            cycle = cycle_key(settings.cycle, now)
+            members = [rep for rep in reps if territory.id in rep.pools]
+            ranking = rank(
+                "next", territory.id, members, loads, self.roster.ledger(territory.id, cycle), settings, now
+            )
+            pools.append(
+                PoolView(pool=territory.id, cycle=cycle, settings=settings,
+                         leads=sum(c.leads for c in ranking.candidates), candidates=ranking.candidates,
+                         next_rep=ranking.eligible[0].rep if ranking.eligible else None)
+            )  # fmt: skip
+        return RosterOverview(at=now, reps=shown, pools=pools)
+
+    def set_away(self, rep: str, away: list[Away], version: int, by: str) -> RepProfile:
+        """A rep's time off, whole (a rep sets their own in the console)."""
+        current = self._current(rep, version)
+        return self.roster.save_profile(
+            current.model_copy(update={"away": away, "updated_by": by, "updated_at": self.clock()})
+        )
+
+    def _current(self, rep: str, version: int) -> RepProfile:
+        current = next((p for p in self.reps() if p.rep == rep), None)
+        if current is None:
+            raise UnknownRep(f"no rep {rep!r} in the roster")
+        if current.version != version:
+            raise ConflictError(
+                f"rep {rep} was changed by {current.updated_by or 'someone'} since version {version}; reload"
+            )
+        return current
+
     def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
         """Moves the lead off its rep's count in the ledger (onto `to_rep`'s), once per reason."""
         return self.roster.credit(lead_id, reason, to_rep)
@@ -109,14 +180,13 @@ class DistributionService:
 
     def update(self, rep: str, settings: RepSettings, version: int, by: str) -> RepProfile:
         """RevOps' edit of a rep, saved only over the version they read (ConflictError otherwise)."""
-        current = next((p for p in self.reps() if p.rep == rep), None)
-        if current is None:
-            raise UnknownRep(f"no rep {rep!r} in the roster")
-        if current.version != version:
-            raise ConflictError(
-                f"rep {rep} was changed by {current.updated_by or 'someone'} since version {version}; reload"
-            )
-        changed = {**current.model_dump(), **settings.model_dump(), "updated_by": by, "updated_at": self.clock()}
+        current = self._current(rep, version)
+        changed = {
+            **current.model_dump(),
+            **settings.model_dump(),
+            "updated_by": by,
+            "updated_at": self.clock(),
+        }
         return self.roster.save_profile(RepProfile.model_validate(changed))
 
     def add(self, rep: str, settings: RepSettings, by: str) -> RepProfile:

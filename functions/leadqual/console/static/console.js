@@ -167,6 +167,7 @@ export function reviewer() {
 // The pages, in the header's order: one list, so a new page is one line here.
 const PAGES = [
   ["", "Review inbox"],
+  ["roster", "Roster"],
   ["reports", "Reports"],
   ["policy", "Policy"],
   ["crm", "CRM sync"],
@@ -301,5 +302,31 @@ export function reasonsList(title, reasons, kind) {
     { class: `reasons ${kind}` },
     h("h4", {}, title),
     h("ul", {}, reasons.map((r) => h("li", {}, r.text))),
+  );
+}
+
+// Who could have taken the lead, and why the chosen rep did: the pool's ledger as it stood.
+export function candidateTable(candidates, caption = "Who could take it") {
+  if (!candidates.length) return null;
+  return h(
+    "table",
+    { class: "candidates" },
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, ["Rep", "Weight", "Leads this cycle", "Shortfall", "Eligible"].map((t) => h("th", { scope: "col" }, t)))),
+    h(
+      "tbody",
+      {},
+      candidates.map((c) =>
+        h(
+          "tr",
+          { class: c.chosen ? "chosen" : c.excluded ? "excluded" : "" },
+          h("th", { scope: "row" }, c.rep, c.chosen ? " (chosen)" : ""),
+          h("td", {}, String(c.weight)),
+          h("td", {}, c.leads.toFixed(1)),
+          h("td", {}, c.shortfall == null ? "–" : c.shortfall.toFixed(2)),
+          h("td", {}, c.excluded ? `No: ${c.detail}` : c.detail ? `Yes (${c.detail})` : "Yes"),
+        ),
+      ),
+    ),
   );
 }

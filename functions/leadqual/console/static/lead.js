@@ -1,6 +1,6 @@
 // A lead's page: its whole story as one timeline, from the audit trail the flow keeps.
 import {
-  api, clear, companyLine, h, consoleHeader, meter, percent, personName, reasonsList, routeWords, when,
+  api, candidateTable, clear, companyLine, h, consoleHeader, meter, percent, personName, reasonsList, routeWords, when,
 } from "./console.js";
 
 const leadId = decodeURIComponent(location.pathname.split("/").pop());
@@ -138,7 +138,11 @@ function reviewDecided(review) {
 function routedDetail(lead) {
   if (!lead.sla) return null;
   const inReview = lead.sla.seconds_in_review != null ? `, ${seconds(lead.sla.seconds_in_review)} of it in review` : "";
-  return h("p", {}, `${seconds(lead.sla.seconds_to_route)} from receipt to route${inReview}`);
+  return [
+    h("p", {}, `${seconds(lead.sla.seconds_to_route)} from receipt to route${inReview}`),
+    lead.route?.assignment ? h("p", { class: "assignment" }, lead.route.assignment) : null,
+    candidateTable(lead.route?.candidates ?? []),
+  ];
 }
 
 function entryDetail(entry, lead, rules, review) {

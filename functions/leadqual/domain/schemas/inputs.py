@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from leadqual.domain.schemas.roster import REP_ID_PATTERN, Away, RepSettings
 from leadqual.domain.schemas.shared import (
     CallerTimestamp,
     Company,
@@ -147,3 +148,22 @@ class OutcomeReport(StrictModel):
         if self.correct_route is not None and not self.misrouted:
             raise ValueError("correct_route is only given when misrouted is true")
         return self
+
+
+class RepUpdate(RepSettings):
+    """Body of PUT /roster/{rep}: the rep's settings whole, over the version the editor read."""
+
+    version: int = Field(ge=1, description="The rep's version as GET /roster gave it: a later edit is a 409")
+
+
+class NewRep(RepSettings):
+    """Body of POST /roster: a rep who joins (they start in each pool as its `newcomer` says)."""
+
+    rep: str = Field(pattern=REP_ID_PATTERN, description="Their user name, as they sign in")
+
+
+class AwayUpdate(StrictModel):
+    """Body of PUT /roster/{rep}/away: the rep's time off whole (a rep sets their own)."""
+
+    away: list[Away] = Field(max_length=50)
+    version: int = Field(ge=1)
