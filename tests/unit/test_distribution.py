@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -130,8 +130,8 @@ def test_back_from_time_off_a_rep_is_owed_nothing_everything_or_a_few_a_day() ->
 
 def test_nobody_at_work_the_rep_who_starts_soonest_within_the_window_is_eligible() -> None:
     night = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)  # Tuesday 03:00 UTC
-    berlin = WorkingHours(timezone="Europe/Berlin", start=time(8), end=time(17))  # starts in 4 h
-    tokyo = WorkingHours(timezone="Asia/Tokyo", days=["sat"], start=time(9), end=time(18))  # Saturday
+    berlin = WorkingHours(timezone="Europe/Berlin", start="08:00", end="17:00")  # starts in 4 h
+    tokyo = WorkingHours(timezone="Asia/Tokyo", days=["sat"], start="09:00", end="18:00")  # Saturday
     reps = [_rep("ana", hours=berlin), _rep("ben", hours=tokyo)]
     ranking = rank("ld_1", "pool", reps, {}, {}, Distribution(available_within_hours=12), night)
     assert not ranking.within_hours and [c.rep for c in ranking.eligible] == ["ana"]
@@ -142,7 +142,7 @@ def test_nobody_at_work_the_rep_who_starts_soonest_within_the_window_is_eligible
 
 
 def test_a_night_shift_runs_past_midnight() -> None:
-    nights = WorkingHours(timezone="UTC", days=["mon"], start=time(22), end=time(6))
+    nights = WorkingHours(timezone="UTC", days=["mon"], start="22:00", end="06:00")
     assert is_working(nights, datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # Tuesday 02:00, Monday's shift
     assert not is_working(nights, datetime(2026, 12, 8, 7, 0, tzinfo=UTC))
     assert next_start(nights, datetime(2026, 12, 8, 7, 0, tzinfo=UTC)) == datetime(
@@ -163,7 +163,7 @@ _away = st.lists(
 )  # fmt: skip
 _hours = st.none() | st.builds(
     WorkingHours, timezone=st.sampled_from(["UTC", "America/New_York", "Asia/Tokyo", "Europe/Berlin"]),
-    start=st.sampled_from([time(8), time(9), time(22)]), end=st.sampled_from([time(17), time(6)]),
+    start=st.sampled_from(["08:00", "09:00", "22:00"]), end=st.sampled_from(["17:00", "06:00"]),
 )  # fmt: skip
 _reps = st.dictionaries(
     st.sampled_from(["ana", "ben", "cho", "dee", "eve"]),

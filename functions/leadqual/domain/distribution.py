@@ -112,8 +112,8 @@ def count_keys(profile: RepProfile, now: datetime) -> tuple[str, str]:
 def _shift_on(hours: WorkingHours, day: date) -> tuple[datetime, datetime] | None:
     if WEEKDAYS[day.weekday()] not in hours.days:
         return None
-    start = datetime.combine(day, hours.start, hours.zone)
-    end = datetime.combine(day, hours.end, hours.zone)
+    start = datetime.combine(day, hours.starts, hours.zone)
+    end = datetime.combine(day, hours.ends, hours.zone)
     if end <= start:  # a night shift ends the next day
         end += timedelta(days=1)
     return start, end

@@ -153,7 +153,9 @@ class OutcomeReport(StrictModel):
 class RepUpdate(RepSettings):
     """Body of PUT /roster/{rep}: the rep's settings whole, over the version the editor read."""
 
-    version: int = Field(ge=1, description="The rep's version as GET /roster gave it: a later edit is a 409")
+    version: Annotated[int, Strict()] = Field(
+        ge=1, description="The rep's version as GET /roster gave it: a later edit is a 409"
+    )
 
 
 class NewRep(RepSettings):
@@ -166,4 +168,4 @@ class AwayUpdate(StrictModel):
     """Body of PUT /roster/{rep}/away: the rep's time off whole (a rep sets their own)."""
 
     away: list[Away] = Field(max_length=50)
-    version: int = Field(ge=1)
+    version: Annotated[int, Strict()] = Field(ge=1)

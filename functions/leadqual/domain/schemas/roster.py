@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from enum import StrEnum
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
-from leadqual.domain.schemas.shared import EmailAddress
+from leadqual.domain.schemas.shared import EmailAddress, IsoTime
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REP_ID_PATTERN = r"^[A-Za-z0-9._@+-]{1,128}$"
+CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class _Strict(BaseModel):
@@ -28,8 +38,9 @@ class WorkingHours(_Strict):
 
     timezone: str = Field("UTC", description="IANA time zone, e.g. America/New_York")
     days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
-    start: time = time(9, 0)
-    end: time = time(17, 30)
+    # "HH:MM" (24 h): a time of day in the rep's zone, not an instant.
+    start: str = Field("09:00", pattern=CLOCK_TIME)
+    end: str = Field("17:30", pattern=CLOCK_TIME)
 
     @field_validator("timezone")
     @classmethod
@@ -58,12 +69,20 @@ class WorkingHours(_Strict):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def starts(self) -> time:
+        return time.fromisoformat(self.start)
+
+    @property
+    def ends(self) -> time:
+        return time.fromisoformat(self.end)
+
 
 class Away(_Strict):
     """Time off: the rep takes no lead from `start` until `end`."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: IsoTime
+    end: IsoTime
     note: str = Field("", max_length=200)
 
     @model_validator(mode="after")
@@ -76,9 +95,10 @@ class Away(_Strict):
 class Caps(_Strict):
     """The most leads a rep holds open, and takes in a day and a week of their own; None: no cap."""
 
-    open: int | None = Field(None, ge=0, le=10_000)
-    daily: int | None = Field(None, ge=0, le=10_000)
-    weekly: int | None = Field(None, ge=0, le=100_000)
+    # JSON's own numbers and booleans only (as every body the API takes): "5" is not 5, nor 0 false.
+    open: Annotated[int, Strict()] | None = Field(None, ge=0, le=10_000)
+    daily: Annotated[int, Strict()] | None = Field(None, ge=0, le=10_000)
+    weekly: Annotated[int, Strict()] | None = Field(None, ge=0, le=100_000)
 
 
 class RepSettings(_Strict):
@@ -88,11 +108,13 @@ class RepSettings(_Strict):
     display_name: str | None = Field(None, max_length=120)
     slack_user_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,20}$")
     pools: list[str] = Field(default=[], description="Territories (or routes) the rep takes leads of")
-    weight: float = Field(1.0, gt=0, le=100, description="Share of a pool's leads, relative to the others")
+    weight: Annotated[float, Strict()] = Field(
+        1.0, gt=0, le=100, description="Share of a pool's leads, relative to the others"
+    )
     caps: Caps = Field(default_factory=Caps)
     hours: WorkingHours | None = Field(None, description="None: any time")
     away: list[Away] = Field(default=[], max_length=50)
-    active: bool = True
+    active: StrictBool = True
 
 
 class RepProfile(RepSettings):
