@@ -186,6 +186,13 @@ SET_AWAY = ApiRoute(
     groups=EVERYONE,
 )
 
+SLACK_INTERACTIONS = ApiRoute(
+    "POST",
+    "/slack/interactions",
+    Auth.VENDOR_SIGNED,
+    "Slack's interactions: a button pressed or a modal submitted in a leadqual message (signed: X-Slack-Signature)",
+)
+
 # The console (docs/console.md): its pages at /console/, served by the same function.
 CONSOLE_INBOX = ApiRoute("GET", "/console", Auth.PUBLIC, "The console: the review inbox", in_contract=False)
 CONSOLE_LEAD = ApiRoute(
@@ -239,6 +246,7 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     CRM_SYNC,
     RETRY_CRM_CHANGES,
     HUBSPOT_EVENTS,
+    SLACK_INTERACTIONS,
     ROSTER,
     ADD_REP,
     UPDATE_REP,

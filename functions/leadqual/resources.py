@@ -37,6 +37,8 @@ class Env(StrEnum):
     # Where the CRM writer puts a change the CRM refused (never retried), with its reason.
     CRM_SYNC_DLQ_URL = "LEADQUAL_CRM_SYNC_DLQ_URL"
     CONNECTIONS_FILE = "LEADQUAL_CONNECTIONS_FILE"
+    # The alert queue: a rep's lead and a review's reviewers told in Slack, and what follows.
+    ALERT_QUEUE_URL = "LEADQUAL_ALERT_QUEUE_URL"
     # "secretsmanager": credentials are read from the secrets the connections file names (in AWS,
     # and in the local mode, which stands them up in moto); "environment": from its env vars.
     CREDENTIALS_FROM = "LEADQUAL_CREDENTIALS_FROM"
@@ -60,6 +62,8 @@ HOLD_SWEEP_DLQ = "leadqual-hold-sweep-dlq"
 # FIFO: one lead's changes are written in order (its message group), and a resend within five
 # minutes is dropped by its change id (the deduplication id).
 CRM_SYNC_QUEUE = "leadqual-crm-sync.fifo"
+# FIFO, by lead: an alert's work in order, a resend within five minutes dropped by its work id.
+ALERT_QUEUE = "leadqual-alerts.fifo"
 EVENT_BUS = "leadqual-events"
 STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"
@@ -194,6 +198,15 @@ CRM_READ_DLQ = "leadqual-crm-read-dlq"
 # The share of leadqual's daily CRM API share spent (the CRM writer reports it; an alarm watches it).
 CRM_BUDGET_METRIC = "CrmBudgetUsedPercent"
 
+ALERT_FUNCTION = FunctionSpec(
+    "alerts",
+    "leadqual.handlers.alerts.handler",
+    "Tells reps and reviewers in Slack, and carries out what they pressed there",
+    # Long enough to wait out Slack's ratelimited Retry-After a few times.
+    timeout_seconds=60,
+)
+ALERT_BATCH_SIZE = 10  # Lambda's most for a FIFO queue
+
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     SCORE_FUNCTION,
@@ -205,6 +218,7 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     HOLD_SWEEP_FUNCTION,
     CRM_SYNC_FUNCTION,
     CRM_READ_FUNCTION,
+    ALERT_FUNCTION,
 )
 
 # Functions the state machine calls; the key is the ASL substitution variable.

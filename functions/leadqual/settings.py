@@ -34,6 +34,7 @@ class Settings(BaseModel):
     connections_file: Path | None = None  # None: the one bundled at synth, if any
     credentials_from: Literal["secretsmanager", "environment"] = "environment"
     crm_read_function_name: str = ""
+    alert_queue_url: str = ""
 
 
 class SettingsError(RuntimeError):
@@ -58,6 +59,7 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "connections_file": environ.get(Env.CONNECTIONS_FILE) or None,
         "credentials_from": environ.get(Env.CREDENTIALS_FROM) or "environment",
         "crm_read_function_name": environ.get(Env.CRM_READ_FUNCTION_NAME, ""),
+        "alert_queue_url": environ.get(Env.ALERT_QUEUE_URL, ""),
     }
     return validated(Settings, raw)
 

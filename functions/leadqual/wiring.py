@@ -23,10 +23,11 @@ from leadqual.settings import (
 if TYPE_CHECKING:
     from leadqual.adapters.dynamo_budget import DynamoApiBudget
     from leadqual.adapters.dynamo_crm_ledger import DynamoCrmLedger
-    from leadqual.adapters.messaging import SqsCrmDeadLetters, SqsCrmSyncQueue
+    from leadqual.adapters.messaging import SqsAlertQueue, SqsCrmDeadLetters, SqsCrmSyncQueue
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
-    from leadqual.domain.ports import CrmGateway
+    from leadqual.domain.ports import ChatGateway, CrmGateway
+    from leadqual.services.alerts import AlertService
     from leadqual.services.crm_console import CrmConsoleService
     from leadqual.services.crm_events import CrmEventsService
     from leadqual.services.crm_read import CrmReadService
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from leadqual.services.routing import RoutingService
     from leadqual.services.scoring import ScoringService
     from leadqual.services.signals import SignalService
+    from leadqual.services.slack_interactions import SlackInteractionService
 
 
 @once_per_environment
@@ -103,6 +105,7 @@ def review_service() -> ReviewService:
         StepFunctionsWorkflow(settings.state_machine_arn),
         settings.review_timeout_seconds,
         current_console_settings().console_url,
+        alert_queue(),
     )
 
 
@@ -156,6 +159,7 @@ def dispatch_service() -> DispatchService:
         distribution_service(),
         DynamoHoldIndex(settings.leads_table),
         SqsCrmChangeQueue(settings.crm_sync_queue_url),
+        alert_queue(),
     )
 
 
@@ -338,6 +342,75 @@ def crm_dead_letters() -> SqsCrmDeadLetters:
     from leadqual.adapters.messaging import SqsCrmDeadLetters
 
     return SqsCrmDeadLetters(current_settings().crm_sync_dlq_url)
+
+
+@once_per_environment
+def alert_queue() -> SqsAlertQueue | None:
+    """None where the stack has no alert queue (a function deployed before it, a test's settings)."""
+    from leadqual.adapters.messaging import SqsAlertQueue
+
+    url = current_settings().alert_queue_url
+    return SqsAlertQueue(url) if url else None
+
+
+@once_per_environment
+def chat_gateway() -> ChatGateway | None:
+    """Slack's adapter; None when the connections file names no Slack app."""
+    from leadqual.adapters.credentials import Credentials
+    from leadqual.adapters.slack import SlackGateway
+
+    slack = connections().slack
+    if slack is None:
+        return None
+    credentials = Credentials(current_settings().credentials_from == "secretsmanager")
+    return SlackGateway(
+        str(slack.base_url), lambda fresh: credentials.read(slack.token_secret, slack.token_env, fresh=fresh)
+    )
+
+
+@once_per_environment
+def alert_service() -> AlertService:
+    from leadqual.adapters.dynamo_alerts import DynamoAlertStore
+    from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
+    from leadqual.console.settings import current_console_settings
+    from leadqual.services.alerts import AlertService
+
+    settings = current_settings()
+    return AlertService(
+        DynamoLeadStore(settings.leads_table),
+        DynamoDecisionStore(settings.leads_table),
+        DynamoAlertStore(settings.leads_table),
+        chat_gateway(),
+        distribution_service(),
+        outcome_service(),
+        policy(),
+        current_console_settings().console_url,
+    )
+
+
+@once_per_environment
+def slack_interaction_service() -> SlackInteractionService:
+    from leadqual.adapters.credentials import Credentials
+    from leadqual.adapters.dynamo_alerts import DynamoAlertStore
+    from leadqual.adapters.slack import signed_by_slack
+    from leadqual.services.slack_interactions import SlackInteractionService
+
+    settings = current_settings()
+    credentials = Credentials(settings.credentials_from == "secretsmanager")
+    slack = connections().slack
+    queue = alert_queue()
+    if queue is None:
+        raise RuntimeError(
+            "the stack has no alert queue (LEADQUAL_ALERT_QUEUE_URL): Slack cannot be answered"
+        )
+
+    def signing_secret() -> str | None:
+        return credentials.read(slack.signing_secret_secret, slack.signing_secret_env) if slack else None
+
+    return SlackInteractionService(
+        signing_secret, signed_by_slack, chat_gateway(), DynamoAlertStore(settings.leads_table),
+        queue, review_service(), distribution_service(), policy(),
+    )  # fmt: skip
 
 
 def reset() -> None:

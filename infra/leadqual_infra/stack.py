@@ -14,6 +14,7 @@ from leadqual import resources
 from leadqual.connections import NO_CONNECTIONS, load_connections
 from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.resources import Env
+from leadqual_infra.alerts import AlertQueue, Alerts
 from leadqual_infra.api import STAGE, LeadApi
 from leadqual_infra.bundling import model_directory
 from leadqual_infra.crm import CrmSync, CrmSyncQueue
@@ -56,6 +57,7 @@ class LeadqualStack(cdk.Stack):
         queues = ScoringQueues(self, "Queues")
         targets = DispatchTargets(self, "DispatchTargets")
         crm_queue = CrmSyncQueue(self, "CrmSyncQueue")
+        alert_queue = AlertQueue(self, "AlertQueue")
         factory = FunctionFactory(
             architecture=architecture,
             model_dir=model_dir,
@@ -64,6 +66,7 @@ class LeadqualStack(cdk.Stack):
             environment={
                 Env.CRM_SYNC_QUEUE_URL: crm_queue.queue.queue_url,
                 Env.CRM_SYNC_DLQ_URL: crm_queue.dead_letter_queue.queue_url,
+                Env.ALERT_QUEUE_URL: alert_queue.queue.queue_url,
                 Env.LEADS_TABLE: storage.leads.table_name,
                 Env.SIGNALS_TABLE: storage.signals.table_name,
                 Env.SCORING_QUEUE_URL: queues.scoring.queue_url,
@@ -90,6 +93,7 @@ class LeadqualStack(cdk.Stack):
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
         hold_sweep = HoldSweep(self, "HoldSweep", factory=factory)
         crm_sync = CrmSync(self, "CrmSync", factory=factory, queue=crm_queue, connections=connections)
+        alerts = Alerts(self, "Alerts", factory=factory, queue=alert_queue, connections=connections)
         sign_in = ConsoleSignIn(
             self, "ConsoleSignIn",
             domain_prefix=str(_context(self, "signInDomainPrefix", cdk.Fn.join("-", ["leadqual", cdk.Aws.ACCOUNT_ID]))),
@@ -161,6 +165,20 @@ class LeadqualStack(cdk.Stack):
         crm_queue.queue.grant_send_messages(crm_sync.read_function)
         storage.leads.grant_read_data(hold_sweep.function)
         queues.scoring.grant_send_messages(hold_sweep.function)
+        # Alerts: Dispatch tells the rep, the review request and escalation the reviewers, and the API
+        # (a decision in the console or Slack) what follows. The alert function reads the roster and
+        # records what people did: the timeline, the ledger's credits, a not-a-fit as an outcome
+        # (the person's and account's touch, the CRM's change).
+        for sender in (dispatch, pipeline.review_request_function, task["EscalateFunctionArn"], api_function):
+            alert_queue.queue.grant_send_messages(sender)
+        storage.leads.grant_read_write_data(alerts.function)
+        storage.signals.grant_read_write_data(alerts.function)
+        crm_queue.queue.grant_send_messages(alerts.function)
+        if alerts.slack is not None:
+            # Slack's interactions land on the API: it checks their signature, opens a modal, tells
+            # a person something only they see.
+            alerts.slack.bot_token.grant_read(api_function)
+            alerts.slack.signing_secret.grant_read(api_function)
 
         monitoring_dlqs = [
             *queues.dead_letter_queues,
@@ -168,9 +186,11 @@ class LeadqualStack(cdk.Stack):
             hold_sweep.dead_letter_queue,
             crm_queue.dead_letter_queue,
             crm_sync.read_dead_letter_queue,
+            alert_queue.dead_letter_queue,
         ]
         all_functions = [
-            api_function, hold_sweep.function, *crm_sync.functions, *pipeline.functions, *workflow.functions,
+            api_function, hold_sweep.function, *crm_sync.functions, alerts.function, *pipeline.functions,
+            *workflow.functions,
         ]  # fmt: skip
         Monitoring(
             self,
@@ -209,6 +229,7 @@ class LeadqualStack(cdk.Stack):
         )
         pipeline.review_request_function.add_environment(Env.CONSOLE_URL, console_link)
         crm_sync.function.add_environment(Env.CONSOLE_URL, console_link)  # each record links its lead
+        alerts.function.add_environment(Env.CONSOLE_URL, console_link)  # each DM links its lead
         console_client = sign_in.add_console_client(console_link)
         api_function.add_environment(Env.SIGN_IN_URL, sign_in.hosted_ui)
         api_function.add_environment(Env.SIGN_IN_CLIENT_ID, console_client.user_pool_client_id)

@@ -230,18 +230,21 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
     # token; everything else is IAM.
     with_api_key = {("POST", "/leads"), ("POST", "/events")}
     # a vendor's webhook: open at API Gateway, its signature checked by the function
-    vendor_signed = {("POST", "/crm/hubspot/events")}
+    vendor_signed = {("POST", "/crm/hubspot/events"), ("POST", "/slack/interactions")}
     console_files = {(r.method, r.path) for r in api_routes.ROUTES
                      if r.path.startswith("/console") and not r.path.startswith(api_routes.PEOPLE_PREFIX)}  # fmt: skip
     assert console_files == {
         ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
         ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"), ("GET", "/console/crm"),
+        ("GET", "/console/roster"),
     }  # fmt: skip
     signed_in = {
         ("GET", "/console/api/reviews"), ("GET", "/console/api/reviews/{review_id}"),
         ("POST", "/console/api/reviews/{review_id}/decision"), ("GET", "/console/api/leads/{lead_id}"),
         ("GET", "/console/api/leads/{lead_id}/rules"), ("GET", "/console/api/reports"),
         ("GET", "/console/api/policy"), ("GET", "/console/api/crm"), ("POST", "/console/api/crm/refused/retry"),
+        ("GET", "/console/api/roster"), ("POST", "/console/api/roster"), ("PUT", "/console/api/roster/{rep}"),
+        ("PUT", "/console/api/roster/{rep}/away"),
     }  # fmt: skip
     (authorizer_id, authorizer), *others = template.find_resources("AWS::ApiGateway::Authorizer").items()
     (pool_id,) = template.find_resources("AWS::Cognito::UserPool")

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from leadqual.adapters.aws_clients import client
 from leadqual.domain.ports import TaskTokenExpired
 from leadqual.domain.schemas.lead import Reevaluation
-from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted, RouteInput, ScoringRequest
+from leadqual.domain.schemas.messages import AlertWork, CrmSyncRequest, LeadRouted, RouteInput, ScoringRequest
 from leadqual.domain.schemas.vocabulary import RouteAction
 
 EVENT_SOURCE = "leadqual"
@@ -230,4 +230,19 @@ class SqsCrmSyncQueue:
     def postpone(self, record: dict[str, Any], seconds: int) -> None:
         client("sqs").change_message_visibility(
             QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds
+        )
+
+
+class SqsAlertQueue:
+    """The alert FIFO queue: one lead's alert work in order, a resend dropped by its work id."""
+
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def send(self, work: AlertWork) -> None:
+        client("sqs").send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=work.model_dump_json(),
+            MessageGroupId=work.lead_id,
+            MessageDeduplicationId=work.work_id,
         )

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from leadqual.api import openapi
 from leadqual.api.errors import answer_in_the_error_shape, read_json
-from leadqual.api.routes import console, crm, leads, reports, reviews, roster, signals
+from leadqual.api.routes import console, crm, leads, reports, reviews, roster, signals, slack
 
 
 def build_app() -> APIGatewayRestResolver:
@@ -25,7 +25,7 @@ def build_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500
     )
-    for domain in (leads, signals, reviews, reports, crm, roster, console):
+    for domain in (leads, signals, reviews, reports, crm, roster, slack, console):
         app.include_router(domain.router)
     answer_in_the_error_shape(app)
     return app

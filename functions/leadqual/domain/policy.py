@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from leadqual.domain.qualification.flags import Flag
 from leadqual.domain.schemas.crm import CrmPolicy
-from leadqual.domain.schemas.roster import RepSettings
+from leadqual.domain.schemas.roster import RepSettings, Role
 from leadqual.domain.schemas.vocabulary import FormType, RouteAction
 
 KNOWN_FLAGS = frozenset(flag.value for flag in Flag)
@@ -160,7 +160,7 @@ class Assignment(_Strict):
                 raise ValueError(
                     f"reps.{rep}.pools names unknown territories {unknown}; known: {sorted(pools)}"
                 )
-            if not settings.pools and rep not in self.sdrs:
+            if not settings.pools and rep not in self.sdrs and settings.role is Role.REP:
                 raise ValueError(f"reps.{rep} is in no territory and names no pools: they would take no lead")
         return self
 
@@ -269,6 +269,17 @@ class Reviewers(_Strict):
         return list(dict.fromkeys(people))
 
 
+class AlertSettings(_Strict):
+    """What a rep's Slack alert asks of them."""
+
+    acknowledge_within_minutes: int = Field(60, ge=0, le=7 * 24 * 60, description="0: no deadline shown")
+    not_a_fit_reasons: list[str] = Field(
+        default_factory=lambda: ["No budget or need", "Wrong person", "Existing customer", "Competitor",
+                                 "Student or job seeker", "Spam or fake"],
+        min_length=1, max_length=10,
+    )  # fmt: skip
+
+
 class HoldSettings(_Strict):
     """`hold` waits for signals: new events or intent re-run the rules; after max_days it ends anyway."""
 
@@ -293,6 +304,7 @@ class Policy(_Strict):
     hold: HoldSettings = Field(default_factory=HoldSettings)
     assignment: Assignment | None = None
     reviewers: Reviewers = Field(default_factory=Reviewers)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     rules: list[RuleDef] = Field(min_length=1)
     # What leadqual writes to the CRM, and when it may set a record's owner (domain/schemas/crm.py).
     crm: CrmPolicy = Field(default_factory=CrmPolicy)

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from leadqual.domain.distribution import Assignment, Claim, LedgerEntry, RepLoad
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
+    from leadqual.domain.schemas.alerts import Alert, NotAFit, SentMessage
     from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
     from leadqual.domain.schemas.decision import RoutingDecision
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
-    from leadqual.domain.schemas.messages import CrmSyncRequest, LeadRouted
+    from leadqual.domain.schemas.messages import AlertWork, CrmSyncRequest, LeadRouted
     from leadqual.domain.schemas.review import Review
     from leadqual.domain.schemas.roster import CreditReason, RepProfile
     from leadqual.domain.signals import PastTouch, StoredEvent, StoredIntent
@@ -169,6 +170,57 @@ class TaskTokenExpired(Exception):
 
 class Notifier(Protocol):
     def notify(self, subject: str, message: str, attributes: dict[str, str]) -> None: ...
+
+
+class ChatUnavailable(Exception):
+    """Slack did not answer, rate-limited past what the adapter waits out, or refused the token: retry."""
+
+
+class ChatRefused(Exception):
+    """Slack refused the request itself (no such user or message, an expired trigger): never retried."""
+
+
+class ChatGateway(Protocol):
+    """Slack's Web API, as leadqual uses it (adapters/slack.py)."""
+
+    def find_user(self, email: str) -> str | None: ...
+    def user_email(self, user_id: str) -> str | None: ...
+    def post(self, person_id: str, text: str, blocks: list[dict[str, Any]]) -> tuple[str, str]:
+        """A DM to the person: (channel, ts) of the message."""
+        ...
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
+    def tell(self, channel: str, user_id: str, text: str) -> None:
+        """A message only that person sees."""
+        ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None: ...
+
+
+class AlertStore(Protocol):
+    """Alerts, each change one conditional write (adapters/dynamo_alerts.py)."""
+
+    def create(self, alert: Alert) -> Alert:
+        """Stores the alert, or returns the one stored first under its id."""
+        ...
+
+    def get(self, alert_id: str) -> Alert | None: ...
+    def start_posting(self, alert_id: str, at: datetime) -> bool:
+        """True for the one caller that may post the alert's messages."""
+        ...
+
+    def add_message(self, alert_id: str, message: SentMessage) -> None: ...
+    def add_unreachable(self, alert_id: str, why: str) -> None: ...
+    def acknowledge(self, alert_id: str, by: str, at: datetime, via: str) -> Alert:
+        """The first acknowledgement wins; returns the alert as stored (whoever won)."""
+        ...
+
+    def note_not_a_fit(self, alert_id: str, verdict: NotAFit) -> Alert: ...
+    def follow_up_done(self, alert_id: str, work_id: str) -> bool: ...
+
+
+class AlertQueue(Protocol):
+    def send(self, work: AlertWork) -> None: ...
 
 
 class Dispatcher(Protocol):

@@ -8,6 +8,7 @@ from datetime import datetime
 from leadqual.domain.lead_status import move
 from leadqual.domain.policy import ROUND_ROBIN, Policy
 from leadqual.domain.ports import (
+    AlertQueue,
     CrmChangeQueue,
     DecisionStore,
     Dispatcher,
@@ -15,14 +16,25 @@ from leadqual.domain.ports import (
     LeadStore,
     SignalStore,
 )
+from leadqual.domain.schemas.alerts import alert_id_for
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
-from leadqual.domain.schemas.messages import CrmChange, CrmSyncRequest, LeadRouted, ReviewOutcome
+from leadqual.domain.schemas.messages import (
+    AlertWork,
+    AlertWorkKind,
+    CrmChange,
+    CrmSyncRequest,
+    LeadRouted,
+    ReviewOutcome,
+)
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
 from leadqual.services.distribution import Assigned, DistributionService
 from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
+
+# Routes whose owner is a person to tell at once (nurture and hold go to marketing's programmes).
+ALERTED_ACTIONS = frozenset({RouteAction.SDR_OUTREACH, RouteAction.AE_NOTIFY})
 
 
 class AnnouncementPending(RuntimeError):
@@ -50,6 +62,7 @@ class DispatchService:
     distribution: DistributionService
     holds: HoldIndex
     crm_changes: CrmChangeQueue
+    alerts: AlertQueue | None = None  # None: nobody is told in Slack
 
     def dispatch(self, lead_id: str, evaluation: int, review: ReviewOutcome | None) -> Dispatched:
         """Stores the route, then sends it: once, whatever is retried.
@@ -153,6 +166,15 @@ class DispatchService:
                     f"lead {lead.lead_id} is routed and queued; its CRM write is not queued yet: {error}"
                 ) from error
             saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_crm", saved)
+        if not route.alerted and self.alerts is not None and route.action in ALERTED_ACTIONS:
+            try:
+                self.alerts.send(AlertWork(work_id=f"{dispatch_id}-alert", kind=AlertWorkKind.ANNOUNCE_ASSIGNMENT,
+                                           alert_id=alert_id_for(lead.lead_id, 0), lead_id=lead.lead_id))  # fmt: skip
+            except Exception as error:
+                raise AnnouncementPending(
+                    f"lead {lead.lead_id} is routed and queued; its owner's alert is not queued yet: {error}"
+                ) from error
+            saved = self._mark_sent(lead.lead_id, dispatch_id, "alerted", saved)
         if not route.announced:
             try:
                 self.dispatcher.publish_routed(message)

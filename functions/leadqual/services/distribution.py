@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,6 +172,14 @@ class DistributionService:
     def release(self, lead_id: str) -> str | None:
         """Frees the rep's open slot (the lead's outcome came back, or sales gave it to someone else)."""
         return self.roster.release(lead_id)
+
+    def remember_slack_id(self, rep: str, user_id: str) -> None:
+        """Caches the rep's Slack user (looked up by e-mail once), unless an edit came first."""
+        current = next((p for p in self.roster.profiles() if p.rep == rep), None)
+        if current is None or current.slack_user_id == user_id:
+            return
+        with contextlib.suppress(ConflictError):  # edited meanwhile: the next alert looks them up again
+            self.roster.save_profile(current.model_copy(update={"slack_user_id": user_id}))
 
     def set_active(self, rep: str, active: bool) -> None:
         """A rep whose CRM user is archived takes no new lead (the roster is seeded first, so a rep

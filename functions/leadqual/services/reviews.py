@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from leadqual.domain.lead_status import move
 from leadqual.domain.ports import (
+    AlertQueue,
     ConflictError,
     DecisionStore,
     LeadStore,
@@ -19,7 +20,7 @@ from leadqual.domain.ports import (
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.inputs import ReviewDecisionRequest
 from leadqual.domain.schemas.lead import Lead, LeadStatus, ReviewSummary
-from leadqual.domain.schemas.messages import ReviewOutcome
+from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind, ReviewOutcome
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import DecisionKind, ReviewStatus, RouteAction
@@ -93,6 +94,7 @@ class ReviewService:
     timeout_seconds: int
     # Where the review e-mail links: the console's inbox, `?review=` the review (no token in it).
     console_url: str = ""
+    alerts: AlertQueue | None = None  # None: reviewers are not told in Slack
 
     def request(self, lead_id: str, evaluation: int, task_token: str) -> Review:
         """Records the review the workflow waits on and notifies the SDRs, exactly once each.
@@ -142,7 +144,15 @@ class ReviewService:
         if not review.notified:
             self.notifier.notify(*review_notification(lead, decision, review, self.console_url))
             review, _ = self._update(review.review_id, lambda r: _set(r, notified=True))
+        if review.status is ReviewStatus.PENDING:
+            # Posted once however often this is sent (services/alerts.py): no mark needed here.
+            self._tell_slack(review, AlertWorkKind.ANNOUNCE_REVIEW, "announce")
         return review
+
+    def _tell_slack(self, review: Review, kind: AlertWorkKind, what: str) -> None:
+        if self.alerts is not None:
+            self.alerts.send(AlertWork(work_id=f"{review.review_id}-{what}", kind=kind, alert_id=review.review_id,
+                                       lead_id=review.lead_id, review_id=review.review_id))  # fmt: skip
 
     def _mark_pending(self, review: Review, read: tuple[Lead, int]) -> None:
         def mark_pending(current: Lead) -> bool:
@@ -227,6 +237,8 @@ class ReviewService:
                     "send the same decision again to deliver it"
                 ) from error
             review = self._settle_delivery(review_id, read=(review, version))
+        # Every reviewer's Slack DM says who decided (sent again on a retry: dropped or done once).
+        self._tell_slack(review, AlertWorkKind.REVIEW_DECIDED, "decided")
         return ReviewRead(review, self.leads.get_lead(review.lead_id))
 
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
@@ -248,6 +260,7 @@ class ReviewService:
         if review.status is ReviewStatus.EXPIRED:
             if expired_now:  # a retried Escalate finds it expired already: the lead says so once
                 self._mark_lead(review, "review_expired", "no SDR decision before the deadline")
+            self._tell_slack(review, AlertWorkKind.REVIEW_DECIDED, "decided")
             return review
         return self._settle_delivery(review_id, read=(review, version))
 

@@ -117,7 +117,9 @@ class Clicked:
 class SlackStandIn(StandInServer):
     name = "slack-stand-in"
 
-    def __init__(self, token: str = "xoxb-local-slack-token", signing_secret: str = "local-slack-signing-secret"):
+    def __init__(
+        self, token: str = "xoxb-local-slack-token", signing_secret: str = "local-slack-signing-secret"
+    ):
         super().__init__()
         self.tokens = {token}
         self.signing_secret = signing_secret
@@ -195,7 +197,9 @@ class SlackStandIn(StandInServer):
         }  # fmt: skip
         return self._post_interaction(payload, retry, signing_secret, now)
 
-    def submit(self, user_id: str, view_id: str, values: dict[str, dict[str, Any]], retry: int = 0) -> Clicked:
+    def submit(
+        self, user_id: str, view_id: str, values: dict[str, dict[str, Any]], retry: int = 0
+    ) -> Clicked:
         """A person submits a modal leadqual opened: Slack's view_submission post. `values` is
         `{block_id: {action_id: {"type": ..., "selected_option": {"value": ...}}}}`."""
         view = self.views[view_id]
@@ -224,7 +228,9 @@ class SlackStandIn(StandInServer):
 
     def _trigger(self, user_id: str) -> str:
         with self._lock:
-            trigger = f"{next(self._ids)}.{int(time.time())}.{hashlib.sha1(user_id.encode()).hexdigest()[:12]}"
+            trigger = (
+                f"{next(self._ids)}.{int(time.time())}.{hashlib.sha1(user_id.encode()).hexdigest()[:12]}"
+            )
             self._triggers[trigger] = (user_id, time.monotonic())
             return trigger
 
@@ -232,7 +238,9 @@ class SlackStandIn(StandInServer):
         base = f"v0:{timestamp}:{body}".encode()
         return "v0=" + hmac.new((secret or self.signing_secret).encode(), base, hashlib.sha256).hexdigest()
 
-    def _post_interaction(self, payload: dict[str, Any], retry: int, secret: str | None, now: float) -> Clicked:
+    def _post_interaction(
+        self, payload: dict[str, Any], retry: int, secret: str | None, now: float
+    ) -> Clicked:
         assert self.interactions_url, "set interactions_url to leadqual's POST /slack/interactions"
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         timestamp = int(now)
@@ -260,9 +268,13 @@ class SlackStandIn(StandInServer):
         if path.path.startswith("/actions/"):
             self._reply(request, 200, b"ok", "text/plain", {})
             return
-        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get(
+            "token"
+        )
         with self._lock:
-            if self.rate_limited_methods.get(method, 0) > 0 or (method == "chat.postMessage" and self._over(args)):
+            if self.rate_limited_methods.get(method, 0) > 0 or (
+                method == "chat.postMessage" and self._over(args)
+            ):
                 self.rate_limited_methods[method] = max(0, self.rate_limited_methods.get(method, 0) - 1)
                 self._json(request, method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
                 return
@@ -290,9 +302,11 @@ class SlackStandIn(StandInServer):
         headers: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.calls.append(Call(time.time(), method, status, None if body.get("ok") else body.get("error")))
-        self._reply(request, status, json.dumps(body).encode(), "application/json; charset=utf-8", headers or {})
+        self._reply(
+            request, status, json.dumps(body).encode(), "application/json; charset=utf-8", headers or {}
+        )
 
-    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - Slack's name
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
         user = next((u for u in self.users.values() if u.email == email), None)
         if user is None:
@@ -314,10 +328,14 @@ class SlackStandIn(StandInServer):
         blocks = args.get("blocks") or []
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        ok = isinstance(blocks, list) and len(blocks) <= 50 and all(isinstance(b, dict) and "type" in b for b in blocks)
+        ok = (
+            isinstance(blocks, list)
+            and len(blocks) <= 50
+            and all(isinstance(b, dict) and "type" in b for b in blocks)
+        )
         return blocks if ok else None
 
-    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(args.get("channel", "")))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
@@ -347,7 +365,7 @@ class SlackStandIn(StandInServer):
         return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text,
                 "message": {"text": message.text, "blocks": blocks}}  # fmt: skip
 
-    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(args.get("channel", "")))
         user = str(args.get("user", ""))
         if channel is None:
@@ -381,6 +399,8 @@ def post_form(url: str, body: str, headers: dict[str, str]) -> Clicked:
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
-            return Clicked(answer.status, answer.read().decode(), time.monotonic() - started, dict(answer.headers))
+            return Clicked(
+                answer.status, answer.read().decode(), time.monotonic() - started, dict(answer.headers)
+            )
     except urllib.error.HTTPError as error:
         return Clicked(error.code, error.read().decode(), time.monotonic() - started, dict(error.headers))

@@ -51,6 +51,7 @@ class Route(BaseModel):
     dispatch_id: str | None = None
     sent_to_queue: bool = False
     sent_to_crm: bool = False  # handed to the CRM writer's queue
+    alerted: bool = False  # handed to the alert queue (the rep's Slack DM)
     announced: bool = False
 
 
@@ -70,6 +71,7 @@ class Sla(BaseModel):
 
     seconds_to_route: float
     seconds_in_review: float | None = None
+    seconds_to_acknowledge: float | None = None  # from the route to the rep's acknowledgement
 
 
 class OutcomeRecord(BaseModel):

@@ -165,3 +165,23 @@ class CrmSyncRequest(BuiltOnFirstUse):
     change_id: str
     lead_id: str
     change: CrmChange
+
+
+class AlertWorkKind(StrEnum):
+    ANNOUNCE_ASSIGNMENT = "announce_assignment"  # tell the rep a lead went to (Dispatch)
+    ANNOUNCE_REVIEW = "announce_review"  # tell a review's reviewers (the review request)
+    ACKNOWLEDGED = "acknowledged"  # someone acknowledged in Slack: update the DM, the timeline
+    NOT_A_FIT = "not_a_fit"  # the rep said not a fit: the ledger, the model's feedback
+    REVIEW_DECIDED = "review_decided"  # decided (in Slack or the console): update every reviewer's DM
+
+
+class AlertWork(BuiltOnFirstUse):
+    """The alert FIFO queue: ids only. `work_id` is the deduplication id and the follow-up's mark
+    on its alert, so a resend does nothing twice; the message group is the lead."""
+
+    work_id: str
+    kind: AlertWorkKind
+    alert_id: str
+    lead_id: str
+    attempt: int = 0  # which assignment of the lead (0: the route's; n: the n-th reassignment)
+    review_id: str | None = None

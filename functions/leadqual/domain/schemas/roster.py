@@ -101,6 +101,15 @@ class Caps(_Strict):
     weekly: Annotated[int, Strict()] | None = Field(None, ge=0, le=100_000)
 
 
+class Role(StrEnum):
+    """What a person of the roster may do beside their own leads: a team lead or manager may act
+    on any alert (and, as the console's groups of the same names, decide any review)."""
+
+    REP = "rep"
+    LEAD = "lead"
+    MANAGER = "manager"
+
+
 class RepSettings(_Strict):
     """What RevOps sets for a rep (in `policy.yaml`'s `assignment.reps`, then in the console)."""
 
@@ -115,6 +124,7 @@ class RepSettings(_Strict):
     hours: WorkingHours | None = Field(None, description="None: any time")
     away: list[Away] = Field(default=[], max_length=50)
     active: StrictBool = True
+    role: Role = Role.REP
 
 
 class RepProfile(RepSettings):

@@ -1,0 +1,259 @@
+"""Telling people in Slack: the rep a lead went to, and a review's reviewers; then what follows
+from what they did there (the message updated, the lead's timeline, the ledger, the model's feedback).
+
+Each announcement is posted once: the alert is created, then marked `posting` with a conditional
+write before anything is posted, so a redelivered request never posts twice (Slack's
+chat.postMessage has no idempotency key). A crash between the post and its record leaves the alert
+`unconfirmed`, which the lead's timeline says; the SLA chain still reminds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadqual.domain import slack_blocks
+from leadqual.domain.policy import Policy
+from leadqual.domain.ports import AlertStore, ChatGateway, ChatRefused, DecisionStore, LeadStore
+from leadqual.domain.schemas.alerts import Alert, AlertKind, SentMessage, alert_id_for
+from leadqual.domain.schemas.inputs import OutcomeReport
+from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind
+from leadqual.domain.schemas.roster import CreditReason, RepProfile
+from leadqual.domain.schemas.shared import utc_now
+from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus
+from leadqual.services.distribution import DistributionService
+from leadqual.services.leads import add_history, update_lead
+from leadqual.services.outcomes import OutcomeService
+
+
+@dataclass
+class AlertService:
+    leads: LeadStore
+    decisions: DecisionStore
+    alerts: AlertStore
+    chat: ChatGateway | None  # None: no Slack in the connections file
+    distribution: DistributionService
+    outcomes: OutcomeService
+    policy: Policy
+    console_url: str = ""
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    # --- announcing -------------------------------------------------------------------------------
+
+    def handle(self, work: AlertWork) -> None:
+        """One piece of alert work from the queue; each is safe to receive twice."""
+        match work.kind:
+            case AlertWorkKind.ANNOUNCE_ASSIGNMENT:
+                self.announce_assignment(work.lead_id, work.attempt)
+            case AlertWorkKind.ANNOUNCE_REVIEW:
+                assert work.review_id is not None
+                self.announce_review(work.review_id)
+            case _:
+                self.follow_up(work)
+
+    def announce_assignment(self, lead_id: str, attempt: int = 0) -> Alert | None:
+        lead = self.leads.get_lead(lead_id)
+        if lead is None or lead.route is None:
+            raise LookupError(f"lead {lead_id} is not routed: nothing to announce")
+        rep = self._person(lead.route.owner)
+        if rep is None:
+            return None  # a team queue or a default owner, not a person of the roster
+        alert = self.alerts.create(
+            Alert(
+                alert_id=alert_id_for(lead_id, attempt),
+                kind=AlertKind.ASSIGNED,
+                lead_id=lead_id,
+                people=[rep.rep],
+                created_at=self.clock(),
+            )  # fmt: skip
+        )
+        deadline = self._deadline(lead)
+        zone = rep.hours.timezone if rep.hours else "UTC"
+        text, blocks = slack_blocks.assignment_message(
+            lead, alert.alert_id, deadline, zone, self.console_url, None
+        )
+        self._post_once(alert, [(rep, text, blocks)], lead_id)
+        return self.alerts.get(alert.alert_id)
+
+    def announce_review(self, review_id: str) -> Alert | None:
+        found = self.decisions.get_review(review_id)
+        if found is None:
+            raise LookupError(f"no review {review_id}")
+        review = found[0]
+        if review.status is not ReviewStatus.PENDING:
+            return None  # decided before anyone could be told
+        lead = self.leads.get_lead(review.lead_id)
+        if lead is None:
+            raise LookupError(f"review {review_id}'s lead {review.lead_id} is gone")
+        queue = self.policy.review_queue(review.suggested_owner, review.territory)
+        people = [p for name in queue if (p := self._person(name)) is not None]
+        alert = self.alerts.create(
+            Alert(
+                alert_id=review_id,
+                kind=AlertKind.REVIEW,
+                lead_id=lead.lead_id,
+                people=[p.rep for p in people],
+                created_at=self.clock(),
+            )  # fmt: skip
+        )
+        posts = []
+        for person in people:
+            zone = person.hours.timezone if person.hours else "UTC"
+            text, blocks = slack_blocks.review_message(lead, review, zone, self.console_url)
+            posts.append((person, text, blocks))
+        self._post_once(alert, posts, lead.lead_id)
+        return self.alerts.get(alert.alert_id)
+
+    def _post_once(
+        self, alert: Alert, posts: list[tuple[RepProfile, str, list[dict[str, Any]]]], lead_id: str
+    ) -> None:
+        if self.chat is None or not posts:
+            return
+        if alert.posting_since is not None or not self.alerts.start_posting(alert.alert_id, self.clock()):
+            return  # posted (or being posted) by an earlier delivery of this request
+        told, missing = [], []
+        for person, text, blocks in posts:
+            user_id = self._slack_id(person)
+            if user_id is None:
+                missing.append(person.rep)
+                self.alerts.add_unreachable(
+                    alert.alert_id, f"{person.rep}: no Slack user for {person.email or 'no e-mail'}"
+                )
+                continue
+            try:
+                channel, ts = self.chat.post(user_id, text, blocks)
+            except ChatRefused as refused:
+                missing.append(person.rep)
+                self.alerts.add_unreachable(alert.alert_id, f"{person.rep}: {refused}")
+                continue
+            self.alerts.add_message(alert.alert_id, SentMessage(person=person.rep, channel=channel, ts=ts))
+            told.append(person.rep)
+        what = "the lead" if alert.kind is AlertKind.ASSIGNED else "the review"
+        detail = (
+            f"told {', '.join(told)} in Slack about {what}"
+            if told
+            else f"nobody could be told in Slack about {what}"
+        )
+        if missing:
+            detail += f"; not found in Slack: {', '.join(missing)}"
+        self._note(lead_id, "alerted", detail)
+
+    def _slack_id(self, person: RepProfile) -> str | None:
+        if person.slack_user_id:
+            return person.slack_user_id
+        if self.chat is None or not person.email:
+            return None
+        found = self.chat.find_user(person.email)
+        if found:
+            self.distribution.remember_slack_id(person.rep, found)
+        return found
+
+    def _person(self, name: str) -> RepProfile | None:
+        return next((p for p in self.distribution.reps() if p.rep == name), None)
+
+    def _deadline(self, lead: Lead) -> datetime | None:
+        assert lead.route is not None
+        minutes = self.policy.alerts.acknowledge_within_minutes
+        return lead.route.routed_at + timedelta(minutes=minutes) if minutes else None
+
+    # --- what follows a person's action -----------------------------------------------------------
+
+    def follow_up(self, work: AlertWork) -> None:
+        alert = self.alerts.get(work.alert_id)
+        if alert is None:
+            raise LookupError(f"no alert {work.alert_id}")
+        if work.work_id in alert.follow_ups_done:
+            return
+        match work.kind:
+            case AlertWorkKind.ACKNOWLEDGED:
+                self._acknowledged(alert)
+            case AlertWorkKind.NOT_A_FIT:
+                self._not_a_fit(alert)
+            case AlertWorkKind.REVIEW_DECIDED:
+                self._review_decided(alert)
+        self.alerts.follow_up_done(alert.alert_id, work.work_id)
+
+    def _acknowledged(self, alert: Alert) -> None:
+        assert alert.acknowledged_by is not None and alert.acknowledged_at is not None
+        by, at = alert.acknowledged_by, alert.acknowledged_at
+        self._settle_messages(alert, f"Acknowledged by {by} at {self._local(by, at)}.")
+
+        def note(current: Lead) -> None:
+            add_history(current, "acknowledged", f"by {by} via {alert.acknowledged_via} after "
+                        f"{_duration((at - current.route.routed_at).total_seconds()) if current.route else '?'}")  # fmt: skip
+            if (
+                current.sla is not None
+                and current.route is not None
+                and current.sla.seconds_to_acknowledge is None
+            ):
+                current.sla.seconds_to_acknowledge = (at - current.route.routed_at).total_seconds()
+
+        update_lead(self.leads, alert.lead_id, note)
+
+    def _not_a_fit(self, alert: Alert) -> None:
+        verdict = alert.not_a_fit
+        assert verdict is not None
+        self._settle_messages(
+            alert, f"Not a fit ({verdict.reason}), said {verdict.by}. It goes to the model's feedback."
+        )
+        # The rep is not charged for it, the model learns from it, and the rep's slot is freed.
+        self.distribution.credit(alert.lead_id, CreditReason.NOT_A_FIT)
+        self.outcomes.record(
+            alert.lead_id,
+            OutcomeReport(
+                outcome=OutcomeKind.DISQUALIFIED,
+                note=f"not a fit: {verdict.reason} (by {verdict.by})",
+                occurred_at=verdict.at,
+            ),  # fmt: skip
+        )
+
+    def _review_decided(self, alert: Alert) -> None:
+        found = self.decisions.get_review(alert.alert_id)
+        if found is None:
+            return
+        review = found[0]
+        if review.decision is None:
+            if review.status is ReviewStatus.EXPIRED:
+                self._settle_messages(alert, "Nobody decided before the deadline: escalated.")
+            return
+        route = slack_blocks.ROUTE_WORDS[review.final_route] if review.final_route else "?"
+        at = review.decided_at or self.clock()
+        done = review.decision.value.capitalize() if review.decision else "Decided"
+        self._settle_messages(alert, f"{done} by {review.decided_by} at {at:%H:%M} UTC: {route}.")
+
+    def _settle_messages(self, alert: Alert, words: str) -> None:
+        if self.chat is None:
+            return
+        lead = self.leads.get_lead(alert.lead_id)
+        for message in alert.messages:
+            person = self._person(message.person)
+            zone = person.hours.timezone if person and person.hours else "UTC"
+            if lead is None:
+                blocks: list[dict[str, Any]] = []
+            elif alert.kind is AlertKind.ASSIGNED:
+                _, blocks = slack_blocks.assignment_message(
+                    lead, alert.alert_id, None, zone, self.console_url, None
+                )
+            else:
+                review = self.decisions.get_review(alert.alert_id)
+                blocks = (
+                    slack_blocks.review_message(lead, review[0], zone, self.console_url)[1] if review else []
+                )
+            try:
+                self.chat.update(message.channel, message.ts, words, slack_blocks.settled(blocks, words))
+            except ChatRefused:
+                continue  # the message was deleted in Slack: nothing to update
+
+    def _local(self, name: str, at: datetime) -> str:
+        person = self._person(name)
+        return slack_blocks.local_time(at, person.hours.timezone if person and person.hours else "UTC")
+
+    def _note(self, lead_id: str, event: str, detail: str) -> None:
+        update_lead(self.leads, lead_id, lambda current: add_history(current, event, detail))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
