@@ -60,6 +60,8 @@ class ApiRoute:
     # People's groups that may call the route from the console (under PEOPLE_PREFIX); none: the
     # console does not call it.
     groups: tuple[Group, ...] = ()
+    # What a POST or PUT body is: JSON, or (Slack's interactions) a form's `payload=`.
+    body: str = "application/json"
 
     def for_people(self) -> ApiRoute:
         """The same route as the console calls it: under PEOPLE_PREFIX, signed in (Cognito)."""
@@ -191,6 +193,7 @@ SLACK_INTERACTIONS = ApiRoute(
     "/slack/interactions",
     Auth.VENDOR_SIGNED,
     "Slack's interactions: a button pressed or a modal submitted in a leadqual message (signed: X-Slack-Signature)",
+    body="application/x-www-form-urlencoded",
 )
 
 # The console (docs/console.md): its pages at /console/, served by the same function.
@@ -269,6 +272,13 @@ ROUTES: tuple[ApiRoute, ...] = CONTRACT_AND_CONSOLE + tuple(
 def takes_body(method: str, path: str) -> bool:
     """Whether a route answers this method at this path and reads a body (every POST and PUT does)."""
     return method in {"POST", "PUT"} and method in methods_at(path)
+
+
+def body_type(method: str, path: str) -> str:
+    """The Content-Type the route at this method and path reads (JSON but for Slack's form posts)."""
+    return next(
+        (route.body for route in ROUTES if route.method == method and route.serves(path)), "application/json"
+    )
 
 
 def methods_at(path: str) -> list[str]:

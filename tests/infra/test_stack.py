@@ -51,7 +51,7 @@ def test_every_queue_is_encrypted_and_work_queues_have_a_dlq(template: Template)
     queues = template.find_resources("AWS::SQS::Queue")
     assert all(q["Properties"].get("SqsManagedSseEnabled") for q in queues.values())
     with_dlq = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
-    assert len(with_dlq) == 7  # scoring, review requests, four action queues, CRM sync
+    assert len(with_dlq) == 8  # scoring, review requests, four action queues, CRM sync, alerts
 
 
 def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: Template) -> None:
@@ -74,7 +74,7 @@ def test_tables_have_point_in_time_recovery_and_functions_are_traced(template: T
 def test_every_queue_that_feeds_lambda_retries_at_least_five_times_before_its_dlq(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
     sources = template.find_resources("AWS::Lambda::EventSourceMapping")
-    assert len(sources) == 3  # scoring, review requests, CRM sync
+    assert len(sources) == 4  # scoring, review requests, CRM sync, alerts
     for source in sources.values():
         queue_id = source["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
         assert queues[queue_id]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5
@@ -154,8 +154,9 @@ def _alarmed_metrics(template: Template) -> list[tuple[str, str]]:
 def test_each_way_a_lead_can_stall_or_fail_is_alarmed_and_notifies(template: Template) -> None:
     watched = _alarmed_metrics(template)
     count = {metric: watched.count(metric) for metric in set(watched)}
-    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep and CRM-read schedules' DLQs + the CRM-sync DLQ
-    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 9
+    # 2 pipeline DLQs + 4 action DLQs + the hold-sweep and CRM-read schedules' DLQs + the CRM-sync
+    # and alert DLQs
+    assert count[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == 10
     assert count[("AWS/SQS", "ApproximateAgeOfOldestMessage")] == 1
     # errors and throttles of every function
     assert (
@@ -443,10 +444,12 @@ def test_review_emails_link_to_the_console_the_console_url_parameter_names(templ
         for f in functions.values()
         if resources.Env.CONSOLE_URL in f["Properties"]["Environment"]["Variables"]
     }
-    # ... set on the function that sends review e-mails and the one that links CRM records to leads
+    # ... set on the function that sends review e-mails, the one that links CRM records to leads,
+    # and the one whose Slack messages link to the console
     assert sorted(with_link) == sorted(
-        [resources.REVIEW_REQUEST_FUNCTION.handler, resources.CRM_SYNC_FUNCTION.handler]
-    )
+        [resources.REVIEW_REQUEST_FUNCTION.handler, resources.CRM_SYNC_FUNCTION.handler,
+         resources.ALERT_FUNCTION.handler]
+    )  # fmt: skip
     assert (
         with_link[resources.CRM_SYNC_FUNCTION.handler] == with_link[resources.REVIEW_REQUEST_FUNCTION.handler]
     )
@@ -516,7 +519,8 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
     # it reads and saves leads (and its budget's counters); it deletes, scans and queries nothing
     leads = writer[_table_id(template, resources.LEADS_TABLE)]
     assert leads == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
-    # Dispatch, the API and the CRM reader (outcomes) hand it changes; no other function may
+    # Dispatch, the API, the CRM reader and the alerts (outcomes: a rep's "not a fit") hand it
+    # changes; no other function may
     (queue_id,) = [k for k, q in crm_queues.items() if "RedrivePolicy" in q["Properties"]]
     senders = {
         spec.name for spec in resources.ALL_FUNCTIONS
@@ -526,4 +530,5 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
         resources.DISPATCH_FUNCTION.name,
         resources.API_FUNCTION.name,
         resources.CRM_READ_FUNCTION.name,
+        resources.ALERT_FUNCTION.name,
     }

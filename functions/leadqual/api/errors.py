@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     ResponseValidationError,
 )
 
-from leadqual.api_routes import methods_at, takes_body
+from leadqual.api_routes import body_type, methods_at, takes_body
 from leadqual.observability import logger
 from leadqual.services.leads import IdempotencyKeyInUse, IngestUnavailable
 from leadqual.services.reviews import DecisionNotDelivered, NotYourReview
@@ -124,13 +124,15 @@ def body_refused(event: Mapping[str, Any]) -> HttpError | None:
     if not takes_body(str(event.get("httpMethod", "")).upper(), str(event.get("path", ""))):
         return None  # no body to read: the resolver answers (404, 405, or the route itself)
     content_type = _header(event, "content-type")
-    if not content_type or "json" not in content_type.lower():
+    expected = body_type(str(event.get("httpMethod", "")).upper(), str(event.get("path", "")))
+    if not content_type or expected.split("/")[-1] not in content_type.lower():
         # None at all is refused too: it is what a page of another origin sends without a preflight.
+        what = "JSON" if expected == "application/json" else "a form"
         return HttpError(
             415,
             "unsupported_media_type",
-            f"Send JSON (Content-Type: application/json), not {(content_type or 'no Content-Type')[:100]}",
-            [{"field": "Content-Type", "message": "must be application/json"}],
+            f"Send {what} (Content-Type: {expected}), not {(content_type or 'no Content-Type')[:100]}",
+            [{"field": "Content-Type", "message": f"must be {expected}"}],
         )
     body = event.get("body")
     if body is not None and event.get("isBase64Encoded"):

@@ -163,6 +163,8 @@ class AlertService:
 
     def follow_up(self, work: AlertWork) -> None:
         alert = self.alerts.get(work.alert_id)
+        if alert is None and work.kind is AlertWorkKind.REVIEW_DECIDED:
+            return  # decided before anyone was told in Slack: no message to update
         if alert is None:
             raise LookupError(f"no alert {work.alert_id}")
         if work.work_id in alert.follow_ups_done:

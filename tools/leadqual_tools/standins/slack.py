@@ -11,6 +11,8 @@ documents it:
 - `users.lookupByEmail` (`email`): `{ok, user: {id, team_id, name, real_name, tz, tz_offset,
   deleted, profile: {email, real_name, display_name}}}`, or `users_not_found`
   (docs.slack.dev/reference/methods/users.lookupByEmail).
+- `users.info` (`user`): the same `user` object, or `user_not_found`
+  (docs.slack.dev/reference/methods/users.info).
 - `chat.postMessage` (`channel`, `text`, `blocks`): a user id as the channel posts to the app's DM
   with them; answers `{ok, channel: "D...", ts, message: {type, text, blocks, bot_id, ts}}`; errors
   `channel_not_found`, `no_text`, `invalid_blocks` (docs.slack.dev/reference/methods/chat.postMessage).
@@ -309,8 +311,14 @@ class SlackStandIn(StandInServer):
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
         user = next((u for u in self.users.values() if u.email == email), None)
-        if user is None:
-            return {"ok": False, "error": "users_not_found"}
+        return {"ok": False, "error": "users_not_found"} if user is None else self._user(user)
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user", "")))
+        return {"ok": False, "error": "user_not_found"} if user is None else self._user(user)
+
+    @staticmethod
+    def _user(user: SlackUser) -> dict[str, Any]:
         return {"ok": True, "user": {
             "id": user.user_id, "team_id": TEAM["id"], "name": user.name, "real_name": user.name, "tz": user.tz,
             "tz_offset": 0, "deleted": user.deleted,

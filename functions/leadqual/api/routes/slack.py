@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from leadqual import api_routes, wiring
 from leadqual.api.errors import HttpError
 from leadqual.api.routes import api_route, json_answer
+from leadqual.domain.ports import ChatUnavailable
 from leadqual.observability import logger
 from leadqual.services.slack_interactions import (
     NoSlack,
@@ -38,7 +39,7 @@ class InteractionTaken(BaseModel):
 @api_route(
     router, api_routes.SLACK_INTERACTIONS, InteractionTaken,
     also={400: "Not a Slack interaction", 401: "Not signed by Slack (X-Slack-Signature), or over 5 minutes old",
-          404: "No Slack app is configured here"},
+          404: "No Slack app is configured here", 503: "Slack could not be asked who pressed it: Slack retries"},
 )  # fmt: skip
 def slack_interactions(interactions: Interactions, answering: Request) -> Response[Any]:
     event = cast("APIGatewayProxyEvent", answering.resolved_event)
@@ -54,6 +55,9 @@ def slack_interactions(interactions: Interactions, answering: Request) -> Respon
         raise HttpError(401, "unauthorized", str(refused)) from None
     except NotAnInteraction as bad:
         raise HttpError(400, "bad_request", str(bad)) from None
+    except ChatUnavailable as unavailable:
+        # Nothing was decided: Slack retries a non-200 (X-Slack-Retry-Num), so the press is not lost.
+        raise HttpError(503, "unavailable", f"{unavailable}; Slack will send it again") from None
     # Ids only: a retry (X-Slack-Retry-Num) is logged as such and, having changed nothing, says so.
     logger.info("slack interaction", acted=answer.acted, retry=headers.get("x-slack-retry-num"))
     return json_answer(200, answer.body or {})

@@ -1,0 +1,167 @@
+"""The SDR's day in Slack, through the deployed path: Dispatch -> the alert FIFO queue -> the alerts
+function (its role checked on every call, its token read from Secrets Manager) -> the Slack
+stand-in over HTTP; and back: the stand-in signs each interaction with a real signing secret and
+posts it to `leadqual serve`'s POST /slack/interactions. No live Slack is reached."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadqual.domain import slack_blocks
+from leadqual.domain.policy import load_policy
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.standins.slack import Message, SlackStandIn
+from tests.conftest import lead_body, serving
+
+TOKEN, SIGNING_SECRET = "xoxb-test-token", "test-signing-secret-7d1c"
+POLICY = load_policy()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn(token=TOKEN, signing_secret=SIGNING_SECRET) as stand_in:
+        # Every rep of the shipped roster has a Slack user with the same e-mail.
+        assert POLICY.assignment is not None
+        for rep, settings in POLICY.assignment.reps.items():
+            assert settings.email is not None
+            stand_in.add_user(settings.email, rep)
+        yield stand_in
+
+
+@pytest.fixture
+def slack_cloud(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
+    monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    with LocalCloud(
+        review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections
+    ) as cloud:
+        with serving(cloud) as url:
+            slack.interactions_url = f"{url}/slack/interactions"
+            yield url
+        assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+
+
+def _lead(lead_id: str) -> dict[str, Any]:
+    lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+    return lead
+
+
+def _submit(**body: Any) -> str:
+    answer = call_api("POST", "/leads", lead_body(**body))
+    assert answer.status == 202, answer.body
+    return str(answer.json()["lead_id"])
+
+
+def _dm(slack: SlackStandIn, rep: str, containing: str) -> Message:
+    user = slack.user_by_email(POLICY.assignment.reps[rep].email)  # type: ignore[union-attr,arg-type]
+    return wait_until(
+        lambda: next((m for m in slack.messages_to(user.user_id) if containing in m.text), None),
+        timeout=60, what=f"{rep}'s DM about {containing}",
+    )  # fmt: skip
+
+
+def _user(slack: SlackStandIn, rep: str) -> str:
+    return slack.user_by_email(POLICY.assignment.reps[rep].email).user_id  # type: ignore[union-attr,arg-type]
+
+
+HOT = {
+    "form": "contact_sales",
+    "title": "CTO",
+    "company": {"name": "Acme Rockets", "employees": 40, "country": "US"},
+}
+
+
+def test_the_rep_hears_of_their_lead_in_slack_and_acknowledges_once_whatever_slack_retries(
+    slack_cloud: str, slack: SlackStandIn
+) -> None:
+    lead_id = _submit(email="ada@acme-rockets.io", first_name="Ada", **HOT)
+    # A contact-sales form asks for a review first; the SDR sends it to SDR outreach, whose rep
+    # fairness picks (who is at work depends on the hour the test runs).
+    waiting = wait_until(
+        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+    )
+    decided = call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
+                       {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    assert decided.status == 200, decided.body
+    lead = wait_until(lambda: (found := _lead(lead_id)).get("route") and found, timeout=60, what="the route")
+    owner = lead["route"]["owner"]
+    assert owner in {"sam.sdr", "jordan.sdr", "priya.sdr"}
+    dm = _dm(slack, owner, "Acme Rockets")
+    # The DM: who, how good, why, by when, and buttons that carry an opaque id only.
+    words = " ".join(str(b) for b in dm.blocks)
+    assert "Ada" in words and "CTO" in words and "Grade" in words and "Acknowledge by" in words
+    buttons = {e["action_id"]: e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]}
+    assert {"acknowledge", "not_a_fit", "open_console"} <= set(buttons)
+    assert buttons["acknowledge"]["value"] == f"{lead_id}-a0" and "ada@" not in words.lower()
+
+    # Someone else presses it: told, only them, that it is not theirs.
+    other = next(rep for rep in ("sam.sdr", "jordan.sdr", "priya.sdr") if rep != owner)
+    assert slack.click(_user(slack, other), dm, "acknowledge").status == 200
+    assert any("Not yours" in e.text for e in slack.ephemeral if e.user == _user(slack, other))
+    # A bad or stale signature: 401, and nothing changes.
+    assert slack.click(_user(slack, owner), dm, "acknowledge", signing_secret="not-the-secret").status == 401
+    assert slack.click(_user(slack, owner), dm, "acknowledge", at=time.time() - 600).status == 401
+    assert not any(e["event"] == "acknowledged" for e in _lead(lead_id)["history"])
+
+    # The rep acknowledges; Slack retries the same interaction three times.
+    answers = [slack.click(_user(slack, owner), dm, "acknowledge", retry=retry) for retry in range(4)]
+    assert [a.status for a in answers] == [200] * 4
+    acknowledged = wait_until(
+        lambda: (found := _lead(lead_id))["sla"].get("seconds_to_acknowledge") is not None and found,
+        timeout=60, what="the acknowledgement on the lead",
+    )  # fmt: skip
+    assert [e["event"] for e in acknowledged["history"]].count("acknowledged") == 1
+    wait_until(lambda: dm.updates >= 1, timeout=30, what="the DM updated")
+    assert dm.updates == 1 and dm.text.startswith(f"Acknowledged by {owner}")
+    assert not any(b.get("block_id") == slack_blocks.ACTIONS_BLOCK and
+                   any(e["action_id"] == "acknowledge" for e in b["elements"]) for b in dm.blocks)  # fmt: skip
+
+
+def test_a_review_approved_from_slack_routes_the_lead_and_the_second_approver_is_told_who(
+    slack_cloud: str, slack: SlackStandIn
+) -> None:
+    # A demo request from a mid-size US company: a behavioural trigger, so an SDR of na reviews it.
+    lead_id = _submit(email="lin@orbital.io", first_name="Lin", form="demo_request", title="Head of Ops",
+                      company={"name": "Orbital", "employees": 300, "country": "US"})  # fmt: skip
+    lead = wait_until(
+        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+    )
+    review_id = lead["review"]["review_id"]
+    sam_dm, jordan_dm = _dm(slack, "sam.sdr", "Orbital"), _dm(slack, "jordan.sdr", "Orbital")
+    assert {e["action_id"] for b in sam_dm.blocks if b["type"] == "actions" for e in b["elements"]} >= {
+        "approve", "reject", "reroute",
+    }  # fmt: skip
+
+    # Both press Approve at once: one decides, the other is told who did.
+    pressed: dict[str, Any] = {}
+    clicks = [
+        threading.Thread(target=lambda rep=rep, dm=dm: pressed.__setitem__(rep, slack.click(_user(slack, rep), dm, "approve")))
+        for rep, dm in (("sam.sdr", sam_dm), ("jordan.sdr", jordan_dm))
+    ]  # fmt: skip
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    assert {answer.status for answer in pressed.values()} == {200}
+    review = call_api("GET", f"/reviews/{review_id}").json()
+    winner = review["decided_by"]
+    loser = "jordan.sdr" if winner == "sam.sdr" else "sam.sdr"
+    told = [e.text for e in slack.ephemeral if e.user == _user(slack, loser)]
+    assert len(told) == 1 and f"by {winner}" in told[0] and "already decided" in told[0].lower()
+    # The lead is routed by the decision, as from the console.
+    routed = wait_until(
+        lambda: (found := _lead(lead_id)).get("route") and found, timeout=60, what="the route"
+    )
+    assert routed["route"]["decided_by"] == winner
+    # Every reviewer's DM says who decided.
+    wait_until(lambda: sam_dm.updates and jordan_dm.updates, timeout=30, what="both DMs updated")
+    assert sam_dm.text.startswith(f"Approve by {winner}") and jordan_dm.text == sam_dm.text
