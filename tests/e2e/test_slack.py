@@ -61,12 +61,19 @@ def _submit(**body: Any) -> str:
     return str(answer.json()["lead_id"])
 
 
-def _dm(slack: SlackStandIn, rep: str, containing: str) -> Message:
+def _dm(slack: SlackStandIn, rep: str, starting: str) -> Message:
+    """The rep's first DM whose text starts so (a review's: "Review needed: ", a lead's: "New lead ")."""
     user = slack.user_by_email(POLICY.assignment.reps[rep].email)  # type: ignore[union-attr,arg-type]
     return wait_until(
-        lambda: next((m for m in slack.messages_to(user.user_id) if containing in m.text), None),
-        timeout=60, what=f"{rep}'s DM about {containing}",
+        lambda: next((m for m in slack.messages_to(user.user_id) if m.text.startswith(starting)), None),
+        timeout=60, what=f"{rep}'s DM: {starting}",
     )  # fmt: skip
+
+
+def _once(lead_id: str, event: str) -> dict[str, Any] | None:
+    """The lead once its history has `event`."""
+    lead = _lead(lead_id)
+    return lead if any(e["event"] == event for e in lead["history"]) else None
 
 
 def _user(slack: SlackStandIn, rep: str) -> str:
@@ -95,7 +102,7 @@ def test_the_rep_hears_of_their_lead_in_slack_and_acknowledges_once_whatever_sla
     lead = wait_until(lambda: (found := _lead(lead_id)).get("route") and found, timeout=60, what="the route")
     owner = lead["route"]["owner"]
     assert owner in {"sam.sdr", "jordan.sdr", "priya.sdr"}
-    dm = _dm(slack, owner, "Acme Rockets")
+    dm = _dm(slack, owner, "New lead for you: Ada")
     # The DM: who, how good, why, by when, and buttons that carry an opaque id only.
     words = " ".join(str(b) for b in dm.blocks)
     assert "Ada" in words and "CTO" in words and "Grade" in words and "Acknowledge by" in words
@@ -113,12 +120,11 @@ def test_the_rep_hears_of_their_lead_in_slack_and_acknowledges_once_whatever_sla
     assert not any(e["event"] == "acknowledged" for e in _lead(lead_id)["history"])
 
     # The rep acknowledges; Slack retries the same interaction three times.
-    answers = [slack.click(_user(slack, owner), dm, "acknowledge", retry=retry) for retry in range(4)]
+    first = slack.click(_user(slack, owner), dm, "acknowledge")
+    answers = [first, *(slack.retry(first, retry) for retry in range(1, 4))]
     assert [a.status for a in answers] == [200] * 4
-    acknowledged = wait_until(
-        lambda: (found := _lead(lead_id))["sla"].get("seconds_to_acknowledge") is not None and found,
-        timeout=60, what="the acknowledgement on the lead",
-    )  # fmt: skip
+    acknowledged = wait_until(lambda: _once(lead_id, "acknowledged"), timeout=60, what="the acknowledgement")
+    assert acknowledged["sla"]["seconds_to_acknowledge"] > 0
     assert [e["event"] for e in acknowledged["history"]].count("acknowledged") == 1
     wait_until(lambda: dm.updates >= 1, timeout=30, what="the DM updated")
     assert dm.updates == 1 and dm.text.startswith(f"Acknowledged by {owner}")
@@ -136,7 +142,10 @@ def test_a_review_approved_from_slack_routes_the_lead_and_the_second_approver_is
         lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
     )
     review_id = lead["review"]["review_id"]
-    sam_dm, jordan_dm = _dm(slack, "sam.sdr", "Orbital"), _dm(slack, "jordan.sdr", "Orbital")
+    sam_dm, jordan_dm = (
+        _dm(slack, "sam.sdr", "Review needed: Lin"),
+        _dm(slack, "jordan.sdr", "Review needed: Lin"),
+    )
     assert {e["action_id"] for b in sam_dm.blocks if b["type"] == "actions" for e in b["elements"]} >= {
         "approve", "reject", "reroute",
     }  # fmt: skip
@@ -165,3 +174,37 @@ def test_a_review_approved_from_slack_routes_the_lead_and_the_second_approver_is
     # Every reviewer's DM says who decided.
     wait_until(lambda: sam_dm.updates and jordan_dm.updates, timeout=30, what="both DMs updated")
     assert sam_dm.text.startswith(f"Approve by {winner}") and jordan_dm.text == sam_dm.text
+
+
+def test_not_a_fit_from_slack_asks_why_then_credits_the_rep_and_teaches_the_model(
+    slack_cloud: str, slack: SlackStandIn
+) -> None:
+    lead_id = _submit(email="max@tinyco.io", first_name="Max", **HOT)
+    waiting = wait_until(
+        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+    )
+    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
+             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    dm = _dm(slack, owner, "New lead for you: Max")
+    user = _user(slack, owner)
+    # The button opens a modal of the policy's reasons (views.open, within the trigger's 3 seconds).
+    assert slack.click(user, dm, "not_a_fit").status == 200
+    (view,) = slack.views_for(user)
+    reasons = [o["value"] for o in view.view["blocks"][0]["element"]["options"]]
+    assert reasons == POLICY.alerts.not_a_fit_reasons
+    # An answer that is not one of them is refused in the modal itself; the right one is taken once.
+    refused = slack.submit(user, view.view_id, {"choice": {"picked": {"type": "radio_buttons",
+                                                                     "selected_option": {"value": "bored"}}}})  # fmt: skip
+    assert refused.status == 200 and "errors" in refused.body
+    picked = {"choice": {"picked": {"type": "radio_buttons", "selected_option": {"value": "Wrong person"}}}}
+    submitted = slack.submit(user, view.view_id, picked)
+    assert (submitted.status, slack.retry(submitted, 1).status) == (200, 200)
+    lead = wait_until(lambda: (found := _lead(lead_id))["outcomes"] and found, timeout=60, what="the outcome")
+    (outcome,) = lead["outcomes"]
+    assert outcome["outcome"] == "disqualified" and "Wrong person" in outcome["note"]
+    # The rep is not charged for it in the pool's ledger.
+    na = next(p for p in call_api("GET", "/roster").json()["pools"] if p["pool"] == "na")
+    assert next(c for c in na["candidates"] if c["rep"] == owner)["leads"] == 0
+    wait_until(lambda: dm.updates >= 1, timeout=30, what="the DM updated")
+    assert dm.text.startswith("Not a fit (Wrong person)")

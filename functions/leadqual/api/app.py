@@ -8,6 +8,7 @@ routes (`leadqual openapi`).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -26,7 +27,10 @@ def build_app() -> APIGatewayRestResolver:
         enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500
     )
     for domain in (leads, signals, reviews, reports, crm, roster, slack, console):
-        app.include_router(domain.router)
+        # A copy: including a router points it at this resolver (`api_resolver`), and the routers
+        # are module-level, shared by every resolver of the process (the local mode runs several
+        # execution environments at once): the original would hand one request's event to another.
+        app.include_router(copy.copy(domain.router))
     answer_in_the_error_shape(app)
     return app
 

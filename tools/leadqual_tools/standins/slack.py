@@ -108,12 +108,13 @@ class Call:
 
 @dataclass
 class Clicked:
-    """What leadqual answered to an interaction the stand-in posted."""
+    """What leadqual answered to an interaction the stand-in posted (and the post, to resend it)."""
 
     status: int
     body: str
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
+    sent: tuple[str, dict[str, str]] = ("", {})
 
 
 class SlackStandIn(StandInServer):
@@ -221,6 +222,13 @@ class SlackStandIn(StandInServer):
         }  # fmt: skip
         return self._post_interaction(payload, retry, None, time.time())
 
+    def retry(self, clicked: Clicked, retry: int) -> Clicked:
+        """Slack's retry of an interaction it got no timely 200 for: the same body and signature,
+        with X-Slack-Retry-Num and X-Slack-Retry-Reason."""
+        body, headers = clicked.sent
+        return post_form(self.interactions_url, body,
+                         {**headers, "X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})  # fmt: skip
+
     def _action(self, message: Message, action_id: str) -> tuple[dict[str, Any], str]:
         for block in message.blocks:
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
@@ -254,7 +262,9 @@ class SlackStandIn(StandInServer):
         }
         if retry:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        return post_form(self.interactions_url, body, headers)
+        answered = post_form(self.interactions_url, body, headers)
+        answered.sent = (body, headers)
+        return answered
 
     # ----- the Web API -----
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
