@@ -39,6 +39,10 @@ class Env(StrEnum):
     CONNECTIONS_FILE = "LEADQUAL_CONNECTIONS_FILE"
     # The alert queue: a rep's lead and a review's reviewers told in Slack, and what follows.
     ALERT_QUEUE_URL = "LEADQUAL_ALERT_QUEUE_URL"
+    # The SLA chain's one-time schedules: their group, where they send, and the role they send as.
+    SLA_SCHEDULE_GROUP = "LEADQUAL_SLA_SCHEDULE_GROUP"
+    ALERT_QUEUE_ARN = "LEADQUAL_ALERT_QUEUE_ARN"
+    SLA_SCHEDULER_ROLE_ARN = "LEADQUAL_SLA_SCHEDULER_ROLE_ARN"
     # "secretsmanager": credentials are read from the secrets the connections file names (in AWS,
     # and in the local mode, which stands them up in moto); "environment": from its env vars.
     CREDENTIALS_FROM = "LEADQUAL_CREDENTIALS_FROM"
@@ -64,6 +68,7 @@ HOLD_SWEEP_DLQ = "leadqual-hold-sweep-dlq"
 CRM_SYNC_QUEUE = "leadqual-crm-sync.fifo"
 # FIFO, by lead: an alert's work in order, a resend within five minutes dropped by its work id.
 ALERT_QUEUE = "leadqual-alerts.fifo"
+SLA_SCHEDULE_GROUP = "leadqual-sla"
 EVENT_BUS = "leadqual-events"
 STATE_MACHINE = "leadqual-lead-workflow"
 POWERTOOLS_SERVICE = "leadqual"

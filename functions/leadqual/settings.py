@@ -35,6 +35,9 @@ class Settings(BaseModel):
     credentials_from: Literal["secretsmanager", "environment"] = "environment"
     crm_read_function_name: str = ""
     alert_queue_url: str = ""
+    alert_queue_arn: str = ""
+    sla_schedule_group: str = ""
+    sla_scheduler_role_arn: str = ""
 
 
 class SettingsError(RuntimeError):
@@ -60,6 +63,9 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "credentials_from": environ.get(Env.CREDENTIALS_FROM) or "environment",
         "crm_read_function_name": environ.get(Env.CRM_READ_FUNCTION_NAME, ""),
         "alert_queue_url": environ.get(Env.ALERT_QUEUE_URL, ""),
+        "alert_queue_arn": environ.get(Env.ALERT_QUEUE_ARN, ""),
+        "sla_schedule_group": environ.get(Env.SLA_SCHEDULE_GROUP, ""),
+        "sla_scheduler_role_arn": environ.get(Env.SLA_SCHEDULER_ROLE_ARN, ""),
     }
     return validated(Settings, raw)
 

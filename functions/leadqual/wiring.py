@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from leadqual.adapters.dynamo_budget import DynamoApiBudget
     from leadqual.adapters.dynamo_crm_ledger import DynamoCrmLedger
     from leadqual.adapters.messaging import SqsAlertQueue, SqsCrmDeadLetters, SqsCrmSyncQueue
+    from leadqual.adapters.scheduler import EventBridgeSlaScheduler
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import ChatGateway, CrmGateway
@@ -369,9 +370,23 @@ def chat_gateway() -> ChatGateway | None:
 
 
 @once_per_environment
+def sla_scheduler() -> EventBridgeSlaScheduler | None:
+    """None where the stack has no SLA schedule group (a function deployed before it)."""
+    from leadqual.adapters.scheduler import EventBridgeSlaScheduler
+
+    settings = current_settings()
+    if not settings.sla_schedule_group:
+        return None
+    return EventBridgeSlaScheduler(
+        settings.sla_schedule_group, settings.alert_queue_arn, settings.sla_scheduler_role_arn
+    )
+
+
+@once_per_environment
 def alert_service() -> AlertService:
     from leadqual.adapters.dynamo_alerts import DynamoAlertStore
     from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
+    from leadqual.adapters.messaging import SqsCrmChangeQueue
     from leadqual.console.settings import current_console_settings
     from leadqual.services.alerts import AlertService
 
@@ -384,6 +399,8 @@ def alert_service() -> AlertService:
         distribution_service(),
         outcome_service(),
         policy(),
+        sla_scheduler(),
+        SqsCrmChangeQueue(settings.crm_sync_queue_url),
         current_console_settings().console_url,
     )
 

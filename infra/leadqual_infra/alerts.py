@@ -8,9 +8,11 @@ and only that secret.
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -31,6 +33,8 @@ class AlertQueue(Construct):
             "Queue",
             name=resources.ALERT_QUEUE,
             visibility_timeout=Duration.seconds(6 * resources.ALERT_FUNCTION.timeout_seconds),
+            # The SLA chain's schedules send with no deduplication id of their own.
+            content_based_deduplication=True,
         )
 
 
@@ -56,6 +60,33 @@ class Alerts(Construct):
         self.slack = SlackSecrets(self, "Slack", connections) if connections.slack is not None else None
         if self.slack is not None:
             self.slack.bot_token.grant_read(self.function)
+
+        # The SLA chain: one-time schedules in their own group, each sending its step to the
+        # alert queue as a role that may do only that; the alert function makes and deletes them.
+        group = scheduler.CfnScheduleGroup(self, "SlaSchedules", name=resources.SLA_SCHEDULE_GROUP)
+        self.scheduler_role = iam.Role(
+            self, "SlaSchedulerRole",
+            assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com",
+                                            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}),
+            description="leadqual: EventBridge Scheduler sends an SLA step to the alert queue",
+        )  # fmt: skip
+        queue.queue.grant_send_messages(self.scheduler_role)
+        schedules = Stack.of(self).format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{resources.SLA_SCHEDULE_GROUP}/*"
+        )
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["scheduler:CreateSchedule", "scheduler:DeleteSchedule"], resources=[schedules]
+            )
+        )
+        self.scheduler_role.grant_pass_role(self.function.grant_principal)
+        self.function.node.add_dependency(group)
+        for name, value in (
+            (Env.SLA_SCHEDULE_GROUP, resources.SLA_SCHEDULE_GROUP),
+            (Env.ALERT_QUEUE_ARN, queue.queue.queue_arn),
+            (Env.SLA_SCHEDULER_ROLE_ARN, self.scheduler_role.role_arn),
+        ):
+            self.function.add_environment(name, value)
 
 
 class SlackSecrets(Construct):

@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from leadqual import resources
 from leadqual_infra.api import LeadApi
 from leadqual_infra.workflow import LeadWorkflow
 
@@ -92,6 +93,7 @@ def acknowledge_findings(
     leads_table: Construct,
     dead_letter_queues: list[sqs.Queue],
     console_client: cognito.UserPoolClient,
+    alert_function: lambda_.Function,
 ) -> None:
     leads_index = f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, leads_table)}.Arn>/index/*]"
     for function in functions:
@@ -115,6 +117,16 @@ def acknowledge_findings(
                 f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, task)}.Arn>:*]": "Invoke on the task function's versions and aliases only"
                 for task in workflow.functions
             },
+        },
+    )
+    _acknowledge(
+        alert_function,
+        {
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
+            f"{resources.SLA_SCHEDULE_GROUP}/*]": (
+                "Each lead's SLA steps are one-time schedules named by the lead, made and deleted as leads "
+                "are routed and acknowledged: the grant covers leadqual's own schedule group only"
+            ),
         },
     )
     for dlq in dead_letter_queues:

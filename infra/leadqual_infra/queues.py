@@ -28,8 +28,15 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, name: str) -> sqs.
 
 
 def queue_with_dlq(
-    scope: Construct, construct_id: str, *, name: str, visibility_timeout: Duration
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    visibility_timeout: Duration,
+    content_based_deduplication: bool | None = None,
 ) -> tuple[sqs.Queue, sqs.Queue]:
+    """`content_based_deduplication`: for a FIFO queue that a sender without a deduplication id
+    writes to (EventBridge Scheduler); a sender that gives one still decides."""
     dlq = dead_letter_queue(scope, f"{construct_id}Dlq", name=resources.dlq_name(name))
     queue = sqs.Queue(
         scope,
@@ -40,6 +47,7 @@ def queue_with_dlq(
         retention_period=Duration.days(4),
         dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=resources.MAX_RECEIVES),
         fifo=_fifo(name),
+        content_based_deduplication=content_based_deduplication,
     )
     name_resource(queue, name)
     return queue, dlq

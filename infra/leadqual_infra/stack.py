@@ -241,6 +241,7 @@ class LeadqualStack(cdk.Stack):
             leads_table=storage.leads,
             dead_letter_queues=monitoring_dlqs,
             console_client=console_client,
+            alert_function=alerts.function,
         )
         cdk.CfnOutput(self, "ConsoleLink", value=console_link, description="Where SDRs decide reviews")
         cdk.CfnOutput(self, "SignInUserPoolId", value=sign_in.user_pool.user_pool_id,

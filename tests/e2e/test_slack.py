@@ -8,13 +8,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from leadqual.domain import slack_blocks
-from leadqual.domain.policy import load_policy
+from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.standins.slack import Message, SlackStandIn
@@ -208,3 +210,71 @@ def test_not_a_fit_from_slack_asks_why_then_credits_the_rep_and_teaches_the_mode
     assert next(c for c in na["candidates"] if c["rep"] == owner)["leads"] == 0
     wait_until(lambda: dm.updates >= 1, timeout=30, what="the DM updated")
     assert dm.text.startswith("Not a fit (Wrong person)")
+
+
+@pytest.fixture
+def fast_sla(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """The shipped policy with its SLA chain in seconds: remind at 1.2 s, the manager at 2.4 s,
+    reassign at 3.6 s."""
+    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind"},
+                                      {"after_minutes": 0.04, "do": "tell_manager"},
+                                      {"after_minutes": 0.06, "do": "reassign"}]}  # fmt: skip
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
+    monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
+                    policy_file=policy_file) as cloud:  # fmt: skip
+        with serving(cloud) as url:
+            slack.interactions_url = f"{url}/slack/interactions"
+            yield cloud
+        assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+
+
+def test_nobody_acknowledges_so_the_sla_chain_reminds_reassigns_and_tells_the_manager(
+    fast_sla: LocalCloud, slack: SlackStandIn
+) -> None:
+    lead_id = _submit(email="zoe@coldco.io", first_name="Zoe", **HOT)
+    waiting = wait_until(
+        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+    )
+    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
+             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    first = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    dm = _dm(slack, first, "New lead for you: Zoe")
+    # Nobody acknowledges: reminded, then reassigned through the ledger, then the manager is told.
+    reassigned = wait_until(lambda: _once(lead_id, "sla_reassigned"), timeout=60, what="the reassignment")
+    second = reassigned["route"]["owner"]
+    assert second != first and second in {"sam.sdr", "jordan.sdr", "priya.sdr"}
+    events = [e["event"] for e in reassigned["history"]]
+    assert events.index("sla_reminded") < events.index("sla_manager_told") < events.index("sla_reassigned")
+    manager = slack.messages_to(slack.user_by_email("morgan@team.example").user_id)
+    assert len(manager) == 1 and manager[0].text.startswith(
+        f"Nobody has acknowledged Zoe, CTO at Acme Rockets ({first}'s)"
+    )
+    passed = next(c for c in reassigned["route"]["candidates"] if c["rep"] == first)
+    assert passed["excluded"] == "did_not_acknowledge"
+    # The ledger follows: the first rep is credited, the second counts it.
+    na = next(p for p in call_api("GET", "/roster").json()["pools"] if p["pool"] == "na")
+    counts = {c["rep"]: c["leads"] for c in na["candidates"]}
+    assert (counts[first], counts[second]) == (0, 1)
+    # The first rep's messages say so; the second rep is told, with the buttons.
+    reminded = next(e["detail"] for e in reassigned["history"] if e["event"] == "sla_reminded")
+    assert reminded.startswith(f"{first} reminded in Slack")
+    # Both of the first rep's messages about it (the DM and the reminder) now say where it went.
+    moved = lambda: [
+        m for m in slack.messages_to(_user(slack, first)) if m.text.startswith(f"Reassigned to {second}")
+    ]  # noqa: E731
+    wait_until(lambda: len(moved()) == 2, timeout=30, what="the first rep's DM and reminder updated")
+    assert dm in moved()
+    new_dm = _dm(slack, second, "New lead for you: Zoe")
+    # The second rep acknowledges: their chain stops, its schedules deleted (none left to fire).
+    assert slack.click(_user(slack, second), new_dm, "acknowledge").status == 200
+    wait_until(lambda: _once(lead_id, "acknowledged"), timeout=30, what="the acknowledgement")
+    assert fast_sla.fire_due_schedules(now=datetime.now(UTC) + timedelta(days=1)) == 0
+    fast_sla.pump()
+    after = [e["event"] for e in _lead(lead_id)["history"]]
+    assert after.count("sla_reminded") == 1 and after.count("sla_reassigned") == 1, after

@@ -114,16 +114,18 @@ class MemoryRoster(Roster):
         found = [a for (lead, _), a in self.claims.items() if lead == lead_id]
         return max(found, key=lambda a: a.attempt) if found else None
 
-    def release(self, lead_id: str) -> str | None:
-        current = self.assignment(lead_id)
+    def release(self, lead_id: str, attempt: int | None = None) -> str | None:
+        current = self.assignment(lead_id) if attempt is None else self.claims.get((lead_id, attempt))
         if current is None or current.released:
             return None
         self.claims[(lead_id, current.attempt)] = replace(current, released=True)
         self.open[current.rep] -= 1
         return current.rep
 
-    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
-        current = self.assignment(lead_id)
+    def credit(
+        self, lead_id: str, reason: CreditReason, to_rep: str | None = None, attempt: int | None = None
+    ) -> bool:
+        current = self.assignment(lead_id) if attempt is None else self.claims.get((lead_id, attempt))
         if current is None or reason.value in current.credits:
             return False
         self.claims[(lead_id, current.attempt)] = replace(current, credits=(*current.credits, reason.value))

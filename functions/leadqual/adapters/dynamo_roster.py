@@ -294,8 +294,8 @@ class DynamoRoster:
             credits=tuple(sorted(item.get("credits", {"SS": []})["SS"])),
         )
 
-    def release(self, lead_id: str) -> str | None:
-        current = self.assignment(lead_id)
+    def release(self, lead_id: str, attempt: int | None = None) -> str | None:
+        current = self.assignment(lead_id) if attempt is None else self._assignment(lead_id, attempt)
         if current is None or current.released:
             return None
         try:
@@ -317,8 +317,10 @@ class DynamoRoster:
             return None
         return current.rep
 
-    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
-        current = self.assignment(lead_id)
+    def credit(
+        self, lead_id: str, reason: CreditReason, to_rep: str | None = None, attempt: int | None = None
+    ) -> bool:
+        current = self.assignment(lead_id) if attempt is None else self._assignment(lead_id, attempt)
         if current is None or not current.pool or not current.cycle or reason.value in current.credits:
             return False
         ledger = _ledger_partition(current.pool, current.cycle)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from leadqual.domain.policy import Cycle, Distribution, Newcomer, Returning
-from leadqual.domain.schemas.roster import WEEKDAYS, Candidate, Exclusion, RepProfile, WorkingHours
+from leadqual.domain.schemas.roster import WEEKDAYS, Candidate, Exclusion, RepProfile, Role, WorkingHours
 
 TIE = 1e-9
 
@@ -186,11 +186,16 @@ def rank(
     ledger: Mapping[str, LedgerEntry],
     settings: Distribution,
     now: datetime,
+    passed_over: Collection[str] = (),
 ) -> Ranking:
-    """The pool's reps for this lead, best first, each with why they were or were not chosen."""
-    members = sorted((r for r in reps if pool in r.pools), key=lambda r: r.rep)
+    """The pool's reps for this lead, best first, each with why they were or were not chosen;
+    `passed_over`: reps who had the lead and let it go cold (an SLA's reassignment)."""
+    members = sorted((r for r in reps if pool in r.pools and r.role is Role.REP), key=lambda r: r.rep)
     loads = {r.rep: loads.get(r.rep, RepLoad()) for r in members}
     excluded = {r.rep: exclusion(r, loads[r.rep], now) for r in members}
+    for name in passed_over:
+        if name in excluded and excluded[name] is None:
+            excluded[name] = (Exclusion.PASSED_OVER, "had it and did not acknowledge in time")
     # Fairness is among the reps who could take leads this cycle: the active and present.
     present = [r for r in members if (found := excluded[r.rep]) is None or found[0] not in _ABSENT]
     lines, changes = _calibrated(present, members, excluded, ledger, settings, now)

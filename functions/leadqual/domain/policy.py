@@ -280,6 +280,31 @@ class AlertSettings(_Strict):
     )  # fmt: skip
 
 
+class SlaAction(StrEnum):
+    REMIND = "remind"  # the rep again, in Slack (and by e-mail with `email`)
+    REASSIGN = "reassign"  # to the next rep fairness owes, the first one credited
+    TELL_MANAGER = "tell_manager"  # the pool's managers (the roster's role: manager)
+
+
+class SlaStep(_Strict):
+    """One step of a route's SLA chain: what happens this long after the route if nobody acknowledged."""
+
+    after_minutes: float = Field(gt=0, le=7 * 24 * 60)
+    do: SlaAction
+    email: bool = False
+
+
+def _default_sla() -> dict[RouteAction, list[SlaStep]]:
+    return {
+        RouteAction.SDR_OUTREACH: [
+            SlaStep(after_minutes=15, do=SlaAction.REMIND),
+            SlaStep(after_minutes=45, do=SlaAction.REMIND, email=True),
+            SlaStep(after_minutes=60, do=SlaAction.REASSIGN),
+            SlaStep(after_minutes=90, do=SlaAction.TELL_MANAGER),
+        ],
+    }
+
+
 class HoldSettings(_Strict):
     """`hold` waits for signals: new events or intent re-run the rules; after max_days it ends anyway."""
 
@@ -305,6 +330,8 @@ class Policy(_Strict):
     assignment: Assignment | None = None
     reviewers: Reviewers = Field(default_factory=Reviewers)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    # Nobody lets a lead go cold: per route, what happens while nobody acknowledged it.
+    sla: dict[RouteAction, list[SlaStep]] = Field(default_factory=_default_sla)
     rules: list[RuleDef] = Field(min_length=1)
     # What leadqual writes to the CRM, and when it may set a record's owner (domain/schemas/crm.py).
     crm: CrmPolicy = Field(default_factory=CrmPolicy)
@@ -347,6 +374,12 @@ class Policy(_Strict):
             raise ValueError(f"{round_robin} assign by {ROUND_ROBIN!r} but the policy has no `assignment`")
         if self.rules[-1].when != RuleCondition():
             raise ValueError(f"the last rule ({self.rules[-1].id!r}) must match everything (when: {{}})")
+        for action, steps in self.sla.items():
+            minutes = [step.after_minutes for step in steps]
+            if minutes != sorted(set(minutes)):
+                raise ValueError(f"sla.{action.value}: steps must come later one after another: {minutes}")
+            if sum(step.do is SlaAction.REASSIGN for step in steps) > 1:
+                raise ValueError(f"sla.{action.value}: at most one reassign step")
         if self.tiers[-1].when != TierCondition():
             raise ValueError(f"the last tier ({self.tiers[-1].id!r}) must match everything (when: {{}})")
         return self

@@ -135,11 +135,14 @@ class Roster(Protocol):
         """The lead's latest assignment (its latest attempt)."""
         ...
 
-    def release(self, lead_id: str) -> str | None:
-        """Frees the rep's open slot when the lead's outcome comes back; a second release does nothing."""
+    def release(self, lead_id: str, attempt: int | None = None) -> str | None:
+        """Frees the rep's open slot (of the latest assignment, or of `attempt`): the lead's outcome
+        came back, or it was taken from them; a second release does nothing."""
         ...
 
-    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
+    def credit(
+        self, lead_id: str, reason: CreditReason, to_rep: str | None = None, attempt: int | None = None
+    ) -> bool:
         """Takes the lead off its rep's count in the ledger (and onto `to_rep`'s), once per reason."""
         ...
 
@@ -221,6 +224,18 @@ class AlertStore(Protocol):
 
 class AlertQueue(Protocol):
     def send(self, work: AlertWork) -> None: ...
+
+
+class SlaScheduler(Protocol):
+    """One-time schedules of an alert's SLA steps (adapters/scheduler.py)."""
+
+    def schedule(self, work: AlertWork, at: datetime) -> None:
+        """`work` (an SLA step) reaches the alert queue at `at`; scheduling it again changes nothing."""
+        ...
+
+    def cancel(self, alert_id: str, steps: int) -> None:
+        """Deletes the alert's steps not yet run (an acknowledgement stops the chain)."""
+        ...
 
 
 class Dispatcher(Protocol):

@@ -152,6 +152,10 @@ def review_message(
     return f"Review needed: {person_line(lead)} at {company}. {suggested}.", blocks
 
 
+def reminder_block(waited: str) -> dict[str, Any]:
+    return {"type": "section", "text": _plain(f"Reminder: nobody has acknowledged this lead after {waited}.")}
+
+
 def settled(blocks: list[dict[str, Any]], words: str) -> list[dict[str, Any]]:
     """The message once acted on: the same facts, the buttons replaced by what happened."""
     kept = [b for b in blocks if b.get("block_id") != ACTIONS_BLOCK]

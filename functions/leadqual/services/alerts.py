@@ -15,13 +15,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadqual.domain import slack_blocks
-from leadqual.domain.policy import Policy
-from leadqual.domain.ports import AlertStore, ChatGateway, ChatRefused, DecisionStore, LeadStore
+from leadqual.domain.distribution import next_start
+from leadqual.domain.policy import Policy, SlaAction, SlaStep
+from leadqual.domain.ports import (
+    AlertStore,
+    ChatGateway,
+    ChatRefused,
+    CrmChangeQueue,
+    DecisionStore,
+    LeadStore,
+    SlaScheduler,
+)
 from leadqual.domain.schemas.alerts import Alert, AlertKind, SentMessage, alert_id_for
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
-from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind
-from leadqual.domain.schemas.roster import CreditReason, RepProfile
+from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind, CrmChange, CrmSyncRequest
+from leadqual.domain.schemas.roster import CreditReason, RepProfile, Role
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus
 from leadqual.services.distribution import DistributionService
@@ -38,6 +47,8 @@ class AlertService:
     distribution: DistributionService
     outcomes: OutcomeService
     policy: Policy
+    scheduler: SlaScheduler | None = None  # None: no SLA chain (no schedule group in this stack)
+    crm_changes: CrmChangeQueue | None = None  # a reassignment's new owner goes to the CRM
     console_url: str = ""
     clock: Callable[[], datetime] = field(default=utc_now)
 
@@ -51,6 +62,8 @@ class AlertService:
             case AlertWorkKind.ANNOUNCE_REVIEW:
                 assert work.review_id is not None
                 self.announce_review(work.review_id)
+            case AlertWorkKind.SLA_STEP:
+                self.sla_step(work)
             case _:
                 self.follow_up(work)
 
@@ -70,7 +83,14 @@ class AlertService:
                 created_at=self.clock(),
             )  # fmt: skip
         )
-        deadline = self._deadline(lead)
+        steps = self.policy.sla.get(lead.route.action, [])
+        started = max(alert.created_at, next_start(rep.hours, alert.created_at))  # the clock runs at work
+        if not alert.acknowledged and self.scheduler is not None:
+            for number, step in enumerate(steps):
+                work = AlertWork(work_id=f"{alert.alert_id}-sla{number}", kind=AlertWorkKind.SLA_STEP,
+                                 alert_id=alert.alert_id, lead_id=lead_id, attempt=attempt, step=number)  # fmt: skip
+                self.scheduler.schedule(work, started + timedelta(minutes=step.after_minutes))
+        deadline = self._deadline(steps, started)
         zone = rep.hours.timezone if rep.hours else "UTC"
         text, blocks = slack_blocks.assignment_message(
             lead, alert.alert_id, deadline, zone, self.console_url, None
@@ -154,10 +174,112 @@ class AlertService:
     def _person(self, name: str) -> RepProfile | None:
         return next((p for p in self.distribution.reps() if p.rep == name), None)
 
-    def _deadline(self, lead: Lead) -> datetime | None:
-        assert lead.route is not None
-        minutes = self.policy.alerts.acknowledge_within_minutes
-        return lead.route.routed_at + timedelta(minutes=minutes) if minutes else None
+    def _deadline(self, steps: list[SlaStep], started: datetime) -> datetime | None:
+        """When the lead is taken from the rep (the SLA's reassign step), else the alert's deadline."""
+        reassign = next((s for s in steps if s.do is SlaAction.REASSIGN), None)
+        minutes = reassign.after_minutes if reassign else self.policy.alerts.acknowledge_within_minutes
+        return started + timedelta(minutes=minutes) if minutes else None
+
+    # --- the SLA chain ----------------------------------------------------------------------------
+
+    def sla_step(self, work: AlertWork) -> None:
+        """A step of the chain is due: it runs only while nobody has acknowledged, and only for the
+        alert of the lead's current assignment (a reassigned lead's old chain is spent)."""
+        alert, lead = self.alerts.get(work.alert_id), self.leads.get_lead(work.lead_id)
+        if alert is None or lead is None or lead.route is None or work.step is None:
+            return
+        current = self.distribution.assignment_of(lead.lead_id)
+        if alert.acknowledged or alert.not_a_fit or current is None or current.attempt != work.attempt:
+            return
+        steps = self.policy.sla.get(lead.route.action, [])
+        if work.step >= len(steps) or work.work_id in alert.follow_ups_done:
+            return
+        step = steps[work.step]
+        rep, waited = alert.people[0], _duration((self.clock() - alert.created_at).total_seconds())
+        if step.do is SlaAction.REMIND:
+            self._remind(alert, lead, rep, waited, step.email)
+        elif step.do is SlaAction.REASSIGN:
+            self._reassign(alert, lead, current.pool, rep, waited, work.attempt)
+        else:
+            self._tell_managers(lead, current.pool, rep, waited)
+        self.alerts.follow_up_done(alert.alert_id, work.work_id)
+
+    def _remind(self, alert: Alert, lead: Lead, rep: str, waited: str, email: bool) -> None:
+        person = self._person(rep)
+        told = False
+        if person is not None and self.chat is not None and (user_id := self._slack_id(person)) is not None:
+            zone = person.hours.timezone if person.hours else "UTC"
+            text, blocks = slack_blocks.assignment_message(
+                lead, alert.alert_id, None, zone, self.console_url, None
+            )
+            try:
+                channel, ts = self.chat.post(
+                    user_id, f"Reminder: not acknowledged after {waited}. {text}",
+                    [slack_blocks.reminder_block(waited), *blocks],
+                )  # fmt: skip
+                self.alerts.add_message(alert.alert_id, SentMessage(person=rep, channel=channel, ts=ts))
+                told = True
+            except ChatRefused as refused:
+                self.alerts.add_unreachable(alert.alert_id, f"{rep}: {refused}")
+        how = "in Slack" if told else "(not reachable in Slack)"
+        # The e-mail step: no e-mail channel is built yet, and the timeline says so.
+        more = "; e-mail not sent: no e-mail channel yet" if email else ""
+        self._note(
+            lead.lead_id, "sla_reminded", f"{rep} reminded {how}: not acknowledged after {waited}{more}"
+        )
+
+    def _reassign(self, alert: Alert, lead: Lead, pool: str, rep: str, waited: str, attempt: int) -> None:
+        probability = lead.scores.conversion_probability if lead.scores else 0.0
+        given = self.distribution.assign(lead.lead_id, pool, probability, attempt + 1, passed_over=[rep])
+        if given.rep is None:
+            self._note(lead.lead_id, "sla_not_reassigned",
+                       f"not acknowledged after {waited}, and nobody else in pool {pool} can take it: stays with {rep}")  # fmt: skip
+            return
+        # The rep who let it go cold is not charged for it, and their slot is free.
+        self.distribution.credit(lead.lead_id, CreditReason.SLA_REASSIGNED, attempt=attempt)
+        self.distribution.release(lead.lead_id, attempt=attempt)
+        new = given.rep
+
+        def move(current: Lead) -> bool:
+            if current.route is None or current.route.owner != rep:
+                return False
+            current.route.owner = new
+            current.route.assignment = given.reason
+            current.route.candidates = given.candidates
+            add_history(
+                current, "sla_reassigned", f"not acknowledged by {rep} after {waited}: reassigned to {new}"
+            )
+            return True
+
+        update_lead(self.leads, lead.lead_id, move)
+        self._settle_messages(alert, f"Reassigned to {new}: not acknowledged after {waited}.")
+        if self.crm_changes is not None:
+            self.crm_changes.send(CrmSyncRequest(change_id=f"{lead.lead_id}-a{attempt + 1}", lead_id=lead.lead_id,
+                                                 change=CrmChange.ROUTED))  # fmt: skip
+        self.announce_assignment(lead.lead_id, attempt + 1)
+
+    def _tell_managers(self, lead: Lead, pool: str, rep: str, waited: str) -> None:
+        managers = [
+            p for p in self.distribution.reps() if p.role is Role.MANAGER and (pool in p.pools or not p.pools)
+        ]
+        company = lead.company.name or lead.account or lead.lead_id
+        words = (
+            f"Nobody has acknowledged {slack_blocks.person_line(lead)} at {company} ({rep}'s) after {waited}."
+        )
+        told = []
+        for manager in managers:
+            user_id = self._slack_id(manager) if self.chat is not None else None
+            if user_id is None or self.chat is None:
+                continue
+            try:
+                self.chat.post(
+                    user_id, words, [{"type": "section", "text": {"type": "plain_text", "text": words}}]
+                )
+                told.append(manager.rep)
+            except ChatRefused:
+                continue
+        whom = ", ".join(told) or f"no manager (none of pool {pool} is in Slack or the roster)"
+        self._note(lead.lead_id, "sla_manager_told", f"not acknowledged after {waited}: told {whom}")
 
     # --- what follows a person's action -----------------------------------------------------------
 
@@ -181,6 +303,7 @@ class AlertService:
     def _acknowledged(self, alert: Alert) -> None:
         assert alert.acknowledged_by is not None and alert.acknowledged_at is not None
         by, at = alert.acknowledged_by, alert.acknowledged_at
+        self._stop_chain(alert)
         self._settle_messages(alert, f"Acknowledged by {by} at {self._local(by, at)}.")
 
         def note(current: Lead) -> None:
@@ -198,6 +321,7 @@ class AlertService:
     def _not_a_fit(self, alert: Alert) -> None:
         verdict = alert.not_a_fit
         assert verdict is not None
+        self._stop_chain(alert)
         self._settle_messages(
             alert, f"Not a fit ({verdict.reason}), said {verdict.by}. It goes to the model's feedback."
         )
@@ -248,6 +372,10 @@ class AlertService:
                 self.chat.update(message.channel, message.ts, words, slack_blocks.settled(blocks, words))
             except ChatRefused:
                 continue  # the message was deleted in Slack: nothing to update
+
+    def _stop_chain(self, alert: Alert) -> None:
+        if self.scheduler is not None:
+            self.scheduler.cancel(alert.alert_id, max((len(s) for s in self.policy.sla.values()), default=0))
 
     def _local(self, name: str, at: datetime) -> str:
         person = self._person(name)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from leadqual.domain.distribution import Claim, ClaimRefused, cycle_key, is_working, rank
+from leadqual.domain.distribution import Assignment, Claim, ClaimRefused, cycle_key, is_working, rank
 from leadqual.domain.policy import SDR_QUEUE, Distribution, Policy
 from leadqual.domain.ports import ConflictError, Roster
 from leadqual.domain.schemas.roster import Away, Candidate, CreditReason, Exclusion, RepProfile, RepSettings
@@ -77,7 +77,9 @@ class DistributionService:
             stored = self.roster.profiles()
         return sorted(stored, key=lambda profile: profile.rep)
 
-    def assign(self, lead_id: str, pool: str, probability: float, attempt: int = 0) -> Assigned:
+    def assign(
+        self, lead_id: str, pool: str, probability: float, attempt: int = 0, passed_over: Sequence[str] = ()
+    ) -> Assigned:
         """Claims the eligible rep with the largest shortfall; if a cap was reached meanwhile, the
         next; the pool's team queue only when nobody is eligible."""
         assert self.policy.assignment is not None, "the policy validator requires it to distribute"
@@ -86,7 +88,14 @@ class DistributionService:
         cycle = cycle_key(settings.cycle, now)
         reps = [profile for profile in self.reps() if pool in profile.pools]
         ranking = rank(
-            lead_id, pool, reps, self.roster.loads(reps, now), self.roster.ledger(pool, cycle), settings, now
+            lead_id,
+            pool,
+            reps,
+            self.roster.loads(reps, now),
+            self.roster.ledger(pool, cycle),
+            settings,
+            now,
+            passed_over,
         )
         if ranking.ledger_changes:
             self.roster.save_ledger(pool, cycle, ranking.ledger_changes)
@@ -165,13 +174,19 @@ class DistributionService:
             )
         return current
 
-    def credit(self, lead_id: str, reason: CreditReason, to_rep: str | None = None) -> bool:
+    def credit(
+        self, lead_id: str, reason: CreditReason, to_rep: str | None = None, attempt: int | None = None
+    ) -> bool:
         """Moves the lead off its rep's count in the ledger (onto `to_rep`'s), once per reason."""
-        return self.roster.credit(lead_id, reason, to_rep)
+        return self.roster.credit(lead_id, reason, to_rep, attempt)
 
-    def release(self, lead_id: str) -> str | None:
-        """Frees the rep's open slot (the lead's outcome came back, or sales gave it to someone else)."""
-        return self.roster.release(lead_id)
+    def release(self, lead_id: str, attempt: int | None = None) -> str | None:
+        """Frees the rep's open slot (the lead's outcome came back, or it was taken from them)."""
+        return self.roster.release(lead_id, attempt)
+
+    def assignment_of(self, lead_id: str) -> Assignment | None:
+        """The lead's latest claim: whose it is, in which pool, which attempt."""
+        return self.roster.assignment(lead_id)
 
     def remember_slack_id(self, rep: str, user_id: str) -> None:
         """Caches the rep's Slack user (looked up by e-mail once), unless an edit came first."""

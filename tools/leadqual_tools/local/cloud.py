@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -185,6 +186,9 @@ class LocalCloud:
             arn = client("sns").create_topic(Name=stack.name_of(logical_id))["TopicArn"]
             physical[logical_id] = Physical(arn, {"TopicName": stack.name_of(logical_id), "TopicArn": arn})
             self.arns[stack.name_of(logical_id)] = arn
+        for logical_id, properties in stack.of_type("AWS::Scheduler::ScheduleGroup"):
+            arn = client("scheduler").create_schedule_group(Name=properties["Name"])["ScheduleGroupArn"]
+            physical[logical_id] = Physical(properties["Name"], {"Arn": arn, "Name": properties["Name"]})
         for logical_id, properties in stack.of_type("AWS::Events::EventBus"):
             name = properties.get("Name") or stack.name_of(logical_id)
             arn = client("events").create_event_bus(Name=name)["EventBusArn"]
@@ -437,9 +441,35 @@ class LocalCloud:
                 self._stop.wait(BACKLOG_POLL_SECONDS)
 
     def pump(self) -> int:
-        """One pass of every queue poller; returns how many messages were handled."""
+        """One pass of every queue poller (after sending the SLA steps now due); returns how many
+        messages were handled."""
         with self._pump_lock:
+            self.fire_due_schedules()
             return sum(poller.poll_once() for poller in self._pollers if poller.queue_url not in self._held)
+
+    def fire_due_schedules(self, now: datetime | None = None) -> int:
+        """What EventBridge Scheduler does in AWS and moto does not: each one-time schedule now due
+        sends its input to its SQS target, then deletes itself (ActionAfterCompletion DELETE).
+        Returns how many fired."""
+        scheduler, sqs = client("scheduler"), client("sqs")
+        at = now or datetime.now(UTC)
+        fired = 0
+        for listed in scheduler.list_schedules(GroupName=resources.SLA_SCHEDULE_GROUP).get("Schedules", []):
+            schedule = scheduler.get_schedule(Name=listed["Name"], GroupName=resources.SLA_SCHEDULE_GROUP)
+            expression = schedule["ScheduleExpression"]  # at(yyyy-mm-ddThh:mm:ss), in UTC
+            if datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC) > at:
+                continue
+            target = schedule["Target"]
+            queue = target["Arn"].rsplit(":", 1)[-1]
+            sqs.send_message(
+                QueueUrl=self.urls[queue], MessageBody=target["Input"],
+                MessageGroupId=target["SqsParameters"]["MessageGroupId"],
+                # As content-based deduplication would: the same step sent twice is dropped.
+                MessageDeduplicationId=hashlib.sha256(target["Input"].encode()).hexdigest(),
+            )  # fmt: skip
+            scheduler.delete_schedule(Name=listed["Name"], GroupName=resources.SLA_SCHEDULE_GROUP)
+            fired += 1
+        return fired
 
     def hold_event_source(self, queue: str) -> None:
         """Stops polling `queue`, as disabling its event source mapping does in AWS (`make

@@ -160,6 +160,14 @@ def required_permissions(
         yield Permission(f"states:{operation}", resource)
     elif service == "secretsmanager" and "SecretId" in params:
         yield Permission(f"secretsmanager:{operation}", arns.secret(params["SecretId"]))
+    elif service == "scheduler" and "Name" in params:
+        group = params.get("GroupName", "default")
+        yield Permission(
+            f"scheduler:{operation}",
+            f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{group}/{params['Name']}",
+        )
+        if "Target" in params:  # the schedule sends as its target's role: the caller must pass it
+            yield Permission("iam:PassRole", params["Target"]["RoleArn"])
     elif service == "lambda" and "FunctionName" in params:
         action = "InvokeFunction" if operation == "Invoke" else operation
         yield Permission(f"lambda:{action}", arns.function(params["FunctionName"]))

@@ -173,6 +173,7 @@ class AlertWorkKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"  # someone acknowledged in Slack: update the DM, the timeline
     NOT_A_FIT = "not_a_fit"  # the rep said not a fit: the ledger, the model's feedback
     REVIEW_DECIDED = "review_decided"  # decided (in Slack or the console): update every reviewer's DM
+    SLA_STEP = "sla_step"  # a step of the route's SLA chain is due (EventBridge Scheduler sends it)
 
 
 class AlertWork(BuiltOnFirstUse):
@@ -185,3 +186,4 @@ class AlertWork(BuiltOnFirstUse):
     lead_id: str
     attempt: int = 0  # which assignment of the lead (0: the route's; n: the n-th reassignment)
     review_id: str | None = None
+    step: int | None = None  # SLA_STEP: which of the route's steps (policy `sla`)

@@ -151,6 +151,7 @@ class Exclusion(StrEnum):
     DAILY_CAP = "daily_cap"
     WEEKLY_CAP = "weekly_cap"
     LOST_RACE = "capped_meanwhile"
+    PASSED_OVER = "did_not_acknowledge"  # had the lead, let it go cold: the SLA reassigned it
 
 
 class Candidate(BaseModel):
