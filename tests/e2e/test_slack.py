@@ -264,10 +264,13 @@ def test_nobody_acknowledges_so_the_sla_chain_reminds_reassigns_and_tells_the_ma
     # The first rep's messages say so; the second rep is told, with the buttons.
     reminded = next(e["detail"] for e in reassigned["history"] if e["event"] == "sla_reminded")
     assert reminded.startswith(f"{first} reminded in Slack")
+
     # Both of the first rep's messages about it (the DM and the reminder) now say where it went.
-    moved = lambda: [
-        m for m in slack.messages_to(_user(slack, first)) if m.text.startswith(f"Reassigned to {second}")
-    ]  # noqa: E731
+    def moved() -> list[Message]:
+        return [
+            m for m in slack.messages_to(_user(slack, first)) if m.text.startswith(f"Reassigned to {second}")
+        ]
+
     wait_until(lambda: len(moved()) == 2, timeout=30, what="the first rep's DM and reminder updated")
     assert dm in moved()
     new_dm = _dm(slack, second, "New lead for you: Zoe")
