@@ -65,6 +65,8 @@ QUEUE_ATTRIBUTES = {
 }
 
 
+# How often the pollers look for SLA steps now due (EventBridge Scheduler fires to the minute).
+SCHEDULES_EVERY_SECONDS = 0.5
 # How often a request held by `wait_for_room` looks at the backlog again.
 BACKLOG_POLL_SECONDS = 0.02
 # How long stopping waits for the workflows still running to notice and end their current step.
@@ -119,6 +121,8 @@ class LocalCloud:
     _thread: threading.Thread | None = None
     _pump_lock: threading.Lock = field(default_factory=threading.Lock)
     _admission_lock: threading.Lock = field(default_factory=threading.Lock)
+    _schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> as Scheduler holds it
+    _schedules_looked_at: float = 0.0
 
     # ----- lifecycle -----
     def start(self) -> LocalCloud:
@@ -453,12 +457,26 @@ class LocalCloud:
         Returns how many fired."""
         scheduler, sqs = client("scheduler"), client("sqs")
         at = now or datetime.now(UTC)
+        if now is None and time.monotonic() < self._schedules_looked_at + SCHEDULES_EVERY_SECONDS:
+            return 0  # Scheduler's own granularity is coarser still: no need to look on every pump
+        self._schedules_looked_at = time.monotonic()
         fired = 0
-        for listed in scheduler.list_schedules(GroupName=resources.SLA_SCHEDULE_GROUP).get("Schedules", []):
-            schedule = scheduler.get_schedule(Name=listed["Name"], GroupName=resources.SLA_SCHEDULE_GROUP)
+        listing = scheduler.list_schedules(GroupName=resources.SLA_SCHEDULE_GROUP).get("Schedules", [])
+        held = {listed["Name"] for listed in listing}
+        self._schedules = {
+            name: known for name, known in self._schedules.items() if name in held
+        }  # deleted: gone
+        for listed in listing:
+            name = listed["Name"]
+            if name not in self._schedules:  # a one-time schedule's time and target never change
+                self._schedules[name] = scheduler.get_schedule(
+                    Name=name, GroupName=resources.SLA_SCHEDULE_GROUP
+                )
+            schedule = self._schedules[name]
             expression = schedule["ScheduleExpression"]  # at(yyyy-mm-ddThh:mm:ss), in UTC
             if datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC) > at:
                 continue
+            del self._schedules[name]
             target = schedule["Target"]
             queue = target["Arn"].rsplit(":", 1)[-1]
             sqs.send_message(
