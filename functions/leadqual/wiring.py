@@ -356,7 +356,12 @@ def alert_queue() -> SqsAlertQueue | None:
 
 @once_per_environment
 def chat_gateway() -> ChatGateway | None:
-    """Slack's adapter; None when the connections file names no Slack app."""
+    """Slack's adapter for the alert function, which waits out `ratelimited`; None when the
+    connections file names no Slack app."""
+    return _slack_gateway(rate_limit_retries=5)
+
+
+def _slack_gateway(rate_limit_retries: int) -> ChatGateway | None:
     from leadqual.adapters.credentials import Credentials
     from leadqual.adapters.slack import SlackGateway
 
@@ -365,7 +370,9 @@ def chat_gateway() -> ChatGateway | None:
         return None
     credentials = Credentials(current_settings().credentials_from == "secretsmanager")
     return SlackGateway(
-        str(slack.base_url), lambda fresh: credentials.read(slack.token_secret, slack.token_env, fresh=fresh)
+        str(slack.base_url),
+        lambda fresh: credentials.read(slack.token_secret, slack.token_env, fresh=fresh),
+        rate_limit_retries,
     )
 
 
@@ -425,7 +432,8 @@ def slack_interaction_service() -> SlackInteractionService:
         return credentials.read(slack.signing_secret_secret, slack.signing_secret_env) if slack else None
 
     return SlackInteractionService(
-        signing_secret, signed_by_slack, chat_gateway(), DynamoAlertStore(settings.leads_table),
+        # Within Slack's 3 seconds nothing waits out a `ratelimited`: Slack sends the press again.
+        signing_secret, signed_by_slack, _slack_gateway(rate_limit_retries=0), DynamoAlertStore(settings.leads_table),
         queue, review_service(), distribution_service(), policy(),
     )  # fmt: skip
 

@@ -52,7 +52,7 @@ def test_ratelimited_is_waited_out_as_retry_after_says(slack: SlackStandIn) -> N
     _gateway(slack).post(sam.user_id, "New lead", [])
     assert time.monotonic() - started >= 1.0  # Retry-After: 1
     assert [c.status for c in slack.method_calls("chat.postMessage")] == [429, 200]
-    slack.rate_limited_methods["chat.postMessage"] = 5  # more than the adapter waits out
+    slack.rate_limited_methods["chat.postMessage"] = 6  # more than the adapter waits out
     with pytest.raises(ChatUnavailable, match="ratelimited"):
         _gateway(slack).post(sam.user_id, "Again", [])
 

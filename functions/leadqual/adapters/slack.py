@@ -7,7 +7,8 @@ and the signature check, both from slack-sdk (docs.slack.dev/tools/python-slack-
 
 Calls (each as Slack documents it; the stand-in, tools/leadqual_tools/standins/slack.py, speaks
 the same): users.lookupByEmail, users.info, chat.postMessage, chat.update, chat.postEphemeral,
-views.open. A 429 `ratelimited` is retried after its Retry-After by slack-sdk's handler, twice.
+views.open. A 429 `ratelimited` is retried after its Retry-After by slack-sdk's handler (up to 5
+times in the alert function, none in the interactions route, whose Slack retries it instead).
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ REFUSALS = frozenset(
 
 
 class SlackGateway:
-    def __init__(self, base_url: str, token: Callable[[bool], str]):
-        """`token(fresh)` reads the bot token (again, when `fresh`, after Slack said invalid_auth)."""
+    def __init__(self, base_url: str, token: Callable[[bool], str], rate_limit_retries: int = 5):
+        """`token(fresh)` reads the bot token (again, when `fresh`, after Slack said invalid_auth).
+        `rate_limit_retries`: how many `ratelimited` answers to wait out (Retry-After each); the
+        interactions route waits none (it has Slack's 3 seconds), the alert function several."""
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._token = token
+        self._rate_limit_retries = rate_limit_retries
         self._client: WebClient | None = None
 
     def _web(self, fresh: bool = False) -> WebClient:
@@ -45,7 +49,7 @@ class SlackGateway:
                 timeout=5,
                 retry_handlers=[
                     ConnectionErrorRetryHandler(max_retry_count=1),
-                    RateLimitErrorRetryHandler(max_retry_count=2),
+                    RateLimitErrorRetryHandler(max_retry_count=self._rate_limit_retries),
                 ],  # fmt: skip
             )
         return self._client

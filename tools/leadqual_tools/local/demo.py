@@ -2,7 +2,10 @@
 
 It stores accounts, intent and behaviour through the API, submits the leads, lets the SDR review
 queue fill, approves, rejects and reroutes reviews through the API, lets one review time out,
-and prints where every lead ended up and how long it took. Then the loop closes: held leads get
+and prints where every lead ended up and how long it took. Each rep hears of their leads in Slack
+(a local stand-in of Slack's API: no live Slack is reached) and acknowledges there, but one lead is
+let go cold: the SLA chain (scaled from minutes to seconds) reminds, tells the manager and reassigns
+it through the ledger; the shares per rep close the section. Then the loop closes: held leads get
 new behaviour and are routed again, sales reports each lead's outcome, a retrospective shows
 whether high grades really converted, and the reported outcomes retrain a challenger that replaces
 the model only if it is better (in a scratch copy of model_artifacts/: the demo never changes what
@@ -15,25 +18,36 @@ import os
 import random
 import shutil
 import tempfile
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
+from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.server import serve
 from leadqual_tools.standins.hubspot import HubSpotStandIn
+from leadqual_tools.standins.slack import Message, SlackStandIn
 
 FINAL = {"routed", "hold", "failed"}
 # The retraining step's model search, in seconds: past it each candidate tries no further setting, so
 # the step ends in minutes on a busy machine too (it printed nothing for 19 minutes on one).
 RETRAIN_SEARCH_SECONDS = 60
 DEMO_TOKEN_ENV = "LEADQUAL_HUBSPOT_TOKEN"
+SLACK_TOKEN_ENV, SLACK_SIGNING_ENV = "LEADQUAL_SLACK_BOT_TOKEN", "LEADQUAL_SLACK_SIGNING_SECRET"
+# The shipped SLA chain (15, 45, 60, 90 minutes) in seconds, so the demo shows it run.
+DEMO_SLA = [{"after_minutes": 0.1, "do": "remind"}, {"after_minutes": 0.2, "do": "tell_manager"},
+            {"after_minutes": 0.3, "do": "reassign"}]  # fmt: skip
 
 
 def answered(response: Any, expected: int) -> Any:
@@ -83,17 +97,52 @@ def store_signals(
 
 
 def run_demo(leads: int = 220, seed: int = 11, review_timeout_seconds: int = 45) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="leadqual-demo-") as scratch, HubSpotStandIn() as hubspot:
-        # The CRM is HubSpot's stand-in (tools/leadqual_tools/standins/hubspot.py): no live CRM is reached.
+    with (
+        tempfile.TemporaryDirectory(prefix="leadqual-demo-") as scratch,
+        HubSpotStandIn() as hubspot,
+        SlackStandIn() as slack,
+    ):
+        # The CRM is HubSpot's stand-in, Slack is Slack's (tools/leadqual_tools/standins/): no live
+        # CRM or Slack is reached.
         connections = hubspot_connections(hubspot, Path(scratch))
+        slack_connections(slack, connections)
         cloud = LocalCloud(
-            review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2, connections_file=connections
+            review_timeout_seconds=review_timeout_seconds, visibility_timeout_seconds=2, connections_file=connections,
+            policy_file=demo_policy(Path(scratch)),
         ).start()  # fmt: skip
+        server = serve("127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, name="leadqual-demo-api", daemon=True).start()
+        slack.interactions_url = f"http://127.0.0.1:{server.server_address[1]}/slack/interactions"
         try:
             cloud.run_pollers()
-            return _run(cloud, leads, seed, review_timeout_seconds, hubspot)
+            return _run(cloud, leads, seed, review_timeout_seconds, hubspot, DemoReps(slack))
         finally:
+            server.shutdown()
+            server.server_close()
             cloud.stop()
+
+
+def slack_connections(slack: SlackStandIn, connections: Path) -> None:
+    """The Slack block of the connections file, the app's secrets in their variables, and a Slack
+    user for each person of the roster (by the e-mail the roster has for them)."""
+    os.environ[SLACK_TOKEN_ENV] = next(iter(slack.tokens))
+    os.environ[SLACK_SIGNING_ENV] = slack.signing_secret
+    with connections.open("a", encoding="utf-8") as file:
+        file.write(f"slack:\n  base_url: {slack.base_url}/api/\n")
+    policy = load_policy()
+    assert policy.assignment is not None
+    for rep, settings in policy.assignment.reps.items():
+        if settings.email:
+            slack.add_user(settings.email, rep)
+
+
+def demo_policy(folder: Path) -> Path:
+    """The shipped policy, its SLA chain scaled from minutes to seconds."""
+    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    policy["sla"] = {"sdr_outreach": DEMO_SLA}
+    path = folder / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    return path
 
 
 def hubspot_connections(hubspot: HubSpotStandIn, folder: Path) -> Path:
@@ -110,7 +159,12 @@ def hubspot_connections(hubspot: HubSpotStandIn, folder: Path) -> Path:
 
 
 def _run(
-    cloud: LocalCloud, count: int, seed: int, review_timeout_seconds: int, hubspot: HubSpotStandIn
+    cloud: LocalCloud,
+    count: int,
+    seed: int,
+    review_timeout_seconds: int,
+    hubspot: HubSpotStandIn,
+    reps: DemoReps,
 ) -> dict[str, Any]:
     submissions, events, intents, accounts, outcomes = seed_world(count, seed)
     store_signals(accounts, intents, events)
@@ -127,6 +181,7 @@ def _run(
         lead_ids.append(answered(call_api("POST", "/leads", submission), 202)["lead_id"])
         if position % 20 == 0:
             sdr.work_queue()  # SDRs work the queue while leads keep arriving
+            reps.acknowledge_new()
     duplicate = answered(call_api("POST", "/leads", submissions[0]), 202)
     rejected = call_api("POST", "/leads", {"email": "not-an-address", "form": "demo_request"})
     touches = call_api("GET", f"/leads/{lead_ids[0]}").json()["touches"]
@@ -143,6 +198,7 @@ def _run(
 
     def sdr_pass() -> list[dict[str, Any]] | None:
         sdr.work_queue()
+        reps.acknowledge_new()
         return all_final()
 
     views = wait_until(
@@ -156,6 +212,7 @@ def _run(
     summary = summarize(cloud, views, queue, decisions)
     print_summary(summary)
     summary["crm"] = crm_sync_summary(cloud, views, hubspot)
+    summary["slack"] = reps.finish(views)
     summary["woken"] = wake_held_leads(views, sdr)
     summary["retrospective"] = report_outcomes(lead_ids, outcomes)
     summary["retraining"] = retrain_on_feedback()
@@ -289,6 +346,116 @@ def report_outcome(lead_id: str, outcome: str) -> None:
     if reported == OutcomeKind.CLOSED_WON.value and route == RouteAction.NURTURE.value:
         body.update(misrouted=True, correct_route=RouteAction.SDR_OUTREACH.value)
     answered(call_api("POST", f"/leads/{lead_id}/outcome", body), 202)
+
+
+class DemoReps:
+    """The reps in Slack: each acknowledges the DMs about their leads as they come (pressing the
+    button, which Slack signs and posts to leadqual), except one lead, let go cold."""
+
+    def __init__(self, slack: SlackStandIn) -> None:
+        self.slack = slack
+        self.acknowledged: set[tuple[str, str]] = set()  # (channel, ts) of DMs pressed
+        self.cold: str | None = None  # the alert id of the lead let go cold
+        self.seconds_to_press: list[float] = []
+
+    def acknowledge_new(self) -> None:
+        for user_id, user in list(self.slack.users.items()):
+            for message in self.slack.messages_to(user_id):
+                if (
+                    not message.text.startswith("New lead for you")
+                    or (message.channel, message.ts) in self.acknowledged
+                ):
+                    continue
+                alert = _button_value(message, "acknowledge")
+                if alert is None:
+                    continue  # settled already (acknowledged, reassigned)
+                if self.cold is None and alert.endswith("-a0"):
+                    self.cold = alert
+                if alert == self.cold:
+                    continue
+                self.acknowledged.add((message.channel, message.ts))
+                self.seconds_to_press.append(time.time() - float(message.ts))
+                answer = self.slack.click(user_id, message, "acknowledge")
+                if answer.status != 200:
+                    raise RuntimeError(
+                        f"Slack's interaction for {user.name} answered {answer.status}: {answer.body[:200]}"
+                    )
+
+    def finish(self, views: list[dict[str, Any]]) -> dict[str, Any]:
+        """Waits for the cold lead's reassignment (and its new rep's acknowledgement), then prints
+        what Slack carried and each rep's share."""
+        summary: dict[str, Any] = {"dms": 0}
+        if self.cold is not None:
+            lead_id = self.cold.rsplit("-a", 1)[0]
+
+            def reassigned_and_acknowledged() -> dict[str, Any] | None:
+                self.acknowledge_new()  # the new rep acknowledges the reassigned lead (its alert is -a1)
+                lead = answered(call_api("GET", f"/leads/{lead_id}"), 200)
+                events = [e["event"] for e in lead["history"]]
+                return lead if "sla_reassigned" in events and "acknowledged" in events else None
+
+            lead = wait_until(
+                reassigned_and_acknowledged, timeout=120, interval=0.5, what="the cold lead's reassignment"
+            )
+            chain = [
+                f"{e['event']}: {e['detail']}"
+                for e in lead["history"]
+                if e["event"].startswith(("sla_", "acknowledged"))
+            ]
+            summary["reassigned"] = {"lead_id": lead_id, "to": lead["route"]["owner"], "chain": chain}
+        dms = [m for u in self.slack.users for m in self.slack.messages_to(u)]
+        summary |= {
+            "dms": len(dms),
+            "acknowledged": len(self.acknowledged),
+            "reminders": sum(1 for m in dms if "Reminder" in str(m.blocks) or m.text.startswith("Reminder")),
+            "rate_limited": sum(1 for c in self.slack.calls if c.status == 429),
+            "press_p50_seconds": sorted(self.seconds_to_press)[len(self.seconds_to_press) // 2]
+            if self.seconds_to_press
+            else None,
+        }
+        print(
+            f"\nSlack (the local stand-in; no live Slack reached): {summary['dms']} DMs to reps and reviewers, "
+            f"{summary['acknowledged']} leads acknowledged from Slack (each press signed, answered once), "
+            f"{summary['rate_limited']} answered ratelimited."
+        )
+        if "reassigned" in summary:
+            print(
+                f"  One lead let go cold ({summary['reassigned']['lead_id']}), its SLA chain scaled to seconds:"
+            )
+            for line in summary["reassigned"]["chain"]:
+                print(f"    {line}")
+        summary["shares"] = print_shares()
+        return summary
+
+
+def _button_value(message: Message, action_id: str) -> str | None:
+    for block in message.blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return str(element.get("value"))
+    return None
+
+
+def print_shares() -> list[dict[str, Any]]:
+    """Each rep's share of their pool this cycle against the share their weight asks (GET /roster)."""
+    roster = answered(call_api("GET", "/roster"), 200)
+    weights = {r["rep"]: r["weight"] for r in roster["reps"]}
+    shares = []
+    print("  Shares this cycle (GET /roster; a rep at work takes the leads that come while the others are off,")
+    print("  and the others catch up when they start, within their caps):")
+    for pool in roster["pools"]:
+        total = sum(c["leads"] for c in pool["candidates"]) or 1
+        total_weight = sum(weights[c["rep"]] for c in pool["candidates"]) or 1
+        parts = []
+        for c in pool["candidates"]:
+            share, target = c["leads"] / total, weights[c["rep"]] / total_weight
+            shares.append(
+                {"pool": pool["pool"], "rep": c["rep"], "leads": c["leads"], "share": share, "target": target}
+            )
+            now = f"; now {c['excluded'].replace('_', ' ')}" if c["excluded"] else ""
+            parts.append(f"{c['rep']} {c['leads']:g} ({share:.0%}, target {target:.0%}{now})")
+        print(f"    {pool['pool']}: " + ", ".join(parts) + f"; next: {pool['next_rep'] or 'the team queue'}")
+    return shares
 
 
 class DemoSdr:
