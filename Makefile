@@ -46,6 +46,7 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/scoring_compute.py
 	CHROMIUM=$(CHROMIUM) $(BIN)/python bench/console.py
+	$(BIN)/python -m bench.slack
 
 # leadqual's model beside LightGBM (defaults and tuned) and its own baseline and reference, on the
 # bundled history and on outbound calls with other shapes; LightGBM is installed for this only.
