@@ -39,7 +39,7 @@ function reps(overview) {
       h("thead", {}, h("tr", {}, ["Rep", "Pools", "Weight", "Open", "Today", "This week", "Hours", "Time off", "Active"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, overview.reps.map((r) =>
         h("tr", { class: r.active ? "" : "excluded" },
-          h("th", { scope: "row" }, r.display_name ? `${r.display_name} (${r.rep})` : r.rep),
+          h("th", { scope: "row" }, r.display_name ? `${r.display_name} (${r.rep})` : r.rep, r.role !== "rep" ? `, ${r.role}: takes no lead` : ""),
           h("td", {}, r.pools.join(", ")),
           h("td", {}, String(r.weight)),
           h("td", {}, capText(r.open_leads, r.caps.open)),
