@@ -25,8 +25,9 @@ def roster_console() -> Iterator[str]:
 
 
 def test_the_roster_shows_each_pools_next_rep_and_revops_change_a_weight(
-    browser: Browser, roster_console: str
-) -> None:  # noqa: F811
+    browser: Browser,  # noqa: F811 (the fixture imported above)
+    roster_console: str,
+) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(f"{roster_console}/console/roster")
     na = page.locator("section", has=page.locator("#pool-na"))
@@ -45,8 +46,9 @@ def test_the_roster_shows_each_pools_next_rep_and_revops_change_a_weight(
 
 
 def test_a_rep_sets_their_own_time_off_and_is_out_of_office_in_the_pool(
-    browser: Browser, roster_console: str
-) -> None:  # noqa: F811
+    browser: Browser,  # noqa: F811 (the fixture imported above)
+    roster_console: str,
+) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{roster_console}/console/roster")
     page.fill("#reviewer-name", "lena.sdr")

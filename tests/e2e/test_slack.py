@@ -281,3 +281,23 @@ def test_nobody_acknowledges_so_the_sla_chain_reminds_reassigns_and_tells_the_ma
     fast_sla.pump()
     after = [e["event"] for e in _lead(lead_id)["history"]]
     assert after.count("sla_reminded") == 1 and after.count("sla_reassigned") == 1, after
+
+
+def test_a_dm_slack_refused_with_ratelimited_is_posted_on_the_retry_once(
+    slack_cloud: str, slack: SlackStandIn
+) -> None:
+    # More `ratelimited` answers than the alert function waits out (5): the first delivery fails,
+    # gives its claim back, and SQS's redelivery posts the DM; nobody gets it twice.
+    slack.rate_limited_methods["chat.postMessage"] = 7
+    lead_id = _submit(email="ivy@slowco.io", first_name="Ivy", **HOT)
+    waiting = wait_until(
+        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+    )
+    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
+             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    _dm(slack, owner, "New lead for you: Ivy")
+    assert [m.text.startswith("New lead for you: Ivy") for m in slack.messages_to(_user(slack, owner))].count(
+        True
+    ) == 1
+    assert sum(1 for c in slack.calls if c.status == 429) == 7

@@ -49,8 +49,28 @@ class DynamoAlertStore:
         item = self.ddb.get_item(TableName=self.table, Key=_key(alert_id), ConsistentRead=True).get("Item")
         return _alert(alert_id, item) if item else None
 
-    def start_posting(self, alert_id: str, at: datetime) -> bool:
-        return self._set_once(alert_id, "posting_since", s(at.isoformat()))
+    def start_posting(self, alert_id: str, person: str) -> bool:
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(alert_id),
+                UpdateExpression="ADD posting :person",
+                ConditionExpression="attribute_exists(pk) AND NOT contains(posting, :name)",
+                ExpressionAttributeValues={":person": {"SS": [person]}, ":name": s(person)},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def stop_posting(self, alert_id: str, person: str) -> None:
+        self.ddb.update_item(
+            TableName=self.table,
+            Key=_key(alert_id),
+            UpdateExpression="DELETE posting :person",
+            ExpressionAttributeValues={":person": {"SS": [person]}},
+        )
 
     def add_message(self, alert_id: str, message: SentMessage) -> None:
         self._append(alert_id, "messages", message.model_dump_json())
@@ -140,7 +160,7 @@ def _alert(alert_id: str, item: dict[str, Any]) -> Alert:
         lead_id=item["lead_id"]["S"],
         people=[p["S"] for p in item.get("people", {"L": []})["L"]],
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
-        posting_since=at("posting_since"),
+        posting=sorted(item.get("posting", {"SS": []})["SS"]),
         messages=[SentMessage.model_validate_json(m["S"]) for m in item.get("messages", {"L": []})["L"]],
         unreachable=[u["S"] for u in item.get("unreachable", {"L": []})["L"]],
         acknowledged_by=text("acknowledged_by"),

@@ -68,7 +68,8 @@ class SlackGateway:
                     raise ChatRefused(f"Slack refused {method}: {code}") from None
                 raise ChatUnavailable(f"Slack {method} failed: {code or error}") from None
             except OSError as error:
-                raise ChatUnavailable(f"Slack {method} unreachable: {error}") from None
+                # Sent, perhaps, with no answer back: a post may exist.
+                raise ChatUnavailable(f"Slack {method} unreachable: {error}", maybe_done=True) from None
         raise ChatUnavailable(f"Slack {method}: the bot token is not accepted")
 
     def find_user(self, email: str) -> str | None:

@@ -176,7 +176,12 @@ class Notifier(Protocol):
 
 
 class ChatUnavailable(Exception):
-    """Slack did not answer, rate-limited past what the adapter waits out, or refused the token: retry."""
+    """Slack did not answer, rate-limited past what the adapter waits out, or refused the token: retry.
+    `maybe_done`: the request may have reached Slack (no answer came back), so a post may exist."""
+
+    def __init__(self, message: str, maybe_done: bool = False):
+        super().__init__(message)
+        self.maybe_done = maybe_done
 
 
 class ChatRefused(Exception):
@@ -208,8 +213,12 @@ class AlertStore(Protocol):
         ...
 
     def get(self, alert_id: str) -> Alert | None: ...
-    def start_posting(self, alert_id: str, at: datetime) -> bool:
-        """True for the one caller that may post the alert's messages."""
+    def start_posting(self, alert_id: str, person: str) -> bool:
+        """True for the one caller that may post the alert's message to `person`."""
+        ...
+
+    def stop_posting(self, alert_id: str, person: str) -> None:
+        """Gives the claim back: Slack certainly did not post, so a retry may."""
         ...
 
     def add_message(self, alert_id: str, message: SentMessage) -> None: ...

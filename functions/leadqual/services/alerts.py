@@ -1,10 +1,13 @@
 """Telling people in Slack: the rep a lead went to, and a review's reviewers; then what follows
 from what they did there (the message updated, the lead's timeline, the ledger, the model's feedback).
 
-Each announcement is posted once: the alert is created, then marked `posting` with a conditional
-write before anything is posted, so a redelivered request never posts twice (Slack's
-chat.postMessage has no idempotency key). A crash between the post and its record leaves the alert
-`unconfirmed`, which the lead's timeline says; the SLA chain still reminds.
+Each announcement is posted once to each person: the alert is created, then each person is claimed
+with a conditional write before their post, so a redelivered request never posts twice (Slack's
+chat.postMessage has no idempotency key). When Slack certainly did not post (it answered
+`ratelimited` past what the adapter waits out, or an error), the claim is given back and the
+request fails, so SQS delivers it again and the post is made then. When Slack may have posted (no
+answer came back), the claim stays, and the lead's timeline says the DM may not have arrived; the
+SLA chain still reminds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from leadqual.domain.ports import (
     AlertStore,
     ChatGateway,
     ChatRefused,
+    ChatUnavailable,
     CrmChangeQueue,
     DecisionStore,
     LeadStore,
@@ -132,11 +136,17 @@ class AlertService:
     ) -> None:
         if self.chat is None or not posts:
             return
-        if alert.posting_since is not None or not self.alerts.start_posting(alert.alert_id, self.clock()):
-            return  # posted (or being posted) by an earlier delivery of this request
-        told, missing = [], []
+        told: list[str] = []
+        missing: list[str] = []
+        unsure: list[str] = []
         for person, text, blocks in posts:
-            user_id = self._slack_id(person)
+            if person.rep in alert.posting or not self.alerts.start_posting(alert.alert_id, person.rep):
+                continue  # posted (or being posted) by an earlier delivery of this request
+            try:
+                user_id = self._slack_id(person)
+            except ChatUnavailable:
+                self.alerts.stop_posting(alert.alert_id, person.rep)
+                raise
             if user_id is None:
                 missing.append(person.rep)
                 self.alerts.add_unreachable(
@@ -149,6 +159,14 @@ class AlertService:
                 missing.append(person.rep)
                 self.alerts.add_unreachable(alert.alert_id, f"{person.rep}: {refused}")
                 continue
+            except ChatUnavailable as unavailable:
+                if not unavailable.maybe_done:
+                    self.alerts.stop_posting(alert.alert_id, person.rep)
+                    if told:
+                        self._note(lead_id, "alerted", f"told {', '.join(told)} in Slack")
+                    raise  # SQS delivers the request again: the rest are posted then
+                unsure.append(person.rep)
+                continue
             self.alerts.add_message(alert.alert_id, SentMessage(person=person.rep, channel=channel, ts=ts))
             told.append(person.rep)
         what = "the lead" if alert.kind is AlertKind.ASSIGNED else "the review"
@@ -159,7 +177,10 @@ class AlertService:
         )
         if missing:
             detail += f"; not found in Slack: {', '.join(missing)}"
-        self._note(lead_id, "alerted", detail)
+        if unsure:
+            detail += f"; Slack did not answer the DM to {', '.join(unsure)}: it may not have arrived"
+        if told or missing or unsure:
+            self._note(lead_id, "alerted", detail)
 
     def _slack_id(self, person: RepProfile) -> str | None:
         if person.slack_user_id:

@@ -37,9 +37,9 @@ class Alert(BaseModel):
     lead_id: str
     people: list[str]  # who was told: the assigned rep, or the review's queue
     created_at: datetime
-    # Set before the first post, so a redelivered request never posts twice (Slack has no
-    # idempotency key): a post that never said where it landed is shown as `unconfirmed`.
-    posting_since: datetime | None = None
+    # Each person is claimed here before their post, so a redelivered request never posts twice
+    # (Slack has no idempotency key); a claim is given back when Slack certainly did not post.
+    posting: list[str] = []
     messages: list[SentMessage] = []
     unreachable: list[str] = []  # people leadqual could not find in Slack, with why
     acknowledged_by: str | None = None
