@@ -441,7 +441,9 @@ def print_shares() -> list[dict[str, Any]]:
     roster = answered(call_api("GET", "/roster"), 200)
     weights = {r["rep"]: r["weight"] for r in roster["reps"]}
     shares = []
-    print("  Shares this cycle (GET /roster; a rep at work takes the leads that come while the others are off,")
+    print(
+        "  Shares this cycle (GET /roster; a rep at work takes the leads that come while the others are off,"
+    )
     print("  and the others catch up when they start, within their caps):")
     for pool in roster["pools"]:
         total = sum(c["leads"] for c in pool["candidates"]) or 1
