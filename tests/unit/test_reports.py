@@ -81,6 +81,36 @@ def test_the_flow_report_shows_speed_to_lead_the_review_load_and_what_sdrs_chang
     assert flow_report(report_rows_of(leads), sdrs=1, reviews_per_sdr_per_day=1)["days_over_capacity"] == 1
 
 
+def test_time_to_acknowledge_per_rep_and_per_route_counts_the_leads_their_owner_was_told_of() -> None:
+    def told(
+        lead_id: str, owner: str, acknowledged: float | None, action: RouteAction = RouteAction.SDR_OUTREACH
+    ) -> Lead:
+        lead = _routed(lead_id, 5, action=action)
+        assert lead.route is not None and lead.sla is not None
+        lead.route.owner, lead.sla.seconds_to_acknowledge = owner, acknowledged
+        return lead
+
+    leads = [
+        told("ld_1", "sam", 60), told("ld_2", "sam", 600), told("ld_3", "sam", None),
+        told("ld_4", "ana", 7200, RouteAction.AE_NOTIFY),
+        told("ld_5", "marketing-nurture", None, RouteAction.NURTURE),  # nobody is told of nurture
+    ]  # fmt: skip
+    report = flow_report(report_rows_of(leads), sdrs=1, reviews_per_sdr_per_day=10)
+    assert report["time_to_acknowledge"]["count"] == 3
+    by_rep = {row["key"]: row for row in report["acknowledgement_by_rep"]}
+    assert set(by_rep) == {"sam", "ana"}
+    assert (by_rep["sam"]["routed"], by_rep["sam"]["acknowledged"], by_rep["sam"]["median_seconds"]) == (
+        3,
+        2,
+        330.0,
+    )
+    assert by_rep["ana"]["within_hour_share"] == 0.0
+    by_route = {row["key"]: row["acknowledged"] for row in report["acknowledgement_by_route"]}
+    assert by_route == {"ae_notify": 1, "sdr_outreach": 2}
+    page = report_html({"retrospective": retrospective(report_rows_of(leads)), "flow": report})
+    assert "Time to acknowledge, per rep" in page and "5.5 min" in page
+
+
 def _decided(index: int, probability: float, won: bool) -> Lead:
     outcome = OutcomeKind.CLOSED_WON if won else OutcomeKind.CLOSED_LOST
     return a_lead(
@@ -125,7 +155,7 @@ def test_the_charts_are_inline_svg_with_every_text_escaped() -> None:
     assert titles == [
         "Conversion by score decile", "Conversion by grade", "Conversion by tier", "Conversion by route",
         "Conversion by rule", "Misroutes by rule", "Time to route", "Time in review",
-        "Reviews requested per day", "Review decisions",
+        "Reviews requested per day", "Review decisions", "Time to acknowledge",
     ]  # fmt: skip
     assert "<script" not in fragment and "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
     # AND the standalone file is that fragment with its styles, referring to nothing outside

@@ -289,6 +289,39 @@ def report_html(report: dict[str, Any]) -> str:
             "No suggested route changed by an SDR in this window.",
         ),
         "</section>",
+        '<section class="report" aria-label="Nobody lets a lead go cold"><h2>Nobody lets a lead go cold</h2>',
+        _headline(
+            [
+                ("acknowledged", str(flow["time_to_acknowledge"]["count"])),
+                ("median time to acknowledge", _duration(flow["time_to_acknowledge"]["median_seconds"])),
+                ("acknowledged within the hour", _percent(flow["time_to_acknowledge"]["within_hour_share"])),
+            ]
+        ),  # fmt: skip
+        _timings(
+            "Time to acknowledge",
+            flow["time_to_acknowledge"],
+            "From the route to the owner's acknowledgement in Slack, for SDR outreach and AE routes.",
+        ),  # fmt: skip
+        *(
+            _table(
+                f"Time to acknowledge, per {what}",
+                (what, "routed", "acknowledged", "median", "90th percentile", "within the hour"),
+                [
+                    (
+                        row["key"],
+                        str(row["routed"]),
+                        str(row["acknowledged"]),
+                        _duration(row["median_seconds"]),
+                        _duration(row["p90_seconds"]),
+                        _percent(row["within_hour_share"]),
+                    )
+                    for row in flow[key]
+                ],
+                f"No lead routed to a {what} in this window.",
+            )  # fmt: skip
+            for what, key in (("rep", "acknowledgement_by_rep"), ("route", "acknowledgement_by_route"))
+        ),
+        "</section>",
     ]
     return "".join(parts)
 

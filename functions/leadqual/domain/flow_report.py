@@ -7,11 +7,12 @@ and whether its human checkpoint is staffed. Both read only each lead's report r
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from leadqual.domain.report_rows import ReportRow
+from leadqual.domain.schemas.alerts import ALERTED_ROUTES
 from leadqual.domain.schemas.vocabulary import ReviewStatus
 
 # The time buckets: each one's upper bound in seconds (exclusive) and its label.
@@ -47,6 +48,29 @@ def time_distribution(seconds: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def acknowledgements(
+    rows: Sequence[ReportRow], key: Callable[[ReportRow], str | None]
+) -> list[dict[str, Any]]:
+    """Per rep (or route): leads routed to them, how many were acknowledged, and how fast."""
+    groups: dict[str, list[ReportRow]] = {}
+    for row in rows:
+        name = key(row)
+        if name is not None:
+            groups.setdefault(name, []).append(row)
+    figures = []
+    for name, group in sorted(groups.items()):
+        seconds = sorted(
+            row.seconds_to_acknowledge for row in group if row.seconds_to_acknowledge is not None
+        )
+        timing = time_distribution(seconds)
+        figures.append({
+            "key": name, "routed": len(group), "acknowledged": len(seconds),
+            "median_seconds": timing["median_seconds"], "p90_seconds": timing["p90_seconds"],
+            "within_hour_share": timing["within_hour_share"],
+        })  # fmt: skip
+    return figures
+
+
 def flow_report(
     rows: Iterable[ReportRow],
     sdrs: int,
@@ -71,6 +95,8 @@ def flow_report(
         and row.route is not row.suggested_route
     )  # fmt: skip
     decided_by_sdr = sum(statuses[status.value] for status in SDR_DECISIONS)
+    # Leads a person was told of: the routes whose owner is alerted (SDR outreach, the AE).
+    told = [row for row in routed if row.route in ALERTED_ROUTES]
     return {
         "window": window_in_words(since, until),
         "leads": len(window),
@@ -89,4 +115,11 @@ def flow_report(
         if decided_by_sdr
         else None,
         "route_changes": dict(changed.most_common()),
+        "time_to_acknowledge": time_distribution(
+            [row.seconds_to_acknowledge for row in told if row.seconds_to_acknowledge is not None]
+        ),
+        "acknowledgement_by_rep": acknowledgements(told, lambda row: row.owner),
+        "acknowledgement_by_route": acknowledgements(
+            told, lambda row: row.route.value if row.route else None
+        ),
     }

@@ -44,9 +44,12 @@ class ReportRow(BaseModel):
     tier: str | None = None
     route: RouteAction | None = None
     rule: str | None = None
+    owner: str | None = None  # who the lead went to (a rep, a team queue, a default owner)
     # Seconds from submission to the route, and of those spent waiting on an SDR; None: not routed.
     seconds_to_route: float | None = None
     seconds_in_review: float | None = None
+    # From the route to the first acknowledgement (in Slack); None: not acknowledged (yet).
+    seconds_to_acknowledge: float | None = None
     review_status: ReviewStatus | None = None
     suggested_route: RouteAction | None = None
     review_requested_at: datetime | None = None
@@ -74,8 +77,10 @@ def report_row(lead: Lead) -> ReportRow:
         tier=lead.tier,
         route=lead.route.action if lead.route else None,
         rule=lead.route.rule if lead.route else None,
+        owner=lead.route.owner if lead.route else None,
         seconds_to_route=lead.sla.seconds_to_route if lead.sla else None,
         seconds_in_review=lead.sla.seconds_in_review if lead.sla else None,
+        seconds_to_acknowledge=lead.sla.seconds_to_acknowledge if lead.sla else None,
         review_status=lead.review.status if lead.review else None,
         suggested_route=lead.review.suggested_route if lead.review else None,
         review_requested_at=requested if lead.review else None,

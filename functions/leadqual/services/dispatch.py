@@ -16,7 +16,7 @@ from leadqual.domain.ports import (
     LeadStore,
     SignalStore,
 )
-from leadqual.domain.schemas.alerts import alert_id_for
+from leadqual.domain.schemas.alerts import ALERTED_ROUTES, alert_id_for
 from leadqual.domain.schemas.decision import RoutingDecision
 from leadqual.domain.schemas.lead import Lead, LeadStatus, Route, Sla
 from leadqual.domain.schemas.messages import (
@@ -32,9 +32,6 @@ from leadqual.domain.schemas.vocabulary import RouteAction
 from leadqual.services.context import person_keys, record_touch
 from leadqual.services.distribution import Assigned, DistributionService
 from leadqual.services.leads import add_history, read_decision, read_lead, update_lead, update_lead_versioned
-
-# Routes whose owner is a person to tell at once (nurture and hold go to marketing's programmes).
-ALERTED_ACTIONS = frozenset({RouteAction.SDR_OUTREACH, RouteAction.AE_NOTIFY})
 
 
 class AnnouncementPending(RuntimeError):
@@ -166,7 +163,7 @@ class DispatchService:
                     f"lead {lead.lead_id} is routed and queued; its CRM write is not queued yet: {error}"
                 ) from error
             saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_crm", saved)
-        if not route.alerted and self.alerts is not None and route.action in ALERTED_ACTIONS:
+        if not route.alerted and self.alerts is not None and route.action in ALERTED_ROUTES:
             try:
                 self.alerts.send(AlertWork(work_id=f"{dispatch_id}-alert", kind=AlertWorkKind.ANNOUNCE_ASSIGNMENT,
                                            alert_id=alert_id_for(lead.lead_id, 0), lead_id=lead.lead_id))  # fmt: skip

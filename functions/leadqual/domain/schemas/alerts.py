@@ -9,6 +9,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from leadqual.domain.schemas.vocabulary import RouteAction
+
+# Routes whose owner is a person to tell at once (nurture and hold go to marketing's programmes).
+ALERTED_ROUTES = frozenset({RouteAction.SDR_OUTREACH, RouteAction.AE_NOTIFY})
+
 
 class AlertKind(StrEnum):
     ASSIGNED = "assigned"  # a rep was given a lead

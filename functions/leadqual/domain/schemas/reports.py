@@ -83,6 +83,17 @@ class ReviewsOnADay(BaseModel):
     requested: int
 
 
+class Acknowledgements(BaseModel):
+    """One rep's (or route's) leads: how many were acknowledged, and how fast."""
+
+    key: str = Field(description="The rep (the route's owner), or the route")
+    routed: int
+    acknowledged: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    within_hour_share: float | None
+
+
 class FlowFigures(BaseModel):
     """How fast leads were routed and reviewed, and whether the SDRs kept up."""
 
@@ -97,6 +108,11 @@ class FlowFigures(BaseModel):
     review_decisions: dict[str, int] = Field(description="Reviews by status: pending, approved, ...")
     kept_suggestion_share: float | None = Field(description="Approved, of the reviews SDRs decided")
     route_changes: dict[str, int] = Field(description="Suggested -> final route, where an SDR changed it")
+    time_to_acknowledge: TimeDistribution = Field(
+        description="From the route to the owner's acknowledgement (Slack), for SDR outreach and AE routes"
+    )
+    acknowledgement_by_rep: list[Acknowledgements]
+    acknowledgement_by_route: list[Acknowledgements]
 
 
 class Reports(BaseModel):
