@@ -28,6 +28,9 @@ class Auth(StrEnum):
     # A vendor's webhook (HubSpot): open at API Gateway, every request's signature checked by the
     # function against the app's secret before anything is done.
     VENDOR_SIGNED = "vendor_signed"
+    # A link leadqual signed (an e-mail's acknowledge link): open at API Gateway, the link itself
+    # the credential, checked by the function (signature, expiry, used once).
+    SIGNED_LINK = "signed_link"
 
 
 class Group(StrEnum):
@@ -188,6 +191,15 @@ SET_AWAY = ApiRoute(
     groups=EVERYONE,
 )
 
+ACK_LINK = ApiRoute(
+    "GET", "/ack/{token}", Auth.SIGNED_LINK, "What an e-mail's acknowledge link is about (changes nothing)"
+)
+ACKNOWLEDGE_BY_LINK = ApiRoute(
+    "POST",
+    "/ack/{token}",
+    Auth.SIGNED_LINK,
+    "Acknowledge a lead with an e-mail's signed, single-use link (the console's page posts {})",
+)
 SLACK_INTERACTIONS = ApiRoute(
     "POST",
     "/slack/interactions",
@@ -221,6 +233,13 @@ CONSOLE_ROSTER = ApiRoute(
     "The console: the roster, who takes leads and why",
     in_contract=False,
 )
+CONSOLE_ACK = ApiRoute(
+    "GET",
+    "/console/ack/{token}",
+    Auth.PUBLIC,
+    "The console: acknowledge a lead from an e-mail's link",
+    in_contract=False,
+)
 CONSOLE_FILE = ApiRoute(
     "GET", "/console/assets/{name}", Auth.PUBLIC, "The console's scripts and styles", in_contract=False
 )
@@ -250,6 +269,8 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     RETRY_CRM_CHANGES,
     HUBSPOT_EVENTS,
     SLACK_INTERACTIONS,
+    ACK_LINK,
+    ACKNOWLEDGE_BY_LINK,
     ROSTER,
     ADD_REP,
     UPDATE_REP,
@@ -260,6 +281,7 @@ CONTRACT_AND_CONSOLE: tuple[ApiRoute, ...] = (
     CONSOLE_POLICY,
     CONSOLE_CRM,
     CONSOLE_ROSTER,
+    CONSOLE_ACK,
     CONSOLE_FILE,
     CONSOLE_SETTINGS,
 )

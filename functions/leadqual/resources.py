@@ -43,6 +43,9 @@ class Env(StrEnum):
     SLA_SCHEDULE_GROUP = "LEADQUAL_SLA_SCHEDULE_GROUP"
     ALERT_QUEUE_ARN = "LEADQUAL_ALERT_QUEUE_ARN"
     SLA_SCHEDULER_ROLE_ARN = "LEADQUAL_SLA_SCHEDULER_ROLE_ARN"
+    # E-mail alerts: who they come from (SES), and the secret that signs their acknowledge links.
+    ALERTS_FROM_EMAIL = "LEADQUAL_ALERTS_FROM_EMAIL"
+    LINK_KEY_SECRET = "LEADQUAL_LINK_KEY_SECRET"
     # "secretsmanager": credentials are read from the secrets the connections file names (in AWS,
     # and in the local mode, which stands them up in moto); "environment": from its env vars.
     CREDENTIALS_FROM = "LEADQUAL_CREDENTIALS_FROM"

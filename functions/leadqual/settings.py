@@ -38,6 +38,8 @@ class Settings(BaseModel):
     alert_queue_arn: str = ""
     sla_schedule_group: str = ""
     sla_scheduler_role_arn: str = ""
+    alerts_from_email: str = ""
+    link_key_secret: str = ""
 
 
 class SettingsError(RuntimeError):
@@ -66,6 +68,8 @@ def settings_from(environ: dict[str, str]) -> Settings:
         "alert_queue_arn": environ.get(Env.ALERT_QUEUE_ARN, ""),
         "sla_schedule_group": environ.get(Env.SLA_SCHEDULE_GROUP, ""),
         "sla_scheduler_role_arn": environ.get(Env.SLA_SCHEDULER_ROLE_ARN, ""),
+        "alerts_from_email": environ.get(Env.ALERTS_FROM_EMAIL, ""),
+        "link_key_secret": environ.get(Env.LINK_KEY_SECRET, ""),
     }
     return validated(Settings, raw)
 

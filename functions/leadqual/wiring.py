@@ -8,11 +8,13 @@ scoring function never loads the routing policy, the API never loads numpy or on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leadqual.adapters.dynamo_leads import DynamoLeadStore
 from leadqual.adapters.dynamo_signals import DynamoSignalStore
 from leadqual.adapters.messaging import SnsNotifier, StepFunctionsWorkflow
+from leadqual.domain.schemas.shared import utc_now
 from leadqual.settings import (
     current_settings,
     forget_process_environment,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
     from leadqual.domain.ports import ChatGateway, CrmGateway
+    from leadqual.services.ack_links import AckLinkService
     from leadqual.services.alerts import AlertService
     from leadqual.services.crm_console import CrmConsoleService
     from leadqual.services.crm_events import CrmEventsService
@@ -394,6 +397,7 @@ def alert_service() -> AlertService:
     from leadqual.adapters.dynamo_alerts import DynamoAlertStore
     from leadqual.adapters.dynamo_decisions import DynamoDecisionStore
     from leadqual.adapters.messaging import SqsCrmChangeQueue
+    from leadqual.adapters.ses import SesMailer
     from leadqual.console.settings import current_console_settings
     from leadqual.services.alerts import AlertService
 
@@ -408,7 +412,38 @@ def alert_service() -> AlertService:
         policy(),
         sla_scheduler(),
         SqsCrmChangeQueue(settings.crm_sync_queue_url),
+        SesMailer(settings.alerts_from_email)
+        if settings.alerts_from_email and settings.link_key_secret
+        else None,
+        link_key() if settings.link_key_secret else None,
         current_console_settings().console_url,
+    )
+
+
+def link_key() -> Callable[[], str]:
+    """Reads the key that signs acknowledge links (Secrets Manager; the stack generates it)."""
+    from leadqual.adapters.credentials import Credentials
+
+    settings = current_settings()
+    credentials = Credentials(settings.credentials_from == "secretsmanager")
+    return lambda: credentials.read(settings.link_key_secret, "LEADQUAL_LINK_KEY")
+
+
+@once_per_environment
+def ack_link_service() -> AckLinkService:
+    from leadqual.adapters.dynamo_alerts import DynamoAlertStore
+    from leadqual.services.ack_links import AckLinkService
+
+    settings = current_settings()
+    queue = alert_queue()
+    if queue is None or not settings.link_key_secret:
+        raise RuntimeError("the stack has no alert queue or link key: links cannot acknowledge here")
+    return AckLinkService(
+        link_key(),
+        DynamoAlertStore(settings.leads_table),
+        queue,
+        DynamoLeadStore(settings.leads_table),
+        utc_now,
     )
 
 

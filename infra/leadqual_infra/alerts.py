@@ -14,6 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from leadqual import resources
@@ -47,6 +48,7 @@ class Alerts(Construct):
         factory: FunctionFactory,
         queue: AlertQueue,
         connections: Connections,
+        alerts_from_email: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function: lambda_.Function = factory.create(
@@ -81,6 +83,29 @@ class Alerts(Construct):
         )
         self.scheduler_role.grant_pass_role(self.function.grant_principal)
         self.function.node.add_dependency(group)
+
+        # E-mail: reminders carry a link that acknowledges, signed with a key only leadqual knows
+        # (generated here, read by the alert function to sign and by the API to check).
+        self.link_key = secretsmanager.Secret(
+            self, "LinkKey",
+            description="leadqual: signs the acknowledge links in alert e-mails",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+        )  # fmt: skip
+        self.link_key.grant_read(self.function)
+        self.function.add_environment(Env.LINK_KEY_SECRET, self.link_key.secret_arn)
+        if alerts_from_email:
+            sender = ses.EmailIdentity(self, "AlertsSender", identity=ses.Identity.email(alerts_from_email))
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ses:SendEmail"],
+                    resources=[
+                        Stack.of(self).format_arn(
+                            service="ses", resource="identity", resource_name=sender.email_identity_name
+                        )
+                    ],
+                )  # fmt: skip
+            )
+            self.function.add_environment(Env.ALERTS_FROM_EMAIL, alerts_from_email)
         for name, value in (
             (Env.SLA_SCHEDULE_GROUP, resources.SLA_SCHEDULE_GROUP),
             (Env.ALERT_QUEUE_ARN, queue.queue.queue_arn),

@@ -22,6 +22,7 @@ AUTHORIZATION = {
     Auth.PUBLIC: apigw.AuthorizationType.NONE,
     Auth.COGNITO: apigw.AuthorizationType.COGNITO,
     Auth.VENDOR_SIGNED: apigw.AuthorizationType.NONE,  # the function checks the vendor's signature
+    Auth.SIGNED_LINK: apigw.AuthorizationType.NONE,  # the function checks leadqual's own signature
 }
 
 

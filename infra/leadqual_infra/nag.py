@@ -94,6 +94,7 @@ def acknowledge_findings(
     dead_letter_queues: list[sqs.Queue],
     console_client: cognito.UserPoolClient,
     alert_function: lambda_.Function,
+    link_key: Construct,
 ) -> None:
     leads_index = f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, leads_table)}.Arn>/index/*]"
     for function in functions:
@@ -117,6 +118,15 @@ def acknowledge_findings(
                 f"AwsSolutions-IAM5[Resource::<{_logical_id(stack, task)}.Arn>:*]": "Invoke on the task function's versions and aliases only"
                 for task in workflow.functions
             },
+        },
+    )
+    _acknowledge(
+        link_key,
+        {
+            "AwsSolutions-SMG4": (
+                "A signing key for acknowledge links that live 24 hours: rotating it would void the links "
+                "in reps' inboxes; redeploying with a new key is the rotation"
+            ),
         },
     )
     _acknowledge(

@@ -93,7 +93,11 @@ class LeadqualStack(cdk.Stack):
         api_function = factory.create(self, resources.API_FUNCTION, state_machine_env)
         hold_sweep = HoldSweep(self, "HoldSweep", factory=factory)
         crm_sync = CrmSync(self, "CrmSync", factory=factory, queue=crm_queue, connections=connections)
-        alerts = Alerts(self, "Alerts", factory=factory, queue=alert_queue, connections=connections)
+        alerts = Alerts(
+            self, "Alerts", factory=factory, queue=alert_queue, connections=connections,
+            # Who alert e-mails come from (SES verifies it on deploy); empty: no e-mail is sent.
+            alerts_from_email=str(_context(self, "alertsFromEmail", "")),
+        )  # fmt: skip
         sign_in = ConsoleSignIn(
             self, "ConsoleSignIn",
             domain_prefix=str(_context(self, "signInDomainPrefix", cdk.Fn.join("-", ["leadqual", cdk.Aws.ACCOUNT_ID]))),
@@ -174,6 +178,9 @@ class LeadqualStack(cdk.Stack):
         storage.leads.grant_read_write_data(alerts.function)
         storage.signals.grant_read_write_data(alerts.function)
         crm_queue.queue.grant_send_messages(alerts.function)
+        # An e-mail's acknowledge link lands on the API, which checks it with the same key.
+        alerts.link_key.grant_read(api_function)
+        api_function.add_environment(Env.LINK_KEY_SECRET, alerts.link_key.secret_arn)
         if alerts.slack is not None:
             # Slack's interactions land on the API: it checks their signature, opens a modal, tells
             # a person something only they see.
@@ -242,6 +249,7 @@ class LeadqualStack(cdk.Stack):
             dead_letter_queues=monitoring_dlqs,
             console_client=console_client,
             alert_function=alerts.function,
+            link_key=alerts.link_key,
         )
         cdk.CfnOutput(self, "ConsoleLink", value=console_link, description="Where SDRs decide reviews")
         cdk.CfnOutput(self, "SignInUserPoolId", value=sign_in.user_pool.user_pool_id,

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from leadqual.adapters.aws_clients import client
 from leadqual.domain import slack_blocks
 from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual_tools.local.api_gateway import call_api
@@ -301,3 +302,66 @@ def test_a_dm_slack_refused_with_ratelimited_is_posted_on_the_retry_once(
         True
     ) == 1
     assert sum(1 for c in slack.calls if c.status == 429) == 7
+
+
+def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_changes_nothing(
+    slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from leadqual.domain.ack_links import sign_link
+
+    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind", "email": True}]}
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
+    monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
+                    policy_file=policy_file) as cloud, serving(cloud) as url:  # fmt: skip
+        slack.interactions_url = f"{url}/slack/interactions"
+        lead_id = _submit(email="noa@mailco.io", first_name="Noa", **HOT)
+        waiting = wait_until(
+            lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+        )
+        call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
+                 {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+        owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+        reminded = wait_until(lambda: _once(lead_id, "sla_reminded"), timeout=60, what="the e-mail reminder")
+        assert "e-mailed a link that acknowledges" in next(
+            e["detail"] for e in reminded["history"] if e["event"] == "sla_reminded"
+        )
+        (mail,) = [m for m in cloud.sent_emails() if "Noa" in m["body"]]
+        assert mail["destinations"]["ToAddresses"] == [POLICY.assignment.reps[owner].email]  # type: ignore[union-attr]
+        assert "noa@mailco.io" not in mail["body"]  # first name and title only: no address
+        token = re.search(r"/console/ack/([\w.-]+)", mail["body"]).group(1)  # type: ignore[union-attr]
+        # Opening the link (as a mail scanner would) changes nothing.
+        for _ in range(3):
+            peek = call_api("GET", f"/ack/{token}")
+            assert peek.status == 200 and peek.json()["acknowledged_by"] is None
+        assert call_api("GET", f"/console/ack/{token}").status == 200
+        assert not _once(lead_id, "acknowledged")
+        # The page's button acknowledges, once; the link does not work twice.
+        taken = call_api("POST", f"/ack/{token}", {})
+        assert taken.status == 200 and (
+            taken.json()["acknowledged_by"],
+            taken.json()["acknowledged_via"],
+        ) == (owner, "email")
+        assert call_api("POST", f"/ack/{token}", {}).status == 409
+        acknowledged = wait_until(
+            lambda: _once(lead_id, "acknowledged"), timeout=30, what="the acknowledgement"
+        )
+        assert any(
+            "via email" in (e["detail"] or "")
+            for e in acknowledged["history"]
+            if e["event"] == "acknowledged"
+        )
+        # A changed link, and one past its 24 hours, do nothing.
+        assert call_api("GET", f"/ack/{token[:-2]}xx").status == 401
+        key = client("secretsmanager").get_secret_value(
+            SecretId=cloud.function_environment()["LEADQUAL_LINK_KEY_SECRET"])["SecretString"]  # fmt: skip
+        stale = sign_link(key, f"{lead_id}-a0", datetime.now(UTC) - timedelta(days=2))
+        assert call_api("POST", f"/ack/{stale}", {}).status == 410
+        assert not cloud.iam.denials, cloud.iam.report()

@@ -231,13 +231,14 @@ def test_every_route_is_in_api_gateway_with_the_auth_the_contract_says(template:
     # token; everything else is IAM.
     with_api_key = {("POST", "/leads"), ("POST", "/events")}
     # a vendor's webhook: open at API Gateway, its signature checked by the function
-    vendor_signed = {("POST", "/crm/hubspot/events"), ("POST", "/slack/interactions")}
+    vendor_signed = {("POST", "/crm/hubspot/events"), ("POST", "/slack/interactions"),
+                     ("GET", "/ack/{token}"), ("POST", "/ack/{token}")}  # fmt: skip
     console_files = {(r.method, r.path) for r in api_routes.ROUTES
                      if r.path.startswith("/console") and not r.path.startswith(api_routes.PEOPLE_PREFIX)}  # fmt: skip
     assert console_files == {
         ("GET", "/console"), ("GET", "/console/leads/{lead_id}"), ("GET", "/console/assets/{name}"),
         ("GET", "/console/settings"), ("GET", "/console/reports"), ("GET", "/console/policy"), ("GET", "/console/crm"),
-        ("GET", "/console/roster"),
+        ("GET", "/console/roster"), ("GET", "/console/ack/{token}"),
     }  # fmt: skip
     signed_in = {
         ("GET", "/console/api/reviews"), ("GET", "/console/api/reviews/{review_id}"),
@@ -511,8 +512,16 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
         for policy in template.find_resources("AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "secretsmanager" in json.dumps(statement["Action"])
+        and "hubspot" in json.dumps(statement["Resource"])
     ]
     assert len(secret_statements) == 2  # the writer's and the reader's, and no other function's
+    # (leadqual's own link key is read by the alert function and the API: no CRM function)
+    link_key = [
+        policy
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if "LinkKey" in json.dumps(policy["Properties"]["PolicyDocument"])
+    ]
+    assert len(link_key) == 2
     secret = secret_statements[0]
     assert ":secret:acme/leadqual-hubspot-??????" in json.dumps(secret["Resource"])
     assert set(secret["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}

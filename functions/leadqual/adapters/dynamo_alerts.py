@@ -119,6 +119,21 @@ class DynamoAlertStore:
             raise
         return True
 
+    def use_link(self, alert_id: str, nonce: str) -> bool:
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(alert_id),
+                UpdateExpression="ADD used_links :nonce",
+                ConditionExpression="attribute_exists(pk) AND NOT contains(used_links, :name)",
+                ExpressionAttributeValues={":nonce": {"SS": [nonce]}, ":name": s(nonce)},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
     def _set_once(self, alert_id: str, attribute: str, value: dict[str, Any]) -> bool:
         try:
             self.ddb.update_item(

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from leadqual.api import openapi
 from leadqual.api.errors import answer_in_the_error_shape, read_json
-from leadqual.api.routes import console, crm, leads, reports, reviews, roster, signals, slack
+from leadqual.api.routes import console, crm, leads, links, reports, reviews, roster, signals, slack
 
 
 def build_app() -> APIGatewayRestResolver:
@@ -26,7 +26,7 @@ def build_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True, json_body_deserializer=read_json, response_validation_error_http_code=500
     )
-    for domain in (leads, signals, reviews, reports, crm, roster, slack, console):
+    for domain in (leads, signals, reviews, reports, crm, roster, slack, links, console):
         # A copy: including a router points it at this resolver (`api_resolver`), and the routers
         # are module-level, shared by every resolver of the process (the local mode runs several
         # execution environments at once): the original would hand one request's event to another.

@@ -66,8 +66,9 @@ def _security_schemes() -> dict[str, Any]:
         Auth.VENDOR_SIGNED.value: APIKey(
             name="X-HubSpot-Signature-v3",
             in_=APIKeyIn.header,
-            description="A vendor's webhook: the request signed with the app's client secret (with "
-            "X-HubSpot-Request-Timestamp), checked by the function",
+            description="A vendor's webhook, signed with the app's secret and checked by the function: "
+            "HubSpot's X-HubSpot-Signature-v3 (with X-HubSpot-Request-Timestamp), or Slack's X-Slack-Signature "
+            "(with X-Slack-Request-Timestamp)",
         ),
     }
 

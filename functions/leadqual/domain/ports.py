@@ -229,6 +229,15 @@ class AlertStore(Protocol):
 
     def note_not_a_fit(self, alert_id: str, verdict: NotAFit) -> Alert: ...
     def follow_up_done(self, alert_id: str, work_id: str) -> bool: ...
+    def use_link(self, alert_id: str, nonce: str) -> bool:
+        """Takes a signed link's nonce, once: False if it was used before."""
+        ...
+
+
+class Mailer(Protocol):
+    """E-mail to a person (SES): plain text, with a link to the console."""
+
+    def send(self, to: str, subject: str, text: str) -> None: ...
 
 
 class AlertQueue(Protocol):

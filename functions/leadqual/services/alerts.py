@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadqual.domain import slack_blocks
+from leadqual.domain.ack_links import sign_link
+from leadqual.domain.alert_email import reminder_email
 from leadqual.domain.distribution import next_start
 from leadqual.domain.policy import Policy, SlaAction, SlaStep
 from leadqual.domain.ports import (
@@ -28,6 +30,7 @@ from leadqual.domain.ports import (
     CrmChangeQueue,
     DecisionStore,
     LeadStore,
+    Mailer,
     SlaScheduler,
 )
 from leadqual.domain.schemas.alerts import Alert, AlertKind, SentMessage, alert_id_for
@@ -53,6 +56,8 @@ class AlertService:
     policy: Policy
     scheduler: SlaScheduler | None = None  # None: no SLA chain (no schedule group in this stack)
     crm_changes: CrmChangeQueue | None = None  # a reassignment's new owner goes to the CRM
+    mailer: Mailer | None = None  # None: no e-mail sender configured (leadqual:alertsFromEmail)
+    link_key: Callable[[], str] | None = None  # signs the e-mail's acknowledge link
     console_url: str = ""
     clock: Callable[[], datetime] = field(default=utc_now)
 
@@ -243,11 +248,21 @@ class AlertService:
             except ChatRefused as refused:
                 self.alerts.add_unreachable(alert.alert_id, f"{rep}: {refused}")
         how = "in Slack" if told else "(not reachable in Slack)"
-        # The e-mail step: no e-mail channel is built yet, and the timeline says so.
-        more = "; e-mail not sent: no e-mail channel yet" if email else ""
+        more = f"; {self._email(alert, lead, person, waited)}" if email else ""
         self._note(
             lead.lead_id, "sla_reminded", f"{rep} reminded {how}: not acknowledged after {waited}{more}"
         )
+
+    def _email(self, alert: Alert, lead: Lead, person: RepProfile | None, waited: str) -> str:
+        """E-mails the rep a signed, single-use link that acknowledges; says what became of it."""
+        if self.mailer is None or self.link_key is None:
+            return "e-mail not sent: no sender configured (cdk deploy -c leadqual:alertsFromEmail=...)"
+        if person is None or not person.email:
+            return "e-mail not sent: the roster has no e-mail for them"
+        link = f"{self.console_url}ack/{sign_link(self.link_key(), alert.alert_id, self.clock())}"
+        company = lead.company.name or lead.account or "a lead"
+        self.mailer.send(person.email, *reminder_email(lead, link, waited, company))
+        return "e-mailed a link that acknowledges"
 
     def _reassign(self, alert: Alert, lead: Lead, pool: str, rep: str, waited: str, attempt: int) -> None:
         probability = lead.scores.conversion_probability if lead.scores else 0.0

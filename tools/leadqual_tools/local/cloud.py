@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import threading
 import time
 import warnings
@@ -107,6 +108,8 @@ class LocalCloud:
     # credentials are copied from their environment variables into the secrets it names, in moto,
     # so the CRM writer reads them from Secrets Manager as it does in AWS.
     connections_file: Path | None = None
+    # Who alert e-mails come from (SES, in moto: `sent_emails()` reads what went out).
+    alerts_from_email: str = "leadqual-alerts@team.example"
     # The synthesized template to stand up (default: synthesize the stack as `cdk deploy` would).
     template: dict[str, Any] | None = None
     urls: dict[str, str] = field(default_factory=dict)
@@ -190,6 +193,16 @@ class LocalCloud:
             arn = client("sns").create_topic(Name=stack.name_of(logical_id))["TopicArn"]
             physical[logical_id] = Physical(arn, {"TopicName": stack.name_of(logical_id), "TopicArn": arn})
             self.arns[stack.name_of(logical_id)] = arn
+        for logical_id, _ in stack.of_type("AWS::SecretsManager::Secret"):
+            # A secret the stack generates (the link key): generated here, as CloudFormation would.
+            arn = client("secretsmanager").create_secret(
+                Name=stack.name_of(logical_id), SecretString=secrets.token_urlsafe(48)
+            )["ARN"]
+            physical[logical_id] = Physical(arn, {"Arn": arn})
+        for logical_id, properties in stack.of_type("AWS::SES::EmailIdentity"):
+            # SES holds the sender as verified once its owner clicked the mail it sent; moto at once.
+            client("ses").verify_email_identity(EmailAddress=properties["EmailIdentity"])
+            physical[logical_id] = Physical(properties["EmailIdentity"], {})
         for logical_id, properties in stack.of_type("AWS::Scheduler::ScheduleGroup"):
             arn = client("scheduler").create_schedule_group(Name=properties["Name"])["ScheduleGroupArn"]
             physical[logical_id] = Physical(properties["Name"], {"Arn": arn, "Name": properties["Name"]})
@@ -221,7 +234,10 @@ class LocalCloud:
         ]
 
     def synth_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = {"leadqual:reviewTimeoutSeconds": self.review_timeout_seconds}
+        context: dict[str, Any] = {
+            "leadqual:reviewTimeoutSeconds": self.review_timeout_seconds,
+            "leadqual:alertsFromEmail": self.alerts_from_email,
+        }
         if self.connections_file:
             context["leadqual:connectionsFile"] = str(_template_connections(self.connections_file))
         return context
@@ -578,6 +594,16 @@ class LocalCloud:
     def stopping(self) -> threading.Event:
         """Set once `stop()` begins: what background watchers wait on."""
         return self._stop
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """What SES sent (moto keeps it): each with `destinations`, `subject` and `body`."""
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[ACCOUNT][REGION]
+        return [
+            {"destinations": m.destinations, "subject": m.subject, "body": m.body}
+            for m in backend.sent_messages
+        ]
 
     def sdr_emails(self) -> list[tuple[str, str]]:
         """(subject, message) of every notification the SDR topic sent: what the SDRs' inboxes got.

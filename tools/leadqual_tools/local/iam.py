@@ -160,6 +160,10 @@ def required_permissions(
         yield Permission(f"states:{operation}", resource)
     elif service == "secretsmanager" and "SecretId" in params:
         yield Permission(f"secretsmanager:{operation}", arns.secret(params["SecretId"]))
+    elif service == "sesv2" and operation == "SendEmail":
+        yield Permission(
+            "ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{params['FromEmailAddress']}"
+        )
     elif service == "scheduler" and "Name" in params:
         group = params.get("GroupName", "default")
         yield Permission(

@@ -73,8 +73,9 @@ def api_route(
             method=[route.method],
             summary=route.summary,
             responses=responses,
-            # The console's files need no credentials (and have no security scheme to name).
-            security=None if route.auth is Auth.PUBLIC else [{route.auth.value: []}],
+            # The console's files need no credentials, and a signed link is its own (in the path,
+            # where OpenAPI has no scheme for it): neither names a security scheme.
+            security=None if route.auth in (Auth.PUBLIC, Auth.SIGNED_LINK) else [{route.auth.value: []}],
             operation_id=handler.__name__,
             include_in_schema=route.in_contract,
         )(handler)

@@ -61,6 +61,11 @@ def console_roster() -> Response[str]:
     return _console_file("roster.html")
 
 
+@api_route(router, api_routes.CONSOLE_ACK, None)
+def console_ack(token: Annotated[str, Path(description="An e-mail's acknowledge link")]) -> Response[str]:
+    return _console_file("ack.html")
+
+
 @api_route(router, api_routes.CONSOLE_FILE, None)
 def console_asset(name: Annotated[str, Path(description="A file the console ships")]) -> Response[str]:
     # Any other name, however long or odd, is a 404: it is looked up among the shipped files only.
