@@ -299,7 +299,7 @@ def test_the_reports_page_shows_its_charts_for_the_leads_sales_reported_on(
     # THEN every chart is drawn, as SVG the server made, with the headline figures
     charts = page.locator("svg.chart")
     expect(charts.first).to_be_visible(timeout=SHOWN_WITHIN_MS)
-    assert charts.count() == 10
+    assert charts.count() == 11  # ten of conversion, speed and reviews; time to acknowledge
     expect(page.get_by_role("img", name="Conversion by score decile")).to_be_visible()
     expect(page.get_by_role("img", name="Review decisions")).to_be_visible()
     assert page.locator(".chart .bar").count() > 0

@@ -39,6 +39,9 @@ def _stack(cloud: LocalCloud) -> tuple[StackTemplate, Resolver]:
             physical[logical_id] = Physical(cloud.arns[name], {"Arn": cloud.arns[name]})
         elif kind == "AWS::Events::EventBus":
             physical[logical_id] = Physical(resource["Properties"]["Name"], {})
+        elif kind == "AWS::SecretsManager::Secret":  # a secret the stack generates (the link key)
+            arn = client("secretsmanager").describe_secret(SecretId=name)["ARN"]
+            physical[logical_id] = Physical(arn, {"Arn": arn})
         elif kind == "AWS::IAM::Role":  # the local mode names a role by its logical id
             role = client("iam").get_role(RoleName=logical_id[:64])["Role"]
             physical[logical_id] = Physical(role["RoleName"], {"Arn": role["Arn"]})
