@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -238,7 +239,10 @@ class ReviewService:
                 ) from error
             review = self._settle_delivery(review_id, read=(review, version))
         # Every reviewer's Slack DM says who decided (sent again on a retry: dropped or done once).
-        self._tell_slack(review, AlertWorkKind.REVIEW_DECIDED, "decided")
+        # If the queue refuses it, the decision still stands, delivered: a DM left with its buttons
+        # answers a press with who decided.
+        with contextlib.suppress(Exception):
+            self._tell_slack(review, AlertWorkKind.REVIEW_DECIDED, "decided")
         return ReviewRead(review, self.leads.get_lead(review.lead_id))
 
     def settle_at_deadline(self, lead_id: str, evaluation: int = 0) -> Review | None:
