@@ -213,11 +213,19 @@ def test_not_a_fit_from_slack_asks_why_then_credits_the_rep_and_teaches_the_mode
     assert dm.text.startswith("Not a fit (Wrong person)")
 
 
+def _any_hour(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy with every rep working any time: an SLA chain's clock runs from when its rep is at
+    work, so with the shipped hours a test run at night would wait for the morning."""
+    for rep in policy["assignment"]["reps"].values():
+        rep.pop("hours", None)
+    return policy
+
+
 @pytest.fixture
 def fast_sla(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
     """The shipped policy with its SLA chain in seconds: remind at 1.2 s, the manager at 2.4 s,
     reassign at 3.6 s."""
-    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    policy = _any_hour(yaml.safe_load(DEFAULT_POLICY_FILE.read_text()))
     policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind"},
                                       {"after_minutes": 0.04, "do": "tell_manager"},
                                       {"after_minutes": 0.06, "do": "reassign"}]}  # fmt: skip
@@ -311,7 +319,7 @@ def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_chang
 
     from leadqual.domain.ack_links import sign_link
 
-    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    policy = _any_hour(yaml.safe_load(DEFAULT_POLICY_FILE.read_text()))
     policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind", "email": True}]}
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(yaml.safe_dump(policy))

@@ -137,9 +137,13 @@ def slack_connections(slack: SlackStandIn, connections: Path) -> None:
 
 
 def demo_policy(folder: Path) -> Path:
-    """The shipped policy, its SLA chain scaled from minutes to seconds."""
+    """The shipped policy, its SLA chain scaled from minutes to seconds, and every rep at work at
+    any hour: an SLA chain's clock runs from when its rep is at work, and shares are fair over the
+    reps at work, so with the shipped hours the run would depend on the hour it ran at."""
     policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
     policy["sla"] = {"sdr_outreach": DEMO_SLA}
+    for rep in policy["assignment"]["reps"].values():
+        rep.pop("hours", None)
     path = folder / "policy.yaml"
     path.write_text(yaml.safe_dump(policy), encoding="utf-8")
     return path
@@ -442,9 +446,9 @@ def print_shares() -> list[dict[str, Any]]:
     weights = {r["rep"]: r["weight"] for r in roster["reps"]}
     shares = []
     print(
-        "  Shares this cycle (GET /roster; a rep at work takes the leads that come while the others are off,"
+        "  Shares this cycle (GET /roster; the demo's reps work any hour, so the shares follow their weights,"
     )
-    print("  and the others catch up when they start, within their caps):")
+    print("  less credits; docs/routing.md says how hours, caps and time off change them):")
     for pool in roster["pools"]:
         total = sum(c["leads"] for c in pool["candidates"]) or 1
         total_weight = sum(weights[c["rep"]] for c in pool["candidates"]) or 1
