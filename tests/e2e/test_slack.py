@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,19 +39,40 @@ def slack() -> Iterator[SlackStandIn]:
         yield stand_in
 
 
-@pytest.fixture
-def slack_cloud(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    connections = tmp_path / "connections.yaml"
+@contextmanager
+def _connected_cloud(
+    slack: SlackStandIn,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sla: list[dict[str, Any]] | None = None,
+) -> Iterator[tuple[LocalCloud, str]]:
+    """The local cloud connected to the Slack stand-in (its secrets in their variables), served by
+    `leadqual serve`; with `sla`, the shipped policy's SLA chain replaced and every rep at work at any
+    hour (an SLA chain's clock runs from when its rep is at work)."""
+    connections = folder / "connections.yaml"
     connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
     monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    with LocalCloud(
-        review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections
-    ) as cloud:
+    policy_file = None
+    if sla is not None:
+        policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+        policy["sla"] = {"sdr_outreach": sla}
+        for rep in policy["assignment"]["reps"].values():
+            rep.pop("hours", None)
+        policy_file = folder / "policy.yaml"
+        policy_file.write_text(yaml.safe_dump(policy))
+    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
+                    policy_file=policy_file) as cloud:  # fmt: skip
         with serving(cloud) as url:
             slack.interactions_url = f"{url}/slack/interactions"
-            yield url
+            yield cloud, url
         assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+
+
+@pytest.fixture
+def slack_cloud(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with _connected_cloud(slack, tmp_path, monkeypatch) as (_, url):
+        yield url
 
 
 def _lead(lead_id: str) -> dict[str, Any]:
@@ -213,34 +235,13 @@ def test_not_a_fit_from_slack_asks_why_then_credits_the_rep_and_teaches_the_mode
     assert dm.text.startswith("Not a fit (Wrong person)")
 
 
-def _any_hour(policy: dict[str, Any]) -> dict[str, Any]:
-    """The policy with every rep working any time: an SLA chain's clock runs from when its rep is at
-    work, so with the shipped hours a test run at night would wait for the morning."""
-    for rep in policy["assignment"]["reps"].values():
-        rep.pop("hours", None)
-    return policy
-
-
 @pytest.fixture
 def fast_sla(slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    """The shipped policy with its SLA chain in seconds: remind at 1.2 s, the manager at 2.4 s,
-    reassign at 3.6 s."""
-    policy = _any_hour(yaml.safe_load(DEFAULT_POLICY_FILE.read_text()))
-    policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind"},
-                                      {"after_minutes": 0.04, "do": "tell_manager"},
-                                      {"after_minutes": 0.06, "do": "reassign"}]}  # fmt: skip
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump(policy))
-    connections = tmp_path / "connections.yaml"
-    connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
-    monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
-                    policy_file=policy_file) as cloud:  # fmt: skip
-        with serving(cloud) as url:
-            slack.interactions_url = f"{url}/slack/interactions"
-            yield cloud
-        assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+    """The SLA chain in seconds: remind at 1.2 s, the manager at 2.4 s, reassign at 3.6 s."""
+    chain = [{"after_minutes": 0.02, "do": "remind"}, {"after_minutes": 0.04, "do": "tell_manager"},
+             {"after_minutes": 0.06, "do": "reassign"}]  # fmt: skip
+    with _connected_cloud(slack, tmp_path, monkeypatch, chain) as (cloud, _):
+        yield cloud
 
 
 def test_nobody_acknowledges_so_the_sla_chain_reminds_reassigns_and_tells_the_manager(
@@ -319,17 +320,8 @@ def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_chang
 
     from leadqual.domain.ack_links import sign_link
 
-    policy = _any_hour(yaml.safe_load(DEFAULT_POLICY_FILE.read_text()))
-    policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.02, "do": "remind", "email": True}]}
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump(policy))
-    connections = tmp_path / "connections.yaml"
-    connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
-    monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
-                    policy_file=policy_file) as cloud, serving(cloud) as url:  # fmt: skip
-        slack.interactions_url = f"{url}/slack/interactions"
+    chain = [{"after_minutes": 0.02, "do": "remind", "email": True}]
+    with _connected_cloud(slack, tmp_path, monkeypatch, chain) as (cloud, _):
         lead_id = _submit(email="noa@mailco.io", first_name="Noa", **HOT)
         waiting = wait_until(
             lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"

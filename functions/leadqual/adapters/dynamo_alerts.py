@@ -50,19 +50,7 @@ class DynamoAlertStore:
         return _alert(alert_id, item) if item else None
 
     def start_posting(self, alert_id: str, person: str) -> bool:
-        try:
-            self.ddb.update_item(
-                TableName=self.table,
-                Key=_key(alert_id),
-                UpdateExpression="ADD posting :person",
-                ConditionExpression="attribute_exists(pk) AND NOT contains(posting, :name)",
-                ExpressionAttributeValues={":person": {"SS": [person]}, ":name": s(person)},
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        return self._add_once(alert_id, "posting", person)
 
     def stop_posting(self, alert_id: str, person: str) -> None:
         self.ddb.update_item(
@@ -91,13 +79,13 @@ class DynamoAlertStore:
         except ClientError as error:
             if not is_conditional_failure(error):
                 raise
-        stored = self.get(alert_id)
-        if stored is None:
-            raise LookupError(f"no alert {alert_id}")
-        return stored
+        return self._stored(alert_id)
 
     def note_not_a_fit(self, alert_id: str, verdict: NotAFit) -> Alert:
         self._set_once(alert_id, "not_a_fit", s(verdict.model_dump_json()))
+        return self._stored(alert_id)
+
+    def _stored(self, alert_id: str) -> Alert:
         stored = self.get(alert_id)
         if stored is None:
             raise LookupError(f"no alert {alert_id}")
@@ -105,28 +93,21 @@ class DynamoAlertStore:
 
     def follow_up_done(self, alert_id: str, work_id: str) -> bool:
         """Marks a follow-up done, once: False if it was already (a redelivered message)."""
-        try:
-            self.ddb.update_item(
-                TableName=self.table,
-                Key=_key(alert_id),
-                UpdateExpression="ADD follow_ups_done :work",
-                ConditionExpression="attribute_exists(pk) AND NOT contains(follow_ups_done, :name)",
-                ExpressionAttributeValues={":work": {"SS": [work_id]}, ":name": s(work_id)},
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        return self._add_once(alert_id, "follow_ups_done", work_id)
 
     def use_link(self, alert_id: str, nonce: str) -> bool:
+        return self._add_once(alert_id, "used_links", nonce)
+
+    def _add_once(self, alert_id: str, attribute: str, member: str) -> bool:
+        """Adds `member` to the alert's string set `attribute` unless it is there: whether it was added."""
         try:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=_key(alert_id),
-                UpdateExpression="ADD used_links :nonce",
-                ConditionExpression="attribute_exists(pk) AND NOT contains(used_links, :name)",
-                ExpressionAttributeValues={":nonce": {"SS": [nonce]}, ":name": s(nonce)},
+                UpdateExpression="ADD #a :member",
+                ConditionExpression="attribute_exists(pk) AND NOT contains(#a, :name)",
+                ExpressionAttributeNames={"#a": attribute},
+                ExpressionAttributeValues={":member": {"SS": [member]}, ":name": s(member)},
             )
         except ClientError as error:
             if is_conditional_failure(error):

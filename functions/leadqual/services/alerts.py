@@ -390,8 +390,11 @@ class AlertService:
         if self.chat is None:
             return
         lead = self.leads.get_lead(alert.lead_id)
+        # The roster and the review read once, not once a message.
+        people = {p.rep: p for p in self.distribution.reps()}
+        review = self.decisions.get_review(alert.alert_id) if alert.kind is AlertKind.REVIEW else None
         for message in alert.messages:
-            person = self._person(message.person)
+            person = people.get(message.person)
             zone = person.hours.timezone if person and person.hours else "UTC"
             if lead is None:
                 blocks: list[dict[str, Any]] = []
@@ -400,7 +403,6 @@ class AlertService:
                     lead, alert.alert_id, None, zone, self.console_url, None
                 )
             else:
-                review = self.decisions.get_review(alert.alert_id)
                 blocks = (
                     slack_blocks.review_message(lead, review[0], zone, self.console_url)[1] if review else []
                 )

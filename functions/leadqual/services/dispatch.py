@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -151,35 +152,40 @@ class DispatchService:
         if not route.sent_to_queue:
             self.dispatcher.send(route.action, message)
             saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_queue", saved)
-        # Telling the CRM writer and the bus is retried apart from the route (AnnouncementPending):
-        # the lead is routed and handed down already, whatever happens to these.
-        if not route.sent_to_crm:
-            try:
-                self.crm_changes.send(
-                    CrmSyncRequest(change_id=dispatch_id, lead_id=lead.lead_id, change=CrmChange.ROUTED)
-                )
-            except Exception as error:
-                raise AnnouncementPending(
-                    f"lead {lead.lead_id} is routed and queued; its CRM write is not queued yet: {error}"
-                ) from error
-            saved = self._mark_sent(lead.lead_id, dispatch_id, "sent_to_crm", saved)
-        if not route.alerted and self.alerts is not None and route.action in ALERTED_ROUTES:
-            try:
-                self.alerts.send(AlertWork(work_id=f"{dispatch_id}-alert", kind=AlertWorkKind.ANNOUNCE_ASSIGNMENT,
-                                           alert_id=alert_id_for(lead.lead_id, 0), lead_id=lead.lead_id))  # fmt: skip
-            except Exception as error:
-                raise AnnouncementPending(
-                    f"lead {lead.lead_id} is routed and queued; its owner's alert is not queued yet: {error}"
-                ) from error
-            saved = self._mark_sent(lead.lead_id, dispatch_id, "alerted", saved)
-        if not route.announced:
-            try:
-                self.dispatcher.publish_routed(message)
-            except Exception as error:
-                raise AnnouncementPending(
-                    f"lead {lead.lead_id} is routed and queued; lead.routed is not published yet: {error}"
-                ) from error
-            self._mark_sent(lead.lead_id, dispatch_id, "announced", saved)
+        # Telling the CRM writer, the owner and the bus is retried apart from the route
+        # (AnnouncementPending): the lead is routed and handed down already, whatever happens to these.
+        crm = CrmSyncRequest(change_id=dispatch_id, lead_id=lead.lead_id, change=CrmChange.ROUTED)
+        saved = self._once(lead, route, dispatch_id, saved, "sent_to_crm", "its CRM write is not queued",
+                           lambda: self.crm_changes.send(crm))  # fmt: skip
+        if self.alerts is not None and route.action in ALERTED_ROUTES:
+            alerts = self.alerts
+            work = AlertWork(work_id=f"{dispatch_id}-alert", kind=AlertWorkKind.ANNOUNCE_ASSIGNMENT,
+                             alert_id=alert_id_for(lead.lead_id, 0), lead_id=lead.lead_id)  # fmt: skip
+            saved = self._once(lead, route, dispatch_id, saved, "alerted", "its owner's alert is not queued",
+                               lambda: alerts.send(work))  # fmt: skip
+        self._once(lead, route, dispatch_id, saved, "announced", "lead.routed is not published",
+                   lambda: self.dispatcher.publish_routed(message))  # fmt: skip
+
+    def _once(
+        self,
+        lead: Lead,
+        route: Route,
+        dispatch_id: str,
+        saved: tuple[Lead, int] | None,
+        step: str,
+        not_done: str,
+        send: Callable[[], None],
+    ) -> tuple[Lead, int] | None:
+        """Sends one announcement of the route unless it is marked sent, then marks it."""
+        if getattr(route, step):
+            return saved
+        try:
+            send()
+        except Exception as error:
+            raise AnnouncementPending(
+                f"lead {lead.lead_id} is routed and queued; {not_done} yet: {error}"
+            ) from error
+        return self._mark_sent(lead.lead_id, dispatch_id, step, saved)
 
     def _mark_sent(
         self, lead_id: str, dispatch_id: str, step: str, saved: tuple[Lead, int] | None
