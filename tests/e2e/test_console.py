@@ -124,23 +124,25 @@ def test_a_named_account_lead_is_in_the_inbox_with_its_reasons_and_approve_route
     expect(detail).to_contain_text("dana.ng@northwind.io")
     expect(detail).to_contain_text("Northwind · northwind.io · 1,200 employees · Logistics · US")
     expect(detail).to_contain_text("named")
-    expect(detail.locator(".chips")).to_contain_text("named_account")
+    expect(detail.locator(".chips")).to_contain_text("Named account")
     expect(detail.locator("#why-review")).not_to_be_empty()
     expect(detail.locator("meter")).to_have_count(3)
     expect(detail.locator(".reasons li").first).to_be_visible()
-    expect(page.locator("#suggested")).to_contain_text("to maria.lopez")
+    expect(page.locator("#suggested")).to_contain_text("to Maria Lopez")
     expect(detail).to_contain_text("left")
-    # WHEN the SDR approves
+    # WHEN the SDR approves (and sends it without waiting out the undo time)
     page.click("#approve")
-    # THEN the page says so, the review leaves the queue and the lead goes to its owner, once
-    expect(page.locator("#decided")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
+    expect(page.locator(f"#queue-{review_id}")).to_have_count(0)
+    page.click("#send-now")
+    # THEN the page says so, the review is gone from the queue and the lead goes to its owner, once
+    expect(page.locator("#last-decision")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
     expect(page.locator(f"#queue-{review_id}")).to_have_count(0)
     route = _settled(lead_id, "routed")["route"]
     assert (route["action"], route["owner"], route["decided_by"]) == ("ae_notify", "maria.lopez", "sam")
     sent = cloud.drain_queue(resources.action_queue_name(RouteAction.AE_NOTIFY))
     assert [m["lead_id"] for m in sent] == [lead_id]
     # AND the lead's page tells the whole story, from receipt to route
-    page.click("#decided a")
+    page.click("#last-decision a")
     expect(page.locator("#lead-route")).to_have_text("Notify the account executive to maria.lopez")
     timeline = page.locator("#timeline")
     for step in ("Received", "Scored", "Rules tried", "Review requested", "Review decided", "Routed"):
@@ -160,11 +162,13 @@ def test_reject_sends_the_lead_to_nurture_and_reroute_to_the_route_chosen(
     _choose(page, reject_review)
     page.fill("#note", "Student project, not a buyer")
     page.click("#reject")
-    expect(page.locator("#decided")).to_contain_text("Rejected", timeout=SHOWN_WITHIN_MS)
     _choose(page, reroute_review)
     page.select_option("#reroute-to", "sdr_outreach")
+    # A second decision sends the first, held one at once; the second waits its own undo time
     page.click("#reroute")
-    expect(page.locator("#decided")).to_contain_text("Rerouted", timeout=SHOWN_WITHIN_MS)
+    expect(page.locator("#held-words")).to_contain_text("Reroute")
+    page.click("#send-now")
+    expect(page.locator("#last-decision")).to_contain_text("Rerouted", timeout=SHOWN_WITHIN_MS)
     assert _settled(rejected, "routed")["route"]["action"] == "nurture"
     assert _settled(rerouted, "routed")["route"]["action"] == "sdr_outreach"
     # The note is on the record, and on the lead's page
@@ -181,14 +185,17 @@ def test_two_sdrs_decide_one_review_the_second_sees_who_decided_and_nothing_is_s
     for page in (first, second):
         expect(page.locator("#approve")).to_be_visible(timeout=SHOWN_WITHIN_MS)
     first.click("#approve")
-    expect(first.locator("#decided")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
-    # The second, still showing the review, rejects it: the page says plainly who decided what and when
+    first.click("#send-now")
+    expect(first.locator("#last-decision")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
+    # The second, still showing the review, rejects it: the page says plainly who decided what and
+    # when, and how to have it changed
     if second.locator("#reject").count():
         second.click("#reject")
-    decided = second.locator("#decided")
+        second.click("#send-now")
     # (by the 409 of its own decision, or by the refresh that found the review gone: both say who)
-    expect(decided).to_contain_text(re.compile("decided by alice", re.IGNORECASE), timeout=SHOWN_WITHIN_MS)
-    expect(decided).to_contain_text("approve by alice on")
+    decided = second.locator("#last-decision, #decided").filter(has_text=re.compile("decided by alice", re.I))
+    expect(decided.first).to_contain_text("approve by alice on", timeout=SHOWN_WITHIN_MS)
+    expect(decided.first).to_contain_text("To change it, ask alice")
     _settled(lead_id, "routed")
     sent = cloud.drain_queue(resources.action_queue_name(RouteAction.AE_NOTIFY))
     assert [m["lead_id"] for m in sent] == [lead_id]
@@ -219,11 +226,13 @@ def test_an_sdr_decides_with_the_keyboard_alone(browser: Browser, console: tuple
     expect(page.locator(f"#queue-{review_id}")).to_have_attribute(
         "aria-selected", "true", timeout=SHOWN_WITHIN_MS
     )
-    page.locator("body").press("n")
+    page.focus("#queue")
+    page.keyboard.press("n")
     page.keyboard.type("Called, wants a demo")
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # back to the list, where the letters are shortcuts
     page.keyboard.press("a")
-    expect(page.locator("#decided")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
+    page.click("#send-now")
+    expect(page.locator("#last-decision")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
     lead = _settled(lead_id, "routed")
     assert lead["route"]["decided_by"] == "sam"
 
@@ -278,7 +287,8 @@ def test_an_sdr_decides_a_review_from_the_emails_link(
     # THEN the review is open, chosen, with the person's name, and one click decides it
     expect(page.locator("#detail-name")).to_have_text("Rita Okafor", timeout=SHOWN_WITHIN_MS)
     page.click("#approve")
-    expect(page.locator("#decided")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
+    page.click("#send-now")
+    expect(page.locator("#last-decision")).to_contain_text("Approved", timeout=SHOWN_WITHIN_MS)
     assert _settled(lead_id, "routed")["route"]["decided_by"] == "rita.sdr"
     page.close()
 

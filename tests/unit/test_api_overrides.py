@@ -16,11 +16,13 @@ from leadqual.api.views import DECIDED_FIELDS
 from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import ReviewStatus, RouteAction
+from leadqual.services.distribution import DistributionService
 from leadqual.services.leads import LeadService
 from leadqual.services.reviews import ReviewService
 from leadqual.services.signals import SignalService
 from leadqual_tools.local.api_gateway import proxy_event
 from leadqual_tools.local.invoker import LocalLambdaContext
+from leadqual_tools.roster_simulation import MemoryRoster
 from tests.fakes import (
     InMemoryDecisions,
     InMemoryHolds,
@@ -76,9 +78,14 @@ def test_reviews_reads_a_review_from_its_fake_store(override: Callable[..., None
     reviews = ReviewService(
         InMemoryLeads().add(lead), decisions, RecordingNotifier(), RecordingWorkflow(), timeout_seconds=60
     )
+    policy = load_policy()
     override(wiring.review_service, reviews)
+    override(wiring.policy, policy)
+    override(wiring.distribution_service, DistributionService(MemoryRoster(), policy))
     status, shown = _call("GET", "/reviews/rv_rv1")
     assert status == 200 and (shown["lead_id"], shown["suggested_owner"]) == ("ld_rv1", "maria.lopez")
+    # The owner and the triggers as the SDR reads them
+    assert (shown["suggested_owner_name"], shown["trigger_words"]) == ("Maria Lopez", ["Named account"])
     assert "task_token" not in json.dumps(shown)
     assert all(shown[field] is None for field in DECIDED_FIELDS), "a pending review has no decision yet"
 

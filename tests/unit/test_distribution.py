@@ -213,3 +213,27 @@ def test_no_lead_ever_goes_to_an_inactive_out_of_office_or_capped_rep(
 
 def _soon(rep: RepProfile, at: datetime, window: int) -> bool:
     return is_working(rep.hours, at) or next_start(rep.hours, at) <= at + timedelta(hours=window)
+
+
+def test_the_inbox_names_a_suggested_owner_as_a_person_reads_it() -> None:
+    reps = {
+        "sam.sdr": RepSettings(display_name="Sam Rivera", weight=2),
+        "jo.sdr": RepSettings(display_name="Jo Park", active=False),
+    }
+    policy = pool_policy(reps)
+    policy = policy.model_copy(
+        update={
+            "reviewers": policy.reviewers.model_copy(update={"teams": {"ae-team": ["ana.ae", "sam.sdr"]}})
+        }
+    )
+    service = DistributionService(MemoryRoster(), policy, clock=lambda: MONDAY)
+    asked = [("round_robin", "pool"), ("ae-team", None), ("maria.lopez", None), ("pool-sdr-queue", "pool"),
+             ("jo.sdr", None)]  # fmt: skip
+    assert service.owner_names(asked) == {
+        # round_robin: whom fairness would give it to now (jo is inactive, so Sam)
+        ("round_robin", "pool"): "Sam Rivera (next by fair share in pool)",
+        ("ae-team", None): "ae-team (Ana, Sam Rivera)",
+        ("maria.lopez", None): "Maria Lopez",
+        ("pool-sdr-queue", "pool"): "the pool SDR team queue",
+        ("jo.sdr", None): "Jo Park",
+    }

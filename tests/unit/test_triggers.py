@@ -95,7 +95,7 @@ def test_intent_surge_is_flagged_and_shown_to_the_sdr() -> None:
     surge = StoredIntent(topic="lead scoring", score=78, observed_at=NOW - timedelta(days=5))
     decision = decide(_context(form=FormType.DEMO_REQUEST, intents=[surge]), POLICY)
     assert "intent_surge" in decision.flags
-    assert decision.intent_topics == ["lead scoring (score 78, 5 d ago)"]
+    assert decision.intent_topics == ["lead scoring (provider score 78/100, 5 d ago)"]
 
 
 REVIEWS = [

@@ -5,11 +5,13 @@ records of their own (`domain.schemas.reports`), answered as they are."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from leadqual.domain.qualification.flags import flag_words
 from leadqual.domain.schemas.crm_writes import CrmSyncState, CrmWriteEntry
 from leadqual.domain.schemas.lead import (
     HistoryEntry,
@@ -26,11 +28,13 @@ from leadqual.domain.schemas.shared import Company
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteAction
 
 if TYPE_CHECKING:
-    from leadqual.domain.policy import Policy
+    from leadqual.domain.policy import Policy, ScoreBands
     from leadqual.services.outcomes import OutcomeRecorded
     from leadqual.services.reviews import PendingPage
     from leadqual.services.routing import RulesExplanation
 
+# (suggested owner, territory) pairs -> each in words (DistributionService.owner_names).
+OwnerNames = Callable[[Collection[tuple[str, "str | None"]]], dict[tuple[str, "str | None"], str]]
 # A review's decision, set once it is decided (or expired).
 DECIDED_FIELDS = ("decision", "decided_by", "decided_at", "delivered", "final_route", "note")
 
@@ -193,6 +197,15 @@ class ReviewView(ReviewContent):
 
     why_review: list[str]
     person: PersonView | None = Field(description="The lead's person; null if the lead could not be read")
+    suggested_owner_name: str = Field(
+        description="The suggested owner as a person reads it: a name, a team with its people, or for "
+        "round_robin the rep fairness would give the lead to now"
+    )
+    trigger_words: list[str] = Field(description="`triggers`, each as an SDR reads it, in the same order")
+    score_band: str | None = Field(
+        description="The policy's band of the probability with its edges (what the rules read; the grade "
+        "ranks against the model's training leads); null if not scored"
+    )
     # Once decided (or escalated):
     decision: str | None = None
     decided_by: str | None = None
@@ -202,7 +215,7 @@ class ReviewView(ReviewContent):
     note: str | None = None
 
     @classmethod
-    def of(cls, review: Review, lead: Lead | None) -> ReviewView:
+    def of(cls, review: Review, lead: Lead | None, owner_name: str, bands: ScoreBands) -> ReviewView:
         """What an SDR sees, with the lead's person when it could be read; never the task token. The
         decision's fields are set once it is decided (or expired)."""
         decided = (
@@ -212,6 +225,9 @@ class ReviewView(ReviewContent):
             **review.model_dump(include=set(ReviewContent.model_fields)),
             why_review=review.review_reasons,
             person=PersonView.of(lead) if lead is not None else None,
+            suggested_owner_name=owner_name,
+            trigger_words=[flag_words(trigger) for trigger in review.triggers],
+            score_band=bands.band_words(review.scores.conversion_probability) if review.scores else None,
             **decided,
         )
 
@@ -221,8 +237,15 @@ class ReviewPage(BaseModel):
     next: str | None = Field(description="The cursor of the next page, or null on the last")
 
     @classmethod
-    def of(cls, page: PendingPage) -> ReviewPage:
-        return cls(reviews=[ReviewView.of(review, lead) for review, lead in page.reviews], next=page.next)
+    def of(cls, page: PendingPage, owner_names: OwnerNames, bands: ScoreBands) -> ReviewPage:
+        names = owner_names({(review.suggested_owner, review.territory) for review, _ in page.reviews})
+        return cls(
+            reviews=[
+                ReviewView.of(review, lead, names[review.suggested_owner, review.territory], bands)
+                for review, lead in page.reviews
+            ],
+            next=page.next,
+        )
 
 
 class TierInWords(BaseModel):

@@ -61,6 +61,17 @@ class ScoreBands(_Strict):
             return "high"
         return "medium" if probability >= self.medium else "low"
 
+    def band_words(self, probability: float) -> str:
+        """The band with its edges, shown beside the grade: the grade ranks a lead against the
+        model's training leads; the band is the policy's cut-off the routing rules read."""
+        band = self.band(probability)
+        edges = {
+            "high": f"{self.high:.0%} or more",
+            "medium": f"{self.medium:.0%} to {self.high:.0%}",
+            "low": f"below {self.medium:.0%}",
+        }
+        return f"{band} band ({edges[band]} likely), the cut-off the routing rules read"
+
 
 class DealSize(_Strict):
     """Estimated annual deal size: seats (a share of the company's people) times the price per seat.

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leadqual.domain.qualification.flags import flag_words
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.vocabulary import RouteAction
@@ -91,7 +92,7 @@ def _facts(lead: Lead) -> list[dict[str, Any]]:
         blocks.append(
             {
                 "type": "context",
-                "elements": [_plain("Intent: " + ", ".join(f.replace("_", " ") for f in lead.flags))],
+                "elements": [_plain("Intent: " + ", ".join(flag_words(f) for f in lead.flags))],
             }
         )
     return blocks

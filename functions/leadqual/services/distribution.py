@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from leadqual.domain.distribution import Assignment, Claim, ClaimRefused, cycle_key, is_working, rank
-from leadqual.domain.policy import SDR_QUEUE, Distribution, Policy
+from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Distribution, Policy
 from leadqual.domain.ports import ConflictError, Roster
 from leadqual.domain.schemas.roster import Away, Candidate, CreditReason, Exclusion, RepProfile, RepSettings
 from leadqual.domain.schemas.shared import utc_now
@@ -157,6 +158,37 @@ class DistributionService:
             )  # fmt: skip
         return RosterOverview(at=now, reps=shown, pools=pools)
 
+    def owner_names(self, owners: Collection[tuple[str, str | None]]) -> dict[tuple[str, str | None], str]:
+        """Each (suggested owner, territory) as a person reads it, for the inbox: a rep's name; a
+        team with its people; a team queue; for round_robin, the rep fairness would give the lead to
+        now (the route claims at its own time, and says whom it chose)."""
+        reps = {rep.rep: rep for rep in self.reps()}
+        next_reps: dict[str, str | None] = {}
+        if self.policy.assignment is not None and any(owner == ROUND_ROBIN for owner, _ in owners):
+            next_reps = {pool.pool: pool.next_rep for pool in self.overview().pools}
+
+        def name(person: str) -> str:
+            return reps[person].name if person in reps else person_in_words(person)
+
+        def words(owner: str, territory: str | None) -> str:
+            if owner == ROUND_ROBIN:
+                chosen = next_reps.get(territory or "")
+                if chosen is None:
+                    return (
+                        f"the {territory} team queue (no rep free now)"
+                        if territory
+                        else "the next rep by fair share"
+                    )
+                return f"{name(chosen)} (next by fair share in {territory})"
+            if owner.endswith(SDR_QUEUE):
+                return f"the {owner.removesuffix(SDR_QUEUE)} SDR team queue"
+            team = self.policy.reviewers.teams.get(owner)
+            if team:
+                return f"{owner} ({', '.join(name(person) for person in team)})"
+            return name(owner)
+
+        return {(owner, territory): words(owner, territory) for owner, territory in owners}
+
     def set_away(self, rep: str, away: list[Away], version: int, by: str) -> RepProfile:
         """A rep's time off, whole (a rep sets their own in the console)."""
         current = self._current(rep, version)
@@ -219,6 +251,19 @@ class DistributionService:
         if not self.roster.seed([profile]):
             raise ConflictError(f"rep {rep} is in the roster already")
         return next(p for p in self.roster.profiles() if p.rep == rep)
+
+
+# A user name's last part that says a role, not a name: "ana.ae" is Ana.
+_ROLE_PARTS = {"sdr", "bdr", "ae", "am", "csm", "manager", "marketing", "lead", "revops"}
+
+
+def person_in_words(user_name: str) -> str:
+    """A person the roster does not hold (an account owner, an AE) by their user name: maria.lopez
+    is Maria Lopez, ana.ae is Ana; an e-mail address by the part before the @."""
+    parts = [p for p in re.split(r"[._-]", user_name.split("@", 1)[0]) if p]
+    if len(parts) > 1 and parts[-1].lower() in _ROLE_PARTS:
+        parts = parts[:-1]
+    return " ".join(part.capitalize() for part in parts) or user_name
 
 
 def explain(pool: str, chosen: str | None, candidates: Sequence[Candidate], value_weight: float) -> str:

@@ -20,6 +20,7 @@ from leadqual.api.errors import ID_PATTERN
 from leadqual.api.openapi import ERROR, LINKS, REFUSALS
 from leadqual.api_routes import ApiRoute, Auth
 from leadqual.domain.policy import Policy
+from leadqual.services.distribution import DistributionService
 from leadqual.services.feedback import FeedbackService
 from leadqual.services.leads import LeadService
 from leadqual.services.outcomes import OutcomeService
@@ -32,6 +33,7 @@ Outcomes = Annotated[OutcomeService, Depends(wiring.outcome_service)]
 Reviews = Annotated[ReviewService, Depends(wiring.review_service)]
 Feedback = Annotated[FeedbackService, Depends(wiring.feedback_service)]
 RoutingPolicy = Annotated[Policy, Depends(wiring.policy)]
+Distribution = Annotated[DistributionService, Depends(wiring.distribution_service)]
 LeadId = Annotated[str, Path(pattern=ID_PATTERN, description="ld_... as POST /leads answered it")]
 ReviewId = Annotated[str, Path(pattern=ID_PATTERN, description="rv_... as GET /reviews lists it")]
 

@@ -6,23 +6,21 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 from aws_lambda_powertools.event_handler import Request, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from leadqual import api_routes, wiring
+from leadqual import api_routes
 from leadqual.api.access import groups_of, reviewer_of_record, signed_in_person
 from leadqual.api.errors import HttpError
-from leadqual.api.routes import api_route, json_answer
+from leadqual.api.routes import Distribution, api_route, json_answer
 from leadqual.domain.ports import ConflictError
 from leadqual.domain.schemas.inputs import AwayUpdate, NewRep, RepUpdate
 from leadqual.domain.schemas.roster import REP_ID_PATTERN, RepProfile, RepSettings
-from leadqual.services.distribution import DistributionService, RosterOverview, UnknownRep
+from leadqual.services.distribution import RosterOverview, UnknownRep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 router = Router()
-Distribution = Annotated[DistributionService, Depends(wiring.distribution_service)]
 RepId = Annotated[
     str, Path(pattern=REP_ID_PATTERN, description="The rep's user name, as GET /roster lists it")
 ]

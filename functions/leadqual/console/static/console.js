@@ -107,7 +107,8 @@ export function signOut(config) {
 
 // `accept: "text/html"` asks for the server's markup (the reports' charts), read as text. Every
 // call goes to the console's signed-in twin of the route (settings().api, "/console/api").
-export async function api(path, { method = "GET", body, accept = "application/json" } = {}) {
+// `keepalive: true` lets a call outlive the page (a held decision sent as the SDR leaves).
+export async function api(path, { method = "GET", body, accept = "application/json", keepalive = false } = {}) {
   const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -119,6 +120,7 @@ export async function api(path, { method = "GET", body, accept = "application/js
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
+      keepalive,
     });
   } catch (error) {
     return { status: 0, ok: false, data: { message: `The API could not be reached (${error.message})` } };
@@ -293,6 +295,18 @@ export function meter(label, value) {
     h("meter", { id, min: "0", max: "100", low: "34", high: "67", optimum: "100", value: String(value) }),
     h("span", { class: "value" }, String(value)),
   );
+}
+
+// The model's three sub-scores, labelled as what they are: percentiles among past leads, not the
+// intent provider's topic scores (0-100 too) shown beside them.
+export function subScores(scores) {
+  return [
+    meter("Fit", scores.fit),
+    meter("Engagement", scores.engagement),
+    meter("Intent", scores.intent),
+    h("p", { class: "quiet sub-scores-note" },
+      "Fit, engagement and intent are the model's sub-scores: where this lead ranks among past leads, 0–100."),
+  ];
 }
 
 export function reasonsList(title, reasons, kind) {

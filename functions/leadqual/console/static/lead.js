@@ -1,6 +1,6 @@
 // A lead's page: its whole story as one timeline, from the audit trail the flow keeps.
 import {
-  api, candidateTable, clear, companyLine, h, consoleHeader, meter, percent, personName, reasonsList, routeWords, when,
+  api, candidateTable, clear, companyLine, h, consoleHeader, percent, personName, reasonsList, routeWords, subScores, when,
 } from "./console.js";
 
 const leadId = decodeURIComponent(location.pathname.split("/").pop());
@@ -84,9 +84,7 @@ function scoredDetail(scores) {
     "div",
     { class: "scores" },
     h("p", {}, `Model ${scores.model_version}: grade ${scores.grade}, ${percent(scores.conversion_probability)} likely to convert`),
-    meter("Fit", scores.fit),
-    meter("Engagement", scores.engagement),
-    meter("Intent", scores.intent),
+    subScores(scores),
     reasonsList("For", scores.top_positive, "for"),
     reasonsList("Against", scores.top_negative, "against"),
   );

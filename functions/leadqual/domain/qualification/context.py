@@ -58,7 +58,9 @@ def behaviour_summary(context: QualificationContext, window: timedelta) -> list[
 
 
 def intent_summary(context: QualificationContext, window: timedelta) -> list[str]:
-    """The account's third-party research topics in the window, strongest first."""
+    """The account's third-party research topics in the window, strongest first. Their scores are
+    the intent provider's (0-100 per topic), worded so, beside the model's intent sub-score (a
+    percentile among past leads) they are not read as the same number."""
     as_of = context.as_of
     strongest: dict[str, StoredIntent] = {}
     for signal in context.intents:
@@ -68,7 +70,7 @@ def intent_summary(context: QualificationContext, window: timedelta) -> list[str
                 strongest[signal.topic] = signal
     ranked = sorted(strongest.values(), key=lambda s: (-s.score, s.topic))
     return [
-        f"{s.topic} (score {s.score:.0f}, {_age(as_of - s.observed_at)}"
+        f"{s.topic} (provider score {s.score:.0f}/100, {_age(as_of - s.observed_at)}"
         + (f", compared {s.competitor})" if s.competitor else ")")
         for s in ranked
     ]

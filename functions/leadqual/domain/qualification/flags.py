@@ -19,24 +19,32 @@ class Flag(StrEnum):
     """In the order they are checked, and listed on the lead."""
 
     checkpoint: Checkpoint
+    words: str  # as an SDR reads it: the inbox's rows, the Slack alert
 
-    def __new__(cls, value: str, checkpoint: Checkpoint) -> Flag:
+    def __new__(cls, value: str, checkpoint: Checkpoint, words: str) -> Flag:
         member = str.__new__(cls, value)
         member._value_ = value
         member.checkpoint = checkpoint
+        member.words = words
         return member
 
-    NAMED_ACCOUNT = "named_account", Checkpoint.ALWAYS
-    PRICING_PAGE_VISIT = "pricing_page_visit", Checkpoint.TRIGGER
-    COMPETITOR_RESEARCH = "competitor_research", Checkpoint.TRIGGER
-    REPEAT_ENGAGEMENT = "repeat_engagement", Checkpoint.TRIGGER
-    DEMO_REQUEST = "demo_request", Checkpoint.TRIGGER
-    INTENT_SURGE = "intent_surge", Checkpoint.NONE
-    REACTIVATED = "reactivated", Checkpoint.ALWAYS
-    AMBIGUOUS_INTENT = "ambiguous_intent", Checkpoint.ALWAYS
-    ENTERPRISE = "enterprise", Checkpoint.NONE
-    FREE_MAIL = "free_mail", Checkpoint.NONE
+    NAMED_ACCOUNT = "named_account", Checkpoint.ALWAYS, "Named account"
+    PRICING_PAGE_VISIT = "pricing_page_visit", Checkpoint.TRIGGER, "Pricing page visit"
+    COMPETITOR_RESEARCH = "competitor_research", Checkpoint.TRIGGER, "Researching competitors"
+    REPEAT_ENGAGEMENT = "repeat_engagement", Checkpoint.TRIGGER, "Came back again"
+    DEMO_REQUEST = "demo_request", Checkpoint.TRIGGER, "Asked for a demo"
+    INTENT_SURGE = "intent_surge", Checkpoint.NONE, "Account research surge"
+    REACTIVATED = "reactivated", Checkpoint.ALWAYS, "Back after going cold"
+    AMBIGUOUS_INTENT = "ambiguous_intent", Checkpoint.ALWAYS, "Fit and engagement disagree"
+    ENTERPRISE = "enterprise", Checkpoint.NONE, "Enterprise account"
+    FREE_MAIL = "free_mail", Checkpoint.NONE, "Free e-mail address"
 
 
 ALWAYS_REVIEWED = tuple(flag for flag in Flag if flag.checkpoint is Checkpoint.ALWAYS)
 REVIEW_TRIGGERS = tuple(flag for flag in Flag if flag.checkpoint is not Checkpoint.NONE)
+
+
+def flag_words(flag: str) -> str:
+    """A flag as an SDR reads it; a flag this version does not know (an older lead's) as its name."""
+    known = Flag._value2member_map_.get(flag)
+    return known.words if isinstance(known, Flag) else flag.replace("_", " ")
