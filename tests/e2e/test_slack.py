@@ -333,7 +333,11 @@ def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_chang
         assert "e-mailed a link that acknowledges" in next(
             e["detail"] for e in reminded["history"] if e["event"] == "sla_reminded"
         )
-        (mail,) = [m for m in cloud.sent_emails() if "Noa" in m["body"]]
+        (mail,) = [
+            m
+            for m in cloud.sent_emails()
+            if "Noa" in m["body"] and m["subject"].startswith("Not acknowledged")
+        ]
         assert mail["destinations"]["ToAddresses"] == [POLICY.assignment.reps[owner].email]  # type: ignore[union-attr]
         assert "noa@mailco.io" not in mail["body"]  # first name and title only: no address
         token = re.search(r"/console/ack/([\w.-]+)", mail["body"]).group(1)  # type: ignore[union-attr]
@@ -365,3 +369,42 @@ def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_chang
         stale = sign_link(key, f"{lead_id}-a0", datetime.now(UTC) - timedelta(days=2))
         assert call_api("POST", f"/ack/{stale}", {}).status == 410
         assert not cloud.iam.denials, cloud.iam.report()
+
+
+def test_each_reviewer_is_emailed_once_with_a_link_of_their_own_that_picks_the_review_up(
+    slack: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    with _connected_cloud(slack, tmp_path, monkeypatch) as (cloud, _):
+        # A demo request from a US company: reviewed by the SDRs of na
+        lead_id = _submit(email="ola@kestrel.io", first_name="Ola", form="demo_request", title="COO",
+                          company={"name": "Kestrel", "employees": 300, "country": "US"})  # fmt: skip
+        review_id = wait_until(
+            lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
+        )["review"]["review_id"]
+        reviewers = {POLICY.assignment.reps[rep].email: rep for rep in ("sam.sdr", "jordan.sdr", "priya.sdr")}  # type: ignore[union-attr]
+
+        def review_mails() -> list[dict[str, Any]]:
+            return [m for m in cloud.sent_emails() if m["subject"].startswith("Review needed: Kestrel")]
+
+        mails = wait_until(lambda: len(review_mails()) == 3 and review_mails(), timeout=60, what="3 e-mails")
+        # One each (SES, not a topic), first name and title only, each with a link of their own
+        assert sorted(a for m in mails for a in m["destinations"]["ToAddresses"]) == sorted(reviewers)
+        assert all("ola@kestrel.io" not in m["body"] and "Ola, COO at Kestrel" in m["body"] for m in mails)
+        assert all(f"?review={review_id}" in m["body"] for m in mails)
+        tokens = {m["destinations"]["ToAddresses"][0]: re.search(r"/console/ack/([\w.-]+)", m["body"]).group(1)  # type: ignore[union-attr]
+                  for m in mails}  # fmt: skip
+        assert len(set(tokens.values())) == 3
+        # Jordan picks it up from their e-mail: the others see who has it, and it is still to decide
+        jordan, sam = POLICY.assignment.reps["jordan.sdr"].email, POLICY.assignment.reps["sam.sdr"].email  # type: ignore[union-attr]
+        peek = call_api("GET", f"/ack/{tokens[jordan]}").json()
+        assert (peek["review_id"], peek["acknowledged_by"]) == (review_id, None)
+        taken = call_api("POST", f"/ack/{tokens[jordan]}", {})
+        assert taken.status == 200 and taken.json()["acknowledged_by"] == "jordan.sdr"
+        assert call_api("POST", f"/ack/{tokens[jordan]}", {}).status == 409
+        assert call_api("POST", f"/ack/{tokens[sam]}", {}).json()["acknowledged_by"] == "jordan.sdr"
+        picked = wait_until(lambda: _once(lead_id, "review_picked_up"), timeout=30, what="the pick-up")
+        assert "jordan.sdr picked the review up via email" in str(picked["history"])
+        assert call_api("GET", f"/reviews/{review_id}").json()["status"] == "pending"
+        assert len(review_mails()) == 3, "nobody is e-mailed twice"

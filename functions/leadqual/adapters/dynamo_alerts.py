@@ -53,11 +53,21 @@ class DynamoAlertStore:
         return self._add_once(alert_id, "posting", person)
 
     def stop_posting(self, alert_id: str, person: str) -> None:
+        self._give_back(alert_id, "posting", person)
+
+    def start_emailing(self, alert_id: str, person: str) -> bool:
+        return self._add_once(alert_id, "emailed", person)
+
+    def stop_emailing(self, alert_id: str, person: str) -> None:
+        self._give_back(alert_id, "emailed", person)
+
+    def _give_back(self, alert_id: str, attribute: str, member: str) -> None:
         self.ddb.update_item(
             TableName=self.table,
             Key=_key(alert_id),
-            UpdateExpression="DELETE posting :person",
-            ExpressionAttributeValues={":person": {"SS": [person]}},
+            UpdateExpression="DELETE #a :member",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues={":member": {"SS": [member]}},
         )
 
     def add_message(self, alert_id: str, message: SentMessage) -> None:
@@ -157,6 +167,7 @@ def _alert(alert_id: str, item: dict[str, Any]) -> Alert:
         people=[p["S"] for p in item.get("people", {"L": []})["L"]],
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         posting=sorted(item.get("posting", {"SS": []})["SS"]),
+        emailed=sorted(item.get("emailed", {"SS": []})["SS"]),
         messages=[SentMessage.model_validate_json(m["S"]) for m in item.get("messages", {"L": []})["L"]],
         unreachable=[u["S"] for u in item.get("unreachable", {"L": []})["L"]],
         acknowledged_by=text("acknowledged_by"),

@@ -32,6 +32,7 @@ class LinkClaims:
     alert_id: str
     nonce: str
     expires_at: datetime
+    person: str | None = None  # whom it was e-mailed to, when the alert went to several (a review)
 
 
 def _b64(data: bytes) -> str:
@@ -42,9 +43,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign_link(key: str, alert_id: str, now: datetime, lifetime: timedelta = LINK_LIFETIME) -> str:
-    body = _b64(json.dumps({"a": alert_id, "e": int((now + lifetime).timestamp()), "n": secrets.token_urlsafe(12)},
-                           separators=(",", ":")).encode())  # fmt: skip
+def sign_link(
+    key: str, alert_id: str, now: datetime, lifetime: timedelta = LINK_LIFETIME, person: str | None = None
+) -> str:
+    claims = {"a": alert_id, "e": int((now + lifetime).timestamp()), "n": secrets.token_urlsafe(12)}
+    if person is not None:
+        claims["p"] = person
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{body}.{_b64(hmac.new(key.encode(), body.encode(), hashlib.sha256).digest())}"
 
 
@@ -56,6 +61,7 @@ def verify_link(key: str, token: str, now: datetime) -> LinkClaims:
     try:
         claims = json.loads(_unb64(body))
         alert_id, expires, nonce = str(claims["a"]), int(claims["e"]), str(claims["n"])
+        person = str(claims["p"]) if "p" in claims else None
     except (ValueError, KeyError, TypeError):
         raise LinkRefused("This link was not made by leadqual, or was changed") from None
     expires_at = datetime.fromtimestamp(expires, now.tzinfo)
@@ -63,4 +69,4 @@ def verify_link(key: str, token: str, now: datetime) -> LinkClaims:
         raise LinkRefused(
             "This link has expired (links last 24 hours): open the lead in the console", expired=True
         )
-    return LinkClaims(alert_id, nonce, expires_at)
+    return LinkClaims(alert_id, nonce, expires_at, person)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leadqual.domain.ack_links import LinkRefused, verify_link
 from leadqual.domain.ports import AlertQueue, AlertStore, LeadStore
-from leadqual.domain.schemas.alerts import Alert
+from leadqual.domain.schemas.alerts import Alert, AlertKind
 from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind
 
 
@@ -27,6 +27,7 @@ class AckLinkView(BaseModel):
     """What the link's page shows: no more than the e-mail did (first name, title, company)."""
 
     lead_id: str
+    review_id: str | None = Field(description="Set when the link is about a review: the inbox decides it")
     first_name: str | None
     title: str | None
     company: str | None
@@ -54,8 +55,10 @@ class AckLinkService:
         alert = self._alert(claims.alert_id)
         if not self.alerts.use_link(alert.alert_id, claims.nonce):
             raise LinkUsed("This link was used already: open the lead in the console")
-        stored = self.alerts.acknowledge(alert.alert_id, alert.people[0], self.clock(), "email")
-        if stored.acknowledged_via == "email" and stored.acknowledged_by == alert.people[0]:
+        # A review's e-mail went to each reviewer with a link of their own; a lead's, to its rep.
+        by = claims.person or alert.people[0]
+        stored = self.alerts.acknowledge(alert.alert_id, by, self.clock(), "email")
+        if stored.acknowledged_via == "email" and stored.acknowledged_by == by:
             self.queue.send(AlertWork(work_id=f"{alert.alert_id}-acknowledged", kind=AlertWorkKind.ACKNOWLEDGED,
                                       alert_id=alert.alert_id, lead_id=alert.lead_id))  # fmt: skip
         return self._view(stored, claims.expires_at)
@@ -70,6 +73,7 @@ class AckLinkService:
         lead = self.leads.get_lead(alert.lead_id)
         return AckLinkView(
             lead_id=alert.lead_id,
+            review_id=alert.alert_id if alert.kind is AlertKind.REVIEW else None,
             first_name=lead.first_name if lead else None,
             title=lead.title if lead else None,
             company=(lead.company.name or lead.account) if lead else None,

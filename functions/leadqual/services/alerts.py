@@ -19,7 +19,7 @@ from typing import Any
 
 from leadqual.domain import slack_blocks
 from leadqual.domain.ack_links import sign_link
-from leadqual.domain.alert_email import reminder_email
+from leadqual.domain.alert_email import reminder_email, review_email, time_left
 from leadqual.domain.distribution import next_start
 from leadqual.domain.policy import Policy, SlaAction, SlaStep
 from leadqual.domain.ports import (
@@ -37,6 +37,7 @@ from leadqual.domain.schemas.alerts import Alert, AlertKind, SentMessage, alert_
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind, CrmChange, CrmSyncRequest
+from leadqual.domain.schemas.review import Review
 from leadqual.domain.schemas.roster import CreditReason, RepProfile, Role
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus
@@ -134,7 +135,37 @@ class AlertService:
             text, blocks = slack_blocks.review_message(lead, review, zone, self.console_url)
             posts.append((person, text, blocks))
         self._post_once(alert, posts, lead.lead_id)
+        self._email_reviewers(alert, lead, review, people)
         return self.alerts.get(alert.alert_id)
+
+    def _email_reviewers(self, alert: Alert, lead: Lead, review: Review, people: list[RepProfile]) -> None:
+        """E-mails each reviewer once (SES), with a signed link of their own that picks the review up."""
+        if self.mailer is None or self.link_key is None:
+            return
+        company = lead.company.name or lead.account or "a lead"
+        left = time_left(review.due_at, self.clock())
+        sent = []
+        for person in people:
+            if not person.email or person.rep in alert.emailed:
+                continue
+            if not self.alerts.start_emailing(alert.alert_id, person.rep):
+                continue  # e-mailed by an earlier delivery of this request
+            token = sign_link(self.link_key(), alert.alert_id, self.clock(), person=person.rep)
+            inbox = f"{self.console_url}?review={review.review_id}"
+            try:
+                self.mailer.send(person.email, *review_email(lead, review, f"{self.console_url}ack/{token}",
+                                                             inbox, company, left))  # fmt: skip
+            except Exception:
+                # Refused: nobody got it, so SQS's redelivery may send it (the others are not sent twice).
+                self.alerts.stop_emailing(alert.alert_id, person.rep)
+                raise
+            sent.append(person.rep)
+        if sent:
+            self._note(
+                lead.lead_id,
+                "alerted",
+                f"e-mailed {', '.join(sent)} about the review, each a link to pick it up",
+            )
 
     def _post_once(
         self, alert: Alert, posts: list[tuple[RepProfile, str, list[dict[str, Any]]]], lead_id: str
@@ -339,6 +370,13 @@ class AlertService:
     def _acknowledged(self, alert: Alert) -> None:
         assert alert.acknowledged_by is not None and alert.acknowledged_at is not None
         by, at = alert.acknowledged_by, alert.acknowledged_at
+        if alert.kind is AlertKind.REVIEW:
+            # A reviewer picked the review up from their e-mail: the others' DMs keep their buttons
+            # (the decision is still to make); the timeline says who has it.
+            self._note(
+                alert.lead_id, "review_picked_up", f"{by} picked the review up via {alert.acknowledged_via}"
+            )
+            return
         self._stop_chain(alert)
         self._settle_messages(alert, f"Acknowledged by {by} at {self._local(by, at)}.")
 

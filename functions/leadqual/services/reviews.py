@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from leadqual.domain.alert_email import time_left
 from leadqual.domain.lead_status import move
 from leadqual.domain.ports import (
     AlertQueue,
@@ -331,11 +332,6 @@ class ReviewService:
         update_lead(self.leads, review.lead_id, mark)
 
 
-def _time_left(due_at: datetime, now: datetime) -> str:
-    minutes = max(0, int((due_at - now).total_seconds() // 60))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
 def review_notification(
     lead: Lead, decision: RoutingDecision, review: Review, console_url: str, now: datetime | None = None
 ) -> tuple[str, str, dict[str, str]]:
@@ -347,7 +343,7 @@ def review_notification(
     who = ", ".join(part for part in (lead.first_name, lead.title) if part) or "A lead"
     company = lead.company.name or lead.account or "no company given"
     account = f" ({lead.account})" if lead.account and lead.company.name else ""
-    left = _time_left(review.due_at, now or utc_now())
+    left = time_left(review.due_at, now or utc_now())
     link = f"{console_url}?review={review.review_id}" if console_url else ""
     body = [
         f"{who} at {company}{account} needs an SDR decision within {left} "

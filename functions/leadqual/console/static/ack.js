@@ -21,8 +21,16 @@ function about(lead) {
 }
 
 function done(lead) {
+  const what = lead.review_id ? "Picked up" : "Acknowledged";
   return h("p", { id: "done", role: "status" },
-    `Acknowledged by ${lead.acknowledged_by} on ${when(lead.acknowledged_at)} (${lead.acknowledged_via}).`);
+    `${what} by ${lead.acknowledged_by} on ${when(lead.acknowledged_at)} (${lead.acknowledged_via}).`);
+}
+
+// A review's link picks the review up (the others see who has it); the decision is the inbox's.
+function words(lead) {
+  return lead.review_id
+    ? { heading: "Pick up a review", button: "Pick it up", link: h("a", { id: "open", href: `../?review=${encodeURIComponent(lead.review_id)}` }, "Decide it in the inbox") }
+    : { heading: "Acknowledge a lead", button: "Acknowledge", link: h("a", { id: "open", href: `../leads/${encodeURIComponent(lead.lead_id)}` }, "Open the lead in the console") };
 }
 
 async function show() {
@@ -32,17 +40,18 @@ async function show() {
     return;
   }
   const lead = answer.data;
-  const button = h("button", { id: "acknowledge", type: "button", class: "approve" }, "Acknowledge");
+  const shown = words(lead);
+  const button = h("button", { id: "acknowledge", type: "button", class: "approve" }, shown.button);
   button.addEventListener("click", async () => {
     button.disabled = true;
     const taken = await call("POST");
-    clear(page, h("h1", {}, "Acknowledge a lead"), about(lead),
-      taken.ok ? done(taken.data) : h("p", { class: "error", role: "status" }, taken.data?.message ?? `Not acknowledged (${taken.status})`),
-      h("p", {}, h("a", { href: `../leads/${encodeURIComponent(lead.lead_id)}` }, "Open the lead in the console")));
+    clear(page, h("h1", {}, shown.heading), about(lead),
+      taken.ok ? done(taken.data) : h("p", { class: "error", role: "status" }, taken.data?.message ?? `Not taken (${taken.status})`),
+      h("p", {}, words(lead).link));
   });
-  clear(page, h("h1", {}, "Acknowledge a lead"), about(lead),
+  clear(page, h("h1", {}, shown.heading), about(lead),
     lead.acknowledged_by ? done(lead) : [h("p", {}, `This link works once, until ${when(lead.expires_at)}.`), button],
-    h("p", {}, h("a", { href: `../leads/${encodeURIComponent(lead.lead_id)}` }, "Open the lead in the console")));
+    h("p", {}, shown.link));
 }
 
 show();

@@ -45,6 +45,7 @@ class Alert(BaseModel):
     # Each person is claimed here before their post, so a redelivered request never posts twice
     # (Slack has no idempotency key); a claim is given back when Slack certainly did not post.
     posting: list[str] = []
+    emailed: list[str] = []  # the same, for the e-mail each person is sent (once)
     messages: list[SentMessage] = []
     unreachable: list[str] = []  # people leadqual could not find in Slack, with why
     acknowledged_by: str | None = None
