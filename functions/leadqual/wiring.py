@@ -275,6 +275,7 @@ def crm_sync_service() -> CrmSyncService:
         policy().crm,
         crm_ledger(),
         current_console_settings().console_url,
+        distribution_service(),
     )
 
 

@@ -153,14 +153,16 @@ class LeadqualStack(cdk.Stack):
         # The console's CRM sync page: the backlog, and the retry that moves refused changes back.
         crm_queue.queue.grant(api_function, "sqs:GetQueueAttributes")
         crm_queue.dead_letter_queue.grant_consume_messages(api_function)
-        # The writer reads leads and saves its writes on them (conditional updates), and keeps the
-        # API budget's counters beside them; it deletes, scans and queries nothing.
+        # The writer reads leads and saves its writes on them (conditional updates), keeps the API
+        # budget's counters beside them, and reads the roster (one query) for the reps' CRM user
+        # ids; it deletes and scans nothing.
         storage.leads.grant(
             crm_sync.function,
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
+            "dynamodb:Query",
         )
         # The reader records outcomes as POST /leads/{id}/outcome does (the lead, its person's and
         # account's touch, the SDR's freed slot) and hands the CRM writer the change.

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, expect
 
+from leadqual.domain.policy import DEFAULT_POLICY_FILE
 from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
@@ -18,6 +20,7 @@ from tests.conftest import lead_body, serving
 from tests.e2e.test_console import SHOWN_WITHIN_MS, browser  # noqa: F401 (the module's browser fixture)
 
 TOKEN = "console-token"
+RECORD_LINK = "https://app.hubspot.example/contacts/4242/record/0-1/{id}"
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,15 @@ def crm_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loca
         )
         env.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
         install_quietly(connections)
+        # RevOps says where a HubSpot record opens: the "Open in the CRM" buttons
+        policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+        policy["crm"]["record_links"] = {"hubspot": RECORD_LINK}
+        policy_file = folder / "policy.yaml"
+        policy_file.write_text(yaml.safe_dump(policy))
         with LocalCloud(
-            review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections
-        ) as cloud:
+            review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
+            policy_file=policy_file,
+        ) as cloud:  # fmt: skip
             with serving(cloud) as url:
                 yield cloud, url, hubspot
             assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
@@ -96,4 +105,12 @@ def test_revops_sees_what_hubspot_refused_and_why_retries_it_and_sees_the_owner_
     expect(page.locator("#crm")).to_contain_text("hubspot record", timeout=SHOWN_WITHIN_MS)
     expect(page.locator("#crm-writes")).to_contain_text("owner kept")
     expect(page.locator("#crm-writes .conflict")).to_contain_text("owner 909 kept, not ana.ae")
+    # The record opens in HubSpot, from the lead's page and from the Slack alert's button (the
+    # lead's page with ?open=crm, which goes straight to the record once it is written)
+    record_id = call_api("GET", f"/leads/{kept_id}").json()["crm"]["record_id"]
+    record = RECORD_LINK.replace("{id}", record_id)
+    expect(page.locator("#open-crm")).to_have_attribute("href", record)
+    page.route("https://app.hubspot.example/**", lambda route: route.fulfill(body="the HubSpot record"))
+    page.goto(f"{url}/console/leads/{kept_id}?open=crm")
+    page.wait_for_url(record, timeout=SHOWN_WITHIN_MS)
     page.close()

@@ -37,11 +37,22 @@ def test_the_roster_shows_each_pools_next_rep_and_revops_change_a_weight(
     )  # sam, jordan, priya; the manager takes none
     expect(page.locator("#reps")).to_contain_text("Morgan Blake (morgan.manager), manager: takes no lead")
     page.select_option("#edit-which", "jordan.sdr")
+    expect(page.locator("#edit-hubspot")).to_have_value("102")  # seeded from policy.yaml
     page.fill("#edit-weight", "1.5")
+    page.fill("#edit-hubspot", "1102")  # Jordan's new HubSpot user: leadqual writes it as the owner
     page.click("#edit-rep button[type=submit]")
     expect(page.locator("#edit-said")).to_have_text("Saved jordan.sdr (version 2).")
     jordan = next(r for r in call_api("GET", "/roster").json()["reps"] if r["rep"] == "jordan.sdr")
-    assert jordan["weight"] == 1.5
+    assert (jordan["weight"], jordan["crm_user"]) == (
+        1.5,
+        {"hubspot": "1102", "salesforce": "005000000000102"},
+    )
+    # A manager edited stays a manager
+    page.select_option("#edit-which", "morgan.manager")
+    page.click("#edit-rep button[type=submit]")
+    expect(page.locator("#edit-said")).to_have_text("Saved morgan.manager (version 2).")
+    morgan = next(r for r in call_api("GET", "/roster").json()["reps"] if r["rep"] == "morgan.manager")
+    assert morgan["role"] == "manager"
     expect(na.locator("tr", has_text="jordan.sdr").locator("td").first).to_have_text("1.5")
 
 

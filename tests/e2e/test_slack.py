@@ -53,14 +53,15 @@ def _connected_cloud(
     connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
     monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    policy_file = None
+    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    # Where a HubSpot record opens, so the alerts offer "Open in the CRM".
+    policy["crm"]["record_links"] = {"hubspot": "https://app.hubspot.example/contacts/4242/record/0-1/{id}"}
     if sla is not None:
-        policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
         policy["sla"] = {"sdr_outreach": sla}
         for rep in policy["assignment"]["reps"].values():
             rep.pop("hours", None)
-        policy_file = folder / "policy.yaml"
-        policy_file.write_text(yaml.safe_dump(policy))
+    policy_file = folder / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
     with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
                     policy_file=policy_file) as cloud:  # fmt: skip
         with serving(cloud) as url:
@@ -132,7 +133,9 @@ def test_the_rep_hears_of_their_lead_in_slack_and_acknowledges_once_whatever_sla
     words = " ".join(str(b) for b in dm.blocks)
     assert "Ada" in words and "CTO" in words and "Grade" in words and "Acknowledge by" in words
     buttons = {e["action_id"]: e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]}
-    assert {"acknowledge", "not_a_fit", "open_console"} <= set(buttons)
+    assert {"acknowledge", "not_a_fit", "open_console", "open_crm"} <= set(buttons)
+    # "Open in the CRM" opens the lead's page, which goes on to the record once it is written
+    assert buttons["open_crm"]["url"].endswith(f"/console/leads/{lead_id}?open=crm")
     assert buttons["acknowledge"]["value"] == f"{lead_id}-a0" and "ada@" not in words.lower()
 
     # Someone else presses it: told, only them, that it is not theirs.

@@ -525,9 +525,11 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
     secret = secret_statements[0]
     assert ":secret:acme/leadqual-hubspot-??????" in json.dumps(secret["Resource"])
     assert set(secret["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-    # it reads and saves leads (and its budget's counters); it deletes, scans and queries nothing
+    # it reads and saves leads (and its budget's counters), queries the roster for the reps' CRM
+    # users; it deletes and scans nothing
     leads = writer[_table_id(template, resources.LEADS_TABLE)]
-    assert leads == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
+    assert leads == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
+                     "dynamodb:Query"}  # fmt: skip
     # Dispatch, the API, the CRM reader and the alerts (outcomes: a rep's "not a fit") hand it
     # changes; no other function may
     (queue_id,) = [k for k, q in crm_queues.items() if "RedrivePolicy" in q["Properties"]]

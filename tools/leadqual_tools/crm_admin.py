@@ -115,7 +115,7 @@ def install_quietly(connections_file: Path) -> int:
 def install(connections_file: Path, policy_file: Path | None, apply: bool) -> int:
     """Prints what leadqual's fields need in the CRM (the diff); with `apply`, creates them."""
     connections = _connected(connections_file)
-    policy = load_policy(policy_file).crm
+    policy = load_policy(policy_file).crm_people()
     admin = _admin(connections)
     wanted = fields_to_install(policy)
     checks = admin.install(wanted, field_labels(policy)) if apply else admin.fields(wanted)
@@ -153,10 +153,10 @@ def doctor(connections_file: Path, policy_file: Path | None) -> int:
     """Checks the credential, auth, fields, owners and API headroom; exit 1 if any check fails."""
     connections = _connected(connections_file)
     if connections.salesforce is not None:
-        return _salesforce_doctor(connections, load_policy(policy_file).crm)
+        return _salesforce_doctor(connections, load_policy(policy_file).crm_people())
     hubspot = connections.hubspot
     assert hubspot is not None
-    policy = load_policy(policy_file).crm
+    policy = load_policy(policy_file).crm_people()
     checks: list[Check] = []
     token_set = bool(os.environ.get(hubspot.token_env))
     checks.append(
@@ -192,7 +192,7 @@ def _hubspot_checks(admin: HubSpotAdmin, policy: CrmPolicy, budget: ApiBudgetSet
         inactive = sorted(name for name, owner in mapped.items() if owners.get(owner) is False)
         checks.append(Check(
             "owners", not unknown and not inactive,
-            f"{len(mapped)} of policy.yaml's crm.users are active HubSpot owners"
+            f"{len(mapped)} of policy.yaml's CRM users (the roster's, crm.users) are active HubSpot owners"
             if not unknown and not inactive else f"not owners: {unknown}; archived: {inactive}",
         ))  # fmt: skip
     if usage.daily_limit is not None and usage.daily_remaining is not None:
@@ -257,7 +257,7 @@ def _salesforce_checks(admin: SalesforceAdmin, policy: CrmPolicy, budget: ApiBud
     unknown = sorted(name for name, user_id in mapped.items() if user_id not in users)
     inactive = sorted(name for name, user_id in mapped.items() if users.get(str(user_id)) is False)
     checks.append(Check("owners", not unknown and not inactive,
-                        f"{len(mapped)} of policy.yaml's crm.users are active Salesforce users" if not unknown and not inactive
+                        f"{len(mapped)} of policy.yaml's CRM users (the roster's, crm.users) are active Salesforce users" if not unknown and not inactive
                         else f"not users: {unknown}; inactive: {inactive}"))  # fmt: skip
     remaining, allocation = admin.headroom()
     share = int(allocation * budget.daily_share)

@@ -29,6 +29,7 @@ from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus, RouteA
 
 if TYPE_CHECKING:
     from leadqual.domain.policy import Policy, ScoreBands
+    from leadqual.domain.schemas.crm import RecordLinks
     from leadqual.services.outcomes import OutcomeRecorded
     from leadqual.services.reviews import PendingPage
     from leadqual.services.routing import RulesExplanation
@@ -68,6 +69,9 @@ class CrmView(BaseModel):
 
     system: str | None = Field(description="hubspot or salesforce; none when no CRM is connected")
     record_id: str | None
+    record_url: str | None = Field(
+        description="Where the record opens in the CRM (policy `crm.record_links`); null when not set or not yet written"
+    )
     writes: list[CrmWriteEntry] = Field(
         description="Each write, oldest first: what changed, the owner, any conflict"
     )
@@ -76,10 +80,11 @@ class CrmView(BaseModel):
     )
 
     @classmethod
-    def of(cls, state: CrmSyncState) -> CrmView:
+    def of(cls, state: CrmSyncState, links: RecordLinks) -> CrmView:
         return cls(
-            system=state.system, record_id=state.record_id, writes=state.writes, dead_letter=state.dead_letter
-        )
+            system=state.system, record_id=state.record_id, record_url=links.of(state.system, state.record_id),
+            writes=state.writes, dead_letter=state.dead_letter,
+        )  # fmt: skip
 
 
 class LeadView(BaseModel):
@@ -109,7 +114,7 @@ class LeadView(BaseModel):
     crm: CrmView | None = None
 
     @classmethod
-    def of(cls, lead: Lead, recent_touches: list[HistoryEntry]) -> LeadView:
+    def of(cls, lead: Lead, recent_touches: list[HistoryEntry], links: RecordLinks) -> LeadView:
         """GET /leads/{id}: the lead, with its own history and its latest re-submissions as one
         timeline (`touches` counts them all)."""
         return cls(
@@ -122,7 +127,7 @@ class LeadView(BaseModel):
             ),
             form=lead.form.value,
             history=sorted([*lead.history, *recent_touches], key=lambda entry: entry.at),
-            crm=CrmView.of(lead.crm) if lead.crm else None,
+            crm=CrmView.of(lead.crm, links) if lead.crm else None,
         )  # fmt: skip
 
 

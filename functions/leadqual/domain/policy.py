@@ -347,6 +347,13 @@ class Policy(_Strict):
     # What leadqual writes to the CRM, and when it may set a record's owner (domain/schemas/crm.py).
     crm: CrmPolicy = Field(default_factory=CrmPolicy)
 
+    def crm_people(self) -> CrmPolicy:
+        """`crm` with the CRM users of the roster as this file seeds it (its reps' `crm_user`)
+        added to `crm.users`: what `leadqual crm doctor` checks against the CRM."""
+        seeded = self.assignment.seed() if self.assignment else {}
+        reps = {rep: settings.crm_user for rep, settings in seeded.items() if settings.crm_user is not None}
+        return self.crm.model_copy(update={"users": {**self.crm.users, **reps}})
+
     def review_queue(self, suggested_owner: str, territory: str | None) -> list[str]:
         """Who decides a review suggesting `suggested_owner`, in `territory` (see `Reviewers`)."""
         found = (

@@ -103,7 +103,7 @@ class AlertService:
         deadline = self._deadline(steps, started)
         zone = rep.hours.timezone if rep.hours else "UTC"
         text, blocks = slack_blocks.assignment_message(
-            lead, alert.alert_id, deadline, zone, self.console_url, None
+            lead, alert.alert_id, deadline, zone, self.console_url, self._crm_link(lead)
         )
         self._post_once(alert, [(rep, text, blocks)], lead_id)
         return self.alerts.get(alert.alert_id)
@@ -267,7 +267,7 @@ class AlertService:
         if person is not None and self.chat is not None and (user_id := self._slack_id(person)) is not None:
             zone = person.hours.timezone if person.hours else "UTC"
             text, blocks = slack_blocks.assignment_message(
-                lead, alert.alert_id, None, zone, self.console_url, None
+                lead, alert.alert_id, None, zone, self.console_url, self._crm_link(lead)
             )
             try:
                 channel, ts = self.chat.post(
@@ -438,7 +438,7 @@ class AlertService:
                 blocks: list[dict[str, Any]] = []
             elif alert.kind is AlertKind.ASSIGNED:
                 _, blocks = slack_blocks.assignment_message(
-                    lead, alert.alert_id, None, zone, self.console_url, None
+                    lead, alert.alert_id, None, zone, self.console_url, self._crm_link(lead)
                 )
             else:
                 blocks = (
@@ -448,6 +448,14 @@ class AlertService:
                 self.chat.update(message.channel, message.ts, words, slack_blocks.settled(blocks, words))
             except ChatRefused:
                 continue  # the message was deleted in Slack: nothing to update
+
+    def _crm_link(self, lead: Lead) -> str | None:
+        """The "Open in the CRM" button's address, when RevOps set where records open: the lead's
+        console page, which opens the record once leadqual has written it (the CRM write and the DM
+        race each other; the button works whichever comes first)."""
+        if not self.console_url or not self.policy.crm.record_links.any:
+            return None
+        return f"{self.console_url}leads/{lead.lead_id}?open=crm"
 
     def _stop_chain(self, alert: Alert) -> None:
         if self.scheduler is not None:

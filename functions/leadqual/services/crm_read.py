@@ -128,15 +128,15 @@ class CrmReadService:
         return bool(added)
 
     def _names(self, system: str) -> dict[str, str]:
-        """CRM user id -> leadqual's name for them (`crm.users`)."""
+        """CRM user id -> leadqual's name for them (the roster's reps, then `crm.users`)."""
         return {
-            user_id: name for name, user in self.policy.users.items()
+            user_id: name for name, user in self.distribution.crm_users(self.policy.users).items()
             if (user_id := getattr(user, system, None)) is not None
         }  # fmt: skip
 
     def _read_directory(self, directory: CrmDirectory, now: datetime, summary: CrmRead) -> None:
         """Account owners and target-account lists into leadqual's accounts; reps who left (their
-        CRM user archived) out of round robin. Only what RevOps mapped (`crm.users`) is known."""
+        CRM user archived) out of round robin. Only the people mapped (the roster, `crm.users`) are known."""
         assert self.gateway is not None
         names = self._names(self.gateway.system)
         for company in directory.accounts:

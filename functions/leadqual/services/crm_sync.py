@@ -28,7 +28,7 @@ from leadqual.domain.crm import (
     plan_write,
 )
 from leadqual.domain.ports import CrmGateway, CrmLedger, CrmRecordRefused, CrmSyncError, LeadStore
-from leadqual.domain.schemas.crm import CrmField, CrmPolicy, WritePolicy
+from leadqual.domain.schemas.crm import CrmField, CrmPolicy, CrmUser, WritePolicy
 from leadqual.domain.schemas.crm_writes import (
     CrmConflict,
     CrmRefusal,
@@ -42,6 +42,7 @@ from leadqual.services.leads import add_history, update_lead
 
 if TYPE_CHECKING:
     from leadqual.domain.schemas.messages import CrmSyncRequest
+    from leadqual.services.distribution import DistributionService
 
 NO_CRM = "no CRM is connected (no connections file): nothing was written to a CRM"
 MAX_WRITES_KEPT = 20  # on the lead, newest last: its page shows them
@@ -72,6 +73,8 @@ class CrmSyncService:
     policy: CrmPolicy
     ledger: CrmLedger
     console_url: str = ""
+    # The roster, whose reps carry their CRM user ids (None: `crm.users` of the policy only).
+    roster: DistributionService | None = None
     # Owners a person set that leadqual overwrote and could not write back in this batch, by lead.
     _still_to_restore: dict[str, str] = field(default_factory=dict)
 
@@ -112,13 +115,14 @@ class CrmSyncService:
         gateway = self.gateway
         self._still_to_restore.clear()
         fields = [rule.name for rule in self.policy.written_fields().values()]
+        users = self.roster.crm_users(self.policy.users) if self.roster else self.policy.users
         before = gateway.read([p.key for p in pending], fields)
         plans = {
             p.lead.lead_id: plan_write(
                 p.values,
                 before.get(p.lead.lead_id),
                 self.policy,
-                self._crm_user(p.lead, gateway.system),
+                _crm_user(p.lead, gateway.system, users),
                 p.lead.crm.written if p.lead.crm and p.lead.crm.system == gateway.system else {},
             )
             for p in pending
@@ -253,12 +257,6 @@ class CrmSyncService:
         owner = values.get(CrmField.OWNER)
         return owner is None or state.written.get(OWNER_DECIDED) == digest(owner)
 
-    def _crm_user(self, lead: Lead, system: str) -> str | None:
-        if lead.route is None:
-            return None
-        user = self.policy.users.get(lead.route.owner)
-        return getattr(user, system, None) if user else None
-
     def _note_no_crm(self, lead: Lead) -> None:
         if lead.crm is not None:
             return  # said once
@@ -316,3 +314,11 @@ def _in_words(entry: CrmWriteEntry) -> str:
         OwnerVerdict.NOT_MAPPED: "owner not in the CRM roster: left as it is",
     }[entry.owner]
     return f"{entry.system} record {entry.record_id} {verb}: {what}; {owner}"
+
+
+def _crm_user(lead: Lead, system: str, users: dict[str, CrmUser]) -> str | None:
+    """The CRM user id of the lead's owner, if they are one of leadqual's people the CRM knows."""
+    if lead.route is None:
+        return None
+    user = users.get(lead.route.owner)
+    return getattr(user, system, None) if user else None

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from leadqual.domain.distribution import Assignment, Claim, ClaimRefused, cycle_key, is_working, rank
 from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Distribution, Policy
 from leadqual.domain.ports import ConflictError, Roster
+from leadqual.domain.schemas.crm import CrmUser
 from leadqual.domain.schemas.roster import Away, Candidate, CreditReason, Exclusion, RepProfile, RepSettings
 from leadqual.domain.schemas.shared import utc_now
 
@@ -157,6 +158,11 @@ class DistributionService:
                          next_rep=ranking.eligible[0].rep if ranking.eligible else None)
             )  # fmt: skip
         return RosterOverview(at=now, reps=shown, pools=pools)
+
+    def crm_users(self, mapped: dict[str, CrmUser]) -> dict[str, CrmUser]:
+        """leadqual's people -> their CRM user ids: the roster's reps (RevOps edits them in the
+        console), over `crm.users` of the policy (people outside the roster: AEs, marketing)."""
+        return {**mapped, **{rep.rep: rep.crm_user for rep in self.reps() if rep.crm_user is not None}}
 
     def owner_names(self, owners: Collection[tuple[str, str | None]]) -> dict[tuple[str, str | None], str]:
         """Each (suggested owner, territory) as a person reads it, for the inbox: a rep's name; a

@@ -49,11 +49,12 @@ def submit_lead(
 
 
 @api_route(router, api_routes.GET_LEAD, LeadView)
-def get_lead(lead_id: LeadId, leads: Leads) -> Response[LeadView]:
+def get_lead(lead_id: LeadId, leads: Leads, policy: RoutingPolicy) -> Response[LeadView]:
     found = leads.read(lead_id)
     if found is None:
         raise HttpError(404, "not_found", f"No lead {lead_id}")
-    return json_answer(200, LeadView.of(found.lead, found.recent_touches).model_dump(mode="json"))
+    view = LeadView.of(found.lead, found.recent_touches, policy.crm.record_links)
+    return json_answer(200, view.model_dump(mode="json"))
 
 
 @api_route(router, api_routes.EXPLAIN_RULES, RulesExplained)

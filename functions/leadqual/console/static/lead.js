@@ -38,7 +38,8 @@ function crmSection(crm) {
   if (!crm) return h("p", {}, "Not written to a CRM yet.");
   if (!crm.system) return h("p", {}, "No CRM is connected: nothing was written to a CRM.");
   return [
-    h("p", {}, `${crm.system} record ${crm.record_id ?? "(not created yet)"}`),
+    h("p", {}, `${crm.system} record ${crm.record_id ?? "(not created yet)"}`,
+      crm.record_url ? [" · ", h("a", { id: "open-crm", href: crm.record_url, rel: "noopener" }, "Open in the CRM")] : null),
     crm.dead_letter ? h("p", { class: "error", id: "crm-refused" }, `The last change was refused: ${crm.dead_letter}`) : null,
     h("ol", { id: "crm-writes", class: "crm-writes" }, crm.writes.map((w) =>
       h("li", {},
@@ -188,11 +189,21 @@ async function start() {
     return;
   }
   const lead = leadAnswer.data;
+  // From the Slack alert's "Open in the CRM": straight to the record once leadqual has written it.
+  const openCrm = new URLSearchParams(location.search).get("open") === "crm";
+  if (openCrm && lead.crm?.record_url) {
+    location.replace(lead.crm.record_url);
+    return;
+  }
   const review = lead.review ? (await api(`/reviews/${encodeURIComponent(lead.review.review_id)}`)).data : null;
   document.title = `${personName(lead)} · leadqual`;
   clear($("summary"), summary(lead));
   clear($("timeline"), timeline(lead, rulesAnswer.ok ? rulesAnswer.data : null, review));
   clear($("crm"), crmSection(lead.crm));
+  if (openCrm) {
+    $("crm").prepend(h("p", { id: "crm-pending", class: "status", role: "status" },
+      "Not in the CRM yet: leadqual writes the record within seconds of the route. Reload to open it."));
+  }
 }
 
 start();

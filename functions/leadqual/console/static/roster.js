@@ -79,13 +79,18 @@ function editForm() {
       field("edit-days", "Days", h("input", { id: "edit-days", value: hours.days.join(" ") })),
       field("edit-start", "Starts", h("input", { id: "edit-start", type: "time", value: hours.start.slice(0, 5) })),
       field("edit-end", "Ends", h("input", { id: "edit-end", type: "time", value: hours.end.slice(0, 5) })),
-      field("edit-active", "Active", h("input", { id: "edit-active", type: "checkbox", checked: r.active ? "" : null })));
+      field("edit-active", "Active", h("input", { id: "edit-active", type: "checkbox", checked: r.active ? "" : null })),
+      field("edit-hubspot", "HubSpot owner id", h("input", { id: "edit-hubspot", inputmode: "numeric", value: r.crm_user?.hubspot ?? "" })),
+      field("edit-salesforce", "Salesforce user id", h("input", { id: "edit-salesforce", value: r.crm_user?.salesforce ?? "" })));
   };
   form.querySelector("#edit-which").addEventListener("change", fill);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const r = roster.reps.find((x) => x.rep === $("edit-which").value);
     const number = (id) => ($(id).value === "" ? null : Number($(id).value));
+    const text = (id) => $(id).value.trim() || null;
+    const crmUser = () => (text("edit-hubspot") || text("edit-salesforce")
+      ? { hubspot: text("edit-hubspot"), salesforce: text("edit-salesforce") } : null);
     const body = {
       email: r.email, display_name: r.display_name, slack_user_id: r.slack_user_id, away: r.away,
       pools: $("edit-pools").value.split(",").map((p) => p.trim()).filter(Boolean),
@@ -96,6 +101,8 @@ function editForm() {
         start: $("edit-start").value, end: $("edit-end").value,
       },
       active: $("edit-active").checked,
+      role: r.role,
+      crm_user: crmUser(),
       version: r.version,
     };
     const answer = await api(`/roster/${encodeURIComponent(r.rep)}`, { method: "PUT", body });

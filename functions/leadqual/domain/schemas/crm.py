@@ -8,6 +8,8 @@ own (`owner_write`) because it is the field people change by hand.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -82,6 +84,26 @@ class CrmUser(_Strict):
     salesforce: str | None = Field(None, pattern=r"^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
 
 
+RecordLink = Annotated[str, Field(pattern=r"^https://[^\s{}]+\{id\}[^\s{}]*$", max_length=500)]
+
+
+class RecordLinks(_Strict):
+    """Where a record opens in each CRM, `{id}` its id: the "Open in the CRM" buttons (the rep's
+    Slack alert, the lead's page). Each CRM account has its own address (HubSpot's portal id and
+    region, Salesforce's My Domain), so RevOps sets it; without one, no button is offered."""
+
+    hubspot: RecordLink | None = None  # https://app.hubspot.com/contacts/<portal id>/record/0-1/{id}
+    salesforce: RecordLink | None = None  # https://<my domain>.lightning.force.com/lightning/r/Lead/{id}/view
+
+    def of(self, system: str | None, record_id: str | None) -> str | None:
+        template = getattr(self, system, None) if system else None
+        return template.replace("{id}", quote(record_id, safe="")) if template and record_id else None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.hubspot or self.salesforce)
+
+
 class CrmPolicy(_Strict):
     """policy.yaml's `crm:` block. Fields not named keep their defaults (`leadqual_<field>`, always)."""
 
@@ -92,6 +114,7 @@ class CrmPolicy(_Strict):
     users: dict[str, CrmUser] = {}
     # Owners that count as "unowned" for `if_unowned`: queues, the integration user (CRM ids).
     unowned_ids: list[str] = []
+    record_links: RecordLinks = Field(default_factory=RecordLinks)
 
     @model_validator(mode="after")
     def _every_field(self) -> CrmPolicy:

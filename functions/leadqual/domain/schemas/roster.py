@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from leadqual.domain.schemas.crm import CrmUser
 from leadqual.domain.schemas.shared import EmailAddress, IsoTime
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -116,6 +117,9 @@ class RepSettings(_Strict):
     email: EmailAddress | None = None
     display_name: str | None = Field(None, max_length=120)
     slack_user_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,20}$")
+    crm_user: CrmUser | None = Field(
+        None, description="Their user (owner) id in each CRM: the owner leadqual writes, and reads back"
+    )
     pools: list[str] = Field(default=[], description="Territories (or routes) the rep takes leads of")
     weight: Annotated[float, Strict()] = Field(
         1.0, gt=0, le=100, description="Share of a pool's leads, relative to the others"
