@@ -311,6 +311,7 @@ def crm_read_service() -> CrmReadService:
         DynamoSignalStore(settings.signals_table),
         distribution_service(),
         policy().crm,
+        alert_queue(),
     )
 
 

@@ -171,11 +171,13 @@ class LeadqualStack(cdk.Stack):
         crm_queue.queue.grant_send_messages(crm_sync.read_function)
         storage.leads.grant_read_data(hold_sweep.function)
         queues.scoring.grant_send_messages(hold_sweep.function)
-        # Alerts: Dispatch tells the rep, the review request and escalation the reviewers, and the API
-        # (a decision in the console or Slack) what follows. The alert function reads the roster and
+        # Alerts: Dispatch tells the rep, the review request and escalation the reviewers, the API
+        # (a decision in the console or Slack) what follows, and the CRM reader that the rep worked
+        # the record (activity acknowledges). The alert function reads the roster and
         # records what people did: the timeline, the ledger's credits, a not-a-fit as an outcome
         # (the person's and account's touch, the CRM's change).
-        for sender in (dispatch, pipeline.review_request_function, task["EscalateFunctionArn"], api_function):
+        for sender in (dispatch, pipeline.review_request_function, task["EscalateFunctionArn"], api_function,
+                       crm_sync.read_function):  # fmt: skip
             alert_queue.queue.grant_send_messages(sender)
         storage.leads.grant_read_write_data(alerts.function)
         storage.signals.grant_read_write_data(alerts.function)

@@ -241,6 +241,59 @@ def test_a_deal_won_in_hubspot_becomes_the_lead_s_outcome_once(
     assert [e["detail"] for e in lead["history"] if e["event"] == "outcome_reported"] == ["closed_won"]
 
 
+def test_a_call_logged_in_hubspot_acknowledges_the_reps_lead_stops_its_chain_and_times_the_first_activity(
+    crm_cloud: LocalCloud, hubspot: HubSpotStandIn
+) -> None:
+    from leadqual.adapters.aws_clients import client
+
+    # GIVEN a lead an SDR sent to SDR outreach: fairness gives it to a rep, whose alert starts its
+    # SLA chain (one-time schedules), and HubSpot has the record
+    email = "ravi.rao@contoso.io"
+    lead_id = _submit(email, form="contact_sales", title="CTO",
+                      company={"name": "Contoso", "employees": 40, "country": "US"})  # fmt: skip
+    review_id = wait_until(
+        lambda: crm_cloud.pump() >= 0 and (call_api("GET", f"/leads/{lead_id}").json().get("review") or {}).get("review_id"),
+        timeout=30, what="the review",
+    )  # fmt: skip
+    call_api("POST", f"/reviews/{review_id}/decision",
+             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    _written(crm_cloud, lead_id)
+
+    def chain() -> list[str]:
+        listed = client("scheduler").list_schedules(GroupName=resources.SLA_SCHEDULE_GROUP)["Schedules"]
+        return [s["Name"] for s in listed if lead_id in s["Name"]]
+
+    wait_until(lambda: crm_cloud.pump() >= 0 and chain(), timeout=30, what="the SLA chain")
+    # WHEN the rep logs a call on the contact in HubSpot, and leadqual reads the CRM (twice: a poll
+    # reads a little before its watermark)
+    hubspot.log_activity(email, "CALL")
+    first, again = crm_cloud.read_crm(), crm_cloud.read_crm()
+    # THEN it is the lead's first activity, timed from the route, once
+    assert (first["activities"], again["activities"]) == (1, 0)
+
+    def acknowledged() -> dict[str, Any] | None:
+        crm_cloud.pump()
+        lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+        return lead if any(e["event"] == "acknowledged" for e in lead["history"]) else None
+
+    lead = wait_until(acknowledged, timeout=30, what="the CRM activity to acknowledge")
+    # AND it acknowledged the rep's alert (via the CRM), which stopped the chain
+    (said,) = [e["detail"] for e in lead["history"] if e["event"] == "acknowledged"]
+    assert f"by {lead['route']['owner']} via crm" in said
+    assert (
+        lead["sla"]["seconds_to_first_activity"] is not None
+        and lead["sla"]["seconds_to_acknowledge"] is not None
+    )
+    assert [e for e in lead["history"] if e["event"] == "crm_activity"][0]["detail"].startswith(
+        "first activity on the CRM record (HubSpot call logged)"
+    )
+    assert chain() == []
+    # AND the reports time it per rep
+    flow = call_api("GET", "/reports").json()["flow"]
+    by_rep = {row["key"]: row for row in flow["acknowledgement_by_rep"]}
+    assert by_rep[lead["route"]["owner"]]["with_activity"] == 1
+
+
 def test_a_backlog_is_written_a_hundred_at_a_time_not_ten(
     crm_cloud: LocalCloud, hubspot: HubSpotStandIn
 ) -> None:

@@ -158,11 +158,15 @@ def test_the_nightly_pass_over_a_week_reads_with_bulk_api_2_query_jobs(salesforc
     salesforce.close_opportunity("ld_0", won=True, amount=12_000)
     salesforce.set_status("ld_1", "Unqualified")
     salesforce.person_sets_owner("ld_2", "005000000000202")
+    salesforce.log_task("ld_2", "Call")
 
     changes = gateway.changes_since(datetime.now(UTC) - timedelta(days=7))
 
     jobs = [c for c in salesforce.calls if c.path.endswith("/jobs/query") and c.method == "POST"]
-    assert len(jobs) == 3 and not [c for c in salesforce.calls if c.path.endswith("/composite")]
+    assert len(jobs) == 4  # closed, disqualified, reassigned, and the tasks logged
+    # The one composite call names the leads the tasks were logged on
+    assert len([c for c in salesforce.calls if c.path.endswith("/composite")]) == 1
+    assert [(a.lead_id, a.what) for a in changes.activities] == [("ld_2", "Salesforce task: Call")]
     by_lead = {o.lead_id: o for o in changes.outcomes}
     assert (by_lead["ld_0"].outcome, by_lead["ld_0"].amount) == (OutcomeKind.CLOSED_WON, 12_000)
     assert by_lead["ld_1"].outcome is OutcomeKind.DISQUALIFIED

@@ -88,6 +88,8 @@ def test_time_to_acknowledge_per_rep_and_per_route_counts_the_leads_their_owner_
         lead = _routed(lead_id, 5, action=action)
         assert lead.route is not None and lead.sla is not None
         lead.route.owner, lead.sla.seconds_to_acknowledge = owner, acknowledged
+        # the first activity on the CRM record came a minute after each acknowledgement
+        lead.sla.seconds_to_first_activity = acknowledged + 60 if acknowledged is not None else None
         return lead
 
     leads = [
@@ -105,10 +107,13 @@ def test_time_to_acknowledge_per_rep_and_per_route_counts_the_leads_their_owner_
         330.0,
     )
     assert by_rep["ana"]["within_hour_share"] == 0.0
+    # Time to first activity in the CRM, per rep and overall
+    assert (by_rep["sam"]["with_activity"], by_rep["sam"]["activity_median_seconds"]) == (2, 390.0)
+    assert report["time_to_first_activity"]["count"] == 3
     by_route = {row["key"]: row["acknowledged"] for row in report["acknowledgement_by_route"]}
     assert by_route == {"ae_notify": 1, "sdr_outreach": 2}
     page = report_html({"retrospective": retrospective(report_rows_of(leads)), "flow": report})
-    assert "Time to acknowledge, per rep" in page and "5.5 min" in page
+    assert "Time to acknowledge, per rep" in page and "5.5 min" in page and "median to first activity" in page
 
 
 def _decided(index: int, probability: float, won: bool) -> Lead:

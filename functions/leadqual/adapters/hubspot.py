@@ -43,6 +43,7 @@ from leadqual.domain.crm import (
     ApiUsage,
     ChangeSource,
     CrmAccount,
+    CrmActivity,
     CrmChanges,
     CrmCorrection,
     CrmDirectory,
@@ -76,6 +77,10 @@ SERVER_ERROR_ATTEMPTS = 4
 REQUEST_TIMEOUT_SECONDS = 15.0
 # leadqual's lead id on each contact it writes (CrmField.LEAD_ID's default name): how a deal finds its lead.
 LEAD_ID_PROPERTY = "leadqual_lead_id"
+# Set by HubSpot when a rep logs a call, e-mail, meeting or note on the contact (the calculated
+# "Last Engagement Date"): activity that acknowledges a lead, and times its first touch.
+LAST_ACTIVITY = "hs_last_sales_activity_timestamp"
+LAST_ACTIVITY_TYPE = "hs_last_sales_activity_type"
 UNQUALIFIED = "UNQUALIFIED"  # HubSpot's lead status for a lead sales disqualified
 # A poll reads at most this many pages of 100 per search; the watermark moves to the newest seen.
 SEARCH_PAGES_PER_POLL = 20
@@ -162,11 +167,17 @@ class HubSpotGateway:
             "contacts",
             [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": since_ms},
              {"propertyName": LEAD_ID_PROPERTY, "operator": "HAS_PROPERTY"}],
-            [LEAD_ID_PROPERTY, "hs_lead_status", "lastmodifieddate"],
+            [LEAD_ID_PROPERTY, "hs_lead_status", "lastmodifieddate", LAST_ACTIVITY, LAST_ACTIVITY_TYPE],
             "lastmodifieddate", since,
         )  # fmt: skip
+        activities: list[CrmActivity] = []
         for found in modified:
             fields: dict[str, Any] = found.get("properties") or {}
+            if (active_at := _when(fields.get(LAST_ACTIVITY))) is not None and active_at >= since:
+                activities.append(CrmActivity(
+                    str(fields[LEAD_ID_PROPERTY]), active_at,
+                    f"HubSpot {str(fields.get(LAST_ACTIVITY_TYPE) or 'activity').lower()} logged",
+                ))  # fmt: skip
             if fields.get("hs_lead_status") != UNQUALIFIED:
                 continue
             outcomes.append(CrmOutcome(
@@ -179,7 +190,7 @@ class HubSpotGateway:
             {str(c["id"]): str((c.get("properties") or {})[LEAD_ID_PROPERTY]) for c in modified}, since
         )
         return CrmChanges(
-            sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until), corrections
+            sorted(outcomes, key=lambda o: o.occurred_at), min(until, contacts_until), corrections, activities
         )
 
     def _owner_corrections(self, lead_of: dict[str, str], since: datetime) -> list[CrmCorrection]:

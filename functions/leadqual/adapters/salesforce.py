@@ -48,6 +48,7 @@ from leadqual.domain.crm import (
     ApiUsage,
     ChangeSource,
     CrmAccount,
+    CrmActivity,
     CrmChanges,
     CrmCorrection,
     CrmDirectory,
@@ -78,6 +79,7 @@ CALL_OPTIONS = {"Sforce-Call-Options": "client=leadqual"}
 # leadqual's standard-field names (policy.yaml) in Salesforce's terms; every other is a custom field.
 STANDARD_FIELDS = {"hs_lead_status": "Status", "leadqual_lead_source": "LeadSource"}
 QUEUE_PREFIX = "00G"  # a Group (queue) id owns the record
+LEAD_KEY_PREFIX = "00Q"  # a Lead's id (a Task's WhoId may be a Contact's, 003)
 UNQUALIFIED_STATUSES = ("Closed - Not Converted", "Unqualified")
 USERS_QUERY = "SELECT Id, IsActive FROM User WHERE UserType = 'Standard'"
 LONGEST_WAIT_SECONDS = 60.0
@@ -209,6 +211,8 @@ class SalesforceGateway:
                       f"AND {EXTERNAL_ID} != null",
             "unqualified": f"SELECT {EXTERNAL_ID}, Status, SystemModstamp FROM Lead WHERE Status IN ({statuses}) "
                            f"AND SystemModstamp >= {at} AND {EXTERNAL_ID} != null",
+            # Activity a rep logged (calls, e-mails as Tasks): WhoId is the Lead (or a Contact).
+            "tasks": f"SELECT WhoId, Subject, CreatedDate FROM Task WHERE CreatedDate >= {at} AND WhoId != null",
         }  # fmt: skip
         # A poll reads minutes of changes in one composite call; the nightly pass reads a week,
         # which may be many rows: Bulk API 2.0 query jobs, a few calls whatever their size.
@@ -247,7 +251,28 @@ class SalesforceGateway:
             )  # fmt: skip
             for row in answers["reassigned"]
         ]
-        return CrmChanges(sorted(outcomes, key=lambda o: o.occurred_at), until, corrections)
+        return CrmChanges(
+            sorted(outcomes, key=lambda o: o.occurred_at),
+            until,
+            corrections,
+            self._activities(answers["tasks"]),
+        )
+
+    def _activities(self, tasks: list[dict[str, Any]]) -> list[CrmActivity]:
+        """Tasks on leadqual's Leads (one more query names their leads, only when there are any)."""
+        on_leads = sorted(
+            {str(t["WhoId"]) for t in tasks if str(t.get("WhoId") or "").startswith(LEAD_KEY_PREFIX)}
+        )
+        if not on_leads:
+            return []
+        ids = ", ".join(_quoted(i) for i in on_leads)
+        rows = self._composite({"leads": f"SELECT Id, {EXTERNAL_ID} FROM Lead WHERE Id IN ({ids}) "
+                                          f"AND {EXTERNAL_ID} != null"})["leads"]  # fmt: skip
+        lead_of = {str(row["Id"]): str(row[EXTERNAL_ID]) for row in rows}
+        return [
+            CrmActivity(lead_of[str(t["WhoId"])], _when(t["CreatedDate"]), f"Salesforce task: {t.get('Subject') or 'activity'}")
+            for t in tasks if str(t.get("WhoId")) in lead_of
+        ]  # fmt: skip
 
     def _bulk(self, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
         """Each query as a Bulk API 2.0 query job (simple-salesforce's `bulk2`): its rows, from CSV."""

@@ -295,17 +295,31 @@ def report_html(report: dict[str, Any]) -> str:
                 ("acknowledged", str(flow["time_to_acknowledge"]["count"])),
                 ("median time to acknowledge", _duration(flow["time_to_acknowledge"]["median_seconds"])),
                 ("acknowledged within the hour", _percent(flow["time_to_acknowledge"]["within_hour_share"])),
+                (
+                    "median time to first CRM activity",
+                    _duration(flow["time_to_first_activity"]["median_seconds"]),
+                ),
             ]
         ),  # fmt: skip
         _timings(
             "Time to acknowledge",
             flow["time_to_acknowledge"],
-            "From the route to the owner's acknowledgement in Slack, for SDR outreach and AE routes.",
+            "From the route to the owner's acknowledgement (in Slack, by the e-mail's link, or activity on "
+            "the CRM record), for SDR outreach and AE routes.",
         ),  # fmt: skip
         *(
             _table(
                 f"Time to acknowledge, per {what}",
-                (what, "routed", "acknowledged", "median", "90th percentile", "within the hour"),
+                (
+                    what,
+                    "routed",
+                    "acknowledged",
+                    "median",
+                    "90th percentile",
+                    "within the hour",
+                    "with CRM activity",
+                    "median to first activity",
+                ),
                 [
                     (
                         row["key"],
@@ -314,6 +328,8 @@ def report_html(report: dict[str, Any]) -> str:
                         _duration(row["median_seconds"]),
                         _duration(row["p90_seconds"]),
                         _percent(row["within_hour_share"]),
+                        str(row["with_activity"]),
+                        _duration(row["activity_median_seconds"]),
                     )
                     for row in flow[key]
                 ],

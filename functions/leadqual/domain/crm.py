@@ -166,12 +166,23 @@ class CrmCorrection:
 
 
 @dataclass(frozen=True)
+class CrmActivity:
+    """Sales activity on a lead's record (a call, e-mail, meeting or note logged), as of `at`: it
+    acknowledges the lead's alert, and times the first activity after the route."""
+
+    lead_id: str
+    at: datetime
+    what: str  # the CRM's own words for it, for the timeline
+
+
+@dataclass(frozen=True)
 class CrmChanges:
     """What changed in the CRM since a watermark, and the watermark to ask from next time."""
 
     outcomes: list[CrmOutcome]
     until: datetime
     corrections: list[CrmCorrection] = field(default_factory=list)
+    activities: list[CrmActivity] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ def time_distribution(seconds: Sequence[float]) -> dict[str, Any]:
 def acknowledgements(
     rows: Sequence[ReportRow], key: Callable[[ReportRow], str | None]
 ) -> list[dict[str, Any]]:
-    """Per rep (or route): leads routed to them, how many were acknowledged, and how fast."""
+    """Per rep (or route): leads routed to them, how many were acknowledged and how fast, and how
+    many had a first activity in the CRM and how fast."""
     groups: dict[str, list[ReportRow]] = {}
     for row in rows:
         name = key(row)
@@ -63,10 +64,14 @@ def acknowledgements(
             row.seconds_to_acknowledge for row in group if row.seconds_to_acknowledge is not None
         )
         timing = time_distribution(seconds)
+        active = time_distribution(
+            [row.seconds_to_first_activity for row in group if row.seconds_to_first_activity is not None]
+        )
         figures.append({
             "key": name, "routed": len(group), "acknowledged": len(seconds),
             "median_seconds": timing["median_seconds"], "p90_seconds": timing["p90_seconds"],
             "within_hour_share": timing["within_hour_share"],
+            "with_activity": active["count"], "activity_median_seconds": active["median_seconds"],
         })  # fmt: skip
     return figures
 
@@ -117,6 +122,9 @@ def flow_report(
         "route_changes": dict(changed.most_common()),
         "time_to_acknowledge": time_distribution(
             [row.seconds_to_acknowledge for row in told if row.seconds_to_acknowledge is not None]
+        ),
+        "time_to_first_activity": time_distribution(
+            [row.seconds_to_first_activity for row in told if row.seconds_to_first_activity is not None]
         ),
         "acknowledgement_by_rep": acknowledgements(told, lambda row: row.owner),
         "acknowledgement_by_route": acknowledgements(

@@ -50,6 +50,8 @@ class ReportRow(BaseModel):
     seconds_in_review: float | None = None
     # From the route to the first acknowledgement (in Slack); None: not acknowledged (yet).
     seconds_to_acknowledge: float | None = None
+    # From the route to the first activity on the CRM record; None: none yet.
+    seconds_to_first_activity: float | None = None
     review_status: ReviewStatus | None = None
     suggested_route: RouteAction | None = None
     review_requested_at: datetime | None = None
@@ -81,6 +83,7 @@ def report_row(lead: Lead) -> ReportRow:
         seconds_to_route=lead.sla.seconds_to_route if lead.sla else None,
         seconds_in_review=lead.sla.seconds_in_review if lead.sla else None,
         seconds_to_acknowledge=lead.sla.seconds_to_acknowledge if lead.sla else None,
+        seconds_to_first_activity=lead.sla.seconds_to_first_activity if lead.sla else None,
         review_status=lead.review.status if lead.review else None,
         suggested_route=lead.review.suggested_route if lead.review else None,
         review_requested_at=requested if lead.review else None,

@@ -23,9 +23,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "CRM changes read", reconcile=reconcile, read=read.read, recorded=read.recorded,
         already_known=read.already_known, own_writes=read.own_writes, unknown_leads=read.unknown_leads[:20],
         accounts_updated=read.accounts_updated, reps_inactive=read.reps_inactive, corrections=read.corrections,
+        activities=read.activities,
     )  # fmt: skip
     metrics.add_metric(name="CrmOutcomesRecorded", unit=MetricUnit.Count, value=read.recorded)
     return {"read": read.read, "recorded": read.recorded, "already_known": read.already_known,
             "own_writes": read.own_writes, "unknown_leads": len(read.unknown_leads),
             "accounts_updated": read.accounts_updated, "reps_inactive": len(read.reps_inactive),
-            "corrections": read.corrections}  # fmt: skip
+            "corrections": read.corrections, "activities": read.activities}  # fmt: skip

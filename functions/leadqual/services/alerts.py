@@ -42,7 +42,7 @@ from leadqual.domain.schemas.roster import CreditReason, RepProfile, Role
 from leadqual.domain.schemas.shared import utc_now
 from leadqual.domain.schemas.vocabulary import OutcomeKind, ReviewStatus
 from leadqual.services.distribution import DistributionService
-from leadqual.services.leads import add_history, update_lead
+from leadqual.services.leads import add_history, duration_in_words, update_lead
 from leadqual.services.outcomes import OutcomeService
 
 
@@ -74,6 +74,8 @@ class AlertService:
                 self.announce_review(work.review_id)
             case AlertWorkKind.SLA_STEP:
                 self.sla_step(work)
+            case AlertWorkKind.CRM_ACTIVITY:
+                self.crm_activity(work)
             case _:
                 self.follow_up(work)
 
@@ -252,7 +254,7 @@ class AlertService:
         if work.step >= len(steps) or work.work_id in alert.follow_ups_done:
             return
         step = steps[work.step]
-        rep, waited = alert.people[0], _duration((self.clock() - alert.created_at).total_seconds())
+        rep, waited = alert.people[0], duration_in_words((self.clock() - alert.created_at).total_seconds())
         if step.do is SlaAction.REMIND:
             self._remind(alert, lead, rep, waited, step.email)
         elif step.do is SlaAction.REASSIGN:
@@ -367,6 +369,22 @@ class AlertService:
                 self._review_decided(alert)
         self.alerts.follow_up_done(alert.alert_id, work.work_id)
 
+    def crm_activity(self, work: AlertWork) -> None:
+        """Activity on the lead's CRM record acknowledges its alert, as a press in Slack does: the
+        first acknowledgement wins; the chain stops and the DM says so, once."""
+        alert = self.alerts.get(work.alert_id)
+        if alert is None or alert.kind is not AlertKind.ASSIGNED:
+            return  # nobody was alerted about this lead
+        assert work.at is not None
+        stored = (
+            alert
+            if alert.acknowledged
+            else self.alerts.acknowledge(alert.alert_id, alert.people[0], work.at, "crm")
+        )
+        if stored.acknowledged_via == "crm" and work.work_id not in stored.follow_ups_done:
+            self._acknowledged(stored)
+            self.alerts.follow_up_done(alert.alert_id, work.work_id)
+
     def _acknowledged(self, alert: Alert) -> None:
         assert alert.acknowledged_by is not None and alert.acknowledged_at is not None
         by, at = alert.acknowledged_by, alert.acknowledged_at
@@ -382,7 +400,7 @@ class AlertService:
 
         def note(current: Lead) -> None:
             add_history(current, "acknowledged", f"by {by} via {alert.acknowledged_via} after "
-                        f"{_duration((at - current.route.routed_at).total_seconds()) if current.route else '?'}")  # fmt: skip
+                        f"{duration_in_words((at - current.route.routed_at).total_seconds()) if current.route else '?'}")  # fmt: skip
             if (
                 current.sla is not None
                 and current.route is not None
@@ -467,7 +485,3 @@ class AlertService:
 
     def _note(self, lead_id: str, event: str, detail: str) -> None:
         update_lead(self.leads, lead_id, lambda current: add_history(current, event, detail))
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"

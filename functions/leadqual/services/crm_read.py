@@ -14,17 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from leadqual.domain.crm import CrmCorrection, CrmDirectory, CrmOutcome, digest
-from leadqual.domain.ports import CrmGateway, CrmWatermarks, LeadStore, SignalStore
+from leadqual.domain.crm import CrmActivity, CrmCorrection, CrmDirectory, CrmOutcome, digest
+from leadqual.domain.ports import AlertQueue, CrmGateway, CrmWatermarks, LeadStore, SignalStore
 from leadqual.domain.schemas.account import Account
+from leadqual.domain.schemas.alerts import alert_id_for
 from leadqual.domain.schemas.crm import CrmPolicy
 from leadqual.domain.schemas.crm_writes import CrmCorrectionEntry, CrmSyncState
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
+from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind
 from leadqual.domain.schemas.roster import CreditReason
 from leadqual.domain.schemas.shared import MAX_BACKFILL
 from leadqual.services.distribution import DistributionService
-from leadqual.services.leads import add_history, update_lead
+from leadqual.services.leads import add_history, duration_in_words, update_lead
 from leadqual.services.outcomes import OutcomeService
 
 # A poll reads from a little before the watermark: a change the CRM indexed late is still seen.
@@ -45,6 +47,7 @@ class CrmRead:
     accounts_updated: int = 0
     reps_inactive: list[str] = field(default_factory=list)
     corrections: int = 0
+    activities: int = 0
 
 
 @dataclass
@@ -56,6 +59,8 @@ class CrmReadService:
     signals: SignalStore
     distribution: DistributionService
     policy: CrmPolicy
+    # Where activity on a record goes to acknowledge the rep's alert (None: no alerts deployed).
+    alert_queue: AlertQueue | None = None
 
     def poll(self, now: datetime, reconcile: bool = False) -> CrmRead:
         summary = CrmRead()
@@ -82,6 +87,7 @@ class CrmReadService:
                 self.outcomes.record(outcome.lead_id, _report(outcome, now))
                 summary.recorded += 1
         self._record_corrections(changes.corrections, summary)
+        self._record_activity(changes.activities, summary)
         self._read_directory(self.gateway.directory(since), now, summary)
         if not reconcile:
             self.watermarks.advance(system, min(changes.until, now))
@@ -108,6 +114,45 @@ class CrmReadService:
                 # Fairness follows the person's choice: off the rep leadqual chose, onto theirs.
                 taken_by = owner if correction.owner in names else None
                 self.distribution.credit(correction.lead_id, CreditReason.CRM_REASSIGNED, taken_by)
+
+    def _record_activity(self, activities: list[CrmActivity], summary: CrmRead) -> None:
+        """Sales activity on a routed lead's record: the first after the route is timed (the
+        reports' time to first activity), and it acknowledges the rep's alert, which stops the SLA
+        chain (as Chili Piper's CRM activity does). Each is sent once however often it is read."""
+        found = self.leads.get_leads(sorted({a.lead_id for a in activities}))
+        for activity in sorted(activities, key=lambda a: a.at):
+            lead = found.get(activity.lead_id)
+            if lead is None or lead.route is None or activity.at < lead.route.routed_at:
+                continue  # not leadqual's route, or activity from before it
+            if self._note_first_activity(activity):
+                summary.activities += 1
+            if self.alert_queue is None:
+                continue
+            assignment = self.distribution.assignment_of(activity.lead_id)
+            alert_id = alert_id_for(activity.lead_id, assignment.attempt if assignment else 0)
+            self.alert_queue.send(AlertWork(
+                work_id=f"{alert_id}-crm-activity", kind=AlertWorkKind.CRM_ACTIVITY, alert_id=alert_id,
+                lead_id=activity.lead_id, at=activity.at,
+            ))  # fmt: skip
+
+    def _note_first_activity(self, activity: CrmActivity) -> bool:
+        """Times the lead's first activity after its route, once; whether this was it."""
+
+        first: list[bool] = []
+
+        def note(current: Lead) -> bool:
+            route, sla = current.route, current.sla
+            if route is None or sla is None or sla.seconds_to_first_activity is not None:
+                return False
+            sla.seconds_to_first_activity = (activity.at - route.routed_at).total_seconds()
+            add_history(current, "crm_activity",
+                        f"first activity on the CRM record ({activity.what}) after "
+                        f"{duration_in_words(sla.seconds_to_first_activity)}")  # fmt: skip
+            first.append(True)
+            return True
+
+        update_lead(self.leads, activity.lead_id, note)
+        return bool(first)
 
     def _note_correction(self, lead_id: str, entry: CrmCorrectionEntry) -> bool:
         """Adds the correction to the lead, once (a later poll reads it again); whether it was new."""

@@ -52,6 +52,13 @@ class IngestUnavailable(RuntimeError):
     """The lead could not be queued for scoring; nothing was stored, the caller should retry."""
 
 
+def duration_in_words(seconds: float) -> str:
+    """A wait as the timeline says it: seconds, minutes, then hours."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
 def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead], bool | None]) -> Lead:
     """Read-modify-write with optimistic locking; `change` returns False to skip saving."""
     return update_lead_versioned(store, lead_id, change)[0]

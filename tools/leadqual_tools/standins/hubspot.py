@@ -189,6 +189,17 @@ class HubSpotStandIn(StandInServer):
             self._set(contact, OWNER, owner_id, {"sourceType": "CRM_UI", "sourceId": f"userId:{user_id}",
                                                  "updatedByUserId": int(user_id)})  # fmt: skip
 
+    def log_activity(self, email: str, kind: str = "CALL") -> None:
+        """A rep logs a call, e-mail, meeting or note on the contact: HubSpot sets its calculated
+        `hs_last_sales_activity_timestamp` and `hs_last_sales_activity_type` (knowledge.hubspot.com,
+        "HubSpot's default contact properties": Last Engagement Date)."""
+        with self._lock:
+            contact = self._by_email(email)
+            assert contact is not None, f"no contact {email}"
+            now = _now()
+            contact.properties.update({"hs_last_sales_activity_timestamp": now,
+                                       "hs_last_sales_activity_type": kind, "lastmodifieddate": now})  # fmt: skip
+
     def close_deal(
         self, email: str, won: bool = True, amount: float = 24_000.0, name: str = "New business"
     ) -> Deal:

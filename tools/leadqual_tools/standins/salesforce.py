@@ -124,6 +124,17 @@ class SalesforceStandIn(StandInServer):
             }  # fmt: skip
             record.update(IsConverted=True, ConvertedOpportunityId=opportunity, SystemModstamp=_now())
 
+    def log_task(self, lead_id: str, subject: str = "Call") -> None:
+        """A rep logs a call (a Task, its WhoId the Lead) on the lead (Salesforce Object Reference:
+        Task, WhoId and CreatedDate)."""
+        with self._lock:
+            record = self.lead(lead_id)
+            assert record is not None
+            task = f"00T{next(self._ids):012d}"
+            self.objects.setdefault("Task", {})[task] = {
+                "Id": task, "WhoId": record["Id"], "Subject": subject, "CreatedDate": _now(),
+            }  # fmt: skip
+
     def set_status(self, lead_id: str, status: str) -> None:
         with self._lock:
             record = self.lead(lead_id)

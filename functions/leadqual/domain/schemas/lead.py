@@ -72,6 +72,9 @@ class Sla(BaseModel):
     seconds_to_route: float
     seconds_in_review: float | None = None
     seconds_to_acknowledge: float | None = None  # from the route to the rep's acknowledgement
+    # From the route to the first sales activity on the CRM record (a call, e-mail, meeting, note
+    # logged), as the CRM read side sees it; None: none yet, or no CRM.
+    seconds_to_first_activity: float | None = None
 
 
 class OutcomeRecord(BaseModel):

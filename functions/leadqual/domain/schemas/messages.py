@@ -174,6 +174,7 @@ class AlertWorkKind(StrEnum):
     NOT_A_FIT = "not_a_fit"  # the rep said not a fit: the ledger, the model's feedback
     REVIEW_DECIDED = "review_decided"  # decided (in Slack or the console): update every reviewer's DM
     SLA_STEP = "sla_step"  # a step of the route's SLA chain is due (EventBridge Scheduler sends it)
+    CRM_ACTIVITY = "crm_activity"  # activity on the CRM record: it acknowledges (the CRM read side)
 
 
 class AlertWork(BuiltOnFirstUse):
@@ -187,3 +188,5 @@ class AlertWork(BuiltOnFirstUse):
     attempt: int = 0  # which assignment of the lead (0: the route's; n: the n-th reassignment)
     review_id: str | None = None
     step: int | None = None  # SLA_STEP: which of the route's steps (policy `sla`)
+    at: datetime | None = None  # CRM_ACTIVITY: when the activity was logged
+    by: str | None = None  # CRM_ACTIVITY: whose lead it is (the rep the alert went to)

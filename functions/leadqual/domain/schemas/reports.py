@@ -84,7 +84,8 @@ class ReviewsOnADay(BaseModel):
 
 
 class Acknowledgements(BaseModel):
-    """One rep's (or route's) leads: how many were acknowledged, and how fast."""
+    """One rep's (or route's) leads: how many were acknowledged, and how fast; how many had sales
+    activity on the CRM record, and how soon after the route."""
 
     key: str = Field(description="The rep (the route's owner), or the route")
     routed: int
@@ -92,6 +93,8 @@ class Acknowledgements(BaseModel):
     median_seconds: float | None
     p90_seconds: float | None
     within_hour_share: float | None
+    with_activity: int = Field(description="Leads with activity logged on the CRM record after the route")
+    activity_median_seconds: float | None = Field(description="Median from the route to the first activity")
 
 
 class FlowFigures(BaseModel):
@@ -109,7 +112,11 @@ class FlowFigures(BaseModel):
     kept_suggestion_share: float | None = Field(description="Approved, of the reviews SDRs decided")
     route_changes: dict[str, int] = Field(description="Suggested -> final route, where an SDR changed it")
     time_to_acknowledge: TimeDistribution = Field(
-        description="From the route to the owner's acknowledgement (Slack), for SDR outreach and AE routes"
+        description="From the route to the owner's acknowledgement (Slack, the e-mail's link, CRM activity), "
+        "for SDR outreach and AE routes"
+    )
+    time_to_first_activity: TimeDistribution = Field(
+        description="From the route to the first sales activity logged on the CRM record"
     )
     acknowledgement_by_rep: list[Acknowledgements]
     acknowledgement_by_route: list[Acknowledgements]
