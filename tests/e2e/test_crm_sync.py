@@ -284,7 +284,7 @@ def test_a_call_logged_in_hubspot_acknowledges_the_reps_lead_stops_its_chain_and
         lead["sla"]["seconds_to_first_activity"] is not None
         and lead["sla"]["seconds_to_acknowledge"] is not None
     )
-    assert [e for e in lead["history"] if e["event"] == "crm_activity"][0]["detail"].startswith(
+    assert next(e for e in lead["history"] if e["event"] == "crm_activity")["detail"].startswith(
         "first activity on the CRM record (HubSpot call logged)"
     )
     assert chain() == []
