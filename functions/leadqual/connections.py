@@ -74,10 +74,19 @@ class SlackConnection(_Strict):
     signing_secret_secret: SecretName = "leadqual/slack-signing-secret"
 
 
+class TeamsConnection(_Strict):
+    """A Teams channel's Workflows webhook ("Send webhook alerts to a channel"): its URL carries
+    its own signature, so it is a secret (Secrets Manager in AWS, a variable locally)."""
+
+    webhook_url_env: EnvName = "LEADQUAL_TEAMS_WEBHOOK_URL"
+    webhook_url_secret: SecretName = "leadqual/teams-webhook"
+
+
 class Connections(_Strict):
     hubspot: HubSpotConnection | None = None
     salesforce: SalesforceConnection | None = None
     slack: SlackConnection | None = None
+    teams: TeamsConnection | None = None
 
     @model_validator(mode="after")
     def _one_crm(self) -> Connections:
@@ -117,6 +126,8 @@ class Connections(_Strict):
         if self.slack:
             named[self.slack.token_secret] = self.slack.token_env
             named[self.slack.signing_secret_secret] = self.slack.signing_secret_env
+        if self.teams:
+            named[self.teams.webhook_url_secret] = self.teams.webhook_url_env
         return named
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from leadqual.adapters.scheduler import EventBridgeSlaScheduler
     from leadqual.connections import Connections
     from leadqual.domain.policy import Policy
-    from leadqual.domain.ports import ChatGateway, CrmGateway
+    from leadqual.domain.ports import CardChannel, ChatGateway, CrmGateway
     from leadqual.services.ack_links import AckLinkService
     from leadqual.services.alerts import AlertService
     from leadqual.services.crm_console import CrmConsoleService
@@ -419,7 +419,21 @@ def alert_service() -> AlertService:
         else None,
         link_key() if settings.link_key_secret else None,
         current_console_settings().console_url,
+        teams=teams_channel(),
     )
+
+
+@once_per_environment
+def teams_channel() -> CardChannel | None:
+    """The Teams channel's Workflows webhook; None when the connections file names none."""
+    from leadqual.adapters.credentials import Credentials
+    from leadqual.adapters.teams import TeamsWorkflow
+
+    teams = connections().teams
+    if teams is None:
+        return None
+    credentials = Credentials(current_settings().credentials_from == "secretsmanager")
+    return TeamsWorkflow(lambda: credentials.read(teams.webhook_url_secret, teams.webhook_url_env))
 
 
 def link_key() -> Callable[[], str]:

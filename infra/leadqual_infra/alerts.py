@@ -62,6 +62,11 @@ class Alerts(Construct):
         self.slack = SlackSecrets(self, "Slack", connections) if connections.slack is not None else None
         if self.slack is not None:
             self.slack.bot_token.grant_read(self.function)
+        if connections.teams is not None:
+            # The Teams channel's Workflows webhook URL (it carries its own signature): read only here.
+            secretsmanager.Secret.from_secret_name_v2(
+                self, "TeamsWebhook", connections.teams.webhook_url_secret
+            ).grant_read(self.function)
 
         # The SLA chain: one-time schedules in their own group, each sending its step to the
         # alert queue as a role that may do only that; the alert function makes and deletes them.

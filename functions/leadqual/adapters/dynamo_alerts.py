@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from leadqual.adapters.aws_clients import client
 from leadqual.adapters.dynamo_items import is_conditional_failure, s
-from leadqual.domain.schemas.alerts import Alert, AlertKind, NotAFit, SentMessage
+from leadqual.domain.schemas.alerts import Alert, AlertKind, NotAFit, SendChannel, SentMessage
 
 
 def _key(alert_id: str) -> dict[str, Any]:
@@ -55,11 +55,11 @@ class DynamoAlertStore:
     def stop_posting(self, alert_id: str, person: str) -> None:
         self._give_back(alert_id, "posting", person)
 
-    def start_emailing(self, alert_id: str, person: str) -> bool:
-        return self._add_once(alert_id, "emailed", person)
+    def claim_send(self, alert_id: str, channel: SendChannel, person: str) -> bool:
+        return self._add_once(alert_id, channel, person)
 
-    def stop_emailing(self, alert_id: str, person: str) -> None:
-        self._give_back(alert_id, "emailed", person)
+    def release_send(self, alert_id: str, channel: SendChannel, person: str) -> None:
+        self._give_back(alert_id, channel, person)
 
     def _give_back(self, alert_id: str, attribute: str, member: str) -> None:
         self.ddb.update_item(
@@ -168,6 +168,7 @@ def _alert(alert_id: str, item: dict[str, Any]) -> Alert:
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         posting=sorted(item.get("posting", {"SS": []})["SS"]),
         emailed=sorted(item.get("emailed", {"SS": []})["SS"]),
+        teams=sorted(item.get("teams", {"SS": []})["SS"]),
         messages=[SentMessage.model_validate_json(m["S"]) for m in item.get("messages", {"L": []})["L"]],
         unreachable=[u["S"] for u in item.get("unreachable", {"L": []})["L"]],
         acknowledged_by=text("acknowledged_by"),

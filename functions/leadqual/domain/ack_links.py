@@ -33,6 +33,7 @@ class LinkClaims:
     nonce: str
     expires_at: datetime
     person: str | None = None  # whom it was e-mailed to, when the alert went to several (a review)
+    via: str = "email"  # where the link was sent: email, or teams (the card's button)
 
 
 def _b64(data: bytes) -> str:
@@ -44,11 +45,18 @@ def _unb64(text: str) -> bytes:
 
 
 def sign_link(
-    key: str, alert_id: str, now: datetime, lifetime: timedelta = LINK_LIFETIME, person: str | None = None
+    key: str,
+    alert_id: str,
+    now: datetime,
+    lifetime: timedelta = LINK_LIFETIME,
+    person: str | None = None,
+    via: str = "email",
 ) -> str:
     claims = {"a": alert_id, "e": int((now + lifetime).timestamp()), "n": secrets.token_urlsafe(12)}
     if person is not None:
         claims["p"] = person
+    if via != "email":
+        claims["v"] = via
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{body}.{_b64(hmac.new(key.encode(), body.encode(), hashlib.sha256).digest())}"
 
@@ -62,6 +70,7 @@ def verify_link(key: str, token: str, now: datetime) -> LinkClaims:
         claims = json.loads(_unb64(body))
         alert_id, expires, nonce = str(claims["a"]), int(claims["e"]), str(claims["n"])
         person = str(claims["p"]) if "p" in claims else None
+        via = str(claims.get("v", "email"))
     except (ValueError, KeyError, TypeError):
         raise LinkRefused("This link was not made by leadqual, or was changed") from None
     expires_at = datetime.fromtimestamp(expires, now.tzinfo)
@@ -69,4 +78,4 @@ def verify_link(key: str, token: str, now: datetime) -> LinkClaims:
         raise LinkRefused(
             "This link has expired (links last 24 hours): open the lead in the console", expired=True
         )
-    return LinkClaims(alert_id, nonce, expires_at, person)
+    return LinkClaims(alert_id, nonce, expires_at, person, via)

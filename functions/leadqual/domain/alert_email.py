@@ -18,11 +18,11 @@ def time_left(due_at: datetime, now: datetime) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _who(lead: Lead) -> str:
+def who_in_words(lead: Lead) -> str:
     return ", ".join(part for part in (lead.first_name, lead.title) if part) or "A lead"
 
 
-def _grade(lead: Lead) -> str:
+def grade_words(lead: Lead) -> str:
     if lead.scores is None:
         return "not scored"
     return f"grade {lead.scores.grade}, {lead.scores.conversion_probability:.0%} likely to convert"
@@ -31,7 +31,7 @@ def _grade(lead: Lead) -> str:
 def reminder_email(lead: Lead, link: str, waited: str, company: str) -> tuple[str, str]:
     reasons = [r.text for r in (lead.scores.top_positive if lead.scores else [])][:3]
     body = [
-        f"{_who(lead)} at {company} is yours and has not been acknowledged after {waited} ({_grade(lead)}).",
+        f"{who_in_words(lead)} at {company} is yours and has not been acknowledged after {waited} ({grade_words(lead)}).",
         *(["Why: " + "; ".join(reasons)] if reasons else []),
         f"Acknowledge it (the page asks you to confirm; the link works once, for 24 hours): {link}",
     ]
@@ -45,7 +45,7 @@ def review_email(
     (single-use, 24 hours) and the inbox's address, where the reviewer signs in and decides."""
     why = "; ".join(review.review_reasons or [flag_words(t) for t in review.triggers]) or review.rule
     body = [
-        f"{_who(lead)} at {company} needs a review within {left} ({_grade(lead)}); after that it is escalated.",
+        f"{who_in_words(lead)} at {company} needs a review within {left} ({grade_words(lead)}); after that it is escalated.",
         f"Why a human: {why}",
         f"Pick it up, so the others know you have it (the page asks you to confirm; the link works once, "
         f"for 24 hours): {link}",

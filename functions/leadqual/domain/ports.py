@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from leadqual.domain.distribution import Assignment, Claim, LedgerEntry, RepLoad
     from leadqual.domain.report_rows import ReportRow
     from leadqual.domain.schemas.account import Account
-    from leadqual.domain.schemas.alerts import Alert, NotAFit, SentMessage
+    from leadqual.domain.schemas.alerts import Alert, NotAFit, SendChannel, SentMessage
     from leadqual.domain.schemas.crm_writes import CrmBudgetUsed, CrmConflict, CrmRefusal
     from leadqual.domain.schemas.decision import RoutingDecision
     from leadqual.domain.schemas.lead import HistoryEntry, Lead, Reevaluation
@@ -188,6 +188,12 @@ class ChatRefused(Exception):
     """Slack refused the request itself (no such user or message, an expired trigger): never retried."""
 
 
+class CardChannel(Protocol):
+    """A Teams channel's Workflows webhook (adapters/teams.py): posts one Adaptive Card."""
+
+    def post(self, card: dict[str, Any]) -> None: ...
+
+
 class ChatGateway(Protocol):
     """Slack's Web API, as leadqual uses it (adapters/slack.py)."""
 
@@ -221,12 +227,13 @@ class AlertStore(Protocol):
         """Gives the claim back: Slack certainly did not post, so a retry may."""
         ...
 
-    def start_emailing(self, alert_id: str, person: str) -> bool:
-        """True for the one caller that may e-mail `person` about the alert."""
+    def claim_send(self, alert_id: str, channel: SendChannel, person: str) -> bool:
+        """True for the one caller that may tell `person` about the alert by `channel` (an e-mail,
+        a Teams card): a redelivered request never sends twice."""
         ...
 
-    def stop_emailing(self, alert_id: str, person: str) -> None:
-        """Gives the claim back: the e-mail was refused, so a retry may send it."""
+    def release_send(self, alert_id: str, channel: SendChannel, person: str) -> None:
+        """Gives the claim back: the send was refused, so a retry may send it."""
         ...
 
     def add_message(self, alert_id: str, message: SentMessage) -> None: ...

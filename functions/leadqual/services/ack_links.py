@@ -57,8 +57,8 @@ class AckLinkService:
             raise LinkUsed("This link was used already: open the lead in the console")
         # A review's e-mail went to each reviewer with a link of their own; a lead's, to its rep.
         by = claims.person or alert.people[0]
-        stored = self.alerts.acknowledge(alert.alert_id, by, self.clock(), "email")
-        if stored.acknowledged_via == "email" and stored.acknowledged_by == by:
+        stored = self.alerts.acknowledge(alert.alert_id, by, self.clock(), claims.via)
+        if stored.acknowledged_via == claims.via and stored.acknowledged_by == by:
             self.queue.send(AlertWork(work_id=f"{alert.alert_id}-acknowledged", kind=AlertWorkKind.ACKNOWLEDGED,
                                       alert_id=alert.alert_id, lead_id=alert.lead_id))  # fmt: skip
         return self._view(stored, claims.expires_at)

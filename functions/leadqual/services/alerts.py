@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from leadqual.domain import slack_blocks
+from leadqual.domain import slack_blocks, teams_cards
 from leadqual.domain.ack_links import sign_link
 from leadqual.domain.alert_email import reminder_email, review_email, time_left
 from leadqual.domain.distribution import next_start
 from leadqual.domain.policy import Policy, SlaAction, SlaStep
 from leadqual.domain.ports import (
     AlertStore,
+    CardChannel,
     ChatGateway,
     ChatRefused,
     ChatUnavailable,
@@ -61,6 +62,7 @@ class AlertService:
     link_key: Callable[[], str] | None = None  # signs the e-mail's acknowledge link
     console_url: str = ""
     clock: Callable[[], datetime] = field(default=utc_now)
+    teams: CardChannel | None = None  # None: no Teams workflow in the connections file
 
     # --- announcing -------------------------------------------------------------------------------
 
@@ -108,7 +110,36 @@ class AlertService:
             lead, alert.alert_id, deadline, zone, self.console_url, self._crm_link(lead)
         )
         self._post_once(alert, [(rep, text, blocks)], lead_id)
+        self._card_once(alert, lead, rep, deadline, zone)
         return self.alerts.get(alert.alert_id)
+
+    def _card_once(
+        self, alert: Alert, lead: Lead, rep: RepProfile, deadline: datetime | None, zone: str
+    ) -> None:
+        """The lead's card in the team's Teams channel, once, its Acknowledge the signed link (a
+        Workflows card can only open links; the link's page acknowledges with a POST)."""
+        if self.teams is None or self.link_key is None or rep.rep in alert.teams:
+            return
+        if not self.alerts.claim_send(alert.alert_id, "teams", rep.rep):
+            return  # posted by an earlier delivery of this request
+        link = (
+            f"{self.console_url}ack/{sign_link(self.link_key(), alert.alert_id, self.clock(), via='teams')}"
+        )
+        due = slack_blocks.local_time(deadline, zone) if deadline else None
+        try:
+            self.teams.post(teams_cards.assignment_card(lead, rep.name, link, due, self.console_url))
+        except ChatUnavailable as unavailable:
+            if not unavailable.maybe_done:
+                self.alerts.release_send(alert.alert_id, "teams", rep.rep)
+                raise  # SQS delivers the request again, and the card is posted then
+            self._note(lead.lead_id, "alerted", "Teams did not answer the card: it may not have arrived")
+            return
+        except ChatRefused as refused:
+            self._note(lead.lead_id, "alerted", f"Teams refused the card: {refused}")
+            return
+        self._note(
+            lead.lead_id, "alerted", f"posted a card for {rep.rep} in Teams, with a link that acknowledges"
+        )
 
     def announce_review(self, review_id: str) -> Alert | None:
         found = self.decisions.get_review(review_id)
@@ -150,7 +181,7 @@ class AlertService:
         for person in people:
             if not person.email or person.rep in alert.emailed:
                 continue
-            if not self.alerts.start_emailing(alert.alert_id, person.rep):
+            if not self.alerts.claim_send(alert.alert_id, "emailed", person.rep):
                 continue  # e-mailed by an earlier delivery of this request
             token = sign_link(self.link_key(), alert.alert_id, self.clock(), person=person.rep)
             inbox = f"{self.console_url}?review={review.review_id}"
@@ -159,7 +190,7 @@ class AlertService:
                                                              inbox, company, left))  # fmt: skip
             except Exception:
                 # Refused: nobody got it, so SQS's redelivery may send it (the others are not sent twice).
-                self.alerts.stop_emailing(alert.alert_id, person.rep)
+                self.alerts.release_send(alert.alert_id, "emailed", person.rep)
                 raise
             sent.append(person.rep)
         if sent:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -13,6 +14,10 @@ from leadqual.domain.schemas.vocabulary import RouteAction
 
 # Routes whose owner is a person to tell at once (nurture and hold go to marketing's programmes).
 ALERTED_ROUTES = frozenset({RouteAction.SDR_OUTREACH, RouteAction.AE_NOTIFY})
+
+
+# The channels besides Slack each person is told by once (the alert's string set of that name).
+SendChannel = Literal["emailed", "teams"]
 
 
 class AlertKind(StrEnum):
@@ -46,11 +51,12 @@ class Alert(BaseModel):
     # (Slack has no idempotency key); a claim is given back when Slack certainly did not post.
     posting: list[str] = []
     emailed: list[str] = []  # the same, for the e-mail each person is sent (once)
+    teams: list[str] = []  # and for the Teams card about each person's lead
     messages: list[SentMessage] = []
     unreachable: list[str] = []  # people leadqual could not find in Slack, with why
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
-    acknowledged_via: str | None = None  # slack | email | crm | console
+    acknowledged_via: str | None = None  # slack | email | teams (their links) | crm | console
     not_a_fit: NotAFit | None = None
     follow_ups_done: list[str] = []  # follow-up work ids done (the message updated, the CRM told)
 
