@@ -68,6 +68,7 @@ loadtest: $(STAMP)
 # PNGs of the console (inbox, a lead's page, reports) on sample leads, for the README; in headless Chromium.
 screenshots: $(STAMP) browser
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m leadqual_tools.screenshots --out docs/screenshots
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m leadqual_tools.sdr_day_screenshots --out docs/screenshots/sdr-day
 
 # The API contract, generated from the routes; `make test` fails while docs/openapi.json is stale.
 openapi: $(STAMP)

@@ -122,14 +122,13 @@ def assignment_message(
 
 
 def review_message(
-    lead: Lead, review: Review, zone: str, console_url: str
+    lead: Lead, review: Review, zone: str, console_url: str, owner_name: str
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The DM to each reviewer: why a human is asked, what the rules suggest, and the decision."""
+    """The DM to each reviewer: why a human is asked, what the rules suggest (the owner as a person
+    reads it: the inbox's words), and the decision."""
     company = lead.company.name or lead.account or "a lead"
     why = "; ".join(review.review_reasons or review.triggers) or review.rule
-    suggested = (
-        f"Suggested: {ROUTE_WORDS[review.suggested_route]} to {review.suggested_owner} (rule {review.rule})"
-    )
+    suggested = f"Suggested: {ROUTE_WORDS[review.suggested_route]} to {owner_name} (rule {review.rule})"
     buttons = [
         _button("Approve", APPROVE, review.review_id, style="primary"),
         _button("Reject", REJECT, review.review_id, style="danger"),

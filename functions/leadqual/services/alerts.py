@@ -163,9 +163,10 @@ class AlertService:
             )  # fmt: skip
         )
         posts = []
+        owner = self._owner_name(review)
         for person in people:
             zone = person.hours.timezone if person.hours else "UTC"
-            text, blocks = slack_blocks.review_message(lead, review, zone, self.console_url)
+            text, blocks = slack_blocks.review_message(lead, review, zone, self.console_url, owner)
             posts.append((person, text, blocks))
         self._post_once(alert, posts, lead.lead_id)
         self._email_reviewers(alert, lead, review, people)
@@ -480,6 +481,7 @@ class AlertService:
         # The roster and the review read once, not once a message.
         people = {p.rep: p for p in self.distribution.reps()}
         review = self.decisions.get_review(alert.alert_id) if alert.kind is AlertKind.REVIEW else None
+        owner = self._owner_name(review[0]) if review else ""
         for message in alert.messages:
             person = people.get(message.person)
             zone = person.hours.timezone if person and person.hours else "UTC"
@@ -491,12 +493,18 @@ class AlertService:
                 )
             else:
                 blocks = (
-                    slack_blocks.review_message(lead, review[0], zone, self.console_url)[1] if review else []
+                    slack_blocks.review_message(lead, review[0], zone, self.console_url, owner)[1]
+                    if review
+                    else []
                 )
             try:
                 self.chat.update(message.channel, message.ts, words, slack_blocks.settled(blocks, words))
             except ChatRefused:
                 continue  # the message was deleted in Slack: nothing to update
+
+    def _owner_name(self, review: Review) -> str:
+        key = (review.suggested_owner, review.territory)
+        return self.distribution.owner_names([key])[key]
 
     def _crm_link(self, lead: Lead) -> str | None:
         """The "Open in the CRM" button's address, when RevOps set where records open: the lead's

@@ -55,6 +55,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from leadqual_tools.standins import StandInServer
+from leadqual_tools.standins.slack_viewer import render
 
 TEAM = {"id": "T0LEADQUAL", "domain": "leadqual-team"}
 APP_ID = "A0LEADQUAL"
@@ -267,6 +268,21 @@ class SlackStandIn(StandInServer):
         return answered
 
     # ----- the Web API -----
+    def _viewer(self, request: BaseHTTPRequestHandler, path: str, form: dict[str, Any]) -> None:
+        """`GET /viewer/<user>`: their DMs drawn from the blocks (slack_viewer.py); a button's
+        `POST /viewer/<user>/press` presses it as that user (a signed interaction to leadqual)."""
+        user_id = path.split("/")[2]
+        if user_id not in self.users:
+            self._reply(request, 404, b"no such user", "text/plain", {})
+            return
+        if path.endswith("/press"):
+            message = self.messages[(form["channel"], form["ts"])]
+            self.click(user_id, message, form["action"])
+            self._reply(request, 303, b"", "text/plain", {"Location": f"/viewer/{user_id}"})
+            return
+        page = render(self.users[user_id].name, user_id, self.messages_to(user_id))
+        self._reply(request, 200, page.encode(), "text/html; charset=utf-8", {})
+
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         path = urllib.parse.urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
@@ -279,6 +295,9 @@ class SlackStandIn(StandInServer):
             args |= dict(urllib.parse.parse_qsl(raw))
         if path.path.startswith("/actions/"):
             self._reply(request, 200, b"ok", "text/plain", {})
+            return
+        if path.path.startswith("/viewer/"):
+            self._viewer(request, path.path, args)
             return
         token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get(
             "token"
