@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, expect
 
-from leadqual.domain.policy import DEFAULT_POLICY_FILE
 from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.standins.hubspot import HubSpotStandIn
 from tests.conftest import lead_body, serving
 from tests.e2e.test_console import SHOWN_WITHIN_MS, browser  # noqa: F401 (the module's browser fixture)
@@ -34,13 +33,10 @@ def crm_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loca
         env.setenv("LEADQUAL_HUBSPOT_TOKEN", TOKEN)
         install_quietly(connections)
         # RevOps says where a HubSpot record opens: the "Open in the CRM" buttons
-        policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
-        policy["crm"]["record_links"] = {"hubspot": RECORD_LINK}
-        policy_file = folder / "policy.yaml"
-        policy_file.write_text(yaml.safe_dump(policy))
+        policy = policy_file(folder, record_links={"hubspot": RECORD_LINK})
         with LocalCloud(
             review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
-            policy_file=policy_file,
+            policy_file=policy,
         ) as cloud:  # fmt: skip
             with serving(cloud) as url:
                 yield cloud, url, hubspot

@@ -14,12 +14,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud
-from tests.conftest import serving
 from tests.e2e.test_console import (  # noqa: F401 (the module's browser fixture)
     SHOWN_WITHIN_MS,
     _pending_review,
     _settled,
     browser,
+    console,
 )
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,11 +30,8 @@ TOLERATED_IMPACTS = {None, "minor"}
 
 
 @pytest.fixture(scope="module")
-def inbox_url() -> Iterator[str]:
-    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1) as cloud:
-        with serving(cloud) as url:
-            yield url
-        assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+def inbox_url(console: tuple[LocalCloud, str]) -> str:  # noqa: F811
+    return console[1]
 
 
 @pytest.fixture

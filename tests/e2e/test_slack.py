@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from leadqual.adapters.aws_clients import client
 from leadqual.domain import slack_blocks
-from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
+from leadqual.domain.policy import load_policy
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.standins.slack import Message, SlackStandIn
 from tests.conftest import lead_body, serving
 
@@ -53,17 +53,11 @@ def _connected_cloud(
     connections.write_text(f"slack:\n  base_url: {slack.base_url}/api/\n")
     monkeypatch.setenv("LEADQUAL_SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("LEADQUAL_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
     # Where a HubSpot record opens, so the alerts offer "Open in the CRM".
-    policy["crm"]["record_links"] = {"hubspot": "https://app.hubspot.example/contacts/4242/record/0-1/{id}"}
-    if sla is not None:
-        policy["sla"] = {"sdr_outreach": sla}
-        for rep in policy["assignment"]["reps"].values():
-            rep.pop("hours", None)
-    policy_file = folder / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump(policy))
+    links = {"hubspot": "https://app.hubspot.example/contacts/4242/record/0-1/{id}"}
+    policy = policy_file(folder, any_hour=sla is not None, sla=sla, record_links=links)
     with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
-                    policy_file=policy_file) as cloud:  # fmt: skip
+                    policy_file=policy) as cloud:  # fmt: skip
         with serving(cloud) as url:
             slack.interactions_url = f"{url}/slack/interactions"
             yield cloud, url

@@ -17,6 +17,7 @@ from leadqual import resources
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.standins.teams import PostedCard, TeamsWorkflowStandIn
 from tests.conftest import lead_body, serving
 
@@ -30,13 +31,9 @@ def teams(
         connections.write_text("teams:\n  webhook_url_env: ACME_TEAMS_WEBHOOK\n")
         monkeypatch.setenv("ACME_TEAMS_WEBHOOK", stand_in.webhook_url)
         # every rep at work at any hour: the card's deadline and the chain do not wait for morning
-        policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
-        for rep in policy["assignment"]["reps"].values():
-            rep.pop("hours", None)
-        policy_file = tmp_path / "policy.yaml"
-        policy_file.write_text(yaml.safe_dump(policy))
+        policy = policy_file(tmp_path, any_hour=True)
         with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1, connections_file=connections,
-                        policy_file=policy_file) as cloud:  # fmt: skip
+                        policy_file=policy) as cloud:  # fmt: skip
             with serving(cloud):
                 yield cloud, stand_in
             assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()

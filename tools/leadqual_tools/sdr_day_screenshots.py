@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 from leadqual.domain.policy import DEFAULT_POLICY_FILE
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.local.server import serve
 from leadqual_tools.screenshots import CHROMIUM, CHROMIUM_ARGS
 from leadqual_tools.standins.slack import SlackStandIn
@@ -43,17 +44,8 @@ MORNING = [
     ("Emi", "Sato", "CFO", "Lumen Robotics", "lumen.io", "demo_request"),
 ]
 T = TypeVar("T")
-
-
-def _policy(folder: Path) -> Path:
-    """The shipped policy, every rep at work at any hour, and a reminder 3 s after the route."""
-    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
-    for rep in policy["assignment"]["reps"].values():
-        rep.pop("hours", None)
-    policy["sla"] = {"sdr_outreach": [{"after_minutes": 0.05, "do": "remind"}]}
-    path = folder / "policy.yaml"
-    path.write_text(yaml.safe_dump(policy))
-    return path
+# A reminder 3 s after the route, so the picture of one is taken in seconds.
+REMINDER = [{"after_minutes": 0.05, "do": "remind"}]
 
 
 @contextmanager
@@ -69,7 +61,7 @@ def _connected(folder: Path) -> Iterator[tuple[SlackStandIn, str]]:
             SIGNING_SECRET,
         )
         with LocalCloud(review_timeout_seconds=24 * 3600, visibility_timeout_seconds=1,
-                        connections_file=connections, policy_file=_policy(folder)) as cloud:  # fmt: skip
+                        connections_file=connections, policy_file=policy_file(folder, any_hour=True, sla=REMINDER)) as cloud:  # fmt: skip
             cloud.run_pollers()
             server = serve("127.0.0.1", 0)
             threading.Thread(target=server.serve_forever, daemon=True).start()

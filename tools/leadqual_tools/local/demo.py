@@ -26,15 +26,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from leadqual import resources
 from leadqual.domain.feedback import retrospective_in_words
-from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
+from leadqual.domain.policy import load_policy
 from leadqual.domain.schemas.vocabulary import OutcomeKind, RouteAction
 from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
+from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.local.server import serve
 from leadqual_tools.standins.hubspot import HubSpotStandIn
 from leadqual_tools.standins.slack import Message, SlackStandIn
@@ -140,13 +139,7 @@ def demo_policy(folder: Path) -> Path:
     """The shipped policy, its SLA chain scaled from minutes to seconds, and every rep at work at
     any hour: an SLA chain's clock runs from when its rep is at work, and shares are fair over the
     reps at work, so with the shipped hours the run would depend on the hour it ran at."""
-    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
-    policy["sla"] = {"sdr_outreach": DEMO_SLA}
-    for rep in policy["assignment"]["reps"].values():
-        rep.pop("hours", None)
-    path = folder / "policy.yaml"
-    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
-    return path
+    return policy_file(folder, any_hour=True, sla=DEMO_SLA)
 
 
 def hubspot_connections(hubspot: HubSpotStandIn, folder: Path) -> Path:
