@@ -75,6 +75,8 @@ def test_every_queue_that_feeds_lambda_retries_at_least_five_times_before_its_dl
     queues = template.find_resources("AWS::SQS::Queue")
     sources = template.find_resources("AWS::Lambda::EventSourceMapping")
     assert len(sources) == 4  # scoring, review requests, CRM sync, alerts
+    # No mapping holds a lead back for a batching window (issue 33: a lead at 3 a.m. waits for nothing)
+    assert all(not s["Properties"].get("MaximumBatchingWindowInSeconds") for s in sources.values())
     for source in sources.values():
         queue_id = source["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
         assert queues[queue_id]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5

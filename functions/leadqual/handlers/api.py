@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
+from leadqual import wiring
 from leadqual.api.app import build_app
 from leadqual.api.errors import body_refused, proxy_response
 from leadqual.observability import lambda_entry
@@ -15,8 +16,10 @@ from leadqual.observability import lambda_entry
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# This environment's resolver, built once at its cold start.
+# This environment's resolver, built once at its cold start; and at init (full CPU), not in the
+# first request, what POST /leads uses: the lead service and its clients.
 app = build_app()
+wiring.prepare(wiring.lead_service, clients=("dynamodb", "sqs"))
 
 
 @lambda_entry(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -14,6 +14,9 @@ from leadqual.observability import lambda_entry, logger, metrics
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# At init (full CPU), not in the first invocation: the policy, the service and its clients.
+wiring.prepare(wiring.dispatch_service, clients=("dynamodb", "sqs", "events"))
+
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

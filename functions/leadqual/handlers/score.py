@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
+# At init (full CPU), not in the first batch: the service, the model, the clients it calls.
+wiring.prepare(wiring.scoring_service, clients=("dynamodb", "sqs", "stepfunctions"))
+
+
 def score_all(messages: list[ScoringRequest]) -> Sequence[Exception | Scores | None]:
     batch = wiring.scoring_service().score(messages)
     if batch.inference_error is not None:
