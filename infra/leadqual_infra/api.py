@@ -4,6 +4,8 @@ tokens for people in the console."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
@@ -26,9 +28,28 @@ AUTHORIZATION = {
 }
 
 
+@dataclass(frozen=True)
+class ApiRates:
+    """Requests a second API Gateway lets through, steady and in a burst: the whole stage's, and the
+    form handlers' usage plan's (`POST /leads` and `POST /events` share it). Stack settings
+    (`-c leadqual:apiRateLimit=...`, docs/deploy.md), not constants: a team whose forms post faster
+    raises them."""
+
+    stage_rate: int = 200
+    stage_burst: int = 400
+    forms_rate: int = 50
+    forms_burst: int = 100
+
+
 class LeadApi(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction, people: cognito.IUserPool
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: lambda_.IFunction,
+        people: cognito.IUserPool,
+        rates: ApiRates = ApiRates(),
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
@@ -48,8 +69,8 @@ class LeadApi(Construct):
                     caller=True, http_method=True, ip=True, protocol=True, request_time=True,
                     resource_path=True, response_length=True, status=True, user=True,
                 ),
-                throttling_rate_limit=200,
-                throttling_burst_limit=400,
+                throttling_rate_limit=rates.stage_rate,
+                throttling_burst_limit=rates.stage_burst,
             ),
         )  # fmt: skip
         validator = self.rest_api.add_request_validator(
@@ -70,7 +91,7 @@ class LeadApi(Construct):
             )
         plan = self.rest_api.add_usage_plan(
             "FormHandlers",
-            throttle=apigw.ThrottleSettings(rate_limit=50, burst_limit=100),
+            throttle=apigw.ThrottleSettings(rate_limit=rates.forms_rate, burst_limit=rates.forms_burst),
             api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
         )
         self.api_key = self.rest_api.add_api_key("FormHandlerKey")

@@ -15,7 +15,7 @@ from leadqual.connections import NO_CONNECTIONS, load_connections
 from leadqual.domain.policy import DEFAULT_POLICY_FILE, load_policy
 from leadqual.resources import Env
 from leadqual_infra.alerts import AlertQueue, Alerts
-from leadqual_infra.api import STAGE, LeadApi
+from leadqual_infra.api import STAGE, ApiRates, LeadApi
 from leadqual_infra.bundling import model_directory
 from leadqual_infra.crm import CrmSync, CrmSyncQueue
 from leadqual_infra.functions import FunctionFactory
@@ -102,7 +102,13 @@ class LeadqualStack(cdk.Stack):
             self, "ConsoleSignIn",
             domain_prefix=str(_context(self, "signInDomainPrefix", cdk.Fn.join("-", ["leadqual", cdk.Aws.ACCOUNT_ID]))),
         )  # fmt: skip
-        api = LeadApi(self, "Api", handler=api_function, people=sign_in.user_pool)
+        rates = ApiRates(
+            stage_rate=int(_context(self, "apiRateLimit", ApiRates.stage_rate)),
+            stage_burst=int(_context(self, "apiBurstLimit", ApiRates.stage_burst)),
+            forms_rate=int(_context(self, "formsRateLimit", ApiRates.forms_rate)),
+            forms_burst=int(_context(self, "formsBurstLimit", ApiRates.forms_burst)),
+        )
+        api = LeadApi(self, "Api", handler=api_function, people=sign_in.user_pool, rates=rates)
 
         # Least privilege, by grant: each function gets exactly the resources and actions it uses
         # (the local mode checks every call a function makes against these statements).

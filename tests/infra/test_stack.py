@@ -545,3 +545,24 @@ def test_the_crm_writer_drains_a_fifo_queue_and_reads_only_the_secret_the_connec
         resources.CRM_READ_FUNCTION.name,
         resources.ALERT_FUNCTION.name,
     }
+
+
+def test_the_api_rates_are_stack_settings(template: Template) -> None:
+    # As shipped: the stage 200/s (burst 400), the form handlers' plan 50/s (burst 100)
+    template.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan", {"Throttle": {"RateLimit": 50, "BurstLimit": 100}}
+    )
+    # A team whose forms post faster raises them with -c leadqual:formsRateLimit=... (docs/deploy.md)
+    _, stack = build_app(cdk.App(context={
+        "aws:cdk:bundling-stacks": [], "leadqual:formsRateLimit": "500", "leadqual:formsBurstLimit": "1000",
+        "leadqual:apiRateLimit": "2000", "leadqual:apiBurstLimit": "4000",
+    }))  # fmt: skip
+    raised = Template.from_stack(stack)
+    raised.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan", {"Throttle": {"RateLimit": 500, "BurstLimit": 1000}}
+    )
+    raised.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {"MethodSettings": [{"ThrottlingRateLimit": 2000, "ThrottlingBurstLimit": 4000, "HttpMethod": "*",
+                             "ResourcePath": "/*", "LoggingLevel": "INFO", "DataTraceEnabled": False}]},
+    )  # fmt: skip
