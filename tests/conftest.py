@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +10,8 @@ import pytest
 
 from leadqual import resources
 from leadqual.adapters.aws_clients import client
-from leadqual_tools.local.cloud import LocalCloud
+from leadqual_tools.local.api_gateway import call_api
+from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.server import serve
 
 
@@ -28,6 +29,25 @@ def lead_body(
     }
     body.update(extra)
     return body
+
+
+def sent_to_sdr_outreach(lead_id: str, pump: Callable[[], object] | None = None) -> dict[str, Any]:
+    """A lead waiting for its review, sent to SDR outreach by an SDR: the lead once routed, the rep
+    fairness chose as its owner. `pump`: a cloud whose pollers do not run is pumped while waiting."""
+
+    def read() -> dict[str, Any]:
+        if pump is not None:
+            pump()
+        lead: dict[str, Any] = call_api("GET", f"/leads/{lead_id}").json()
+        return lead
+
+    review_id = wait_until(
+        lambda: (read().get("review") or {}).get("review_id"), timeout=60, what="the review"
+    )
+    decided = call_api("POST", f"/reviews/{review_id}/decision",
+                       {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    assert decided.status == 200, decided.body
+    return wait_until(lambda: (lead := read()).get("route") and lead, timeout=60, what="the route")
 
 
 def lead_items() -> list[dict[str, Any]]:

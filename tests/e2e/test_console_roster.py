@@ -4,7 +4,6 @@ is then shown out of office in the pool's table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,16 +11,12 @@ from playwright.sync_api import Browser, expect
 
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud
-from tests.conftest import serving
-from tests.e2e.test_console import browser  # noqa: F401 (the module's browser fixture)
+from tests.e2e.test_console import browser, console  # noqa: F401 (the module's fixtures)
 
 
 @pytest.fixture(scope="module")
-def roster_console() -> Iterator[str]:
-    with LocalCloud(review_timeout_seconds=600, visibility_timeout_seconds=1) as cloud:
-        with serving(cloud) as url:
-            yield url
-        assert not cloud.iam.denials, "AccessDenied in AWS:\n" + cloud.iam.report()
+def roster_console(console: tuple[LocalCloud, str]) -> str:  # noqa: F811
+    return console[1]
 
 
 def test_the_roster_shows_each_pools_next_rep_and_revops_change_a_weight(

@@ -18,7 +18,7 @@ from leadqual_tools.crm_admin import install_quietly
 from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.standins.hubspot import HubSpotStandIn
-from tests.conftest import lead_body
+from tests.conftest import lead_body, sent_to_sdr_outreach
 
 TOKEN = "local-hubspot-token"
 # What `leadqual crm install --apply` creates: every field the policy writes.
@@ -251,12 +251,7 @@ def test_a_call_logged_in_hubspot_acknowledges_the_reps_lead_stops_its_chain_and
     email = "ravi.rao@contoso.io"
     lead_id = _submit(email, form="contact_sales", title="CTO",
                       company={"name": "Contoso", "employees": 40, "country": "US"})  # fmt: skip
-    review_id = wait_until(
-        lambda: crm_cloud.pump() >= 0 and (call_api("GET", f"/leads/{lead_id}").json().get("review") or {}).get("review_id"),
-        timeout=30, what="the review",
-    )  # fmt: skip
-    call_api("POST", f"/reviews/{review_id}/decision",
-             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
+    sent_to_sdr_outreach(lead_id, crm_cloud.pump)
     _written(crm_cloud, lead_id)
 
     def chain() -> list[str]:

@@ -22,7 +22,7 @@ from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.standins.slack import Message, SlackStandIn
-from tests.conftest import lead_body, serving
+from tests.conftest import lead_body, sent_to_sdr_outreach, serving
 
 TOKEN, SIGNING_SECRET = "xoxb-test-token", "test-signing-secret-7d1c"
 POLICY = load_policy()
@@ -113,13 +113,7 @@ def test_the_rep_hears_of_their_lead_in_slack_and_acknowledges_once_whatever_sla
     lead_id = _submit(email="ada@acme-rockets.io", first_name="Ada", **HOT)
     # A contact-sales form asks for a review first; the SDR sends it to SDR outreach, whose rep
     # fairness picks (who is at work depends on the hour the test runs).
-    waiting = wait_until(
-        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
-    )
-    decided = call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
-                       {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
-    assert decided.status == 200, decided.body
-    lead = wait_until(lambda: (found := _lead(lead_id)).get("route") and found, timeout=60, what="the route")
+    lead = sent_to_sdr_outreach(lead_id)
     owner = lead["route"]["owner"]
     assert owner in {"sam.sdr", "jordan.sdr", "priya.sdr"}
     dm = _dm(slack, owner, "New lead for you: Ada")
@@ -202,12 +196,7 @@ def test_not_a_fit_from_slack_asks_why_then_credits_the_rep_and_teaches_the_mode
     slack_cloud: str, slack: SlackStandIn
 ) -> None:
     lead_id = _submit(email="max@tinyco.io", first_name="Max", **HOT)
-    waiting = wait_until(
-        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
-    )
-    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
-             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
-    owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    owner = sent_to_sdr_outreach(lead_id)["route"]["owner"]
     dm = _dm(slack, owner, "New lead for you: Max")
     user = _user(slack, owner)
     # The button opens a modal of the policy's reasons (views.open, within the trigger's 3 seconds).
@@ -245,12 +234,7 @@ def test_nobody_acknowledges_so_the_sla_chain_reminds_reassigns_and_tells_the_ma
     fast_sla: LocalCloud, slack: SlackStandIn
 ) -> None:
     lead_id = _submit(email="zoe@coldco.io", first_name="Zoe", **HOT)
-    waiting = wait_until(
-        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
-    )
-    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
-             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
-    first = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    first = sent_to_sdr_outreach(lead_id)["route"]["owner"]
     dm = _dm(slack, first, "New lead for you: Zoe")
     # Nobody acknowledges: reminded, then reassigned through the ledger, then the manager is told.
     reassigned = wait_until(lambda: _once(lead_id, "sla_reassigned"), timeout=60, what="the reassignment")
@@ -297,12 +281,7 @@ def test_a_dm_slack_refused_with_ratelimited_is_posted_on_the_retry_once(
     # gives its claim back, and SQS's redelivery posts the DM; nobody gets it twice.
     slack.rate_limited_methods["chat.postMessage"] = 7
     lead_id = _submit(email="ivy@slowco.io", first_name="Ivy", **HOT)
-    waiting = wait_until(
-        lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
-    )
-    call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
-             {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
-    owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+    owner = sent_to_sdr_outreach(lead_id)["route"]["owner"]
     _dm(slack, owner, "New lead for you: Ivy")
     assert [m.text.startswith("New lead for you: Ivy") for m in slack.messages_to(_user(slack, owner))].count(
         True
@@ -320,12 +299,7 @@ def test_an_email_reminder_carries_a_link_that_acknowledges_once_and_a_get_chang
     chain = [{"after_minutes": 0.02, "do": "remind", "email": True}]
     with _connected_cloud(slack, tmp_path, monkeypatch, chain) as (cloud, _):
         lead_id = _submit(email="noa@mailco.io", first_name="Noa", **HOT)
-        waiting = wait_until(
-            lambda: (found := _lead(lead_id)).get("review") and found, timeout=60, what="the review"
-        )
-        call_api("POST", f"/reviews/{waiting['review']['review_id']}/decision",
-                 {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"})  # fmt: skip
-        owner = wait_until(lambda: _lead(lead_id).get("route"), timeout=60, what="the route")["owner"]
+        owner = sent_to_sdr_outreach(lead_id)["route"]["owner"]
         reminded = wait_until(lambda: _once(lead_id, "sla_reminded"), timeout=60, what="the e-mail reminder")
         assert "e-mailed a link that acknowledges" in next(
             e["detail"] for e in reminded["history"] if e["event"] == "sla_reminded"

@@ -19,7 +19,7 @@ from leadqual_tools.local.api_gateway import call_api
 from leadqual_tools.local.cloud import LocalCloud, wait_until
 from leadqual_tools.local.policy_files import policy_file
 from leadqual_tools.standins.teams import PostedCard, TeamsWorkflowStandIn
-from tests.conftest import lead_body, serving
+from tests.conftest import lead_body, sent_to_sdr_outreach, serving
 
 
 @pytest.fixture
@@ -53,15 +53,7 @@ def test_the_reps_lead_is_carded_in_teams_once_and_its_link_acknowledges(
     answer = call_api("POST", "/leads", lead_body(email="mo.diaz@quasar.io", first_name="Mo", form="contact_sales",
                                                   title="CTO", company={"name": "Quasar", "employees": 40, "country": "US"}))  # fmt: skip
     lead_id = answer.json()["lead_id"]
-    review_id = wait_until(
-        lambda: (_lead(lead_id).get("review") or {}).get("review_id"), timeout=60, what="the review"
-    )
-    call_api(
-        "POST",
-        f"/reviews/{review_id}/decision",
-        {"decision": "reroute", "route": "sdr_outreach", "reviewer": "sam.sdr"},
-    )
-    owner = wait_until(lambda: (_lead(lead_id).get("route") or {}).get("owner"), timeout=60, what="the route")
+    owner = sent_to_sdr_outreach(lead_id)["route"]["owner"]
     # THEN one card in the channel names the rep and the lead (first name and title only)
     card: PostedCard = wait_until(
         lambda: stand_in.cards[0] if stand_in.cards else None, timeout=60, what="the card"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from leadqual.domain import slack_blocks, teams_cards
@@ -34,7 +35,7 @@ from leadqual.domain.ports import (
     Mailer,
     SlaScheduler,
 )
-from leadqual.domain.schemas.alerts import Alert, AlertKind, SentMessage, alert_id_for
+from leadqual.domain.schemas.alerts import Alert, AlertKind, SendChannel, SentMessage, alert_id_for
 from leadqual.domain.schemas.inputs import OutcomeReport
 from leadqual.domain.schemas.lead import Lead
 from leadqual.domain.schemas.messages import AlertWork, AlertWorkKind, CrmChange, CrmSyncRequest
@@ -118,28 +119,48 @@ class AlertService:
     ) -> None:
         """The lead's card in the team's Teams channel, once, its Acknowledge the signed link (a
         Workflows card can only open links; the link's page acknowledges with a POST)."""
-        if self.teams is None or self.link_key is None or rep.rep in alert.teams:
+        teams, link_key = self.teams, self.link_key
+        if teams is None or link_key is None:
             return
-        if not self.alerts.claim_send(alert.alert_id, "teams", rep.rep):
-            return  # posted by an earlier delivery of this request
-        link = (
-            f"{self.console_url}ack/{sign_link(self.link_key(), alert.alert_id, self.clock(), via='teams')}"
-        )
+        link = f"{self.console_url}ack/{sign_link(link_key(), alert.alert_id, self.clock(), via='teams')}"
         due = slack_blocks.local_time(deadline, zone) if deadline else None
+        card = teams_cards.assignment_card(lead, rep.name, link, due, self.console_url)
         try:
-            self.teams.post(teams_cards.assignment_card(lead, rep.name, link, due, self.console_url))
+            posted = self._send_once(alert, "teams", rep.rep, lambda: teams.post(card))
         except ChatUnavailable as unavailable:
             if not unavailable.maybe_done:
-                self.alerts.release_send(alert.alert_id, "teams", rep.rep)
                 raise  # SQS delivers the request again, and the card is posted then
             self._note(lead.lead_id, "alerted", "Teams did not answer the card: it may not have arrived")
             return
         except ChatRefused as refused:
             self._note(lead.lead_id, "alerted", f"Teams refused the card: {refused}")
             return
-        self._note(
-            lead.lead_id, "alerted", f"posted a card for {rep.rep} in Teams, with a link that acknowledges"
-        )
+        if posted:
+            self._note(
+                lead.lead_id,
+                "alerted",
+                f"posted a card for {rep.rep} in Teams, with a link that acknowledges",
+            )
+
+    def _send_once(self, alert: Alert, channel: SendChannel, person: str, send: Callable[[], None]) -> bool:
+        """Sends to `person` by `channel` (an e-mail, a Teams card) once however often the request
+        is delivered: claimed on the alert first, and the claim given back when the send certainly
+        did not happen, so SQS's redelivery sends it. False: sent (or being sent) already."""
+        if person in getattr(alert, channel) or not self.alerts.claim_send(alert.alert_id, channel, person):
+            return False
+        try:
+            send()
+        except ChatRefused:
+            raise  # refused for good: never sent again
+        except ChatUnavailable as unavailable:
+            if not unavailable.maybe_done:
+                self.alerts.release_send(alert.alert_id, channel, person)
+            raise
+        except Exception:
+            # An e-mail SES refused: nobody got it.
+            self.alerts.release_send(alert.alert_id, channel, person)
+            raise
+        return True
 
     def announce_review(self, review_id: str) -> Alert | None:
         found = self.decisions.get_review(review_id)
@@ -152,7 +173,9 @@ class AlertService:
         if lead is None:
             raise LookupError(f"review {review_id}'s lead {review.lead_id} is gone")
         queue = self.policy.review_queue(review.suggested_owner, review.territory)
-        people = [p for name in queue if (p := self._person(name)) is not None]
+        roster = self.distribution.reps()  # read once: the queue's people and the owner's name
+        by_name = {p.rep: p for p in roster}
+        people = [by_name[name] for name in queue if name in by_name]
         alert = self.alerts.create(
             Alert(
                 alert_id=review_id,
@@ -163,7 +186,7 @@ class AlertService:
             )  # fmt: skip
         )
         posts = []
-        owner = self._owner_name(review)
+        owner = self._owner_name(review, roster)
         for person in people:
             zone = person.hours.timezone if person.hours else "UTC"
             text, blocks = slack_blocks.review_message(lead, review, zone, self.console_url, owner)
@@ -174,26 +197,22 @@ class AlertService:
 
     def _email_reviewers(self, alert: Alert, lead: Lead, review: Review, people: list[RepProfile]) -> None:
         """E-mails each reviewer once (SES), with a signed link of their own that picks the review up."""
-        if self.mailer is None or self.link_key is None:
+        mailer, link_key = self.mailer, self.link_key
+        if mailer is None or link_key is None:
             return
         company = lead.company.name or lead.account or "a lead"
         left = time_left(review.due_at, self.clock())
+        inbox = f"{self.console_url}?review={review.review_id}"
         sent = []
         for person in people:
-            if not person.email or person.rep in alert.emailed:
+            if not person.email:
                 continue
-            if not self.alerts.claim_send(alert.alert_id, "emailed", person.rep):
-                continue  # e-mailed by an earlier delivery of this request
-            token = sign_link(self.link_key(), alert.alert_id, self.clock(), person=person.rep)
-            inbox = f"{self.console_url}?review={review.review_id}"
-            try:
-                self.mailer.send(person.email, *review_email(lead, review, f"{self.console_url}ack/{token}",
-                                                             inbox, company, left))  # fmt: skip
-            except Exception:
-                # Refused: nobody got it, so SQS's redelivery may send it (the others are not sent twice).
-                self.alerts.release_send(alert.alert_id, "emailed", person.rep)
-                raise
-            sent.append(person.rep)
+            token = sign_link(link_key(), alert.alert_id, self.clock(), person=person.rep)
+            subject, text = review_email(lead, review, f"{self.console_url}ack/{token}", inbox, company, left)
+            if self._send_once(
+                alert, "emailed", person.rep, partial(mailer.send, person.email, subject, text)
+            ):
+                sent.append(person.rep)
         if sent:
             self._note(
                 lead.lead_id,
@@ -481,7 +500,7 @@ class AlertService:
         # The roster and the review read once, not once a message.
         people = {p.rep: p for p in self.distribution.reps()}
         review = self.decisions.get_review(alert.alert_id) if alert.kind is AlertKind.REVIEW else None
-        owner = self._owner_name(review[0]) if review else ""
+        owner = self._owner_name(review[0], list(people.values())) if review else ""
         for message in alert.messages:
             person = people.get(message.person)
             zone = person.hours.timezone if person and person.hours else "UTC"
@@ -502,9 +521,9 @@ class AlertService:
             except ChatRefused:
                 continue  # the message was deleted in Slack: nothing to update
 
-    def _owner_name(self, review: Review) -> str:
+    def _owner_name(self, review: Review, roster: list[RepProfile]) -> str:
         key = (review.suggested_owner, review.territory)
-        return self.distribution.owner_names([key])[key]
+        return self.distribution.owner_names([key], roster)[key]
 
     def _crm_link(self, lead: Lead) -> str | None:
         """The "Open in the CRM" button's address, when RevOps set where records open: the lead's

@@ -86,18 +86,20 @@ class CrmReadService:
             else:
                 self.outcomes.record(outcome.lead_id, _report(outcome, now))
                 summary.recorded += 1
-        self._record_corrections(changes.corrections, summary)
+        names = self._names(system)  # the roster read once a poll
+        self._record_corrections(changes.corrections, names, summary)
         self._record_activity(changes.activities, summary)
-        self._read_directory(self.gateway.directory(since), now, summary)
+        self._read_directory(self.gateway.directory(since), names, now, summary)
         if not reconcile:
             self.watermarks.advance(system, min(changes.until, now))
         return summary
 
-    def _record_corrections(self, corrections: list[CrmCorrection], summary: CrmRead) -> None:
+    def _record_corrections(
+        self, corrections: list[CrmCorrection], names: dict[str, str], summary: CrmRead
+    ) -> None:
         """Owners sales changed in the CRM after leadqual routed the lead: each a misroute, once; the
         SDR who held the lead is freed of it."""
         assert self.gateway is not None
-        names = self._names(self.gateway.system)
         found = self.leads.get_leads(sorted({c.lead_id for c in corrections}))
         for correction in corrections:
             lead = found.get(correction.lead_id)
@@ -126,8 +128,10 @@ class CrmReadService:
                 continue  # not leadqual's route, or activity from before it
             if self._note_first_activity(activity):
                 summary.activities += 1
-            if self.alert_queue is None:
-                continue
+            if self.alert_queue is None or (
+                lead.sla is not None and lead.sla.seconds_to_acknowledge is not None
+            ):
+                continue  # no alerts here, or acknowledged already (in Slack, by a link, or by this)
             assignment = self.distribution.assignment_of(activity.lead_id)
             alert_id = alert_id_for(activity.lead_id, assignment.attempt if assignment else 0)
             self.alert_queue.send(AlertWork(
@@ -179,11 +183,12 @@ class CrmReadService:
             if (user_id := getattr(user, system, None)) is not None
         }  # fmt: skip
 
-    def _read_directory(self, directory: CrmDirectory, now: datetime, summary: CrmRead) -> None:
+    def _read_directory(
+        self, directory: CrmDirectory, names: dict[str, str], now: datetime, summary: CrmRead
+    ) -> None:
         """Account owners and target-account lists into leadqual's accounts; reps who left (their
         CRM user archived) out of round robin. Only the people mapped (the roster, `crm.users`) are known."""
         assert self.gateway is not None
-        names = self._names(self.gateway.system)
         for company in directory.accounts:
             current = self.signals.get_account(company.domain)
             account = current or Account(domain=company.domain, updated_at=now)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel
 
-from leadqual.domain.distribution import Assignment, Claim, ClaimRefused, cycle_key, is_working, rank
+from leadqual.domain.distribution import Assignment, Claim, ClaimRefused, RepLoad, cycle_key, is_working, rank
 from leadqual.domain.policy import ROUND_ROBIN, SDR_QUEUE, Distribution, Policy
 from leadqual.domain.ports import ConflictError, Roster
 from leadqual.domain.schemas.crm import CrmUser
@@ -144,34 +144,43 @@ class DistributionService:
                       this_week=loads[rep.rep].this_week, at_work=is_working(rep.hours, now))
             for rep in reps
         ]  # fmt: skip
-        pools = []
-        for territory in self.policy.assignment.territories:
-            settings = self.policy.assignment.distribution_of(territory.id)
-            cycle = cycle_key(settings.cycle, now)
-            members = [rep for rep in reps if territory.id in rep.pools]
-            ranking = rank(
-                "next", territory.id, members, loads, self.roster.ledger(territory.id, cycle), settings, now
-            )
-            pools.append(
-                PoolView(pool=territory.id, cycle=cycle, settings=settings,
-                         leads=sum(c.leads for c in ranking.candidates), candidates=ranking.candidates,
-                         next_rep=ranking.eligible[0].rep if ranking.eligible else None)
-            )  # fmt: skip
+        pools = [self._pool(t.id, reps, loads, now) for t in self.policy.assignment.territories]
         return RosterOverview(at=now, reps=shown, pools=pools)
+
+    def _pool(
+        self, pool: str, reps: Sequence[RepProfile], loads: Mapping[str, RepLoad], now: datetime
+    ) -> PoolView:
+        """The pool's ledger this cycle, and who would take its next lead now (nothing is claimed)."""
+        assert self.policy.assignment is not None
+        settings = self.policy.assignment.distribution_of(pool)
+        cycle = cycle_key(settings.cycle, now)
+        members = [rep for rep in reps if pool in rep.pools]
+        ranking = rank("next", pool, members, loads, self.roster.ledger(pool, cycle), settings, now)
+        return PoolView(pool=pool, cycle=cycle, settings=settings, leads=sum(c.leads for c in ranking.candidates),
+                        candidates=ranking.candidates, next_rep=ranking.eligible[0].rep if ranking.eligible else None)  # fmt: skip
 
     def crm_users(self, mapped: dict[str, CrmUser]) -> dict[str, CrmUser]:
         """leadqual's people -> their CRM user ids: the roster's reps (RevOps edits them in the
         console), over `crm.users` of the policy (people outside the roster: AEs, marketing)."""
         return {**mapped, **{rep.rep: rep.crm_user for rep in self.reps() if rep.crm_user is not None}}
 
-    def owner_names(self, owners: Collection[tuple[str, str | None]]) -> dict[tuple[str, str | None], str]:
+    def owner_names(
+        self, owners: Collection[tuple[str, str | None]], roster: Sequence[RepProfile] | None = None
+    ) -> dict[tuple[str, str | None], str]:
         """Each (suggested owner, territory) as a person reads it, for the inbox: a rep's name; a
         team with its people; a team queue; for round_robin, the rep fairness would give the lead to
-        now (the route claims at its own time, and says whom it chose)."""
-        reps = {rep.rep: rep for rep in self.reps()}
+        now (the route claims at its own time, and says whom it chose). `roster`: the reps, when
+        the caller has read them already."""
+        listed = list(roster) if roster is not None else self.reps()
+        reps = {rep.rep: rep for rep in listed}
         next_reps: dict[str, str | None] = {}
-        if self.policy.assignment is not None and any(owner == ROUND_ROBIN for owner, _ in owners):
-            next_reps = {pool.pool: pool.next_rep for pool in self.overview().pools}
+        assignment = self.policy.assignment
+        known = {t.id for t in assignment.territories} if assignment else set()
+        pools = {territory for owner, territory in owners if owner == ROUND_ROBIN and territory in known}
+        if pools:
+            now = self.clock()
+            loads = self.roster.loads(listed, now)  # only the pools asked about, from one read of loads
+            next_reps = {pool: self._pool(pool, listed, loads, now).next_rep for pool in pools}
 
         def name(person: str) -> str:
             return reps[person].name if person in reps else person_in_words(person)

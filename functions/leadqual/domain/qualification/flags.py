@@ -42,9 +42,9 @@ class Flag(StrEnum):
 
 ALWAYS_REVIEWED = tuple(flag for flag in Flag if flag.checkpoint is Checkpoint.ALWAYS)
 REVIEW_TRIGGERS = tuple(flag for flag in Flag if flag.checkpoint is not Checkpoint.NONE)
+_WORDS = {flag.value: flag.words for flag in Flag}
 
 
 def flag_words(flag: str) -> str:
     """A flag as an SDR reads it; a flag this version does not know (an older lead's) as its name."""
-    known = Flag._value2member_map_.get(flag)
-    return known.words if isinstance(known, Flag) else flag.replace("_", " ")
+    return _WORDS.get(flag) or flag.replace("_", " ")
